@@ -1,0 +1,154 @@
+"""What every check kind shares: its typed settings, the context it reads, and how it words a warning.
+
+A check kind is a class registered under a name (`kind = "lexicon"` in a rule file). It declares:
+- `Params`: language-independent settings (thresholds), a pydantic model;
+- `Lang`: what each language section (`[ru]`, `[en]`) holds: the messages and word lists;
+- `placeholders`: the `{names}` its messages may use.
+The rule file supplies the values; `run` reads a `Context` and yields warnings.
+"""
+from __future__ import annotations
+
+import itertools
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ..conversation import Conversation
+from ..models import CheckRequest, Warning
+from ..text.analysis import TextFacts
+
+_serial = itertools.count(1)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoParams(Settings):
+    pass
+
+
+class LangSection(Settings):
+    """A language section of a rule file. `message` is what the operator reads."""
+
+    message: str
+    suggestion: str | None = None
+
+
+@dataclass
+class Context:
+    request: CheckRequest
+    now: float
+    draft: TextFacts
+    conv: Conversation
+    lang: str  # the chat's language: warnings are worded in it
+    scratch: dict[str, Any] = field(default_factory=dict)
+    typing_span: tuple[int, int] | None = None  # the word under the caret, still being typed
+
+    def typing(self, start: int, end: int) -> bool:
+        """Does [start, end) touch the word the operator is still typing?"""
+        span = self.typing_span
+        return span is not None and start <= span[1] and end >= span[0]
+
+
+class Check:
+    kind: ClassVar[str]
+    Params: ClassVar[type[Settings]] = NoParams
+    Lang: ClassVar[type[LangSection]] = LangSection
+    placeholders: ClassVar[frozenset[str]] = frozenset()
+    # True for checks whose answer changes with the clock alone (they tell when via next_change)
+    timed: ClassVar[bool] = False
+
+    def __init__(self, rule_id: str, severity: str, params: Settings, langs: dict[str, LangSection]):
+        self.rule_id = rule_id
+        self.severity = severity
+        self.params = params
+        self.langs = langs
+        self.serial = next(_serial)  # a key for per-message memos that dies with this check
+        self.compile()
+
+    # --- for subclasses ------------------------------------------------------------------------------
+    def compile(self) -> None:
+        """Prepare word lists and patterns once, when the rule is loaded."""
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        raise NotImplementedError(f"check kind {self.kind!r} has no run()")
+
+    def next_change(self, ctx: Context) -> float | None:
+        """For timed checks: the Unix time at which this check's answer will next change by itself."""
+        return None
+
+    @classmethod
+    def validate_langs(cls, langs: dict[str, LangSection]) -> list[tuple[str, str]]:
+        """Extra cross-field validation of the language sections: [(field path, problem)]."""
+        return []
+
+    @classmethod
+    def validate_params(cls, params: Settings) -> list[tuple[str, str]]:
+        """Extra cross-field validation of params: [(field path, problem)]."""
+        return []
+
+    # --- helpers -------------------------------------------------------------------------------------
+    def section(self, lang: str) -> LangSection:
+        return self.langs.get(lang) or self.langs["ru"]
+
+    def warning(
+        self,
+        ctx: Context,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        suggestion: str | None = None,
+        severity: str | None = None,
+        template: str | None = None,
+        **values: Any,
+    ) -> Warning:
+        text = template if template is not None else self.section(ctx.lang).message
+        return Warning(
+            rule=self.rule_id,
+            severity=severity or self.severity,
+            message=render(text, values),
+            start=start,
+            end=end,
+            suggestion=suggestion,
+        )
+
+
+class _SafeDict(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    return template.format_map(_SafeDict(values)) if "{" in template else template
+
+
+def template_fields(template: str) -> set[str]:
+    """The {placeholders} a message template uses; raises ValueError on a malformed template."""
+    names: set[str] = set()
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name is not None:
+            if not name.isidentifier():
+                raise ValueError(f"placeholder {{{name}}} is not a plain name")
+            names.add(name)
+    return names
+
+
+def format_duration(seconds: float, lang: str) -> str:
+    seconds = int(max(0, seconds))
+    minutes, secs = divmod(seconds, 60)
+    if lang == "en":
+        if minutes == 0:
+            return f"{secs} s"
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    if minutes == 0:
+        return f"{secs} с"
+    return f"{minutes} мин {secs} с" if secs else f"{minutes} мин"
+
+
+def quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,73 @@
+"""`closing`: saying goodbye while the client still has a question, or before asking whether they need
+anything else. Only the client ends the chat.
+
+A farewell is fine once the client has said goodbye or thanks-and-that's-all, or after the operator
+asked «Могу ли я ещё чем-то помочь?» and the client answered.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ..conversation import OPERATOR
+from ..models import Warning
+from ..text.lexicon import Lexicon
+from .base import Check, Context, LangSection, Settings, quote
+
+
+class Params(Settings):
+    recent_operator_messages: int = Field(default=3, ge=1,
+                                          description="how far back an «anything else?» question counts")
+
+
+class Lang(LangSection):
+    message_open: str = Field(description="a client question is still open: {question}")
+    farewells: list[str] = Field(default_factory=list, description="«до свидания», «всего доброго», \"bye\"")
+    anything_else: list[str] = Field(default_factory=list, description="«чем-то ещё помочь», \"anything else\"")
+    client_done: list[str] = Field(default_factory=list, description="the client closes: «спасибо», «пока»")
+
+
+class ClosingCheck(Check):
+    kind = "closing"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"question"})
+
+    def compile(self) -> None:
+        ru, en = self.langs["ru"], self.langs["en"]
+        self.farewells = Lexicon(lemmas=ru.farewells, words=en.farewells)
+        self.anything_else = Lexicon(lemmas=ru.anything_else, words=en.anything_else)
+        self.client_done = Lexicon(lemmas=ru.client_done, words=en.client_done)
+
+    def _asked_anything_else(self, ctx: Context) -> bool:
+        """Did a recent operator message ask «anything else?» and the client answer it?"""
+        def compute() -> bool:
+            turns = ctx.conv.turns
+            recent = [t for t in turns if t.role == OPERATOR][-self.params.recent_operator_messages:]
+            for turn in recent:
+                if self.anything_else.contains(turn.facts):
+                    return any(t.role == "client" for t in turns[turn.index + 1:])
+            return False
+        return ctx.conv.remember((self.serial, "asked"), compute)
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if not draft.words:
+            return
+        farewell = next((m for m in self.farewells.find(draft) if not draft.is_quoted(m.start, m.end)), None)
+        if farewell is None or ctx.typing(farewell.start, farewell.end):
+            return
+        section = self.section(ctx.lang)
+        open_questions = ctx.conv.open_questions
+        if open_questions:
+            turn, sentence = open_questions[-1]
+            yield self.warning(ctx, start=farewell.start, end=farewell.end, template=section.message_open,
+                               question=quote(turn.facts.sentence_text(sentence)))
+            return
+        client_turns = ctx.conv.client_turns
+        if client_turns and self.client_done.contains(client_turns[-1].facts):
+            return
+        if self._asked_anything_else(ctx) or self.anything_else.contains(draft):
+            return
+        yield self.warning(ctx, start=farewell.start, end=farewell.end, suggestion=section.suggestion, question="")

@@ -1,0 +1,140 @@
+"""`contact_request`: asking for the client's phone or e-mail before giving them anything (give before you ask).
+
+An ask is a sentence that names a contact («телефон», «почта», «номер» when it is not the number of an
+order) and asks for it: a request verb, «ваш», or a question. «Наш телефон…» gives a contact, not asks.
+The operator has given something when their earlier messages, or the draft before the ask, hold enough
+meaningful words in statements (greetings, names and «минутку» do not count; a number or a link counts
+double). Asking is fine when the client asked to be called, wants to order, or already wrote a contact.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ..conversation import Turn
+from ..models import Warning
+from ..text.analysis import TextFacts, is_topic_word
+from ..text.lexicon import Lexicon
+from ..text.morph import lemma_set
+from ..text.tokens import Sentence
+from .base import Check, Context, LangSection, Settings
+
+
+class Params(Settings):
+    min_given_words: int = Field(default=5, ge=1, description="meaningful words the operator must give first")
+
+
+class Lang(LangSection):
+    contact_lemmas: list[str] = Field(default_factory=list, description="«телефон», «почта», "
+                                                                        "\"email\" — always a contact")
+    number_words: list[str] = Field(default_factory=list,
+                                    description="«номер»: a contact unless the number of something else")
+    not_contact_after: list[str] = Field(default_factory=list,
+                                         description="«номер заказа»: nouns that make a number not a contact")
+    ask_lemmas: list[str] = Field(default_factory=list, description="request verbs and «ваш»")
+    own_words: list[str] = Field(default_factory=list, description="«наш», «мой»: the operator gives a contact")
+    client_invites: list[str] = Field(default_factory=list,
+                                      description="client lemmas that make an ask welcome: «перезвонить»")
+    small_talk_lemmas: list[str] = Field(default_factory=list,
+                                         description="words that do not count as giving: «звать», «здравствуйте»")
+
+
+def _lemmas(words: list[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for w in words:
+        out |= lemma_set(w.lower()) | {w.lower()}
+    return frozenset(out)
+
+
+class ContactRequestCheck(Check):
+    kind = "contact_request"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"given"})
+
+    def compile(self) -> None:
+        ru, en = self.langs["ru"], self.langs["en"]
+        self.contacts = Lexicon(lemmas=ru.contact_lemmas, words=en.contact_lemmas)
+        self.numbers = frozenset(w.lower() for w in ru.number_words + en.number_words)
+        self.not_contact_after = _lemmas(ru.not_contact_after + en.not_contact_after)
+        self.ask = _lemmas(ru.ask_lemmas + en.ask_lemmas)
+        self.own = frozenset(w.lower() for w in ru.own_words + en.own_words)
+        self.invites = Lexicon(lemmas=ru.client_invites, words=en.client_invites)
+        self.small_talk = _lemmas(ru.small_talk_lemmas + en.small_talk_lemmas)
+
+    # --- what the draft asks ---------------------------------------------------------------------------
+    def _contact_in(self, facts: TextFacts, sentence: Sentence) -> tuple[int, int] | None:
+        """Span of a contact the sentence asks for, or None."""
+        words = facts.sentence_words(sentence)
+        found: tuple[int, int] | None = None
+        for m in self.contacts.find(facts, sentence.first, sentence.last):
+            if not self._owned(facts, m.first):
+                found = (m.start, m.end)
+                break
+        if found is None:
+            for k, w in enumerate(words):
+                if w.lower in self.numbers or w.info.lemma in self.numbers:
+                    nxt = words[k + 1] if k + 1 < len(words) else None
+                    if nxt is not None and nxt.index == w.index + 1 and not self.not_contact_after.isdisjoint(
+                            nxt.info.lemmas | {nxt.lower}):
+                        continue  # «номер заказа»
+                    if self._owned(facts, w.index):
+                        continue
+                    found = (w.token.start, w.token.end)
+                    break
+        if found is None:
+            return None
+        asks = sentence.is_question_mark or any(
+            w.lower in self.ask or not self.ask.isdisjoint(w.info.lemmas) or (w.is_cyrillic and w.info.impr)
+            for w in words)
+        return found if asks else None
+
+    def _owned(self, facts: TextFacts, token_index: int) -> bool:
+        """«наш телефон», "my email": within two words before the contact."""
+        for i in range(max(0, token_index - 2), token_index):
+            if facts.tokens[i].lower in self.own:
+                return True
+        return False
+
+    # --- what the operator has given -------------------------------------------------------------------
+    def _given_in(self, facts: TextFacts, sentences: list[Sentence]) -> int:
+        given = 0
+        for s in sentences:
+            if facts.is_question(s):
+                continue
+            words = facts.sentence_words(s)
+            if any(w.info.lemma in self.small_talk or w.lower in self.small_talk for w in words) and len(words) < 6:
+                continue  # «Здравствуйте, меня зовут Анна», «Минутку, уточню»
+            given += sum(1 for w in words if is_topic_word(w) and w.info.lemma not in self.small_talk
+                         and w.lower not in self.small_talk)
+            given += 2 * sum(1 for t in facts.tokens[s.first:s.last] if t.kind in ("number", "url"))
+        return given
+
+    def _given_before(self, ctx: Context) -> int:
+        return ctx.conv.remember((self.serial, "given"), lambda: sum(
+            self._turn_given(t) for t in ctx.conv.operator_turns))
+
+    def _turn_given(self, turn: Turn) -> int:
+        return self._given_in(turn.facts, turn.facts.sentences)
+
+    def _welcome(self, ctx: Context) -> bool:
+        def compute() -> bool:
+            return any(t.facts.contacts or self.invites.contains(t.facts) for t in ctx.conv.client_turns)
+        return ctx.conv.remember((self.serial, "welcome"), compute)
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if not draft.words:
+            return
+        for k, sentence in enumerate(draft.sentences):
+            span = self._contact_in(draft, sentence)
+            if span is None:
+                continue
+            if self._welcome(ctx):
+                return
+            given = self._given_before(ctx) + self._given_in(draft, draft.sentences[:k])
+            if given >= self.params.min_given_words:
+                return
+            yield self.warning(ctx, start=sentence.start, end=sentence.end, given=given)
+            return

@@ -1,0 +1,109 @@
+"""`formality`: «ты», «привет» and ты-verbs while the client keeps to «вы» (or is not informal at all).
+
+Write a little more formally than the client: an informal client may be answered simply, a formal one
+never with «ты». The client's register is read from all their messages (вы-pronouns, «здравствуйте»,
+plural imperatives vs ты-pronouns, «привет», singular verbs). Each informal word in the draft is flagged
+with its formal counterpart: a listed swap, or the вы-form pymorphy3 inflects («посмотри» → «посмотрите»).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ..conversation import Conversation
+from ..models import Warning
+from ..text import morph
+from ..text.analysis import TextFacts
+from ..text.lexicon import Lexicon
+from ..text.vocab import RU_FORMAL_PRONOUNS, RU_INFORMAL_PRONOUNS
+from .base import Check, Context, LangSection, Settings
+from .lexicon import match_case
+
+FORMAL, INFORMAL, NEUTRAL = "formal", "informal", "neutral"
+
+
+class Params(Settings):
+    flag_when_neutral: bool = Field(default=True, description="also when the client shows no register yet")
+
+
+class Lang(LangSection):
+    message_neutral: str | None = Field(default=None, description="when the client's register is not known")
+    informal_words: list[str] = Field(default_factory=list, description="«привет», \"hey\"")
+    formal_words: list[str] = Field(default_factory=list, description="client words that show a formal tone")
+    swap: dict[str, str] = Field(default_factory=dict, description="informal word → formal one")
+
+
+class FormalityCheck(Check):
+    kind = "formality"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"match", "replacement"})
+
+    def compile(self) -> None:
+        ru, en = self.langs["ru"], self.langs["en"]
+        informal = ru.informal_words + en.informal_words + list(ru.swap) + list(en.swap)
+        self.informal = Lexicon(words=informal)
+        self.formal = Lexicon(words=ru.formal_words + en.formal_words)
+        self.swap = {k.lower(): v for s in (ru, en) for k, v in s.swap.items()}
+
+    def _marks(self, facts: TextFacts) -> tuple[int, int]:
+        """(formal, informal) signals in one text."""
+        formal = len(self.formal.find(facts))
+        informal = len(self.informal.find(facts))
+        for w in facts.words:
+            if w.lower in RU_FORMAL_PRONOUNS:
+                formal += 1
+            elif w.lower in RU_INFORMAL_PRONOUNS:
+                informal += 1
+            elif w.info.pos == "VERB" and w.is_cyrillic:
+                if w.info.second_singular or (w.info.impr and w.info.impr_singular and not w.info.impr_plural):
+                    informal += 1
+                elif w.info.impr and w.info.impr_plural:
+                    formal += 1
+        return formal, informal
+
+    def client_register(self, conv: Conversation) -> str:
+        def compute() -> str:
+            formal = informal = 0
+            for turn in conv.client_turns:
+                f, i = self._marks(turn.facts)
+                formal += f
+                informal += i
+            if informal and informal >= formal:
+                return INFORMAL
+            return FORMAL if formal else NEUTRAL
+        return conv.remember((self.serial, "register"), compute)
+
+    def _informal_spans(self, draft: TextFacts) -> list[tuple[int, int, str]]:
+        """(start, end, formal replacement or "") for each informal word of the draft."""
+        spans: list[tuple[int, int, str]] = []
+        for m in self.informal.find(draft):
+            text = draft.text[m.start:m.end]
+            spans.append((m.start, m.end, match_case(text, self.swap.get(text.lower(), ""))))
+        taken = {s for s, _, _ in spans}
+        for w in draft.words:
+            if w.token.start in taken or not w.is_cyrillic:
+                continue
+            if w.lower in RU_INFORMAL_PRONOUNS:
+                spans.append((w.token.start, w.token.end, match_case(w.token.text, self.swap.get(w.lower, ""))))
+            elif w.info.pos == "VERB" and (w.info.second_singular or (
+                    w.info.impr and w.info.impr_singular and not w.info.impr_plural)):
+                plural = morph.inflect_plural(w.lower) or ""
+                spans.append((w.token.start, w.token.end, match_case(w.token.text, plural)))
+        return sorted(spans)
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if not draft.words:
+            return
+        register = self.client_register(ctx.conv)
+        if register == INFORMAL or (register == NEUTRAL and not self.params.flag_when_neutral):
+            return
+        section = self.section(ctx.lang)
+        template = section.message if register == FORMAL else (section.message_neutral or section.message)
+        for start, end, replacement in self._informal_spans(draft):
+            if draft.is_quoted(start, end) or ctx.typing(start, end):
+                continue
+            yield self.warning(ctx, start=start, end=end, template=template, suggestion=replacement or None,
+                               match=draft.text[start:end], replacement=replacement)

@@ -1,0 +1,94 @@
+"""`introduction`: the operator's first message in a chat greets the client and says who is writing.
+
+A name tells the client a person is there, not a bot. The name counts when it is the operator's own
+(`operator_name`, in any case form: «с вами Анна», «меня зовут Анной»), or, when that is not known, a
+capitalised name after an introduction phrase («меня зовут», «с вами», "my name is"). The suggestion
+inserts what is missing.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ..models import Warning
+from ..text import morph
+from ..text.analysis import TextFacts
+from ..text.lexicon import Lexicon
+from .base import Check, Context, LangSection, Settings, render
+
+
+class Params(Settings):
+    require_greeting: bool = True
+    require_name: bool = True
+    min_draft_words: int = Field(default=1, ge=1)
+
+
+class Lang(LangSection):
+    message_greeting: str = Field(description="only the greeting is missing")
+    message_name: str = Field(description="only the name is missing")
+    greetings: list[str] = Field(default_factory=list, description="greeting words and phrases")
+    introductions: list[str] = Field(default_factory=list, description="«меня зовут», «с вами», \"my name is\"")
+    suggestion_name: str | None = Field(default=None, description="the sentence that introduces {name}")
+    suggestion_greeting: str | None = Field(default=None, description="the greeting to insert")
+
+
+class IntroductionCheck(Check):
+    kind = "introduction"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"name"})
+
+    def compile(self) -> None:
+        ru, en = self.langs["ru"], self.langs["en"]
+        self.greetings = Lexicon(words=ru.greetings + en.greetings, lemmas=ru.greetings)
+        self.introductions = Lexicon(words=ru.introductions + en.introductions)
+
+    def _has_name(self, draft: TextFacts, operator_name: str | None) -> bool:
+        if operator_name:
+            wanted = operator_name.split()[0].lower()
+            wanted_lemmas = morph.lemma_set(wanted) | {wanted}
+            for w in draft.words:
+                if w.lower == wanted or (w.is_cyrillic and not wanted_lemmas.isdisjoint(w.info.lemmas)):
+                    return True
+            return False
+        for m in self.introductions.find(draft):
+            nxt = next((w for w in draft.words if w.index > m.last), None)
+            if nxt is not None and nxt.token.text[:1].isupper() and nxt.index <= m.last + 2:
+                return True
+        return any(w.is_cyrillic and w.info.name and w.token.text[:1].isupper() and
+                   w.index != (draft.sentences[0].first if draft.sentences else -1) for w in draft.words)
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if ctx.conv.has_operator_reply or draft.word_count < self.params.min_draft_words:
+            return
+        greetings = self.greetings.find(draft)
+        greeted = bool(greetings) or not self.params.require_greeting
+        named = self._has_name(draft, ctx.request.operator_name) or not self.params.require_name
+        if greeted and named:
+            return
+        section = self.section(ctx.lang)
+        name = (ctx.request.operator_name or "").strip()
+        values = {"name": name}
+        if not greeted and not named:
+            text = section.suggestion or ""
+            if not name:
+                text = section.suggestion_greeting or ""
+            yield self.warning(ctx, start=0, end=0, suggestion=render(text, values) or None, **values)
+        elif not greeted:
+            yield self.warning(ctx, start=0, end=0, template=section.message_greeting,
+                               suggestion=render(section.suggestion_greeting or "", values) or None, **values)
+        else:
+            suggestion = None
+            where = None
+            if name and section.suggestion_name:
+                # after the sentence that greets: «Здравствуйте!| Меня зовут Анна.»
+                first = greetings[0]
+                sentence = next((s for s in draft.sentences if s.start <= first.start < s.end), None)
+                where = sentence.end if sentence is not None else first.end
+                suggestion = render(section.suggestion_name, values)
+                if sentence is None or not sentence.terminator:
+                    suggestion = "!" + suggestion  # «Здравствуйте» → «Здравствуйте! Меня зовут Анна.»
+            yield self.warning(ctx, start=where, end=where, template=section.message_name,
+                               suggestion=suggestion, **values)

@@ -1,0 +1,108 @@
+"""`lexicon`: words and phrases the operator should not write (slang, negative wording, company taboos).
+
+`mode = "any"` flags each occurrence; `mode = "whole"` flags a draft made of nothing but listed words
+(«Да.», "Ok") — a bare answer.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from ..models import Warning
+from ..text.lexicon import Lexicon
+from .base import Check, Context, LangSection, Settings
+
+
+class Params(Settings):
+    mode: Literal["any", "whole"] = "any"
+    max_words: int = Field(default=3, ge=1, description="whole mode: drafts of at most this many words")
+    skip_after: list[str] = Field(default_factory=list,
+                                  description="not flagged right after these words («если не получится»)")
+    skip_window: int = Field(default=2, ge=1, le=10, description="how many words back skip_after looks")
+    skip_quoted: bool = Field(default=True, description="words inside quotation marks are quoted, not said")
+
+
+class Lang(LangSection):
+    words: list[str] = Field(default_factory=list, description="exact forms (case-insensitive), phrases allowed")
+    lemmas: list[str] = Field(default_factory=list, description="any inflected form of these words")
+    swap: dict[str, str] = Field(default_factory=dict, description="form → the word to write instead")
+
+
+def match_case(original: str, replacement: str) -> str:
+    if original[:1].isupper() and replacement:
+        return replacement[0].upper() + replacement[1:]
+    return replacement
+
+
+class LexiconCheck(Check):
+    kind = "lexicon"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"match", "replacement"})
+
+    def compile(self) -> None:
+        words: list[str] = []
+        lemmas: list[str] = []
+        self.swap: dict[str, str] = {}
+        for section in self.langs.values():
+            words += section.words + list(section.swap)
+            lemmas += section.lemmas
+            self.swap.update({k.lower(): v for k, v in section.swap.items()})
+        self.lexicon = Lexicon(words=words, lemmas=lemmas)
+        self.skip_after = frozenset(w.lower() for w in self.params.skip_after)
+
+    @classmethod
+    def validate_langs(cls, langs):
+        if not any(s.words or s.lemmas or s.swap for s in langs.values()):
+            return [("ru.words", "a lexicon rule needs at least one of words, lemmas or swap")]
+        return []
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if not draft.words:
+            return
+        matches = self.lexicon.find(draft)
+        if self.params.mode == "whole":
+            yield from self._whole(ctx, matches)
+            return
+        for m in matches:
+            if self.params.skip_quoted and draft.is_quoted(m.start, m.end):
+                continue
+            if self.skip_after and self._after_skip_word(ctx, m.first):
+                continue
+            if ctx.typing(m.start, m.end):
+                continue
+            text = draft.text[m.start:m.end]
+            replacement = self.swap.get(text.lower())
+            suggestion = match_case(text, replacement) if replacement else None
+            yield self.warning(ctx, start=m.start, end=m.end, suggestion=suggestion,
+                               match=text, replacement=suggestion or "")
+
+    def _after_skip_word(self, ctx: Context, first_token: int) -> bool:
+        draft = ctx.draft
+        seen = 0
+        i = first_token - 1
+        while i >= 0 and seen < self.params.skip_window:
+            tok = draft.tokens[i]
+            if tok.kind == "word":
+                if tok.lower in self.skip_after:
+                    return True
+                seen += 1
+            elif tok.text in ".!?\n;":
+                break
+            i -= 1
+        return False
+
+    def _whole(self, ctx: Context, matches) -> Iterator[Warning]:
+        draft = ctx.draft
+        if draft.word_count > self.params.max_words or draft.links or draft.has_number:
+            return
+        covered = set()
+        for m in matches:
+            covered.update(range(m.first, m.last + 1))
+        if all(w.index in covered for w in draft.words):
+            start, end = draft.words[0].token.start, draft.words[-1].token.end
+            text = draft.text[start:end]
+            yield self.warning(ctx, start=start, end=end, match=text, replacement="")

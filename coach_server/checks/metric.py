@@ -1,0 +1,93 @@
+"""`metric`: a measure of the draft over a limit — too many sentences or characters, too many questions.
+
+A chat is not e-mail: one or two sentences, one question at a time. `max` names the measures and their
+limits; the first measure over its limit is reported, the span covering the part beyond the limit.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from ..models import Warning
+from ..text.analysis import TextFacts
+from ..text.tokens import Sentence
+from ..text.vocab import EN_INTERROGATIVES, RU_INTERROGATIVES
+from .base import Check, Context, LangSection, Settings
+
+Measure = Literal["sentences", "chars", "words", "questions"]
+_CLAUSE_JOINERS = frozenset({",", "и", "или", "а", "and", "or", ";"})
+# Interrogatives that open a new question inside a sentence; auxiliaries ("is", "do") do not.
+_OPENERS = (RU_INTERROGATIVES - {"ли", "можно", "что", "чем"}) | (
+    EN_INTERROGATIVES & {"what", "when", "where", "why", "who", "which", "how"})
+
+
+class Params(Settings):
+    max: dict[Measure, int] = Field(min_length=1, description="measure → the largest acceptable value")
+
+
+class Lang(LangSection):
+    messages: dict[Measure, str] = Field(default_factory=dict, description="a message per measure")
+
+
+def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
+    """How many questions one question sentence asks: «Какой город, какие даты и сколько человек?» asks 3."""
+    count = 0
+    prev = None
+    for tok in facts.tokens[sentence.first:sentence.last]:
+        if tok.kind == "word" and tok.lower in _OPENERS and (prev is None or prev.lower in _CLAUSE_JOINERS):
+            count += 1
+        if tok.kind == "word" and prev is None and tok.lower == "а":
+            continue  # «А когда…»: the question word comes second
+        prev = tok
+    return max(1, count)
+
+
+class MetricCheck(Check):
+    kind = "metric"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"count", "limit"})
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if not draft.words:
+            return
+        for measure, limit in self.params.max.items():
+            value, start = self._measure(draft, measure, limit)
+            if value > limit:
+                section = self.section(ctx.lang)
+                template = section.messages.get(measure, section.message)
+                end = len(draft.text.rstrip())
+                yield self.warning(ctx, start=start, end=end if start is not None else None,
+                                   template=template, count=value, limit=limit)
+                return
+
+    @staticmethod
+    def _measure(draft: TextFacts, measure: str, limit: int) -> tuple[int, int | None]:
+        """(value, where the part over the limit starts)."""
+        if measure == "sentences":
+            sentences = draft.sentences
+            return len(sentences), sentences[limit].start if len(sentences) > limit else None
+        if measure == "chars":
+            text = draft.text.strip()
+            if len(text) <= limit:
+                return len(text), None
+            offset = len(draft.text) - len(draft.text.lstrip()) + limit
+            # start the span at a word boundary, not inside a word
+            for tok in draft.tokens:
+                if tok.end > offset:
+                    return len(text), tok.start
+            return len(text), offset
+        if measure == "words":
+            words = draft.words
+            return len(words), words[limit].token.start if len(words) > limit else None
+        # questions
+        total = 0
+        first = None
+        for sentence in draft.questions:
+            total += question_clauses(draft, sentence)
+            if first is None:
+                first = sentence.start
+        return total, first

@@ -1,0 +1,123 @@
+"""`question_coverage`: a client question since the operator last wrote that the draft does not address.
+
+Addressing is judged on meaning, not wording: a question and the draft share a lemma («сколько дней
+займёт» — «займёт 3 дня»), or a synonym group from the rule file (цена/стоимость/стоить), or the draft
+answers the kind of question («сколько», "how much" → a number; «есть ли», "do you" → «да»/«нет»).
+A holding reply («минутку, уточню»), a greeting, or a clarifying question back are not judged yet.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ..conversation import Turn
+from ..models import Warning
+from ..text.analysis import TextFacts, is_topic_word
+from ..text.lexicon import Lexicon
+from ..text.morph import lemma_set
+from ..text.tokens import Sentence
+from ..text.vocab import RU_INTERROGATIVES
+from .base import Check, Context, LangSection, Settings, quote
+
+
+class Params(Settings):
+    min_draft_words: int = Field(default=3, ge=1, description="shorter drafts are still being written")
+
+
+class Lang(LangSection):
+    message_many: str | None = Field(default=None, description="when several questions are left: {count}")
+    holding: list[str] = Field(default_factory=list,
+                               description="a holding reply («минутку», «уточню») — the answer comes next")
+    greetings: list[str] = Field(default_factory=list, description="words of a greeting or introduction")
+    synonyms: list[list[str]] = Field(default_factory=list, description="groups of words that mean one topic")
+    typed_questions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="question word → words that answer it besides a number: «когда» → «завтра», «через»…")
+    yes_no_answers: list[str] = Field(default_factory=list, description="«да», «нет», «конечно»")
+
+
+class QuestionCoverageCheck(Check):
+    kind = "question_coverage"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"question", "count"})
+
+    def compile(self) -> None:
+        self.holding = Lexicon(lemmas=[w for s in self.langs.values() for w in s.holding])
+        self.greeting_lemmas: set[str] = set()
+        self.group_of: dict[str, str] = {}
+        for section in self.langs.values():
+            for word in section.greetings:
+                self.greeting_lemmas |= lemma_set(word.lower()) | {word.lower()}
+            for group in section.synonyms:
+                key = group[0].lower()
+                for word in group:
+                    for lemma in lemma_set(word.lower()) | {word.lower()}:
+                        self.group_of[lemma] = key
+        # a typed question («когда», «сколько», "how much") is answered by a number or one of its words
+        self.typed: list[tuple[Lexicon, Lexicon]] = [
+            (Lexicon(lemmas=[key]), Lexicon(lemmas=answers))
+            for s in self.langs.values() for key, answers in s.typed_questions.items()
+        ]
+        self.yes_no = frozenset(w.lower() for s in self.langs.values() for w in s.yes_no_answers)
+
+    def _topics(self, lemmas: frozenset[str]) -> set[str]:
+        return {self.group_of.get(lemma, lemma) for lemma in lemmas}
+
+    def _question_topics(self, facts: TextFacts, sentence: Sentence) -> set[str]:
+        return self._topics(frozenset(w.info.lemma for w in facts.sentence_words(sentence) if is_topic_word(w)))
+
+    def _is_yes_no(self, facts: TextFacts, sentence: Sentence) -> bool:
+        words = facts.sentence_words(sentence)
+        if not words:
+            return False
+        first = words[1] if words[0].lower == "а" and len(words) > 1 else words[0]
+        if first.is_cyrillic:
+            # «Есть ли…», «Можно…», «Доставляете в Казань?» — not «Сколько…», «Когда…»
+            return "ли" in facts.forms_of(words) or first.info.pos in ("VERB", "PRED") \
+                or first.lower in ("есть", "можно") or not any(w.lower in RU_INTERROGATIVES for w in words)
+        return first.lower in ("is", "are", "do", "does", "did", "can", "could", "will", "would", "have", "has")
+
+    def _addressed(self, ctx: Context, draft_topics: set[str], turn: Turn, sentence: Sentence) -> bool:
+        facts = turn.facts
+        topics = self._question_topics(facts, sentence)
+        if not topics:
+            return True  # «Вы тут?» — any reply answers it
+        typed = [answers for key, answers in self.typed if key.contains(facts, sentence.first, sentence.last)]
+        if typed:
+            # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time
+            return ctx.draft.has_number or any(answers.contains(ctx.draft) for answers in typed)
+        if topics & draft_topics:
+            return True
+        draft_words = ctx.draft.words
+        if draft_words and draft_words[0].lower in self.yes_no and self._is_yes_no(facts, sentence):
+            return True
+        return False
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if draft.word_count < self.params.min_draft_words:
+            return
+        questions = ctx.conv.open_questions
+        if not questions:
+            return
+        # a draft made only of questions is a clarifying question back; of greetings or «минутку» — a hold
+        statements = [s for s in draft.sentences if not draft.is_question(s)]
+        if not statements:
+            return
+        if self.holding.contains(draft):
+            return
+        draft_topics = self._topics(draft.topic_lemmas - self.greeting_lemmas)
+        if not draft_topics:
+            return
+        left = [(t, s) for t, s in questions if not self._addressed(ctx, draft_topics, t, s)]
+        if not left:
+            return
+        section = self.section(ctx.lang)
+        turn, sentence = left[0]
+        text = turn.facts.sentence_text(sentence)
+        if len(left) > 1 and section.message_many:
+            yield self.warning(ctx, template=section.message_many, count=len(left), question=quote(text))
+        else:
+            yield self.warning(ctx, question=quote(text), count=len(left))

@@ -1,0 +1,55 @@
+"""`repetition`: the draft is a near-copy of something the operator already sent in this chat.
+
+Clients notice a template the second time and stop trusting the person behind it. Texts are compared
+after folding case, «ё» and punctuation, with rapidfuzz's ratio; short acknowledgements («Хорошо!») are
+allowed to repeat.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pydantic import Field
+from rapidfuzz import fuzz, process
+
+from ..models import Warning
+from .base import Check, Context, LangSection, Settings, format_duration, quote
+
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+class Params(Settings):
+    min_similarity: float = Field(default=88, ge=50, le=100, description="rapidfuzz ratio, 0–100")
+    min_chars: int = Field(default=25, ge=1, description="shorter drafts may repeat («Спасибо!»)")
+
+
+def normalize(text: str) -> str:
+    return _NOT_WORD.sub(" ", text.lower().replace("ё", "е")).strip()
+
+
+class RepetitionCheck(Check):
+    kind = "repetition"
+    Params = Params
+    Lang = LangSection
+    placeholders = frozenset({"similarity", "ago", "quote"})
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = normalize(ctx.draft.text)
+        if len(draft) < self.params.min_chars:
+            return
+        earlier = ctx.conv.remember(
+            (self.serial, "normalized"),
+            lambda: [(normalize(t.text), t) for t in ctx.conv.operator_turns])
+        if not earlier:
+            return
+        best = process.extractOne(draft, [n for n, _ in earlier], scorer=fuzz.ratio,
+                                  score_cutoff=self.params.min_similarity)
+        if best is None:
+            return
+        _, score, index = best
+        turn = earlier[index][1]
+        ago = format_duration(ctx.now - turn.ts, ctx.lang) if turn.ts is not None else ""
+        text = ctx.draft.text
+        start = len(text) - len(text.lstrip())
+        yield self.warning(ctx, start=start, end=len(text.rstrip()),
+                           similarity=round(score), ago=ago, quote=quote(turn.text))

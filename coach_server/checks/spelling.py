@@ -1,0 +1,133 @@
+"""`spelling`: misspelt words. Russian words unknown to pymorphy3's dictionary, and known misspellings of
+either language listed in the rule file («извените», "recieve").
+
+Not judged: names (capitalised words inside a sentence, or words pymorphy3 guesses to be names), words in
+capitals (acronyms), Latin words beyond the list, numbers, links, words in quotes, words the client
+used in this chat (their product, their town), the operator's name, and the word still being typed.
+The suggestion is a dictionary word one edit away, preferring one the client used.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from pydantic import Field
+
+from ..models import Warning
+from ..text import morph
+from ..text.analysis import Word
+from .base import Check, Context, LangSection, Settings
+from .lexicon import match_case
+
+_RU_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_KEYBOARD = ["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"]
+# Letters a slip of the finger or of spelling turns into each other: keyboard neighbours (ЙЦУКЕН), and
+# the classic confusions of Russian spelling (unstressed vowels, voiced/voiceless pairs, signs).
+_CONFUSABLE: dict[str, set[str]] = {c: set() for c in _RU_LETTERS}
+for _row_i, _row in enumerate(_KEYBOARD):
+    for _i, _c in enumerate(_row):
+        _near = {_row[j] for j in (_i - 1, _i + 1) if 0 <= j < len(_row)}
+        for _other_i in (_row_i - 1, _row_i + 1):
+            if 0 <= _other_i < len(_KEYBOARD):
+                _other = _KEYBOARD[_other_i]
+                _near |= {_other[j] for j in (_i - 1, _i, _i + 1) if 0 <= j < len(_other)}
+        _CONFUSABLE[_c] |= _near
+for _group in ("аоя", "еиэяё", "ыи", "уюё", "бп", "вф", "гк", "дт", "жш", "зс", "шщ", "ьъ", "цс", "чщ", "йи"):
+    for _c in _group:
+        _CONFUSABLE[_c] |= set(_group) - {_c}
+
+
+class Params(Settings):
+    min_letters: int = Field(default=3, ge=1, description="shorter words are not judged")
+    max_warnings: int = Field(default=5, ge=1, description="at most this many per draft")
+    suggest: bool = True
+
+
+class Lang(LangSection):
+    misspellings: dict[str, str] = Field(default_factory=dict, description="known misspelling → correct word")
+    ignore: list[str] = Field(default_factory=list, description="words never flagged: brands, company terms")
+
+
+@lru_cache(maxsize=20_000)
+def dictionary_neighbours(word: str) -> tuple[str, ...]:
+    """Known Russian words one slip from `word`, likeliest slips first: swapped letters, a letter typed
+    twice or missed, a neighbouring key or a confusable letter hit instead."""
+    known = morph.analyzer().word_is_known
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    seen: dict[str, None] = {}
+    candidates = (
+        [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+        + [a + b[1:] for a, b in splits if b]
+        + [a + c + b for a, b in splits for c in _RU_LETTERS]
+        + [a + c + b[1:] for a, b in splits if b for c in sorted(_CONFUSABLE.get(b[0], ()))]
+    )
+    for cand in candidates:
+        if cand and cand not in seen and known(cand):
+            seen[cand] = None
+            if len(seen) >= 5:
+                break
+    return tuple(seen)
+
+
+class SpellingCheck(Check):
+    kind = "spelling"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"match", "replacement"})
+
+    def compile(self) -> None:
+        self.misspellings = {k.lower(): v for s in self.langs.values() for k, v in s.misspellings.items()}
+        self.ignore = frozenset(w.lower() for s in self.langs.values() for w in s.ignore)
+
+    def _chat_words(self, ctx: Context) -> frozenset[str]:
+        def compute() -> frozenset[str]:
+            forms: set[str] = set()
+            for turn in ctx.conv.turns:
+                if turn.role != "operator":
+                    forms |= turn.facts.forms
+            return frozenset(forms)
+        return ctx.conv.remember((self.serial, "words"), compute)
+
+    def _ignored(self, form: str) -> bool:
+        """Listed words and their inflections: «промокод» covers «промокоды», «промокодом»."""
+        if form in self.ignore:
+            return True
+        return any(form[:n] in self.ignore for n in range(max(1, len(form) - 3), len(form)))
+
+    def _is_typo(self, ctx: Context, w: Word, sentence_starts: set[int], chat_words: frozenset[str]) -> bool:
+        text = w.token.text
+        if self._ignored(w.lower) or w.lower in chat_words:
+            return False
+        if w.token.script != "cyr" or len(text) < self.params.min_letters or text.isupper():
+            return False
+        if text[0].isupper() and (w.index not in sentence_starts or w.info.name):
+            return False  # a name
+        if "-" in w.lower:
+            return not all(morph.russian(part).known for part in w.lower.split("-") if part)
+        return not w.info.known
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        draft = ctx.draft
+        if not draft.words:
+            return
+        sentence_starts = draft.sentence_openers
+        chat_words = self._chat_words(ctx)
+        name = (ctx.request.operator_name or "").lower().split()
+        count = 0
+        for w in draft.words:
+            if count >= self.params.max_warnings:
+                return
+            start, end = w.token.start, w.token.end
+            if ctx.typing(start, end) or draft.is_quoted(start, end) or w.lower in name:
+                continue
+            fix = self.misspellings.get(w.lower)
+            if fix is None and not self._is_typo(ctx, w, sentence_starts, chat_words):
+                continue
+            if fix is None and self.params.suggest:
+                options = dictionary_neighbours(w.lower.replace("ё", "е"))
+                preferred = [o for o in options if o in chat_words]
+                fix = (preferred or list(options) or [None])[0]
+            suggestion = match_case(w.token.text, fix) if fix else None
+            count += 1
+            yield self.warning(ctx, start=start, end=end, suggestion=suggestion,
+                               match=w.token.text, replacement=suggestion or "")

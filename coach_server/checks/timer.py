@@ -1,0 +1,137 @@
+"""`timer`: warnings that the clock alone brings on — nobody has to type for them to appear.
+
+Clocks:
+- `client_wait`: the client's oldest unanswered message has waited this long (bots and system notes are
+  not an answer). Before the operator's first reply `first_reply_steps` apply: a visitor leaves after ~2 min.
+- `draft`: the operator has been composing this draft this long, or the client wrote again meanwhile.
+- `client_silence`: the operator wrote last and the client has been quiet this long — check in, don't close.
+
+`steps` raise the severity as time passes; `next_change` tells the live service when to push again.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..conversation import OPERATOR
+from ..models import Severity, Warning
+from ..text.lexicon import Lexicon
+from .base import Check, Context, LangSection, Settings, format_duration
+
+
+class Step(Settings):
+    after: float = Field(ge=0, description="seconds")
+    severity: Severity
+
+
+class Params(Settings):
+    clock: Literal["client_wait", "draft", "client_silence"]
+    steps: list[Step] = Field(min_length=1)
+    first_reply_steps: list[Step] = Field(default_factory=list, description="client_wait before the first reply")
+    new_client_message: bool = Field(default=False, description="draft: warn when the client wrote meanwhile")
+    new_client_severity: Severity = "info"
+
+    @model_validator(mode="after")
+    def _increasing(self):
+        for name in ("steps", "first_reply_steps"):
+            steps = getattr(self, name)
+            if any(b.after <= a.after for a, b in zip(steps, steps[1:])):
+                raise ValueError(f"{name} must be in increasing order of 'after'")
+        return self
+
+
+class Lang(LangSection):
+    message_first: str | None = Field(default=None, description="client_wait: before the first reply")
+    message_new: str | None = Field(default=None, description="draft: the client wrote while you typed")
+    done_lemmas: list[str] = Field(default_factory=list,
+                                   description="client_silence: the client said goodbye with these words")
+
+
+def _step(steps: list[Step], elapsed: float) -> tuple[Step | None, float | None]:
+    """The step reached after `elapsed` seconds, and the elapsed time at which the next one is reached."""
+    reached = None
+    for step in steps:
+        if elapsed >= step.after:
+            reached = step
+        else:
+            return reached, step.after
+    return reached, None
+
+
+class TimerCheck(Check):
+    kind = "timer"
+    Params = Params
+    Lang = Lang
+    placeholders = frozenset({"wait"})
+    timed = True
+
+    def compile(self) -> None:
+        self.done = Lexicon(lemmas=[w for s in self.langs.values() for w in s.done_lemmas])
+
+    # --- when does the clock start, and which steps apply ----------------------------------------------
+    def _clock(self, ctx: Context) -> tuple[float | None, list[Step], str]:
+        """(start time, steps, template name) — start None when the clock is not running."""
+        p = self.params
+        conv = ctx.conv
+        if p.clock == "client_wait":
+            pending = [t.ts for t in conv.pending if t.ts is not None]
+            if not pending:
+                return None, p.steps, "message"
+            if not conv.has_operator_reply and p.first_reply_steps:
+                return min(pending), p.first_reply_steps, "message_first"
+            return min(pending), p.steps, "message"
+        if p.clock == "draft":
+            started = ctx.request.draft_started_at
+            if started is None or not ctx.draft.words:
+                return None, p.steps, "message"
+            return started, p.steps, "message"
+        # client_silence
+        last = conv.last_speaker_turn
+        if (last is None or last.role != OPERATOR or last.ts is None or not conv.client_turns
+                or ctx.draft.words or self._client_said_goodbye(ctx)):
+            return None, p.steps, "message"
+        return last.ts, p.steps, "message"
+
+    def _client_said_goodbye(self, ctx: Context) -> bool:
+        last_client = ctx.conv.client_turns[-1]
+        return bool(self.done) and self.done.contains(last_client.facts)
+
+    def run(self, ctx: Context) -> Iterator[Warning]:
+        start, steps, template_name = self._clock(ctx)
+        section = self.section(ctx.lang)
+        if start is not None:
+            elapsed = ctx.now - start
+            step, _ = _step(steps, elapsed)
+            if step is not None:
+                template = getattr(section, template_name, None) or section.message
+                yield self.warning(ctx, severity=step.severity, template=template,
+                                   suggestion=self._suggestion(ctx, section),
+                                   start=0 if self.params.clock == "client_silence" else None,
+                                   end=0 if self.params.clock == "client_silence" else None,
+                                   wait=format_duration(elapsed, ctx.lang))
+                return
+        if self.params.clock == "draft" and self.params.new_client_message and ctx.draft.words:
+            started = ctx.request.draft_started_at
+            if started is not None and any(t.ts is not None and t.ts > started for t in ctx.conv.pending):
+                yield self.warning(ctx, severity=self.params.new_client_severity,
+                                   template=section.message_new or section.message, wait="")
+
+    def _suggestion(self, ctx: Context, section: Lang) -> str | None:
+        # a check-in phrase only makes sense typed into the empty reply box
+        if self.params.clock == "client_silence" and section.suggestion:
+            return section.suggestion
+        return None
+
+    def next_change(self, ctx: Context) -> float | None:
+        start, steps, _ = self._clock(ctx)
+        if start is None:
+            return None
+        _, next_after = _step(steps, ctx.now - start)
+        return None if next_after is None else start + next_after
+
+    def clock_start(self, ctx: Context) -> float | None:
+        """When this rule's clock started (for the extension's live "client waiting" chip)."""
+        return self._clock(ctx)[0]
+

@@ -1,0 +1,164 @@
+"""`coach` — the command line: serve, check, rules check, rules list.
+
+    coach serve [--host 127.0.0.1] [--port 8765] [--rules DIR]
+    coach check FILE|- [--json] [--rules DIR]      exit 0: no warnings, 1: warnings, 2: bad input
+    coach rules check [DIR]                        validate every rule file and run its examples
+    coach rules list [DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .engine import Coach
+from .models import RequestError
+from .rulebook.loader import default_rules_dir, load_rulebook
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def _rules_dir(value: str | None) -> Path:
+    return Path(value) if value else default_rules_dir()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from .service.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    directory = _rules_dir(args.rules)
+    coach = Coach.load(directory)
+    for error in coach.errors:
+        print(f"rule file error: {error}", file=sys.stderr)
+    app = create_app(coach, reload_interval=args.reload_interval)
+    print(f"Operator Coach {__version__}: {len(coach.rulebook.active)} rules from {directory}", flush=True)
+    print(f"Listening on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def _read_input(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    return Path(source).read_text(encoding="utf-8")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        raw = _read_input(args.file)
+    except OSError as exc:
+        print(f"coach check: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(f"coach check: {args.file} is not UTF-8 text (byte {exc.start})", file=sys.stderr)
+        return 2
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        print(f"coach check: {args.file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+              file=sys.stderr)
+        return 2
+    coach = Coach.load(_rules_dir(args.rules))
+    for error in coach.errors:
+        print(f"rule file error: {error}", file=sys.stderr)
+    try:
+        result = coach.check(data)
+    except RequestError as exc:
+        if args.json:
+            print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2))
+        else:
+            print(f"coach check: {exc.message}", file=sys.stderr)
+            for d in exc.details:
+                print(f"  {d.field}: {d.problem}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+    else:
+        draft = data.get("draft", "") if isinstance(data, dict) else ""
+        if not result.warnings:
+            print("no warnings")
+        for w in result.warnings:
+            where = ""
+            if w.start is not None and w.end is not None:
+                where = f" [{w.start}:{w.end}]" + (f" «{draft[w.start:w.end]}»" if w.end > w.start else "")
+            print(f"{w.severity:<7} {w.rule}{where}: {w.message}")
+            if w.suggestion:
+                print(f"        → {w.suggestion}")
+    return 1 if result.warnings else 0
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from .rulebook.examples import missing_examples, run_examples
+
+    directory = _rules_dir(args.dir)
+    coach = Coach(load_rulebook(directory))
+    problems = 0
+    for error in coach.errors:
+        print(f"error   {error}")
+        problems += 1
+    for rule in coach.rulebook.rules.values():
+        for failure in run_examples(coach, rule):
+            print(f"example {rule.path.name}: {failure.kind}[{failure.index}] ({failure.example.lang}) "
+                  f"{failure.example.draft!r}: {failure.problem}")
+            problems += 1
+        for missing in missing_examples(rule):
+            print(f"note    {rule.path.name}: {missing}")
+    total = len(coach.rulebook.rules)
+    print(f"{total} rules in {directory}: " + ("all valid, all examples pass" if not problems else f"{problems} problems"))
+    return 1 if problems else 0
+
+
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    directory = _rules_dir(args.dir)
+    book = load_rulebook(directory)
+    for rule in book.rules.values():
+        state = "on " if rule.enabled else "off"
+        print(f"{state} {rule.spec.severity:<7} {rule.id:<24} {rule.spec.kind:<18} {rule.spec.title}")
+    for error in book.errors:
+        print(f"error   {error}")
+    return 1 if book.errors else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coach", description="Operator Coach: live-chat coaching service and tools")
+    parser.add_argument("--version", action="version", version=f"coach {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the local service for the browser extension")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument("--rules", metavar="DIR", help="rules directory (default: $COACH_RULES or ./rules)")
+    serve.add_argument("--reload-interval", type=float, default=1.0, metavar="S",
+                       help="how often to look for rule file changes, seconds (0: never)")
+    serve.set_defaults(func=cmd_serve)
+
+    check = sub.add_parser("check", help="check one request (the /v1/check JSON) and print the warnings")
+    check.add_argument("file", help="a JSON file, or - for stdin")
+    check.add_argument("--json", action="store_true", help="print the response body as JSON")
+    check.add_argument("--rules", metavar="DIR", help="rules directory")
+    check.set_defaults(func=cmd_check)
+
+    rules = sub.add_parser("rules", help="work with rule files")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    rc = rules_sub.add_parser("check", help="validate rule files and run their examples")
+    rc.add_argument("dir", nargs="?", help="rules directory")
+    rc.set_defaults(func=cmd_rules_check)
+    rl = rules_sub.add_parser("list", help="list the rules")
+    rl.add_argument("dir", nargs="?", help="rules directory")
+    rl.set_defaults(func=cmd_rules_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""What the chat so far says: turns, who is waiting for whom, open client questions, the client's language.
+
+A `Conversation` is built once per distinct message list and cached (see `ConversationCache`), so rules can
+ask the same question on every keystroke for free. Rules that need their own per-message judgement (is this
+client message upset? did this operator message give something useful?) keep it in `memo`.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, TypeVar
+
+from .models import Message
+from .text.analysis import FactsCache, TextFacts
+from .text.tokens import Sentence
+
+T = TypeVar("T")
+
+CLIENT = "client"
+OPERATOR = "operator"
+
+
+@dataclass(slots=True)
+class Turn:
+    index: int
+    role: str
+    text: str
+    ts: float | None
+    facts: TextFacts
+
+
+class Conversation:
+    def __init__(self, messages: Sequence[Message], facts: FactsCache):
+        self.turns: list[Turn] = [Turn(i, m.role, m.text, m.ts, facts.get(m.text)) for i, m in enumerate(messages)]
+        self.memo: dict[Any, Any] = {}
+
+    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+        """Compute a per-conversation fact once (keyed by the asking check)."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
+
+    @cached_property
+    def last_operator_index(self) -> int:
+        for turn in reversed(self.turns):
+            if turn.role == OPERATOR:
+                return turn.index
+        return -1
+
+    @property
+    def has_operator_reply(self) -> bool:
+        return self.last_operator_index >= 0
+
+    @cached_property
+    def operator_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.role == OPERATOR]
+
+    @cached_property
+    def client_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.role == CLIENT]
+
+    @cached_property
+    def pending(self) -> list[Turn]:
+        """Client messages since the operator last wrote: what the operator owes an answer to."""
+        return [t for t in self.turns[self.last_operator_index + 1:] if t.role == CLIENT]
+
+    @cached_property
+    def last_speaker_turn(self) -> Turn | None:
+        """The last client or operator message (system notes and bots do not take a turn)."""
+        for turn in reversed(self.turns):
+            if turn.role in (CLIENT, OPERATOR):
+                return turn
+        return None
+
+    @cached_property
+    def open_questions(self) -> list[tuple[Turn, Sentence]]:
+        """Questions the client asked since the operator last wrote."""
+        return [(turn, s) for turn in self.pending for s in turn.facts.questions]
+
+    @cached_property
+    def client_lang(self) -> str | None:
+        """The language the client writes in, judged on their latest messages (newest weigh most)."""
+        ru = en = 0.0
+        weight = 1.0
+        for turn in reversed(self.client_turns[-6:]):
+            r, e = turn.facts.language_evidence
+            ru += r * weight
+            en += e * weight
+            weight *= 0.7
+        if ru + en < 1:
+            return None
+        return "en" if en > ru else "ru"
+
+
+class ConversationCache:
+    """Conversations by their exact message list: a chat analysed once, reused on every keystroke."""
+
+    def __init__(self, facts: FactsCache, size: int = 2_000):
+        self.facts = facts
+        self.size = size
+        self._items: OrderedDict[tuple, Conversation] = OrderedDict()
+
+    def get(self, messages: Sequence[Message]) -> Conversation:
+        key = tuple((m.role, m.text, m.ts) for m in messages)
+        items = self._items
+        conv = items.get(key)
+        if conv is None:
+            conv = items[key] = Conversation(messages, self.facts)
+            if len(items) > self.size:
+                items.popitem(last=False)
+        else:
+            items.move_to_end(key)
+        return conv

@@ -1,0 +1,134 @@
+"""The coach: rule files → checks → warnings for one request, in order of severity.
+
+`Coach` is the public Python API (`from coach_server import Coach`). It owns the loaded rules and the
+caches that make a warm check cheap: each distinct message text is analysed once, each distinct chat
+once, each word form once.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .checks.base import Context
+from .conversation import ConversationCache
+from .models import (
+    SEVERITY_RANK,
+    CheckRequest,
+    CheckResult,
+    ErrorDetail,
+    RequestError,
+    Warning,
+    parse_request,
+)
+from .rulebook.loader import RuleError, Rulebook, default_rules_dir, load_rulebook
+from .text.analysis import FactsCache
+
+log = logging.getLogger("coach.engine")
+
+# How far ahead of the check's clock a timestamp may be before it is refused (clocks of two machines).
+FUTURE_TOLERANCE_S = 120.0
+
+
+@dataclass
+class Evaluation:
+    """A check result plus what the live service needs to know to push updates by itself."""
+
+    result: CheckResult
+    next_change: float | None  # when a timed rule's answer will change with no new input
+    timers: dict[str, float | None] = field(default_factory=dict)
+
+
+def _sort_key(w: Warning) -> tuple:
+    return (SEVERITY_RANK[w.severity], w.start if w.start is not None else 1 << 30, w.rule)
+
+
+class Coach:
+    def __init__(self, rulebook: Rulebook):
+        self.rulebook = rulebook
+        self.facts = FactsCache()
+        self.conversations = ConversationCache(self.facts)
+        self.rule_failures: dict[str, int] = {}
+
+    # --- loading -------------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, rules_dir: str | Path | None = None) -> Coach:
+        """Load the rules from `rules_dir` (default: $COACH_RULES or the project's `rules/`)."""
+        directory = Path(rules_dir) if rules_dir is not None else default_rules_dir()
+        return cls(load_rulebook(directory))
+
+    @property
+    def rules_dir(self) -> Path | None:
+        return self.rulebook.directory
+
+    @property
+    def errors(self) -> list[RuleError]:
+        return self.rulebook.errors
+
+    def reload(self) -> list[RuleError]:
+        """Re-read the rules directory; broken files keep their last good version. Returns the errors."""
+        if self.rulebook.directory is None:
+            return []
+        self.rulebook = load_rulebook(self.rulebook.directory, previous=self.rulebook)
+        return self.rulebook.errors
+
+    # --- checking ------------------------------------------------------------------------------------
+    def check(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> CheckResult:
+        """Warnings for the operator's draft in this conversation. Raises RequestError on bad input."""
+        return self.evaluate(request, only=only).result
+
+    def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> Evaluation:
+        started = time.perf_counter()
+        req = parse_request(request)
+        now = req.now if req.now is not None else time.time()
+        _refuse_future(req, now)
+        draft = self.facts.get(req.draft)
+        conv = self.conversations.get(req.messages)
+        lang = req.lang or conv.client_lang or draft.lang or "ru"
+        ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang)
+        if req.caret is not None and req.caret <= len(req.draft):
+            word = draft.word_touching(req.caret)
+            if word is not None:
+                ctx.typing_span = (word.start, word.end)
+        wanted = set(only) if only is not None else None
+        warnings: list[Warning] = []
+        next_change: float | None = None
+        for rule in self.rulebook.active:
+            if wanted is not None and rule.id not in wanted:
+                continue
+            check = rule.check
+            try:
+                warnings.extend(check.run(ctx))
+                if check.timed:
+                    due = check.next_change(ctx)
+                    if due is not None and (next_change is None or due < next_change):
+                        next_change = due
+            except Exception:  # a broken rule must never take the coaching down with it
+                self.rule_failures[rule.id] = self.rule_failures.get(rule.id, 0) + 1
+                log.exception("rule %s failed; skipped for this check", rule.id)
+        warnings.sort(key=_sort_key)
+        took_ms = (time.perf_counter() - started) * 1000
+        pending = [t.ts for t in conv.pending if t.ts is not None]
+        last = conv.last_speaker_turn
+        timers = {
+            "client_waiting_since": min(pending) if pending else None,
+            "client_silent_since": last.ts if last is not None and last.role == "operator" and conv.client_turns
+            else None,
+        }
+        return Evaluation(CheckResult(warnings=warnings, lang=lang, took_ms=round(took_ms, 3)), next_change, timers)
+
+
+def _refuse_future(req: CheckRequest, now: float) -> None:
+    limit = now + FUTURE_TOLERANCE_S
+    details = [
+        ErrorDetail(field=f"messages[{i}].ts", problem=f"is {m.ts - now:.0f} s in the future of the check's clock")
+        for i, m in enumerate(req.messages) if m.ts is not None and m.ts > limit
+    ]
+    if req.draft_started_at is not None and req.draft_started_at > limit:
+        details.append(ErrorDetail(field="draft_started_at",
+                                   problem=f"is {req.draft_started_at - now:.0f} s in the future of the check's clock"))
+    if details:
+        raise RequestError("timestamps in the future", details)

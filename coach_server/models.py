@@ -1,0 +1,143 @@
+"""The request and result of a check: the public contract of `/v1/check`, `coach check` and `Coach.check`."""
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Role = Literal["client", "operator", "system", "bot"]
+Severity = Literal["info", "warning", "error"]
+Lang = Literal["ru", "en"]
+
+SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+# Limits keep one request from costing the service more than a real chat ever would.
+MAX_DRAFT_CHARS = 20_000
+MAX_MESSAGE_CHARS = 20_000
+MAX_MESSAGES = 2_000
+MAX_ID_CHARS = 200
+# Earliest and latest plausible Unix times in seconds (2000-01-01 .. 2100-01-01): catches milliseconds.
+MIN_TS = 946_684_800.0
+MAX_TS = 4_102_444_800.0
+
+
+def check_unix_ts(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number of Unix seconds")
+    if value > MAX_TS:
+        raise ValueError("must be Unix seconds; this looks like milliseconds (divide by 1000)")
+    if value < MIN_TS:
+        raise ValueError("must be Unix seconds after 2000-01-01")
+    return value
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Role
+    text: str = Field(max_length=MAX_MESSAGE_CHARS)
+    ts: float | None = None
+    id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+
+    @field_validator("ts")
+    @classmethod
+    def _ts(cls, value: float | None) -> float | None:
+        return check_unix_ts(value)
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    draft: str = Field(default="", max_length=MAX_DRAFT_CHARS)
+    messages: list[Message] = Field(default_factory=list, max_length=MAX_MESSAGES)
+    now: float | None = None
+    draft_started_at: float | None = None
+    chat_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+    operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+    lang: Lang | None = None
+    # Where the operator's cursor is in the draft, when known: the word touching it is still being typed
+    # and is not judged yet (no red squiggle under half a word).
+    caret: int | None = Field(default=None, ge=0, le=MAX_DRAFT_CHARS)
+
+    @field_validator("now", "draft_started_at")
+    @classmethod
+    def _times(cls, value: float | None) -> float | None:
+        return check_unix_ts(value)
+
+
+class Warning(BaseModel):
+    rule: str
+    severity: Severity
+    message: str
+    start: int | None = None
+    end: int | None = None
+    suggestion: str | None = None
+
+
+class CheckResult(BaseModel):
+    warnings: list[Warning]
+    lang: Lang
+    took_ms: float
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    problem: str
+
+
+class RequestError(ValueError):
+    """A request that cannot be checked, with the fields at fault (rendered as a 400 by the service)."""
+
+    def __init__(self, message: str, details: list[ErrorDetail] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "details": [d.model_dump() for d in self.details]}}
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """("messages", 3, "role") → "messages[3].role"."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(body)"
+
+
+def _problem(err: dict[str, Any]) -> str:
+    msg = err.get("msg", "invalid")
+    if err.get("type") == "literal_error":
+        allowed = err.get("ctx", {}).get("expected", "")
+        return f"must be one of {allowed}; got {err.get('input')!r}"
+    if err.get("type") == "extra_forbidden":
+        return "unknown field"
+    if err.get("type") == "missing":
+        return "required field is missing"
+    if msg.startswith("Value error, "):
+        return msg[len("Value error, "):]
+    return msg
+
+
+def validation_details(exc: ValidationError) -> list[ErrorDetail]:
+    return [ErrorDetail(field=field_path(e["loc"]), problem=_problem(e)) for e in exc.errors()]
+
+
+def parse_request(data: Any) -> CheckRequest:
+    """Validate a decoded JSON body into a CheckRequest, or raise RequestError naming every bad field."""
+    if isinstance(data, CheckRequest):
+        return data
+    if not isinstance(data, dict):
+        raise RequestError("the request body must be a JSON object", [
+            ErrorDetail(field="(body)", problem=f"expected an object, got {type(data).__name__}")])
+    try:
+        request = CheckRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestError("invalid check request", validation_details(exc)) from None
+    return request

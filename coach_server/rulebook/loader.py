@@ -1,0 +1,231 @@
+"""Reading `rules/`: one TOML file per rule, the id is the file name.
+
+TOML rather than YAML: Python reads it without a dependency (`tomllib`), its errors carry line and column,
+and it has no implicit typing — in YAML a word list holding `no`, `on` or `yes` silently turns those words
+into booleans, which is exactly the kind of list this project keeps.
+
+Loading never gives up on the whole set: each file is validated on its own, every problem is reported with
+the file, the field and what is wrong, and a file that breaks on reload keeps its last good version active.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..checks import KINDS
+from ..checks.base import Check, template_fields
+from ..models import field_path
+from .schema import LANGS, RuleFile
+
+RULE_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class RuleError:
+    file: str
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.problem}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.file, "field": self.field, "problem": self.problem}
+
+
+class RuleFileInvalid(Exception):
+    def __init__(self, errors: list[RuleError]):
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
+
+
+@dataclass
+class Rule:
+    id: str
+    path: Path
+    digest: str  # sha256 of the file's bytes: tells a changed file from an unchanged one
+    spec: RuleFile
+    check: Check
+    stale: bool = False  # the file is broken now; this is its last good version
+
+    @property
+    def enabled(self) -> bool:
+        return self.spec.enabled
+
+
+@dataclass
+class Rulebook:
+    directory: Path | None
+    rules: dict[str, Rule] = field(default_factory=dict)
+    errors: list[RuleError] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Rule]:
+        return [r for r in self.rules.values() if r.enabled]
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for rule_id, rule in sorted(self.rules.items()):
+            h.update(rule_id.encode())
+            h.update(rule.digest.encode())
+        return h.hexdigest()[:16]
+
+
+def _errors_from(exc: ValidationError, file: str, prefix: tuple[Any, ...] = ()) -> list[RuleError]:
+    out = []
+    for e in exc.errors():
+        problem = e["msg"]
+        if e["type"] == "extra_forbidden":
+            problem = "unknown field (check its spelling)"
+        elif e["type"] == "missing":
+            problem = "required field is missing"
+        elif problem.startswith("Value error, "):
+            problem = problem[len("Value error, "):]
+        out.append(RuleError(file, field_path(prefix + tuple(e["loc"])), problem))
+    return out
+
+
+def _validate_part(model: type[BaseModel], data: Any, file: str, where: str, errors: list[RuleError]):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors.extend(_errors_from(exc, file, (where,)))
+        return None
+
+
+def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
+    """Validate one rule file's bytes; raise RuleFileInvalid listing every problem."""
+    if not RULE_ID_RE.match(rule_id):
+        raise RuleFileInvalid([RuleError(file, "(file name)", "a rule id is lower-case latin letters, digits "
+                                                              "and _ and starts with a letter")])
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RuleFileInvalid([RuleError(file, "(encoding)", f"not UTF-8 text: {exc.reason} at byte {exc.start}")])
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileInvalid([RuleError(file, "(syntax)", f"not valid TOML: {exc}")])
+    try:
+        spec = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        raise RuleFileInvalid(_errors_from(exc, file))
+    kind = KINDS.get(spec.kind)
+    if kind is None:
+        raise RuleFileInvalid([RuleError(file, "kind", f"unknown kind {spec.kind!r}; known kinds: "
+                                                       + ", ".join(sorted(KINDS)))])
+    errors: list[RuleError] = []
+    params = _validate_part(kind.Params, spec.params, file, "params", errors)
+    langs = {}
+    for lang in LANGS:
+        section = _validate_part(kind.Lang, getattr(spec, lang), file, lang, errors)
+        if section is None:
+            continue
+        langs[lang] = section
+        for name, value in section:
+            if isinstance(value, str) and (name == "message" or name.startswith("message_")):
+                _check_template(value, kind, file, f"{lang}.{name}", errors)
+            elif isinstance(value, dict) and name == "messages":
+                for key, text in value.items():
+                    if isinstance(text, str):
+                        _check_template(text, kind, file, f"{lang}.{name}.{key}", errors)
+    if params is not None and len(langs) == len(LANGS):
+        for path, problem in kind.validate_langs(langs) + kind.validate_params(params):
+            errors.append(RuleError(file, path, problem))
+    if errors:
+        raise RuleFileInvalid(errors)
+    try:
+        check = kind(rule_id, spec.severity, params, langs)
+    except ValueError as exc:  # a pattern that does not compile, a word list that makes no sense
+        raise RuleFileInvalid([RuleError(file, getattr(exc, "field", "(rule)"), str(exc))])
+    return spec, check
+
+
+def _check_template(text: str, kind: type[Check], file: str, where: str, errors: list[RuleError]) -> None:
+    try:
+        names = template_fields(text)
+    except ValueError as exc:
+        errors.append(RuleError(file, where, f"bad message template: {exc}"))
+        return
+    unknown = names - kind.placeholders
+    if unknown:
+        allowed = ", ".join("{" + p + "}" for p in sorted(kind.placeholders)) or "none"
+        errors.append(RuleError(file, where, f"unknown placeholder {', '.join('{' + u + '}' for u in sorted(unknown))}"
+                                             f"; this kind offers: {allowed}"))
+
+
+def load_rule_file(path: Path) -> Rule:
+    raw = path.read_bytes()
+    spec, check = parse_rule(path.stem, raw, path.name)
+    return Rule(path.stem, path, hashlib.sha256(raw).hexdigest(), spec, check)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.toml") if p.is_file() and not p.name.startswith("."))
+
+
+def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook:
+    """Load every rule file; a broken file is reported and, if it loaded before, keeps its last good version."""
+    book = Rulebook(directory)
+    if not directory.is_dir():
+        book.errors.append(RuleError(str(directory), "(directory)", "rules directory not found"))
+        return book
+    old = previous.rules if previous is not None else {}
+    for path in rule_files(directory):
+        rule_id = path.stem
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            book.errors.append(RuleError(path.name, "(file)", f"cannot read: {exc.strerror}"))
+            if rule_id in old:
+                book.rules[rule_id] = _stale(old[rule_id])
+            continue
+        digest = hashlib.sha256(raw).hexdigest()
+        previous_rule = old.get(rule_id)
+        if previous_rule is not None and previous_rule.digest == digest and not previous_rule.stale:
+            book.rules[rule_id] = previous_rule  # unchanged: keep its compiled check
+            continue
+        try:
+            spec, check = parse_rule(rule_id, raw, path.name)
+        except RuleFileInvalid as exc:
+            book.errors.extend(exc.errors)
+            if previous_rule is not None:
+                book.rules[rule_id] = _stale(previous_rule)
+            continue
+        book.rules[rule_id] = Rule(rule_id, path, digest, spec, check)
+    return book
+
+
+def _stale(rule: Rule) -> Rule:
+    return Rule(rule.id, rule.path, rule.digest, rule.spec, rule.check, stale=True)
+
+
+def directory_signature(directory: Path) -> tuple:
+    """A cheap fingerprint of the rules directory (names, sizes, mtimes) to notice edits without reading."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return ("missing",)
+    sig = []
+    for entry in entries:
+        if entry.name.endswith(".toml"):
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            sig.append((entry.name, st.st_size, st.st_mtime_ns))
+    return tuple(sig)
+
+
+def default_rules_dir() -> Path:
+    """$COACH_RULES, else the project's `rules/` beside the package (the checkout it is installed from)."""
+    env = os.environ.get("COACH_RULES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "rules"

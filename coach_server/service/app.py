@@ -1,0 +1,179 @@
+"""The local HTTP/WebSocket service the extension talks to (aiohttp, bound to 127.0.0.1).
+
+Routes:
+- `GET /healthz` — liveness, version, how many rules are loaded and any rule-file errors;
+- `POST /v1/check` — one check (the contract in README / docs/api.md);
+- `GET /v1/live` — the WebSocket for live coaching (docs/live-protocol.md);
+- `GET /v1/rules` — the loaded rules and their errors;
+- `GET /v1/feedback/recent` — the latest dismissed/applied events.
+The rules directory is watched: edits are picked up within a second; a broken edit keeps the last good
+version of that rule and the error shows on `/healthz`.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from .. import __version__
+from ..engine import Coach
+from ..models import ErrorDetail, RequestError
+from ..rulebook.loader import directory_signature
+from .feedback import FeedbackLog
+from .live import CoachRef, LiveHub, live_handler
+
+log = logging.getLogger("coach.service")
+
+MAX_BODY_BYTES = 1 << 20  # 1 MiB: a 2,000-message chat fits with room to spare
+WS_MAX_FRAME_BYTES = 1 << 20
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data, ensure_ascii=False), status=status,
+                        content_type="application/json", charset="utf-8")
+
+
+def error_response(status: int, message: str, details: list[ErrorDetail] | None = None) -> web.Response:
+    return json_response(RequestError(message, details).to_json(), status=status)
+
+
+def coach_of(request: web.Request) -> Coach:
+    return request.app["coach_ref"].coach
+
+
+# --- routes ----------------------------------------------------------------------------------------------
+async def healthz(request: web.Request) -> web.Response:
+    coach = coach_of(request)
+    return json_response({
+        "status": "ok",
+        "version": __version__,
+        "rules": len(coach.rulebook.active),
+        "rules_dir": str(coach.rules_dir) if coach.rules_dir is not None else None,
+        "rule_errors": [e.to_json() for e in coach.errors],
+    })
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or an HTTP error that says what is wrong with it."""
+    raw = await request.read()  # over client_max_size: aiohttp raises 413, rendered by json_errors
+    if not raw.strip():
+        raise _bad_request("the request body is empty; send a JSON object",
+                           [ErrorDetail(field="(body)", problem="empty")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _bad_request("the request body is not UTF-8",
+                          [ErrorDetail(field="(body)", problem=f"invalid byte at position {exc.start}")])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bad_request("the request body is not valid JSON",
+                          [ErrorDetail(field="(body)", problem=f"{exc.msg} at line {exc.lineno} column {exc.colno}")])
+    except RecursionError:
+        raise _bad_request("the request body is nested too deeply")
+
+
+def _bad_request(message: str, details: list[ErrorDetail] | None = None) -> web.HTTPException:
+    return web.HTTPBadRequest(text=json.dumps(RequestError(message, details).to_json(), ensure_ascii=False),
+                              content_type="application/json")
+
+
+async def check(request: web.Request) -> web.Response:
+    data = await read_json(request)
+    try:
+        result = coach_of(request).check(data)
+    except RequestError as exc:
+        return json_response(exc.to_json(), status=400)
+    return json_response(result.model_dump())
+
+
+async def rules(request: web.Request) -> web.Response:
+    coach = coach_of(request)
+    return json_response({
+        "rules": [
+            {"id": r.id, "title": r.spec.title, "kind": r.spec.kind, "severity": r.spec.severity,
+             "enabled": r.spec.enabled, "description": r.spec.description.strip(), "stale": r.stale}
+            for r in coach.rulebook.rules.values()
+        ],
+        "errors": [e.to_json() for e in coach.errors],
+    })
+
+
+async def feedback_recent(request: web.Request) -> web.Response:
+    log_: FeedbackLog = request.app["feedback"]
+    return json_response({"events": [e.to_json() for e in log_.recent]})
+
+
+# --- middleware: every error is JSON with a reason ---------------------------------------------------------
+@web.middleware
+async def json_errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json":
+            raise
+        message = {
+            404: f"no route {request.method} {request.path}",
+            405: f"{request.method} is not allowed on {request.path}",
+            413: f"the request body is larger than {MAX_BODY_BYTES} bytes",
+        }.get(exc.status, exc.reason)
+        return error_response(exc.status, message, [ErrorDetail(field="(request)", problem=exc.text or exc.reason)])
+
+
+# --- rule watching -------------------------------------------------------------------------------------------
+async def watch_rules(app: web.Application) -> None:
+    """Poll the rules directory (cheap: names, sizes, mtimes) and reload on change."""
+    coach: Coach = app["coach_ref"].coach
+    directory = coach.rules_dir
+    if directory is None:
+        return
+    interval = app["reload_interval"]
+    signature = directory_signature(directory)
+    while True:
+        await asyncio.sleep(interval)
+        current = directory_signature(directory)
+        if current == signature:
+            continue
+        signature = current
+        before = coach.rulebook.digest
+        errors = coach.reload()
+        for error in errors:
+            log.warning("rule file error (last good version stays active): %s", error)
+        if coach.rulebook.digest != before:
+            log.info("rules reloaded: %d active", len(coach.rulebook.active))
+            app["live_hub"].rules_changed()
+
+
+async def _start_watcher(app: web.Application) -> None:
+    if app["reload_interval"] > 0:
+        app["rule_watcher"] = asyncio.ensure_future(watch_rules(app))
+
+
+async def _stop_watcher(app: web.Application) -> None:
+    task = app.get("rule_watcher")
+    if task is not None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+
+def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+    app["coach_ref"] = CoachRef(coach)
+    app["feedback"] = feedback or FeedbackLog()
+    app["live_hub"] = LiveHub(app["coach_ref"], app["feedback"])
+    app["reload_interval"] = reload_interval
+    app["ws_max_frame"] = WS_MAX_FRAME_BYTES
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/v1/check", check)
+    app.router.add_get("/v1/live", live_handler)
+    app.router.add_get("/v1/rules", rules)
+    app.router.add_get("/v1/feedback/recent", feedback_recent)
+    app.on_startup.append(_start_watcher)
+    app.on_cleanup.append(_stop_watcher)
+    return app

@@ -1,0 +1,349 @@
+"""`GET /v1/live`: the WebSocket the extension keeps open (protocol in docs/live-protocol.md).
+
+The server remembers each chat's state (messages, draft, timing) per connection, so a keystroke only
+sends the draft; it answers every update with the chat's warnings and pushes fresh warnings by itself
+when a timer rule crosses a threshold (the client has now waited 60 s) or the rules change.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from typing import Any, Literal
+
+from aiohttp import WSMsgType, web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..engine import Coach
+from ..models import (
+    MAX_DRAFT_CHARS,
+    MAX_ID_CHARS,
+    MAX_MESSAGES,
+    CheckRequest,
+    ErrorDetail,
+    Lang,
+    Message,
+    RequestError,
+    check_unix_ts,
+    validation_details,
+)
+from .feedback import ACTIONS, FeedbackLog
+
+log = logging.getLogger("coach.live")
+
+PROTOCOL_VERSION = 1
+MAX_CHATS_PER_CONNECTION = 200
+TIMER_SLACK_S = 0.05  # push just after the threshold, so the check sees it crossed
+
+
+class Update(BaseModel):
+    """An `update` frame. Absent fields keep their previous value for the chat."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["update"]
+    chat_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    seq: int | None = None
+    draft: str | None = Field(default=None, max_length=MAX_DRAFT_CHARS)
+    messages: list[Message] | None = Field(default=None, max_length=MAX_MESSAGES)
+    append: bool = False
+    draft_started_at: float | None = None
+    operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+    lang: Lang | None = None
+    caret: int | None = Field(default=None, ge=0, le=MAX_DRAFT_CHARS)
+    now: float | None = None
+
+    @field_validator("draft_started_at", "now")
+    @classmethod
+    def _times(cls, value: float | None) -> float | None:
+        return check_unix_ts(value)
+
+
+class Feedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["feedback"]
+    chat_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    action: Literal["shown", "dismissed", "applied"]
+    rule: str = Field(min_length=1, max_length=64)
+    severity: Literal["info", "warning", "error"] | None = None
+    text: str | None = Field(default=None, max_length=MAX_DRAFT_CHARS, description="the flagged text")
+    seq: int | None = None
+
+
+class Forget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["forget"]
+    chat_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+
+
+class ChatState:
+    def __init__(self, chat_id: str):
+        self.chat_id = chat_id
+        self.messages: list[Message] = []
+        self.draft = ""
+        self.draft_started_at: float | None = None
+        self.operator_name: str | None = None
+        self.lang: str | None = None
+        self.caret: int | None = None
+        self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
+        self.seq = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def request(self) -> CheckRequest:
+        # parts were validated as they arrived; constructing skips re-validating every message per keystroke
+        return CheckRequest.model_construct(
+            draft=self.draft, messages=self.messages, now=self.now(), draft_started_at=self.draft_started_at,
+            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, caret=self.caret)
+
+    def cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
+class Dismissals:
+    """Warnings an operator dismissed, per chat, shared by all connections (a reconnect keeps them).
+
+    A warning about a piece of the draft stays dismissed for that text in that chat; one about the
+    conversation (a timer) stays dismissed until the conversation moves on (a new message)."""
+
+    def __init__(self, size: int = 5000):
+        self._chats: OrderedDict[str, dict[tuple[str, str | None], int | None]] = OrderedDict()
+        self.size = size
+
+    def add(self, chat_id: str, rule: str, text: str | None, message_count: int) -> None:
+        chat = self._chats.setdefault(chat_id, {})
+        self._chats.move_to_end(chat_id)
+        chat[(rule, text)] = None if text else message_count
+        if len(self._chats) > self.size:
+            self._chats.popitem(last=False)
+
+    def hides(self, chat_id: str, rule: str, text: str | None, message_count: int) -> bool:
+        chat = self._chats.get(chat_id)
+        if not chat:
+            return False
+        if text and (rule, text) in chat:
+            return True
+        since = chat.get((rule, None))
+        return since is not None and since == message_count
+
+    def forget(self, chat_id: str) -> None:
+        self._chats.pop(chat_id, None)
+
+
+class LiveHub:
+    """Everything the live endpoint shares across connections."""
+
+    def __init__(self, coach_ref: "CoachRef", feedback: FeedbackLog):
+        self.coach_ref = coach_ref
+        self.feedback = feedback
+        self.dismissals = Dismissals()
+        self.sessions: set[LiveSession] = set()
+
+    def rules_changed(self) -> None:
+        for session in list(self.sessions):
+            session.recheck_all("rules")
+
+
+class CoachRef:
+    """The current Coach; swapped as a whole when needed (the rules reload in place)."""
+
+    def __init__(self, coach: Coach):
+        self.coach = coach
+
+
+def _error(code: str, message: str, details: list[ErrorDetail] | None = None, **extra: Any) -> dict[str, Any]:
+    out = {"type": "error", "code": code, "error": {"message": message,
+                                                   "details": [d.model_dump() for d in details or []]}}
+    out.update({k: v for k, v in extra.items() if v is not None})
+    return out
+
+
+class LiveSession:
+    def __init__(self, ws: web.WebSocketResponse, hub: LiveHub):
+        self.ws = ws
+        self.hub = hub
+        self.chats: OrderedDict[str, ChatState] = OrderedDict()
+        self.closed = False
+
+    # --- sending ----------------------------------------------------------------------------------
+    async def send(self, payload: dict[str, Any]) -> None:
+        if self.closed or self.ws.closed:
+            return
+        try:
+            await self.ws.send_str(json.dumps(payload, ensure_ascii=False))
+        except (ConnectionResetError, RuntimeError):
+            self.closed = True
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        task.add_done_callback(_log_task_error)
+
+    # --- evaluating ---------------------------------------------------------------------------------
+    async def evaluate(self, chat: ChatState, reason: str, ref: int | None = None) -> None:
+        chat.cancel_timer()
+        coach = self.hub.coach_ref.coach
+        try:
+            evaluation = coach.evaluate(chat.request())
+        except RequestError as exc:
+            await self.send(_error("bad_update", exc.message, exc.details, chat_id=chat.chat_id, ref=ref))
+            return
+        result = evaluation.result
+        dismissals = self.hub.dismissals
+        count = len(chat.messages)
+        warnings = []
+        for w in result.warnings:
+            text = chat.draft[w.start:w.end] if w.start is not None and w.end is not None and w.end > w.start \
+                else None
+            if not dismissals.hides(chat.chat_id, w.rule, text, count):
+                warnings.append(w.model_dump())
+        chat.seq += 1
+        await self.send({
+            "type": "warnings", "chat_id": chat.chat_id, "seq": chat.seq, "ref": ref, "reason": reason,
+            "warnings": warnings, "lang": result.lang, "took_ms": result.took_ms, "timers": evaluation.timers,
+            "next_check_at": evaluation.next_change,
+        })
+        self._schedule(chat, evaluation.next_change)
+
+    def _schedule(self, chat: ChatState, due: float | None) -> None:
+        if due is None or self.closed:
+            return
+        delay = max(0.0, due - chat.now()) + TIMER_SLACK_S
+        loop = asyncio.get_running_loop()
+        chat.timer = loop.call_later(delay, lambda: self._spawn(self.evaluate(chat, "timer")))
+
+    def recheck_all(self, reason: str) -> None:
+        for chat in list(self.chats.values()):
+            self._spawn(self.evaluate(chat, reason))
+
+    # --- receiving ----------------------------------------------------------------------------------
+    async def handle_text(self, raw: str) -> None:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            await self.send(_error("bad_json", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"))
+            return
+        if not isinstance(data, dict):
+            await self.send(_error("bad_message", "a frame must be a JSON object with a \"type\"",
+                                   [ErrorDetail(field="(frame)", problem=f"got {type(data).__name__}")]))
+            return
+        kind = data.get("type")
+        handler = {"update": self._update, "feedback": self._feedback, "forget": self._forget,
+                   "ping": self._ping}.get(kind)  # type: ignore[arg-type]
+        if handler is None:
+            await self.send(_error("bad_message", "unknown frame type",
+                                   [ErrorDetail(field="type", problem=f"must be one of update, feedback, forget, "
+                                                                      f"ping; got {kind!r}")]))
+            return
+        await handler(data)
+
+    async def _ping(self, data: dict[str, Any]) -> None:
+        await self.send({"type": "pong", "ts": time.time()})
+
+    async def _update(self, data: dict[str, Any]) -> None:
+        try:
+            update = Update.model_validate(data)
+        except ValidationError as exc:
+            await self.send(_error("bad_update", "invalid update", validation_details(exc),
+                                   chat_id=data.get("chat_id") if isinstance(data.get("chat_id"), str) else None,
+                                   ref=data.get("seq") if isinstance(data.get("seq"), int) else None))
+            return
+        chat = self.chats.get(update.chat_id)
+        given = update.model_fields_set
+        if chat is None:
+            if update.append:
+                await self.send(_error("unknown_chat", "append to a chat this connection does not know; "
+                                                       "send the full state (append: false)",
+                                       chat_id=update.chat_id, ref=update.seq))
+                return
+            chat = ChatState(update.chat_id)
+            self.chats[update.chat_id] = chat
+            if len(self.chats) > MAX_CHATS_PER_CONNECTION:
+                _, evicted = self.chats.popitem(last=False)
+                evicted.cancel_timer()
+        self.chats.move_to_end(update.chat_id)
+        if update.messages is not None:
+            messages = chat.messages + update.messages if update.append else list(update.messages)
+            chat.messages = messages[-MAX_MESSAGES:]
+        for name in ("draft", "draft_started_at", "operator_name", "lang", "caret"):
+            if name in given:
+                value = getattr(update, name)
+                setattr(chat, name, value if value is not None or name != "draft" else "")
+        if update.now is not None:
+            chat.clock_offset = update.now - time.time()
+        await self.evaluate(chat, "update", update.seq)
+
+    async def _feedback(self, data: dict[str, Any]) -> None:
+        try:
+            fb = Feedback.model_validate(data)
+        except ValidationError as exc:
+            await self.send(_error("bad_feedback", "invalid feedback", validation_details(exc), ref=data.get("seq")
+                                   if isinstance(data.get("seq"), int) else None))
+            return
+        chat = self.chats.get(fb.chat_id)
+        self.hub.feedback.record(fb.action, fb.rule, fb.chat_id, fb.severity,
+                                 chat.operator_name if chat is not None else None)
+        await self.send({"type": "feedback_ack", "chat_id": fb.chat_id, "rule": fb.rule, "action": fb.action,
+                         "ref": fb.seq})
+        if fb.action == "dismissed":
+            count = len(chat.messages) if chat is not None else 0
+            self.hub.dismissals.add(fb.chat_id, fb.rule, fb.text or None, count)
+            if chat is not None:
+                await self.evaluate(chat, "feedback")
+
+    async def _forget(self, data: dict[str, Any]) -> None:
+        try:
+            forget = Forget.model_validate(data)
+        except ValidationError as exc:
+            await self.send(_error("bad_message", "invalid forget", validation_details(exc)))
+            return
+        chat = self.chats.pop(forget.chat_id, None)
+        if chat is not None:
+            chat.cancel_timer()
+
+    def close(self) -> None:
+        self.closed = True
+        for chat in self.chats.values():
+            chat.cancel_timer()
+        self.chats.clear()
+
+
+def _log_task_error(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("live task failed", exc_info=task.exception())
+
+
+async def live_handler(request: web.Request) -> web.WebSocketResponse:
+    hub: LiveHub = request.app["live_hub"]
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app["ws_max_frame"])
+    await ws.prepare(request)
+    session = LiveSession(ws, hub)
+    hub.sessions.add(session)
+    coach = hub.coach_ref.coach
+    from .. import __version__
+
+    await session.send({"type": "hello", "protocol": PROTOCOL_VERSION, "version": __version__,
+                        "rules": len(coach.rulebook.active), "actions": list(ACTIONS)})
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                try:
+                    await session.handle_text(msg.data)
+                except Exception:  # never let one bad frame end the operator's session
+                    log.exception("live frame failed")
+                    await session.send(_error("internal", "the service could not process this frame"))
+            elif msg.type == WSMsgType.BINARY:
+                await session.send(_error("bad_message", "frames must be JSON text, not binary"))
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        session.close()
+        hub.sessions.discard(session)
+    return ws

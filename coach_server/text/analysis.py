@@ -1,0 +1,234 @@
+"""Everything the rules ask about one piece of text, computed once per distinct text.
+
+A `TextFacts` is built for the draft and for every chat message. Chat messages never change, so their facts
+are cached by text (see `FactsCache`); expensive facts are computed lazily, the first time a rule asks.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cached_property
+
+from . import morph
+from .morph import WordInfo
+from .tokens import EMAIL, NUMBER, PHONE, URL, WORD, Sentence, Token, split_sentences, tokenize
+from .vocab import (
+    EN_ASKING_VERBS,
+    EN_FUNCTION_WORDS,
+    EN_INTERROGATIVES,
+    EN_STOP_WORDS,
+    RU_ASKING_VERBS,
+    RU_INTERROGATIVES,
+    RU_STOP_LEMMAS,
+)
+
+
+@dataclass(slots=True)
+class Word:
+    """A word token with its morphology."""
+
+    index: int  # index into TextFacts.tokens
+    token: Token
+    info: WordInfo
+
+    @property
+    def lower(self) -> str:
+        return self.token.lower
+
+    @property
+    def is_cyrillic(self) -> bool:
+        return self.token.script == "cyr"
+
+
+class TextFacts:
+    """Tokens, words, sentences and derived facts of one text. Treat as immutable."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens: list[Token] = tokenize(text)
+        self.words: list[Word] = []
+        self.word_at: dict[int, Word] = {}  # token index → Word
+        for i, tok in enumerate(self.tokens):
+            if tok.kind == WORD:
+                word = Word(i, tok, morph.info(tok.lower, tok.script))
+                self.words.append(word)
+                self.word_at[i] = word
+
+    # --- structure -----------------------------------------------------------------------------------
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        return split_sentences(self.text, self.tokens)
+
+    @cached_property
+    def sentence_openers(self) -> frozenset[int]:
+        """Token indexes of the first word of each sentence (capitalised by grammar, not as a name)."""
+        out = set()
+        for s in self.sentences:
+            for i in range(s.first, s.last):
+                if i in self.word_at:
+                    out.add(i)
+                    break
+        return frozenset(out)
+
+    def sentence_words(self, sentence: Sentence) -> list[Word]:
+        return [self.word_at[i] for i in range(sentence.first, sentence.last) if i in self.word_at]
+
+    def sentence_text(self, sentence: Sentence) -> str:
+        return self.text[sentence.start:sentence.end]
+
+    @cached_property
+    def links(self) -> list[Token]:
+        return [t for t in self.tokens if t.kind == URL]
+
+    @cached_property
+    def contacts(self) -> list[Token]:
+        """Phone numbers and e-mail addresses written in the text."""
+        return [t for t in self.tokens if t.kind in (PHONE, EMAIL)]
+
+    @cached_property
+    def has_number(self) -> bool:
+        return any(t.kind in (NUMBER, PHONE) for t in self.tokens)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.words)
+
+    def word_touching(self, offset: int) -> Token | None:
+        """The word token that contains or ends at a character offset (the word under the caret)."""
+        for tok in self.tokens:
+            if tok.start <= offset <= tok.end and tok.kind == WORD:
+                return tok
+            if tok.start > offset:
+                break
+        return None
+
+    @cached_property
+    def quoted_ranges(self) -> list[tuple[int, int]]:
+        """Character ranges inside quotation marks: words the operator quotes are not their own words."""
+        ranges: list[tuple[int, int]] = []
+        opened: int | None = None
+        straight: int | None = None
+        for tok in self.tokens:
+            if tok.text in "«“„":
+                opened = tok.end
+            elif tok.text in "»”" and opened is not None:
+                ranges.append((opened, tok.start))
+                opened = None
+            elif tok.text == '"':
+                if straight is None:
+                    straight = tok.end
+                else:
+                    ranges.append((straight, tok.start))
+                    straight = None
+        return ranges
+
+    def is_quoted(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in self.quoted_ranges)
+
+    # --- vocabulary ----------------------------------------------------------------------------------
+    @cached_property
+    def lemmas(self) -> frozenset[str]:
+        out: set[str] = set()
+        for w in self.words:
+            out |= w.info.lemmas
+        return frozenset(out)
+
+    @cached_property
+    def forms(self) -> frozenset[str]:
+        return frozenset(w.lower for w in self.words)
+
+    @cached_property
+    def topic_lemmas(self) -> frozenset[str]:
+        """Lemmas of the words that say what the text is about (no function words)."""
+        return frozenset(topic_lemma(w) for w in self.words if is_topic_word(w))
+
+    # --- language ------------------------------------------------------------------------------------
+    @cached_property
+    def language_evidence(self) -> tuple[float, float]:
+        """(Russian, English) evidence: Cyrillic words vs English words; brand names weigh nothing."""
+        ru = en = 0.0
+        capital_latin = 0
+        starts = self.sentence_openers
+        for w in self.words:
+            script = w.token.script
+            if script == "cyr":
+                ru += 1
+            elif script == "lat":
+                text = w.token.text
+                if w.lower in EN_FUNCTION_WORDS:
+                    en += 1
+                elif any(c.isupper() for c in text[1:]) or (text[0].isupper() and w.index not in starts):
+                    capital_latin += 1  # "iPhone", "WhatsApp", "Samsung": names, unless the text is English
+                else:
+                    en += 0.5
+        if en >= 1:
+            en += capital_latin
+        return ru, en
+
+    @cached_property
+    def lang(self) -> str | None:
+        """"ru", "en" or None when the text shows no language (numbers, links, brand names only)."""
+        ru, en = self.language_evidence
+        if ru + en < 1:
+            return None
+        return "en" if en > ru else "ru"
+
+    # --- questions -----------------------------------------------------------------------------------
+    @cached_property
+    def questions(self) -> list[Sentence]:
+        return [s for s in self.sentences if self.is_question(s)]
+
+    def is_question(self, sentence: Sentence) -> bool:
+        if sentence.is_question_mark:
+            return True
+        words = self.sentence_words(sentence)
+        if not words:
+            return False
+        first = words[0]
+        if first.lower == "а" and len(words) > 1:  # "а доставка есть" / "а когда привезут"
+            first = words[1]
+        has_comma = any(t.text == "," for t in self.tokens[sentence.first:sentence.last])
+        if first.is_cyrillic:
+            if "ли" in self.forms_of(words):
+                return True
+            if first.info.lemma in RU_ASKING_VERBS and first.info.impr:
+                return True  # "Подскажите, сколько стоит доставка"
+            # "Когда привезут заказ" is a question; "Когда заказ приедет, мы позвоним" is not
+            return first.lower in RU_INTERROGATIVES and not has_comma
+        if first.lower in EN_ASKING_VERBS:
+            return True
+        return first.lower in EN_INTERROGATIVES and not has_comma
+
+    @staticmethod
+    def forms_of(words: list[Word]) -> set[str]:
+        return {w.lower for w in words}
+
+
+def is_topic_word(w: Word) -> bool:
+    if w.is_cyrillic:
+        return w.info.content and w.info.lemma not in RU_STOP_LEMMAS and len(w.lower) > 1
+    return w.lower not in EN_STOP_WORDS and len(w.lower) > 1
+
+
+def topic_lemma(w: Word) -> str:
+    return w.info.lemma
+
+
+class FactsCache:
+    """LRU cache of TextFacts by text: each distinct chat message is analysed once."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._items: OrderedDict[str, TextFacts] = OrderedDict()
+
+    def get(self, text: str) -> TextFacts:
+        items = self._items
+        facts = items.get(text)
+        if facts is None:
+            facts = TextFacts(text)
+            items[text] = facts
+            if len(items) > self.size:
+                items.popitem(last=False)
+        else:
+            items.move_to_end(text)
+        return facts

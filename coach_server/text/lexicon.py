@@ -1,0 +1,104 @@
+"""Word lists compiled for matching inside analysed text, by exact form or by lemma, phrases included.
+
+A rule file lists words the way a person writes them: `words` match those exact forms (case-insensitive),
+`lemmas` match any inflected form ("не мочь" finds «не можем», «не смогу» needs "не смочь"). Phrases are
+consecutive words. Matching is one pass over the words with a dictionary lookup per word.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import morph
+from .analysis import TextFacts
+from .tokens import WORD, tokenize
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    raw: str  # as written in the rule file
+    parts: tuple[frozenset[str], ...]  # accepted keys for each word of the phrase
+    by_lemma: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: Entry
+    first: int  # token index of the first word
+    last: int  # token index of the last word (inclusive)
+    start: int  # character offsets into the text
+    end: int
+
+
+def _words_of(phrase: str) -> list[str]:
+    return [t.lower for t in tokenize(phrase) if t.kind == WORD]
+
+
+class Lexicon:
+    def __init__(self, words: Iterable[str] = (), lemmas: Iterable[str] = ()):
+        self._by_form: dict[str, list[Entry]] = {}
+        self._by_lemma: dict[str, list[Entry]] = {}
+        self.entries: list[Entry] = []
+        for raw in words:
+            parts = tuple(frozenset({w}) for w in _words_of(raw))
+            self._add(Entry(raw, parts, False))
+        for raw in lemmas:
+            parts = tuple(morph.lemma_set(w) | {w} for w in _words_of(raw))
+            self._add(Entry(raw, parts, True))
+
+    def _add(self, entry: Entry) -> None:
+        if not entry.parts:
+            return
+        self.entries.append(entry)
+        index = self._by_lemma if entry.by_lemma else self._by_form
+        for key in entry.parts[0]:
+            index.setdefault(key, []).append(entry)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    @staticmethod
+    def _accepts(entry: Entry, k: int, facts: TextFacts, token_index: int) -> bool:
+        word = facts.word_at.get(token_index)
+        if word is None:
+            return False
+        keys = entry.parts[k]
+        if entry.by_lemma:
+            return word.lower in keys or not keys.isdisjoint(word.info.lemmas)
+        return word.lower in keys
+
+    def find(self, facts: TextFacts, first: int = 0, last: int | None = None) -> list[Match]:
+        """All matches among tokens [first, last), leftmost-longest, not overlapping."""
+        tokens = facts.tokens
+        last = len(tokens) if last is None else last
+        out: list[Match] = []
+        i = first
+        by_form, by_lemma = self._by_form, self._by_lemma
+        while i < last:
+            word = facts.word_at.get(i)
+            if word is None:
+                i += 1
+                continue
+            candidates = list(by_form.get(word.lower, ()))
+            if by_lemma:
+                candidates.extend(by_lemma.get(word.lower, ()))
+                for lemma in word.info.lemmas:
+                    if lemma != word.lower:
+                        candidates.extend(by_lemma.get(lemma, ()))
+            best: Match | None = None
+            for entry in candidates:
+                n = len(entry.parts)
+                if i + n > last:
+                    continue
+                if all(self._accepts(entry, k, facts, i + k) for k in range(1, n)):
+                    if best is None or n - 1 > best.last - best.first:
+                        best = Match(entry, i, i + n - 1, tokens[i].start, tokens[i + n - 1].end)
+            if best is not None:
+                out.append(best)
+                i = best.last + 1
+            else:
+                i += 1
+        return out
+
+    def contains(self, facts: TextFacts, first: int = 0, last: int | None = None) -> bool:
+        return bool(self.find(facts, first, last))

@@ -1,0 +1,46 @@
+"""Text analysis: offsets survive everything chat text throws at them; sentences; language."""
+from __future__ import annotations
+
+from coach_server.text.analysis import TextFacts
+from coach_server.text.tokens import tokenize
+
+
+def kinds(text):
+    return [(t.kind, t.text) for t in tokenize(text) if t.kind != "word" and t.kind != "punct"]
+
+
+def test_offsets_point_into_the_text():
+    text = "Здравствуйте!  Ссылка: https://bank.ru/cards?x=1, тел. +7 (999) 123-45-67, info@bank.ru 😊"
+    for tok in tokenize(text):
+        assert text[tok.start:tok.end] == tok.text
+
+
+def test_links_phones_emails_are_single_tokens():
+    assert kinds("https://bank.ru/cards. +7 (999) 123-45-67, 8 800 555 35 35 info@bank.ru") == [
+        ("url", "https://bank.ru/cards"), ("phone", "+7 (999) 123-45-67"), ("phone", "8 800 555 35 35"),
+        ("email", "info@bank.ru")]
+    assert kinds("в 15:00, 12.05.2024") == [("number", "15:00"), ("number", "12.05.2024")]
+
+
+def test_sentences_respect_abbreviations_and_links():
+    f = TextFacts("Цена 1 500 руб. т.е. дёшево. Смотрите bank.ru/cards. Как дела? а доставка?")
+    assert [f.sentence_text(s) for s in f.sentences] == [
+        "Цена 1 500 руб. т.е. дёшево.", "Смотрите bank.ru/cards.", "Как дела?", "а доставка?"]
+
+
+def test_questions_without_question_mark():
+    f = TextFacts("сколько стоит доставка")
+    assert len(f.questions) == 1
+    assert TextFacts("Когда заказ приедет, мы позвоним").questions == []
+
+
+def test_language():
+    assert TextFacts("Hello! How can I help you?").lang == "en"
+    assert TextFacts("Да, iPhone 15 Pro есть, пришлю фото в WhatsApp").lang == "ru"
+    assert TextFacts("iPhone 15 Pro").lang is None
+    assert TextFacts("Delivery costs $5.").lang == "en"
+
+
+def test_morphology_cached_per_form():
+    a, b = TextFacts("посмотрите"), TextFacts("Посмотрите условия")
+    assert a.words[0].info is b.words[0].info
