@@ -4,6 +4,7 @@
     coach check FILE|- [--json] [--rules DIR]      exit 0: no warnings, 1: warnings, 2: bad input
     coach rules check [DIR]                        validate every rule file and run its examples
     coach rules list [DIR]
+    coach token                                    print the supervisor token
 """
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     coach = Coach.load(directory)
     for error in coach.errors:
         print(f"rule file error: {error}", file=sys.stderr)
-    app = create_app(coach, reload_interval=args.reload_interval)
+    from .service.token import load_or_create_token
+
+    app = create_app(coach, reload_interval=args.reload_interval, supervisor_token=load_or_create_token())
     print(f"Operator Coach {__version__}: {len(coach.rulebook.active)} rules from {directory}", flush=True)
     print(f"Listening on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
@@ -125,6 +128,15 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     return 1 if book.errors else 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from .service.token import load_or_create_token, token_path
+
+    print(load_or_create_token())
+    if args.verbose:
+        print(f"(stored in {token_path()})", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description="Operator Coach: live-chat coaching service and tools")
     parser.add_argument("--version", action="version", version=f"coach {__version__}")
@@ -143,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the response body as JSON")
     check.add_argument("--rules", metavar="DIR", help="rules directory")
     check.set_defaults(func=cmd_check)
+
+    token = sub.add_parser("token", help="print the supervisor token (created on first use)")
+    token.add_argument("-v", "--verbose", action="store_true", help="also say where it is stored")
+    token.set_defaults(func=cmd_token)
 
     rules = sub.add_parser("rules", help="work with rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)

@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_token_file(tmp_path_factory):
+    """Tests never touch the real ~/.config token."""
+    os.environ["COACH_TOKEN_FILE"] = str(tmp_path_factory.mktemp("token") / "token")
+
+
 @pytest.fixture(scope="session")
 def coach():
     from coach_server import Coach
@@ -38,7 +44,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = rules_dir.parent / f"serve-{self.port}.log"
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.token_file = rules_dir.parent / f"token-{self.port}"
+        env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.token_file))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--rules", str(rules_dir),
              "--reload-interval", "0.2", *extra],
@@ -55,6 +62,10 @@ class Server:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("coach serve did not become healthy: " + self.log.read_text())
+
+    @property
+    def token(self) -> str:
+        return self.token_file.read_text(encoding="utf-8").strip()
 
     def get(self, path: str) -> tuple[int, dict]:
         try:

@@ -23,6 +23,7 @@ from ..engine import Coach
 from ..models import ErrorDetail, RequestError
 from ..rulebook.loader import directory_signature
 from .feedback import FeedbackLog
+from ..web import register_all as register_pages
 from .live import CoachRef, LiveHub, live_handler
 
 log = logging.getLogger("coach.service")
@@ -162,9 +163,11 @@ async def _stop_watcher(app: web.Application) -> None:
             pass
 
 
-def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None) -> web.Application:
+def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
+               supervisor_token: str | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
     app["coach_ref"] = CoachRef(coach)
+    app["supervisor_token"] = supervisor_token
     app["feedback"] = feedback or FeedbackLog()
     app["live_hub"] = LiveHub(app["coach_ref"], app["feedback"])
     app["reload_interval"] = reload_interval
@@ -174,6 +177,7 @@ def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: Feedback
     app.router.add_get("/v1/live", live_handler)
     app.router.add_get("/v1/rules", rules)
     app.router.add_get("/v1/feedback/recent", feedback_recent)
+    register_pages(app)
     app.on_startup.append(_start_watcher)
     app.on_cleanup.append(_stop_watcher)
     return app
