@@ -34,6 +34,7 @@ class Turn:
 class Conversation:
     def __init__(self, messages: Sequence[Message], facts: FactsCache):
         self.turns: list[Turn] = [Turn(i, m.role, m.text, m.ts, facts.get(m.text)) for i, m in enumerate(messages)]
+        self.tail = messages[-1] if messages else None
         self.memo: dict[Any, Any] = {}
 
     def remember(self, key: Any, compute: Callable[[], T]) -> T:
@@ -103,9 +104,17 @@ class ConversationCache:
         self.facts = facts
         self.size = size
         self._items: OrderedDict[tuple, Conversation] = OrderedDict()
+        self._last_list: Sequence[Message] | None = None
+        self._last_len = -1
+        self._last: Conversation | None = None
 
     def get(self, messages: Sequence[Message]) -> Conversation:
-        key = tuple((m.role, m.text, m.ts) for m in messages)
+        # the live service keeps one list object per chat until a message arrives (it replaces the list,
+        # never edits it): recognise it at once. Callers must likewise treat a list they pass as immutable.
+        if (messages is self._last_list and len(messages) == self._last_len and self._last is not None
+                and (not messages or messages[-1] is self._last.tail)):
+            return self._last
+        key = tuple([(m.role, m.text, m.ts) for m in messages])
         items = self._items
         conv = items.get(key)
         if conv is None:
@@ -114,4 +123,5 @@ class ConversationCache:
                 items.popitem(last=False)
         else:
             items.move_to_end(key)
+        self._last_list, self._last_len, self._last = messages, len(messages), conv
         return conv

@@ -107,7 +107,8 @@ class Check:
         **values: Any,
     ) -> Warning:
         text = template if template is not None else self.section(ctx.lang).message
-        return Warning(
+        # the fields are ours and already the right types: skip validation on the hot path
+        return Warning.model_construct(
             rule=self.rule_id,
             severity=severity or self.severity,
             message=render(text, values),

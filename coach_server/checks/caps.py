@@ -6,6 +6,7 @@ shouting; so is a run of capitalised words, and a draft written mostly in capita
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pydantic import Field
@@ -14,6 +15,9 @@ from ..models import Warning
 from ..text.analysis import TextFacts, Word
 from ..text.vocab import EN_FUNCTION_WORDS
 from .base import Check, Context, LangSection, Settings
+
+
+_TWO_CAPITALS = re.compile(r"[A-ZА-ЯЁ]{2}")
 
 
 class Params(Settings):
@@ -73,6 +77,8 @@ class CapsCheck(Check):
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
+        if not _TWO_CAPITALS.search(draft.text):
+            return  # nothing in capitals at all: the usual case, decided in C
         p = self.params
         for run in self._runs(draft):
             shouted = [w for w in run if len(w.token.text) > 1]

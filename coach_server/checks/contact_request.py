@@ -64,12 +64,12 @@ class ContactRequestCheck(Check):
         self.small_talk = _lemmas(ru.small_talk_lemmas + en.small_talk_lemmas)
 
     # --- what the draft asks ---------------------------------------------------------------------------
-    def _contact_in(self, facts: TextFacts, sentence: Sentence) -> tuple[int, int] | None:
-        """Span of a contact the sentence asks for, or None."""
+    def _contact_in(self, facts: TextFacts, sentence: Sentence, contacts: list) -> tuple[int, int] | None:
+        """Span of a contact the sentence asks for, or None (`contacts`: the draft's contact-word matches)."""
         words = facts.sentence_words(sentence)
         found: tuple[int, int] | None = None
-        for m in self.contacts.find(facts, sentence.first, sentence.last):
-            if not self._owned(facts, m.first):
+        for m in contacts:
+            if sentence.first <= m.first < sentence.last and not self._owned(facts, m.first):
                 found = (m.start, m.end)
                 break
         if found is None:
@@ -127,8 +127,11 @@ class ContactRequestCheck(Check):
         draft = ctx.draft
         if not draft.words:
             return
+        contacts = self.contacts.find(draft)
+        if not contacts and draft.forms.isdisjoint(self.numbers):
+            return  # no contact word at all: the usual case
         for k, sentence in enumerate(draft.sentences):
-            span = self._contact_in(draft, sentence)
+            span = self._contact_in(draft, sentence, contacts)
             if span is None:
                 continue
             if self._welcome(ctx):

@@ -89,8 +89,11 @@ class DeferralCheck(Check):
         draft = ctx.draft
         if not draft.words:
             return
+        verbs = self.verbs.find(draft)
+        if not verbs:
+            return
         for sentence in draft.sentences:
-            for verb in self.verbs.find(draft, sentence.first, sentence.last):
+            for verb in (v for v in verbs if sentence.first <= v.first < sentence.last):
                 if not self._to_client(draft, verb.first):
                     continue  # «мы напишем позже» is a promise, not a deferral
                 limit = min(sentence.last, verb.last + 1 + self.params.window * 2)

@@ -66,10 +66,11 @@ class ImperativeCheck(Check):
             return
         excused = {m.first for m in self.not_orders.find(draft)}
         invited = {m.first for m in self.invitations.find(draft)}
+        softened = [m.first for m in self.softeners.find(draft)]
         for sentence in draft.sentences:
             if self.params.skip_questions and sentence.is_question_mark:
                 continue
-            if self.softeners.contains(draft, sentence.first, sentence.last):
+            if any(sentence.first <= i < sentence.last for i in softened):
                 continue
             words = draft.sentence_words(sentence)
             order = self._first_order(draft, sentence, words, excused, invited)

@@ -63,10 +63,11 @@ class LexiconCheck(Check):
         draft = ctx.draft
         if not draft.words:
             return
-        matches = self.lexicon.find(draft)
         if self.params.mode == "whole":
-            yield from self._whole(ctx, matches)
+            if draft.word_count <= self.params.max_words:
+                yield from self._whole(ctx, self.lexicon.find(draft))
             return
+        matches = self.lexicon.find(draft)
         for m in matches:
             if self.params.skip_quoted and draft.is_quoted(m.start, m.end):
                 continue

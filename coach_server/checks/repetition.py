@@ -37,17 +37,15 @@ class RepetitionCheck(Check):
         draft = normalize(ctx.draft.text)
         if len(draft) < self.params.min_chars:
             return
-        earlier = ctx.conv.remember(
-            (self.serial, "normalized"),
-            lambda: [(normalize(t.text), t) for t in ctx.conv.operator_turns])
-        if not earlier:
+        choices, turns = ctx.conv.remember((self.serial, "normalized"), lambda: (
+            [normalize(t.text) for t in ctx.conv.operator_turns], ctx.conv.operator_turns))
+        if not choices:
             return
-        best = process.extractOne(draft, [n for n, _ in earlier], scorer=fuzz.ratio,
-                                  score_cutoff=self.params.min_similarity)
+        best = process.extractOne(draft, choices, scorer=fuzz.ratio, score_cutoff=self.params.min_similarity)
         if best is None:
             return
         _, score, index = best
-        turn = earlier[index][1]
+        turn = turns[index]
         ago = format_duration(ctx.now - turn.ts, ctx.lang) if turn.ts is not None else ""
         text = ctx.draft.text
         start = len(text) - len(text.lstrip())

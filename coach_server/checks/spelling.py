@@ -64,7 +64,7 @@ def dictionary_neighbours(word: str) -> tuple[str, ...]:
     for cand in candidates:
         if cand and cand not in seen and known(cand):
             seen[cand] = None
-            if len(seen) >= 5:
+            if len(seen) >= 3:
                 break
     return tuple(seen)
 
@@ -78,6 +78,7 @@ class SpellingCheck(Check):
     def compile(self) -> None:
         self.misspellings = {k.lower(): v for s in self.langs.values() for k, v in s.misspellings.items()}
         self.ignore = frozenset(w.lower() for s in self.langs.values() for w in s.ignore)
+        self._verdicts: dict[str, bool] = {}
 
     def _chat_words(self, ctx: Context) -> frozenset[str]:
         def compute() -> frozenset[str]:
@@ -94,17 +95,30 @@ class SpellingCheck(Check):
             return True
         return any(form[:n] in self.ignore for n in range(max(1, len(form) - 3), len(form)))
 
-    def _is_typo(self, ctx: Context, w: Word, sentence_starts: set[int], chat_words: frozenset[str]) -> bool:
+    def _unknown(self, form: str) -> bool:
+        """Is this lower-case Cyrillic form a misspelling, whatever its context? Cached per form."""
+        verdict = self._verdicts.get(form)
+        if verdict is None:
+            if len(self._verdicts) > 50_000:
+                self._verdicts.clear()
+            if len(form) < self.params.min_letters or any(c.isdigit() for c in form) or self._ignored(form):
+                verdict = False
+            elif "-" in form:
+                verdict = not all(morph.russian(part).known for part in form.split("-") if part)
+            else:
+                verdict = not morph.russian(form).known
+            self._verdicts[form] = verdict
+        return verdict
+
+    def _is_typo(self, w: Word, sentence_starts: frozenset[int], chat_words: frozenset[str]) -> bool:
+        if not w.is_cyrillic or w.info.known or not self._unknown(w.lower):
+            return False  # the common case: a dictionary word
         text = w.token.text
-        if self._ignored(w.lower) or w.lower in chat_words:
-            return False
-        if w.token.script != "cyr" or len(text) < self.params.min_letters or text.isupper():
-            return False
+        if w.lower in chat_words or text.isupper():
+            return False  # the client's own word; an acronym
         if text[0].isupper() and (w.index not in sentence_starts or w.info.name):
             return False  # a name
-        if "-" in w.lower:
-            return not all(morph.russian(part).known for part in w.lower.split("-") if part)
-        return not w.info.known
+        return True
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
@@ -117,11 +131,11 @@ class SpellingCheck(Check):
         for w in draft.words:
             if count >= self.params.max_warnings:
                 return
+            fix = self.misspellings.get(w.lower)
+            if fix is None and not self._is_typo(w, sentence_starts, chat_words):
+                continue
             start, end = w.token.start, w.token.end
             if ctx.typing(start, end) or draft.is_quoted(start, end) or w.lower in name:
-                continue
-            fix = self.misspellings.get(w.lower)
-            if fix is None and not self._is_typo(ctx, w, sentence_starts, chat_words):
                 continue
             if fix is None and self.params.suggest:
                 options = dictionary_neighbours(w.lower.replace("ё", "е"))

@@ -5,7 +5,7 @@ are cached by text (see `FactsCache`); expensive facts are computed lazily, the 
 """
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,14 +30,8 @@ class Word:
     index: int  # index into TextFacts.tokens
     token: Token
     info: WordInfo
-
-    @property
-    def lower(self) -> str:
-        return self.token.lower
-
-    @property
-    def is_cyrillic(self) -> bool:
-        return self.token.script == "cyr"
+    lower: str  # the lower-case form (hot: read by every word list)
+    is_cyrillic: bool
 
 
 class TextFacts:
@@ -50,7 +44,7 @@ class TextFacts:
         self.word_at: dict[int, Word] = {}  # token index → Word
         for i, tok in enumerate(self.tokens):
             if tok.kind == WORD:
-                word = Word(i, tok, morph.info(tok.lower, tok.script))
+                word = Word(i, tok, morph.info(tok.lower, tok.script), tok.lower, tok.script == "cyr")
                 self.words.append(word)
                 self.word_at[i] = word
 
@@ -136,6 +130,24 @@ class TextFacts:
     @cached_property
     def forms(self) -> frozenset[str]:
         return frozenset(w.lower for w in self.words)
+
+    @cached_property
+    def form_positions(self) -> dict[str, list[int]]:
+        """Lower-case form → token indexes where it occurs (word lists look words up here)."""
+        out: defaultdict[str, list[int]] = defaultdict(list)
+        for w in self.words:
+            out[w.lower].append(w.index)
+        return out
+
+    @cached_property
+    def lemma_positions(self) -> dict[str, list[int]]:
+        """Lemma (and form) → token indexes of the words that can have it."""
+        out: defaultdict[str, list[int]] = defaultdict(list)
+        for w in self.words:
+            i = w.index
+            for key in w.info.keys_for(w.lower):
+                out[key].append(i)
+        return out
 
     @cached_property
     def topic_lemmas(self) -> frozenset[str]:

@@ -68,25 +68,34 @@ class Lexicon:
         return word.lower in keys
 
     def find(self, facts: TextFacts, first: int = 0, last: int | None = None) -> list[Match]:
-        """All matches among tokens [first, last), leftmost-longest, not overlapping."""
+        """All matches among tokens [first, last), leftmost-longest, not overlapping.
+
+        Only the positions whose form or lemma can start an entry are tried: a set intersection in C
+        finds them, so a list that does not occur in the text costs next to nothing."""
+        last = len(facts.tokens) if last is None else last
+        starts: dict[int, list[Entry]] = {}
+        if self._by_form:
+            positions = facts.form_positions
+            for key in self._by_form.keys() & positions.keys():
+                for i in positions[key]:
+                    if first <= i < last:
+                        starts.setdefault(i, []).extend(self._by_form[key])
+        if self._by_lemma:
+            positions = facts.lemma_positions
+            for key in self._by_lemma.keys() & positions.keys():
+                for i in positions[key]:
+                    if first <= i < last:
+                        starts.setdefault(i, []).extend(self._by_lemma[key])
+        if not starts:
+            return []
         tokens = facts.tokens
-        last = len(tokens) if last is None else last
         out: list[Match] = []
-        i = first
-        by_form, by_lemma = self._by_form, self._by_lemma
-        while i < last:
-            word = facts.word_at.get(i)
-            if word is None:
-                i += 1
+        taken_until = -1
+        for i in sorted(starts):
+            if i <= taken_until:
                 continue
-            candidates = list(by_form.get(word.lower, ()))
-            if by_lemma:
-                candidates.extend(by_lemma.get(word.lower, ()))
-                for lemma in word.info.lemmas:
-                    if lemma != word.lower:
-                        candidates.extend(by_lemma.get(lemma, ()))
             best: Match | None = None
-            for entry in candidates:
+            for entry in starts[i]:
                 n = len(entry.parts)
                 if i + n > last:
                     continue
@@ -95,9 +104,7 @@ class Lexicon:
                         best = Match(entry, i, i + n - 1, tokens[i].start, tokens[i + n - 1].end)
             if best is not None:
                 out.append(best)
-                i = best.last + 1
-            else:
-                i += 1
+                taken_until = best.last
         return out
 
     def contains(self, facts: TextFacts, first: int = 0, last: int | None = None) -> bool:

@@ -33,6 +33,10 @@ class WordInfo:
     content: bool  # carries meaning (noun, verb, adjective, numeral, adverb)
     infr: bool  # marked informal in the dictionary ("щас")
 
+    def keys_for(self, form: str) -> frozenset[str]:
+        """The lemmas and the form itself: what a lemma word list may match this word by."""
+        return self.lemmas if form in self.lemmas else self.lemmas | {form}
+
 
 _morph: pymorphy3.MorphAnalyzer | None = None
 _stemmer = snowballstemmer.stemmer("english")

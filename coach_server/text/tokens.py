@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORD = "word"
 NUMBER = "number"
@@ -19,21 +20,25 @@ SYMBOL = "symbol"
 NEWLINE = "newline"
 
 _TLDS = "ru|рф|su|com|net|org|info|io|by|kz|ua|uz|me|biz|online|site|shop|store|pro|app|dev|co|uk|de|eu"
-_TOKEN_RE = re.compile(
-    rf"""
-    (?P<url>(?:https?://|www\.)[^\s<>«»"]+
-        |\b[a-z0-9а-я][\w-]*(?:\.[\w-]+)*\.(?:{_TLDS})\b(?:/[^\s<>«»"]*)?)
-  | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
-  | (?P<phone>(?<![\w+])\+?\d(?:[\s\-]?\(?\d{{2,4}}\)?){{1,2}}[\s\-]?\d{{2,3}}[\s\-]?\d{{2}}[\s\-]?\d{{2}}(?!\d))
+# Links, e-mails and phone numbers are found first, each by a pattern that can only start where such a
+# thing can (a scheme, a dot before a domain ending, an «@», a digit), so ordinary words cost nothing extra.
+_SCHEME_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>«»\"]+", re.IGNORECASE)
+_DOMAIN_END_RE = re.compile(rf"\.(?:{_TLDS})\b(?:/[^\s<>«»\"]*)?", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_RE = re.compile(
+    r"(?<![\w+])\+?\d(?:[\s\-]?\(?\d{2,4}\)?){1,2}[\s\-]?\d{2,3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
+_PLAIN_RE = re.compile(
+    r"""
+    (?P<word>[^\W\d_][^\W_]*(?:[-'’][^\W\d_][^\W_]*)*)
   | (?P<number>\d+(?:[.,:/]\d+)*(?:[-–]\d+(?:[.,:]\d+)*)?)
-  | (?P<word>[^\W\d_](?:[^\W_]|[-'’](?=[^\W\d_]))*)
   | (?P<newline>\n+)
-  | (?P<punct>[.!?…]+|[,;:()\[\]{{}}«»"“”„'‘’—–\-/])
+  | (?P<punct>[.!?…]+|[,;:()\[\]{}«»"“”„'‘’—–\-/])
   | (?P<symbol>[^\s\w])
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE,
 )
 _URL_TRAILING = ".,;:!?)»\"'"
+_DIGIT_RE = re.compile(r"\d")
 
 # Words after which a full stop is not a sentence end (Russian and English abbreviations).
 _ABBREVIATIONS = frozenset(
@@ -72,6 +77,7 @@ class Sentence:
         return "?" in self.terminator
 
 
+@lru_cache(maxsize=100_000)
 def _script(word: str) -> str:
     cyr = lat = False
     for ch in word:
@@ -84,29 +90,64 @@ def _script(word: str) -> str:
     return CYRILLIC if cyr else (LATIN if lat else "")
 
 
+def _special_spans(text: str) -> list[tuple[int, int, str]]:
+    """Links, e-mails and phone numbers: (start, end, kind), sorted, not overlapping."""
+    found: list[tuple[int, int, str]] = []
+    if "." in text or "/" in text:
+        for m in _SCHEME_URL_RE.finditer(text):
+            found.append((m.start(), m.end(), URL))
+        for m in _DOMAIN_END_RE.finditer(text):
+            begin = m.start()
+            while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "-._"):
+                begin -= 1
+            while begin < m.start() and not text[begin].isalnum():
+                begin += 1  # a domain starts with a letter or digit, not «.» or «-»
+            if begin < m.start() and text[begin - 1:begin] != "@":
+                found.append((begin, m.end(), URL))
+    if "@" in text:
+        for m in _EMAIL_RE.finditer(text):
+            found.append((m.start(), m.end(), EMAIL))
+    if _DIGIT_RE.search(text):
+        for m in _PHONE_RE.finditer(text):
+            found.append((m.start(), m.end(), PHONE))
+    if not found:
+        return found
+    found.sort(key=lambda f: (f[0], -f[1]))
+    spans: list[tuple[int, int, str]] = []
+    for start, end, kind in found:
+        if spans and start < spans[-1][1]:
+            continue  # inside a longer thing already taken (the domain of an e-mail, a URL's digits)
+        spans.append((start, end, kind))
+    return spans
+
+
+def _plain_tokens(text: str, start: int, end: int, out: list[Token]) -> None:
+    for m in _PLAIN_RE.finditer(text, start, end):
+        kind = m.lastgroup or SYMBOL
+        value = m.group()
+        if kind == WORD:
+            out.append(Token(value, m.start(), m.end(), WORD, value.lower().replace("’", "'"), _script(value)))
+        else:
+            out.append(Token(value, m.start(), m.end(), kind, value.lower()))
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup or SYMBOL
-        start, end = m.span()
-        value = m.group()
+    pos = 0
+    for start, end, kind in _special_spans(text):
+        _plain_tokens(text, pos, start, tokens)
+        value = text[start:end]
         if kind == URL:
             stripped = value.rstrip(_URL_TRAILING)
             # keep a closing bracket that belongs to the URL itself: (see wiki/Foo_(bar))
             if value.endswith(")") and stripped.count("(") > stripped.count(")"):
                 stripped += ")"
-            end = start + len(stripped)
-            value = stripped
-            tokens.append(Token(value, start, end, URL, value.lower()))
-            # the stripped punctuation still matters for sentences
-            for i, ch in enumerate(m.group()[len(stripped):]):
-                kind_ch = PUNCT if ch in _URL_TRAILING else SYMBOL
-                tokens.append(Token(ch, end + i, end + i + 1, kind_ch, ch))
-            continue
-        if kind == WORD:
-            tokens.append(Token(value, start, end, WORD, value.lower().replace("’", "'"), _script(value)))
+            tokens.append(Token(stripped, start, start + len(stripped), URL, stripped.lower()))
+            _plain_tokens(text, start + len(stripped), end, tokens)  # the punctuation after a link
         else:
             tokens.append(Token(value, start, end, kind, value.lower()))
+        pos = end
+    _plain_tokens(text, pos, len(text), tokens)
     return tokens
 
 
