@@ -1,16 +1,18 @@
 """`coach` — the command line: serve, check, rules check, rules list.
 
-    coach serve [--host 127.0.0.1] [--port 8765] [--rules DIR]
+    coach serve [--host 127.0.0.1] [--port 8765] [--rules DIR] [--token-file PATH] [--allow-origin ORIGIN]…
+                [--allow-host NAME]… [--debug]
     coach check FILE|- [--json] [--rules DIR]      exit 0: no warnings, 1: warnings, 2: bad input
     coach rules check [DIR]                        validate every rule file and run its examples
     coach rules list [DIR]
-    coach token                                    print the supervisor token
+    coach token [--token-file PATH]                print the supervisor token
 """
 from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -27,19 +29,67 @@ def _rules_dir(value: str | None) -> Path:
     return Path(value) if value else default_rules_dir()
 
 
+def _token_file(args: argparse.Namespace) -> Path | None:
+    """The token file named on purpose: `--token-file`, else `$COACH_TOKEN_FILE`; None if neither."""
+    if getattr(args, "token_file", None):
+        return Path(args.token_file)
+    explicit = os.environ.get("COACH_TOKEN_FILE")
+    return Path(explicit) if explicit else None
+
+
+def configured_token(path: Path | None) -> tuple[str | None, str]:
+    """A token configured for listening beyond loopback: named on purpose, already there, owner-only.
+    Returns (token, "") or (None, why not)."""
+    if path is None:
+        return None, "no token file is configured (--token-file PATH or $COACH_TOKEN_FILE)"
+    try:
+        info = path.stat()
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None, f"the token file {path} does not exist (create it with `coach token --token-file {path}`)"
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"the token file {path} cannot be read: {exc}"
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        return None, f"the token file {path} is readable by other users (chmod 600 {path})"
+    if len(token) < 16:
+        return None, f"the token in {path} is too short (at least 16 characters)"
+    return token, ""
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .service.app import create_app
+    from .service.guard import GuardConfig, is_loopback_address, parse_origins
+    from .service.logsafe import configure_logging, debug_requested
+    from .service.token import load_or_create_token
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    debug = debug_requested(args.debug)
+    configure_logging(debug=debug)
+    try:
+        origins = parse_origins([*args.allow_origin, os.environ.get("COACH_ALLOW_ORIGINS", "")])
+    except ValueError as exc:
+        print(f"coach serve: --allow-origin: {exc}", file=sys.stderr)
+        return 2
+    token_file = _token_file(args)
+    if is_loopback_address(args.host):
+        token = load_or_create_token(token_file)
+    else:
+        token, why = configured_token(token_file)
+        if token is None:
+            print(f"coach serve: refusing to listen on {args.host or 'every interface'}, which other machines can "
+                  f"reach, without a configured supervisor token: {why}.", file=sys.stderr)
+            return 2
     directory = _rules_dir(args.rules)
     coach = Coach.load(directory)
     for error in coach.errors:
         print(f"rule file error: {error}", file=sys.stderr)
-    from .service.token import load_or_create_token
-
-    app = create_app(coach, reload_interval=args.reload_interval, supervisor_token=load_or_create_token())
+    guard = GuardConfig(allowed_origins=origins or None,
+                        allowed_hosts=frozenset(h.lower() for h in args.allow_host), bound_host=args.host)
+    app = create_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard)
+    if debug:
+        print("Debug logging is on: the log shows what operators type. Do not use it in production.",
+              file=sys.stderr, flush=True)
     print(f"Operator Coach {__version__}: {len(coach.rulebook.active)} rules from {directory}", flush=True)
     print(f"Listening on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
@@ -131,9 +181,10 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     from .service.token import load_or_create_token, token_path
 
-    print(load_or_create_token())
+    path = Path(args.token_file) if args.token_file else token_path()
+    print(load_or_create_token(path))
     if args.verbose:
-        print(f"(stored in {token_path()})", file=sys.stderr)
+        print(f"(stored in {path})", file=sys.stderr)
     return 0
 
 
@@ -148,6 +199,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rules", metavar="DIR", help="rules directory (default: $COACH_RULES or ./rules)")
     serve.add_argument("--reload-interval", type=float, default=1.0, metavar="S",
                        help="how often to look for rule file changes, seconds (0: never)")
+    serve.add_argument("--token-file", metavar="PATH",
+                       help="the supervisor token file (default: $COACH_TOKEN_FILE, else "
+                            "~/.config/operator-coach/token; created on first start). A --host other than "
+                            "loopback needs it configured: named here or in $COACH_TOKEN_FILE, already created, "
+                            "owner-only (mode 600); requests from other machines must then carry the token")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                       help="serve requests from this Origin, e.g. chrome-extension://<id> (repeatable; also "
+                            "$COACH_ALLOW_ORIGINS). Default: any browser-extension origin. Given, only these and "
+                            "the service's own pages are served; web pages never are")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also accept this name in the Host header (besides 127.0.0.1, localhost, [::1]); "
+                            "for a service bound beyond loopback")
+    serve.add_argument("--debug", action="store_true",
+                       help="debug logging, verbatim: the log then shows drafts and messages (also $COACH_DEBUG=1)")
     serve.set_defaults(func=cmd_serve)
 
     check = sub.add_parser("check", help="check one request (the /v1/check JSON) and print the warnings")
@@ -158,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = sub.add_parser("token", help="print the supervisor token (created on first use)")
     token.add_argument("-v", "--verbose", action="store_true", help="also say where it is stored")
+    token.add_argument("--token-file", metavar="PATH", help="the token file (default: $COACH_TOKEN_FILE, else "
+                                                            "~/.config/operator-coach/token)")
     token.set_defaults(func=cmd_token)
 
     rules = sub.add_parser("rules", help="work with rule files")

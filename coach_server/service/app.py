@@ -5,7 +5,9 @@ Routes:
 - `POST /v1/check` — one check (the contract in README / docs/api.md);
 - `GET /v1/live` — the WebSocket for live coaching (docs/live-protocol.md);
 - `GET /v1/rules` — the loaded rules and their errors;
-- `GET /v1/feedback/recent` — the latest dismissed/applied events.
+- `GET /v1/feedback/recent` — the latest dismissed/applied events;
+- `GET /openapi.json` — the OpenAPI 3.1 description of these routes.
+Every request first passes `guard` (Host, Origin, CORS, remote peers: see guard.py).
 The rules directory is watched: edits are picked up within a second; a broken edit keeps the last good
 version of that rule and the error shows on `/healthz`.
 """
@@ -23,6 +25,7 @@ from ..engine import Coach
 from ..models import ErrorDetail, RequestError
 from ..rulebook.loader import directory_signature
 from .feedback import FeedbackLog
+from .guard import GuardConfig, add_response_headers, guard_middleware
 from ..web import register_all as register_pages
 from .live import CoachRef, LiveHub, live_handler
 
@@ -88,6 +91,9 @@ async def check(request: web.Request) -> web.Response:
         result = coach_of(request).check(data)
     except RequestError as exc:
         return json_response(exc.to_json(), status=400)
+    if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator typed
+        log.debug("check draft=%r → %s", data.get("draft") if isinstance(data, dict) else None,
+                  [w.rule for w in result.warnings])
     return json_response(result.model_dump())
 
 
@@ -108,11 +114,19 @@ async def feedback_recent(request: web.Request) -> web.Response:
     return json_response({"events": [e.to_json() for e in log_.recent]})
 
 
+async def openapi_json(request: web.Request) -> web.Response:
+    from .openapi import openapi_document
+
+    return json_response(openapi_document())
+
+
 # --- middleware: every error is JSON with a reason ---------------------------------------------------------
 @web.middleware
 async def json_errors(request: web.Request, handler):
     try:
         return await handler(request)
+    except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+        raise
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json":
             raise
@@ -122,6 +136,9 @@ async def json_errors(request: web.Request, handler):
             413: f"the request body is larger than {MAX_BODY_BYTES} bytes",
         }.get(exc.status, exc.reason)
         return error_response(exc.status, message, [ErrorDetail(field="(request)", problem=exc.text or exc.reason)])
+    except Exception:  # a bug, not bad input: say so in JSON, keep serving; the log names no user data
+        log.exception("%s %s failed", request.method, request.path)
+        return error_response(500, "internal error: the service could not answer this request")
 
 
 # --- rule watching -------------------------------------------------------------------------------------------
@@ -164,8 +181,12 @@ async def _stop_watcher(app: web.Application) -> None:
 
 
 def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
-               supervisor_token: str | None = None) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+               supervisor_token: str | None = None, guard: GuardConfig | None = None) -> web.Application:
+    """The service. `guard` is the Host/Origin policy (default: loopback, any extension origin)."""
+    guard = guard or GuardConfig()
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors])
+    app.on_response_prepare.append(add_response_headers)
+    app["guard"] = guard
     app["coach_ref"] = CoachRef(coach)
     app["supervisor_token"] = supervisor_token
     app["feedback"] = feedback or FeedbackLog()
@@ -177,6 +198,7 @@ def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: Feedback
     app.router.add_get("/v1/live", live_handler)
     app.router.add_get("/v1/rules", rules)
     app.router.add_get("/v1/feedback/recent", feedback_recent)
+    app.router.add_get("/openapi.json", openapi_json)
     register_pages(app)
     app.on_startup.append(_start_watcher)
     app.on_cleanup.append(_stop_watcher)

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Literal
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..engine import Coach
@@ -30,11 +30,20 @@ from ..models import (
     validation_details,
 )
 from .feedback import ACTIONS, FeedbackLog
+from .guard import FrameLimiter
 
 log = logging.getLogger("coach.live")
 
 PROTOCOL_VERSION = 1
 MAX_CHATS_PER_CONNECTION = 200
+# Limits (docs/live-protocol.md, "Limits"): what one browser's connection may hold and send.
+MAX_FRAME_BYTES = 1 << 20  # a larger text frame gets a `too_large` error; the connection stays open
+HARD_FRAME_BYTES = 4 << 20  # beyond this aiohttp closes the connection (1009) without reading it all
+MAX_CHAT_CHARS = 1_000_000  # message text one chat may hold (an update that would exceed it is refused)
+MAX_CONNECTION_CHARS = 4_000_000  # across the connection's chats; the least recently used are dropped
+MAX_CONNECTIONS = 1000  # live connections the service holds at once; more get 503
+FRAME_BURST = 50  # frames that may arrive at once…
+FRAME_RATE = 30.0  # …and per second after that (fast typing is 10–15 keystrokes a second)
 TIMER_SLACK_S = 0.05  # push just after the threshold, so the check sees it crossed
 
 
@@ -91,6 +100,7 @@ class ChatState:
         self.caret: int | None = None
         self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
         self.seq = 0
+        self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
         self.timer: asyncio.TimerHandle | None = None
 
     def now(self) -> float:
@@ -172,6 +182,7 @@ class LiveSession:
         self.hub = hub
         self.chats: OrderedDict[str, ChatState] = OrderedDict()
         self.closed = False
+        self.limiter = FrameLimiter(FRAME_BURST, FRAME_RATE)
 
     # --- sending ----------------------------------------------------------------------------------
     async def send(self, payload: dict[str, Any]) -> None:
@@ -257,6 +268,16 @@ class LiveSession:
             return
         chat = self.chats.get(update.chat_id)
         given = update.model_fields_set
+        if update.messages is not None:
+            added = sum(len(m.text) for m in update.messages)
+            held = added + (chat.chars if chat is not None and update.append else 0)
+            if held > MAX_CHAT_CHARS:
+                await self.send(_error(
+                    "too_large", f"the conversation would hold {held} characters; at most {MAX_CHAT_CHARS} are "
+                                 "kept per chat: send its recent part (append: false)",
+                    [ErrorDetail(field="messages", problem=f"{held} characters > {MAX_CHAT_CHARS}")],
+                    chat_id=update.chat_id, ref=update.seq))
+                return
         if chat is None:
             if update.append:
                 await self.send(_error("unknown_chat", "append to a chat this connection does not know; "
@@ -272,6 +293,11 @@ class LiveSession:
         if update.messages is not None:
             messages = chat.messages + update.messages if update.append else list(update.messages)
             chat.messages = messages[-MAX_MESSAGES:]
+            chat.chars = sum(len(m.text) for m in chat.messages)
+            self._keep_within_budget(chat)
+        if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
+            log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
+                      update.draft, len(chat.messages))
         for name in ("draft", "draft_started_at", "operator_name", "lang", "caret"):
             if name in given:
                 value = getattr(update, name)
@@ -279,6 +305,19 @@ class LiveSession:
         if update.now is not None:
             chat.clock_offset = update.now - time.time()
         await self.evaluate(chat, "update", update.seq)
+
+    def _keep_within_budget(self, current: ChatState) -> None:
+        """Drop the least recently used other chats while the connection holds too much text."""
+        total = sum(c.chars for c in self.chats.values())
+        for chat_id in list(self.chats):
+            if total <= MAX_CONNECTION_CHARS:
+                break
+            chat = self.chats[chat_id]
+            if chat is current:
+                continue
+            total -= chat.chars
+            chat.cancel_timer()
+            del self.chats[chat_id]
 
     async def _feedback(self, data: dict[str, Any]) -> None:
         try:
@@ -320,10 +359,15 @@ def _log_task_error(task: asyncio.Future) -> None:
         log.error("live task failed", exc_info=task.exception())
 
 
-async def live_handler(request: web.Request) -> web.WebSocketResponse:
+async def live_handler(request: web.Request) -> web.StreamResponse:
     hub: LiveHub = request.app["live_hub"]
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app["ws_max_frame"])
+    if len(hub.sessions) >= MAX_CONNECTIONS:
+        body = {"error": {"message": f"too many live connections (at most {MAX_CONNECTIONS}); retry later",
+                          "details": []}}
+        return web.json_response(body, status=503, headers={"Retry-After": "5"})
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=HARD_FRAME_BYTES)
     await ws.prepare(request)
+    max_frame = request.app.get("ws_max_frame", MAX_FRAME_BYTES)
     session = LiveSession(ws, hub)
     hub.sessions.add(session)
     coach = hub.coach_ref.coach
@@ -331,11 +375,30 @@ async def live_handler(request: web.Request) -> web.WebSocketResponse:
 
     await session.send({"type": "hello", "protocol": PROTOCOL_VERSION, "version": __version__,
                         "rules": len(coach.rulebook.active), "actions": list(ACTIONS)})
+    limiter = session.limiter
     try:
         async for msg in ws:
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                allowed, retry_after, notify, abusive = limiter.admit()
+                if abusive:
+                    log.warning("live connection closed: it kept sending frames over the rate limit")
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"rate limit exceeded")
+                    break
+                if not allowed:
+                    if notify:
+                        await session.send(_error(
+                            "rate_limited", f"too many frames: at most {FRAME_BURST} at once and {FRAME_RATE:g} "
+                                            "a second; this frame was dropped, resend the chat's current state",
+                            retry_after_ms=max(1, round(retry_after * 1000))))
+                    continue
             if msg.type == WSMsgType.TEXT:
+                data = msg.data
+                if len(data) > max_frame // 4 and len(data.encode("utf-8")) > max_frame:
+                    await session.send(_error("too_large", f"the frame is larger than {max_frame} bytes",
+                                              [ErrorDetail(field="(frame)", problem=f"{len(data.encode())} bytes")]))
+                    continue
                 try:
-                    await session.handle_text(msg.data)
+                    await session.handle_text(data)
                 except Exception:  # never let one bad frame end the operator's session
                     log.exception("live frame failed")
                     await session.send(_error("internal", "the service could not process this frame"))

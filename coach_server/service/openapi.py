@@ -1,0 +1,242 @@
+"""`GET /openapi.json`: an OpenAPI 3.1 description of the service's HTTP API.
+
+The request and response schemas are generated from the same pydantic models the service validates with,
+so the description cannot drift from the code; what JSON Schema cannot say (a timestamp may be at most
+120 s ahead of `now`) is in the descriptions. The WebSocket `/v1/live` is described as far as OpenAPI
+allows: its upgrade request and answers, and its frames as schemas under `components/schemas`
+(`Live*`), listed in the operation's `x-websocket-frames`.
+"""
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from .. import __version__
+from ..models import MAX_TS, MIN_TS, CheckRequest, CheckResult
+from .live import Feedback, Forget, Update
+
+REF = "#/components/schemas/{model}"
+MAX_BODY = "1 MiB"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF.format(model=name)}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message", "details"],
+            "properties": {
+                "message": {"type": "string", "description": "what is wrong, for a person"},
+                "details": {"type": "array", "items": {
+                    "type": "object", "required": ["field", "problem"],
+                    "properties": {"field": {"type": "string", "description": "e.g. messages[3].role, (body)"},
+                                   "problem": {"type": "string"}}}},
+            },
+        },
+    },
+}
+
+RULE_ERROR = {
+    "type": "object",
+    "required": ["file", "field", "problem"],
+    "properties": {"file": {"type": "string"}, "field": {"type": ["string", "null"]}, "problem": {"type": "string"}},
+}
+
+HEALTH = {
+    "type": "object",
+    "required": ["status", "version", "rules", "rule_errors"],
+    "properties": {
+        "status": {"const": "ok"},
+        "version": {"type": "string"},
+        "rules": {"type": "integer", "minimum": 0, "description": "active (enabled) rules"},
+        "rules_dir": {"type": ["string", "null"]},
+        "rule_errors": {"type": "array", "items": _ref("RuleError"),
+                        "description": "problems in rule files; a broken file keeps its last good version"},
+    },
+}
+
+RULES = {
+    "type": "object",
+    "required": ["rules", "errors"],
+    "properties": {
+        "rules": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "title", "kind", "severity", "enabled", "description", "stale"],
+            "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"}, "kind": {"type": "string"},
+                "severity": {"enum": ["info", "warning", "error"]}, "enabled": {"type": "boolean"},
+                "description": {"type": "string"},
+                "stale": {"type": "boolean", "description": "its file is broken; the last good version is used"},
+            }}},
+        "errors": {"type": "array", "items": _ref("RuleError")},
+    },
+}
+
+FEEDBACK_RECENT = {
+    "type": "object",
+    "required": ["events"],
+    "properties": {"events": {"type": "array", "items": {
+        "type": "object",
+        "required": ["ts", "action", "rule", "severity", "chat", "operator"],
+        "properties": {
+            "ts": {"type": "number"}, "action": {"enum": ["shown", "dismissed", "applied"]},
+            "rule": {"type": "string"}, "severity": {"type": ["string", "null"]},
+            "chat": {"type": "string", "description": "a hash of the chat id"},
+            "operator": {"type": ["string", "null"]},
+        }}}},
+}
+
+LIVE_SERVER_FRAMES = {
+    "LiveHello": {"type": "object", "required": ["type", "protocol", "version", "rules", "actions"], "properties": {
+        "type": {"const": "hello"}, "protocol": {"const": 1}, "version": {"type": "string"},
+        "rules": {"type": "integer"}, "actions": {"type": "array", "items": {"type": "string"}}}},
+    "LiveWarnings": {"type": "object", "required": ["type", "chat_id", "seq", "ref", "reason", "warnings", "lang",
+                                                     "took_ms", "timers", "next_check_at"], "properties": {
+        "type": {"const": "warnings"}, "chat_id": {"type": "string"}, "seq": {"type": "integer"},
+        "ref": {"type": ["integer", "null"]}, "reason": {"enum": ["update", "timer", "rules", "feedback"]},
+        "warnings": {"type": "array", "items": _ref("Warning")}, "lang": {"enum": ["ru", "en"]},
+        "took_ms": {"type": "number"},
+        "timers": {"type": "object", "properties": {"client_waiting_since": {"type": ["number", "null"]},
+                                                    "client_silent_since": {"type": ["number", "null"]}}},
+        "next_check_at": {"type": ["number", "null"]}}},
+    "LiveError": {"type": "object", "required": ["type", "code", "error"], "properties": {
+        "type": {"const": "error"},
+        "code": {"enum": ["bad_json", "bad_message", "bad_update", "bad_feedback", "unknown_chat", "too_large",
+                          "rate_limited", "internal"]},
+        "chat_id": {"type": "string"}, "ref": {"type": "integer"},
+        "retry_after_ms": {"type": "integer", "description": "with rate_limited: when a frame may pass again"},
+        "error": ERROR_SCHEMA["properties"]["error"]}},
+    "LiveFeedbackAck": {"type": "object", "required": ["type", "chat_id", "rule", "action", "ref"], "properties": {
+        "type": {"const": "feedback_ack"}, "chat_id": {"type": "string"}, "rule": {"type": "string"},
+        "action": {"type": "string"}, "ref": {"type": ["integer", "null"]}}},
+    "LivePong": {"type": "object", "required": ["type", "ts"], "properties": {
+        "type": {"const": "pong"}, "ts": {"type": "number"}}},
+    "LivePing": {"type": "object", "required": ["type"], "additionalProperties": False,
+                 "properties": {"type": {"const": "ping"}}},
+}
+
+COMMON_RESPONSES = {
+    "Forbidden": _json(_ref("Error"), "an `Origin` other than the extension's or the service's own pages "
+                                      "(web pages may not call the service)"),
+    "Misdirected": _json(_ref("Error"), "a `Host` other than 127.0.0.1/localhost/[::1] with the service's port "
+                                        "(DNS rebinding)"),
+    "Unauthorized": _json(_ref("Error"), "only when bound beyond loopback: a request from another machine "
+                                         "without the supervisor token"),
+}
+
+
+def _guarded(responses: dict[str, Any]) -> dict[str, Any]:
+    out = dict(responses)
+    out.setdefault("401", {"$ref": "#/components/responses/Unauthorized"})
+    out.setdefault("403", {"$ref": "#/components/responses/Forbidden"})
+    out.setdefault("421", {"$ref": "#/components/responses/Misdirected"})
+    return out
+
+
+def _bound_timestamps(schemas: dict[str, Any]) -> None:
+    """Unix-seconds fields: finite, 2000..2100 (the validators' range), stated in the schema too."""
+    for name, fields in (("CheckRequest", ("now", "draft_started_at")), ("Message", ("ts",)),
+                         ("LiveUpdate", ("now", "draft_started_at"))):
+        props = schemas.get(name, {}).get("properties", {})
+        for f in fields:
+            for option in props.get(f, {}).get("anyOf", []):
+                if option.get("type") == "number":
+                    option["minimum"], option["maximum"] = MIN_TS, MAX_TS
+            if f in props:
+                props[f]["description"] = ("Unix seconds, 2000–2100, at most 120 s ahead of `now`"
+                                           if f != "now" else "Unix seconds, 2000–2100; default: the server clock")
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict[str, Any]:
+    _, defs = models_json_schema(
+        [(CheckRequest, "validation"), (CheckResult, "serialization"), (Update, "validation"),
+         (Feedback, "validation"), (Forget, "validation")], ref_template=REF)
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    for model, name in ((Update, "LiveUpdate"), (Feedback, "LiveFeedback"), (Forget, "LiveForget")):
+        schemas[name] = schemas.pop(model.__name__)
+    _bound_timestamps(schemas)
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["RuleError"] = RULE_ERROR
+    schemas.update(LIVE_SERVER_FRAMES)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Operator Coach local service",
+            "version": __version__,
+            "description": "Coaching for live-chat operators: the browser extension sends the draft and the "
+                           "conversation, the service answers with warnings. Listens on 127.0.0.1 only by "
+                           "default. Requests with an `Origin` from ordinary websites are refused (403). "
+                           "Times are Unix seconds.",
+        },
+        "servers": [{"url": "http://127.0.0.1:8765"}],
+        "paths": {
+            "/healthz": {"get": {
+                "operationId": "healthz", "summary": "liveness, version, rules loaded and rule-file errors",
+                "responses": _guarded({"200": _json(_ref("Health"), "the service is up")})}},
+            "/v1/check": {"post": {
+                "operationId": "check", "summary": "warnings for a draft in its conversation",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CheckRequest")}}},
+                "responses": _guarded({
+                    "200": _json(_ref("CheckResult"), "the warnings, most severe first, then by position"),
+                    "400": _json(_ref("Error"), "bad input: not UTF-8 JSON, wrong types, unknown fields or roles, "
+                                                "timestamps out of range or in the future; each bad field named"),
+                    "413": _json(_ref("Error"), f"the body is larger than {MAX_BODY}"),
+                })}},
+            "/v1/rules": {"get": {
+                "operationId": "rules", "summary": "the loaded rules and rule-file errors",
+                "responses": _guarded({"200": _json(_ref("Rules"), "every rule file's rule")})}},
+            "/v1/feedback/recent": {"get": {
+                "operationId": "feedbackRecent", "summary": "the latest feedback events from the live endpoint",
+                "responses": _guarded({"200": _json(_ref("FeedbackRecent"), "newest last")})}},
+            "/v1/live": {"get": {
+                "operationId": "live",
+                "summary": "the live coaching WebSocket (protocol: docs/live-protocol.md)",
+                "description": "A WebSocket upgrade. The client sends `LiveUpdate`, `LiveFeedback`, `LiveForget` "
+                               "and `LivePing` frames; the server sends `LiveHello` on connect, then "
+                               "`LiveWarnings`, `LiveError`, `LiveFeedbackAck` and `LivePong`. Limits: text "
+                               "frames up to 1 MiB (larger: a `too_large` error; over 4 MiB the connection is "
+                               "closed with 1009), 50 frames at once and 30 per second (more: `rate_limited`).",
+                "x-websocket-frames": {
+                    "client": [_ref(n) for n in ("LiveUpdate", "LiveFeedback", "LiveForget", "LivePing")],
+                    "server": [_ref(n) for n in ("LiveHello", "LiveWarnings", "LiveError", "LiveFeedbackAck",
+                                                 "LivePong")],
+                },
+                "responses": _guarded({
+                    "101": {"description": "switching to the WebSocket protocol"},
+                    "400": _json(_ref("Error"), "not a WebSocket upgrade request"),
+                    "503": _json(_ref("Error"), "too many live connections; retry later"),
+                })}},
+            "/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "this description",
+                "responses": _guarded({"200": {"description": "OpenAPI 3.1",
+                                               "content": {"application/json": {"schema": {"type": "object"}}}}})}},
+        },
+        "components": {
+            "schemas": schemas | {"Health": HEALTH, "Rules": RULES, "FeedbackRecent": FEEDBACK_RECENT},
+            "responses": COMMON_RESPONSES,
+            "securitySchemes": {
+                "supervisorToken": {"type": "http", "scheme": "bearer",
+                                    "description": "the supervisor token (`coach token`): needed for writes "
+                                                   "(rules, settings) and, when the service listens beyond "
+                                                   "loopback, for every request from another machine"},
+                "supervisorTokenHeader": {"type": "apiKey", "in": "header", "name": "X-Coach-Token"},
+            },
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    return copy.deepcopy(_document())
