@@ -38,9 +38,11 @@ class CapsCheck(Check):
     def compile(self) -> None:
         self.acronyms = frozenset(a.lower() for s in self.langs.values() for a in s.acronyms)
 
-    def _is_acronym(self, w: Word) -> bool:
-        if w.lower in self.acronyms or w.info.abbr:
-            return True
+    def _is_acronym(self, w: Word, english: bool) -> bool:
+        if w.lower in self.acronyms or w.info.abbr or any(c.isdigit() for c in w.lower):
+            return True  # listed, a dictionary abbreviation, or a code («AB12CD»)
+        if not w.is_cyrillic and not english:
+            return True  # Latin capitals inside Russian text are codes and names: «промокод SUMMER»
         letters = len(w.token.text)
         if w.is_cyrillic:
             return not w.info.known and letters <= 5
@@ -52,6 +54,7 @@ class CapsCheck(Check):
         runs: list[list[Word]] = []
         current: list[Word] = []
         prev_index = None
+        english = draft.lang == "en"
 
         def close() -> None:
             if any(len(w.token.text) > 1 for w in current):
@@ -61,7 +64,7 @@ class CapsCheck(Check):
         for w in draft.words:
             text = w.token.text
             joinable = len(text) == 1 and text.isupper()
-            shouting = len(text) >= 2 and text.isupper() and not self._is_acronym(w)
+            shouting = len(text) >= 2 and text.isupper() and not self._is_acronym(w, english)
             adjacent = prev_index is not None and all(
                 t.kind != "word" and t.text not in ".!?\n" for t in draft.tokens[prev_index + 1:w.index])
             if shouting or joinable:

@@ -22,6 +22,7 @@ class Params(Settings):
                                   description="not flagged right after these words («если не получится»)")
     skip_window: int = Field(default=2, ge=1, le=10, description="how many words back skip_after looks")
     skip_quoted: bool = Field(default=True, description="words inside quotation marks are quoted, not said")
+    skip_questions: bool = Field(default=False, description="not flagged inside a sentence ending with «?»")
 
 
 class Lang(LangSection):
@@ -72,6 +73,9 @@ class LexiconCheck(Check):
             if self.params.skip_quoted and draft.is_quoted(m.start, m.end):
                 continue
             if self.skip_after and self._after_skip_word(ctx, m.first):
+                continue
+            if self.params.skip_questions and any(
+                    s.first <= m.first < s.last and s.is_question_mark for s in draft.sentences):
                 continue
             if ctx.typing(m.start, m.end):
                 continue

@@ -35,6 +35,8 @@ class Lang(LangSection):
         default_factory=dict,
         description="question word → words that answer it besides a number: «когда» → «завтра», «через»…")
     yes_no_answers: list[str] = Field(default_factory=list, description="«да», «нет», «конечно»")
+    rhetorical: list[str] = Field(default_factory=list,
+                                  description="questions with these are exclamations, not questions: «сколько можно»")
 
 
 class QuestionCoverageCheck(Check):
@@ -61,6 +63,7 @@ class QuestionCoverageCheck(Check):
             for s in self.langs.values() for key, answers in s.typed_questions.items()
         ]
         self.yes_no = frozenset(w.lower() for s in self.langs.values() for w in s.yes_no_answers)
+        self.rhetorical = Lexicon(lemmas=[w for s in self.langs.values() for w in s.rhetorical])
 
     def _topics(self, lemmas: frozenset[str]) -> set[str]:
         return {self.group_of.get(lemma, lemma) for lemma in lemmas}
@@ -81,6 +84,8 @@ class QuestionCoverageCheck(Check):
 
     def _addressed(self, ctx: Context, draft_topics: set[str], turn: Turn, sentence: Sentence) -> bool:
         facts = turn.facts
+        if self.rhetorical.contains(facts, sentence.first, sentence.last):
+            return True  # «Сколько можно ждать?!» wants an apology, not a number
         topics = self._question_topics(facts, sentence)
         if not topics:
             return True  # «Вы тут?» — any reply answers it
@@ -97,7 +102,7 @@ class QuestionCoverageCheck(Check):
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
-        if draft.word_count < self.params.min_draft_words:
+        if draft.word_count + sum(1 for t in draft.tokens if t.kind == "number") < self.params.min_draft_words:
             return
         questions = ctx.conv.open_questions
         if not questions:

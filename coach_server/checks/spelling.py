@@ -16,6 +16,8 @@ from pydantic import Field
 from ..models import Warning
 from ..text import morph
 from ..text.analysis import Word
+from ..text.tokens import script_of
+from ..text.translit import fix_lookalikes
 from .base import Check, Context, LangSection, Settings
 from .lexicon import match_case
 
@@ -111,6 +113,9 @@ class SpellingCheck(Check):
         return verdict
 
     def _is_typo(self, w: Word, sentence_starts: frozenset[int], chat_words: frozenset[str]) -> bool:
+        if w.token.script == "mixed":
+            # «Сейчaс» with a Latin «a»: the wrong keyboard layout for one letter; «IT-отдел» is fine
+            return any(script_of(part) == "mixed" for part in w.token.text.split("-"))
         if not w.is_cyrillic or w.info.known or not self._unknown(w.lower):
             return False  # the common case: a dictionary word
         text = w.token.text
@@ -137,7 +142,10 @@ class SpellingCheck(Check):
             start, end = w.token.start, w.token.end
             if ctx.typing(start, end) or draft.is_quoted(start, end) or w.lower in name:
                 continue
-            if fix is None and self.params.suggest:
+            if fix is None and w.token.script == "mixed":
+                fixed = fix_lookalikes(w.token.text)
+                fix = fixed if morph.russian(fixed.lower()).known else None
+            elif fix is None and self.params.suggest:
                 options = dictionary_neighbours(w.lower.replace("ё", "е"))
                 preferred = [o for o in options if o in chat_words]
                 fix = (preferred or list(options) or [None])[0]

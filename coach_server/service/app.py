@@ -62,6 +62,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON, or an HTTP error that says what is wrong with it."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)  # say so before reading
     raw = await request.read()  # over client_max_size: aiohttp raises 413, rendered by json_errors
     if not raw.strip():
         raise _bad_request("the request body is empty; send a JSON object",

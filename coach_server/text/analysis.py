@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from . import morph
+from .translit import is_translit
 from .morph import WordInfo
 from .tokens import EMAIL, NUMBER, PHONE, URL, WORD, Sentence, Token, split_sentences, tokenize
 from .vocab import (
@@ -157,9 +158,13 @@ class TextFacts:
     # --- language ------------------------------------------------------------------------------------
     @cached_property
     def language_evidence(self) -> tuple[float, float]:
-        """(Russian, English) evidence: Cyrillic words vs English words; brand names weigh nothing."""
-        ru = en = 0.0
-        capital_latin = 0
+        """(Russian, English) evidence. Cyrillic words are Russian; Latin words are English when the text
+        has English function words, names when capitalised («iPhone», «WhatsApp»), and Russian in translit
+        when most of them transliterate to Russian words («privet, skolko stoit»)."""
+        ru = 0.0
+        function_words = 0
+        brands = 0
+        plain: list[str] = []
         starts = self.sentence_openers
         for w in self.words:
             script = w.token.script
@@ -168,14 +173,16 @@ class TextFacts:
             elif script == "lat":
                 text = w.token.text
                 if w.lower in EN_FUNCTION_WORDS:
-                    en += 1
+                    function_words += 1
                 elif any(c.isupper() for c in text[1:]) or (text[0].isupper() and w.index not in starts):
-                    capital_latin += 1  # "iPhone", "WhatsApp", "Samsung": names, unless the text is English
+                    brands += 1
                 else:
-                    en += 0.5
-        if en >= 1:
-            en += capital_latin
-        return ru, en
+                    plain.append(w.lower)
+        if function_words:
+            return ru, function_words + 0.5 * len(plain) + brands
+        if plain and sum(map(is_translit, plain)) * 2 >= len(plain):
+            return ru + len(plain), 0.0
+        return ru, 0.5 * len(plain)
 
     @cached_property
     def lang(self) -> str | None:

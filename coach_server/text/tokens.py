@@ -78,7 +78,7 @@ class Sentence:
 
 
 @lru_cache(maxsize=100_000)
-def _script(word: str) -> str:
+def script_of(word: str) -> str:
     cyr = lat = False
     for ch in word:
         if "а" <= ch <= "я" or "А" <= ch <= "Я" or ch in "ёЁ":
@@ -126,7 +126,7 @@ def _plain_tokens(text: str, start: int, end: int, out: list[Token]) -> None:
         kind = m.lastgroup or SYMBOL
         value = m.group()
         if kind == WORD:
-            out.append(Token(value, m.start(), m.end(), WORD, value.lower().replace("’", "'"), _script(value)))
+            out.append(Token(value, m.start(), m.end(), WORD, value.lower().replace("’", "'"), script_of(value)))
         else:
             out.append(Token(value, m.start(), m.end(), kind, value.lower()))
 

@@ -7,4 +7,4 @@ from aiohttp import web
 
 def register_all(app: web.Application) -> None:
     # each page module adds its own line here
-    pass
+    from .demo import register as register_demo; register_demo(app)

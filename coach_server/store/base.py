@@ -1,0 +1,272 @@
+"""What every feedback store shares: a queue that never blocks the coaching, masking, and the reports.
+
+`submit` (the FeedbackLog sink) and `record_conversation` only append to an in-memory queue and wake the
+writer; the writer (a thread for SQLite, a task for PostgreSQL) writes batches. When the database is
+unavailable or locked, the events stay queued (up to `max_pending`, oldest dropped beyond that and
+counted) and are written when it is back: a broken store never stops or slows the coaching.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from ..service.feedback import ACTIONS, FeedbackEvent
+from .mask import mask_personal
+
+log = logging.getLogger("coach.store")
+
+BATCH = 500
+RETRY_MIN_S = 0.25
+RETRY_MAX_S = 5.0
+SETTINGS_REFRESH_S = 10.0  # how often a service re-reads store-wide settings another service may change
+EXAMPLES_PER_RULE = 3
+
+INSERT_EVENT = ("INSERT INTO events (ts, action, rule, severity, chat, operator, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)")
+UPSERT_CONVERSATION = (
+    "INSERT INTO conversations (chat, operator, started_at, updated_at, messages) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (chat) DO UPDATE SET operator = excluded.operator, "
+    "started_at = COALESCE(conversations.started_at, excluded.started_at), "
+    "updated_at = excluded.updated_at, messages = excluded.messages")
+UPSERT_SETTING = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+
+
+class StoreUnavailable(RuntimeError):
+    """A read could not reach the store (it is down, locked or misconfigured)."""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "on", "true", "yes")
+
+
+class Batch:
+    """Queued items sorted by table; conversations coalesced (only a chat's latest state matters)."""
+
+    def __init__(self, items: Sequence[tuple[str, tuple]]):
+        self.events: list[tuple] = []
+        conversations: dict[str, tuple] = {}
+        settings: dict[str, tuple] = {}
+        for kind, row in items:
+            if kind == "event":
+                self.events.append(row)
+            elif kind == "conversation":
+                conversations[row[0]] = row
+            elif kind == "setting":
+                settings[row[0]] = row
+        self.conversations = list(conversations.values())
+        self.settings = list(settings.values())
+
+
+class FeedbackStore:
+    kind = "none"
+
+    def __init__(self, *, store_text: bool | None = None, max_pending: int = 100_000):
+        # None: keep the store's setting; True/False: the service was started with it set (`--store-text`)
+        self._initial_store_text = store_text
+        self.store_text = bool(store_text)
+        self.max_pending = max_pending
+        self._pending: deque[tuple[str, tuple]] = deque()
+        self._inflight: list[tuple[str, tuple]] = []
+        self._lock = threading.Lock()
+        self.dropped = 0
+        self.written = 0
+        self.connected = False
+        self.last_error: str | None = None
+        self.last_error_at: float | None = None
+        self.schema_version: int | None = None
+        self._settings_read_at = 0.0
+
+    # --- what a concrete store provides -------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    def _wake(self) -> None:
+        raise NotImplementedError
+
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Run a read query (written with `?` placeholders); raise StoreUnavailable when it cannot."""
+        raise NotImplementedError
+
+    _DAY_EXPR = "CAST(ts / 86400 AS INTEGER)"
+
+    # --- writing: never blocks, never raises ------------------------------------------------------------
+    def submit(self, event: FeedbackEvent, text: str | None = None) -> None:
+        """Queue one feedback event (the FeedbackLog sink). `text` is kept only when text storage is on."""
+        stored_text = mask_personal(text) if self.store_text and text else None
+        self._enqueue(("event", (float(event.ts), event.action, event.rule, event.severity, event.chat,
+                                 event.operator, stored_text)))
+
+    def record_conversation(self, chat: str, operator: str | None, messages: Iterable[dict[str, Any]]) -> None:
+        """Queue a chat's current transcript (chat = the hash of its id). Ignored unless text storage is on."""
+        if not self.store_text:
+            return
+        masked = [{"role": m["role"], "text": mask_personal(m.get("text") or ""), "ts": m.get("ts")}
+                  for m in messages]
+        if not masked:
+            return
+        started = next((m["ts"] for m in masked if m["ts"] is not None), None)
+        self._enqueue(("conversation", (chat, operator, started, time.time(),
+                                        json.dumps(masked, ensure_ascii=False))))
+
+    def set_store_text(self, on: bool) -> None:
+        """Turn storing message text on or off for every service that shares this store."""
+        self.store_text = bool(on)
+        self._enqueue(("setting", ("store_text", "on" if on else "off")))
+
+    def _enqueue(self, item: tuple[str, tuple]) -> None:
+        with self._lock:
+            self._pending.append(item)
+            if len(self._pending) > self.max_pending:
+                self._pending.popleft()
+                self.dropped += 1
+        self._wake()
+
+    def _take(self, n: int = BATCH) -> list[tuple[str, tuple]]:
+        with self._lock:
+            count = min(n, len(self._pending))
+            return [self._pending.popleft() for _ in range(count)]
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending) + len(self._inflight)
+
+    def _started(self) -> None:
+        if self._initial_store_text is not None:
+            self.set_store_text(self._initial_store_text)
+
+    def _failed(self, exc: BaseException) -> None:
+        message = f"{type(exc).__name__}: {exc}".strip()
+        if message != self.last_error:
+            log.warning("feedback store %s unavailable (%d events kept in memory): %s", self.location,
+                        self.pending, message)
+        self.connected = False
+        self.last_error = message
+        self.last_error_at = time.time()
+
+    def _succeeded(self) -> None:
+        if not self.connected and self.last_error is not None:
+            log.info("feedback store %s is back; queued events written", self.location)
+        self.connected = True
+        self.last_error = None
+
+    def _apply_settings(self, rows: Iterable[tuple[str, str]]) -> None:
+        settings = dict(rows)
+        self.store_text = _truthy(settings.get("store_text"))
+        self._settings_read_at = time.monotonic()
+
+    def _settings_due(self) -> bool:
+        return time.monotonic() - self._settings_read_at >= SETTINGS_REFRESH_S
+
+    async def flush(self, timeout: float = 2.0) -> bool:
+        """Wait until everything queued has been written (or `timeout`); True when nothing is left."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout
+        self._wake()
+        while self.pending:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    def status(self) -> dict[str, Any]:
+        return {"kind": self.kind, "location": self.location, "connected": self.connected,
+                "pending": self.pending, "dropped": self.dropped, "written": self.written,
+                "last_error": self.last_error, "store_text": self.store_text,
+                "schema_version": self.schema_version}
+
+    # --- reading ---------------------------------------------------------------------------------------
+    async def stats(self, since: float, until: float) -> dict[str, Any]:
+        """Per rule: how often it was shown, dismissed and applied in [since, until), by operator and day."""
+        rows = await self._fetch(
+            f"SELECT rule, operator, action, {self._DAY_EXPR} AS day, COUNT(*) FROM events "
+            "WHERE ts >= ? AND ts < ? GROUP BY rule, operator, action, day", (since, until))
+        examples = await self._fetch(
+            "SELECT rule, text, ts, operator FROM events WHERE action = 'dismissed' AND text IS NOT NULL "
+            "AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT 500", (since, until))
+        return summarize(rows, examples, since, until)
+
+    async def conversations(self, since: float | None = None, until: float | None = None,
+                            limit: int = 5000) -> list[dict[str, Any]]:
+        """Recorded chats (newest first) in the corpus format of docs/audit.md."""
+        rows = await self._fetch(
+            "SELECT chat, operator, started_at, updated_at, messages FROM conversations "
+            "WHERE updated_at >= ? AND updated_at < ? ORDER BY updated_at DESC LIMIT ?",
+            (since or 0.0, until or 4_102_444_800.0, int(limit)))
+        chats = []
+        for chat, operator, _started, _updated, messages in rows:
+            try:
+                decoded = json.loads(messages)
+            except ValueError:
+                continue
+            chats.append({"chat_id": chat, "operator": operator, "messages": decoded})
+        return chats
+
+    async def count_conversations(self) -> int:
+        rows = await self._fetch("SELECT COUNT(*) FROM conversations")
+        return int(rows[0][0]) if rows else 0
+
+    async def events(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = await self._fetch("SELECT ts, action, rule, severity, chat, operator, text FROM events "
+                                 "ORDER BY id DESC LIMIT ?", (int(limit),))
+        keys = ("ts", "action", "rule", "severity", "chat", "operator", "text")
+        return [dict(zip(keys, row)) for row in rows]
+
+
+def _day(day: int) -> str:
+    return datetime.fromtimestamp(int(day) * 86400, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+def summarize(rows: Iterable[Sequence[Any]], examples: Iterable[Sequence[Any]], since: float,
+              until: float) -> dict[str, Any]:
+    """Group (rule, operator, action, day, count) rows into the stats the supervisor page shows."""
+    rules: dict[str, dict[str, Any]] = {}
+    days: dict[str, dict[str, int]] = {}
+    totals = dict.fromkeys(ACTIONS, 0)
+    for rule, operator, action, day, count in rows:
+        if action not in totals:
+            continue
+        count = int(count)
+        entry = rules.setdefault(rule, {"rule": rule, **dict.fromkeys(ACTIONS, 0), "operators": {}, "examples": []})
+        entry[action] += count
+        op = entry["operators"].setdefault(operator or "", dict.fromkeys(ACTIONS, 0))
+        op[action] += count
+        d = days.setdefault(_day(day), dict.fromkeys(ACTIONS, 0))
+        d[action] += count
+        totals[action] += count
+    for rule, text, ts, operator in examples:
+        entry = rules.get(rule)
+        if entry is not None and len(entry["examples"]) < EXAMPLES_PER_RULE:
+            entry["examples"].append({"text": text, "ts": ts, "operator": operator})
+    out = []
+    for entry in rules.values():
+        entry["dismiss_rate"] = dismiss_rate(entry)
+        entry["operators"] = sorted(
+            ({"operator": name or None, **counts, "dismiss_rate": dismiss_rate(counts)}
+             for name, counts in entry["operators"].items()),
+            key=lambda o: (-o["shown"], -o["dismissed"], o["operator"] or ""))
+        out.append(entry)
+    out.sort(key=lambda e: (-(e["dismiss_rate"] or 0), -e["shown"], e["rule"]))
+    return {"since": since, "until": until, "totals": totals, "rules": out,
+            "days": [{"day": d, **counts} for d, counts in sorted(days.items())]}
+
+
+def dismiss_rate(counts: dict[str, int]) -> float | None:
+    """Dismissed ÷ shown; when no `shown` events were recorded, dismissed ÷ (dismissed + applied)."""
+    shown = counts.get("shown", 0)
+    dismissed = counts.get("dismissed", 0)
+    base = shown if shown else dismissed + counts.get("applied", 0)
+    return round(min(1.0, dismissed / base), 4) if base else None

@@ -1,0 +1,210 @@
+"""A shared feedback store on PostgreSQL (asyncpg): many operators' services write to one database.
+
+The same schema as the SQLite file (see schema.py), migrated under an advisory lock so that services
+starting together do not race. The writer is a task on the service's event loop; asyncpg never blocks the
+loop. When the server is down the events stay queued and the writer reconnects with a growing pause.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .base import (
+    BATCH,
+    INSERT_EVENT,
+    RETRY_MAX_S,
+    RETRY_MIN_S,
+    SETTINGS_REFRESH_S,
+    UPSERT_CONVERSATION,
+    UPSERT_SETTING,
+    Batch,
+    FeedbackStore,
+    StoreUnavailable,
+)
+from .schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
+
+log = logging.getLogger("coach.store")
+
+MIGRATION_LOCK = 0x0C0AC4  # pg_advisory_xact_lock key: one service migrates at a time
+CONNECT_TIMEOUT_S = 5.0
+
+
+def to_dollar_params(sql: str) -> str:
+    """`?` placeholders (the SQLite style the shared queries use) → asyncpg's `$1, $2, …`."""
+    counter = iter(range(1, 1000))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
+def redact(dsn: str) -> str:
+    parts = urlsplit(dsn)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return dsn
+
+
+async def migrate(con) -> int:
+    async with con.transaction():
+        await con.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        await con.execute("CREATE TABLE IF NOT EXISTS coach_schema (version INTEGER NOT NULL)")
+        version = await con.fetchval("SELECT version FROM coach_schema")
+        if version is None:
+            await con.execute("INSERT INTO coach_schema (version) VALUES (0)")
+            version = 0
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(version)
+        while version < SCHEMA_VERSION:
+            for statement in POSTGRES_MIGRATIONS[version]:
+                await con.execute(statement)
+            version += 1
+            await con.execute("UPDATE coach_schema SET version = $1", version)
+            log.info("feedback store schema migrated to version %d", version)
+    return version
+
+
+class PostgresStore(FeedbackStore):
+    kind = "postgresql"
+    _DAY_EXPR = "CAST(FLOOR(ts / 86400) AS BIGINT)"
+
+    def __init__(self, dsn: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.dsn = dsn
+        self._con = None
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake_event: asyncio.Event | None = None
+        self._stopping = False
+        self._migrated = False
+
+    @property
+    def location(self) -> str:
+        return redact(self.dsn)
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake_event = asyncio.Event()
+        self._started()
+        self._task = asyncio.ensure_future(self._run())
+
+    async def close(self, timeout: float = 5.0) -> None:
+        if self._task is None:
+            return
+        await self.flush(timeout=timeout)
+        self._stopping = True
+        self._wake()
+        try:
+            await asyncio.wait_for(self._task, timeout)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            self._task.cancel()
+        self._task = None
+        await self._drop_connection()
+        if self.pending:
+            log.warning("feedback store %s closed with %d events not written: %s", self.location, self.pending,
+                        self.last_error)
+
+    def _wake(self) -> None:
+        loop, event = self._loop, self._wake_event
+        if loop is None or event is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            event.set()
+        else:
+            loop.call_soon_threadsafe(event.set)
+
+    # --- the writer task -----------------------------------------------------------------------------
+    async def _run(self) -> None:
+        delay = RETRY_MIN_S
+        assert self._wake_event is not None
+        while True:
+            ok = await self.write_pending()
+            if self._stopping:
+                break
+            if ok:
+                delay = RETRY_MIN_S
+                try:
+                    await asyncio.wait_for(self._wake_event.wait(), SETTINGS_REFRESH_S)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake_event.clear()
+            else:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+
+    async def _connect(self):
+        import asyncpg
+
+        con = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT_S)
+        if not self._migrated:
+            try:
+                self.schema_version = await migrate(con)
+            except BaseException:
+                await con.close()
+                raise
+            self._migrated = True
+        return con
+
+    async def _drop_connection(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            try:
+                await asyncio.wait_for(con.close(), 2)
+            except Exception:
+                con.terminate()
+
+    async def write_pending(self) -> bool:
+        try:
+            if self._con is None or self._con.is_closed():
+                self._con = await self._connect()
+            con = self._con
+            while True:
+                if not self._inflight:
+                    self._inflight = self._take(BATCH)
+                if not self._inflight:
+                    break
+                batch = Batch(self._inflight)
+                async with con.transaction():
+                    if batch.events:
+                        await con.executemany(to_dollar_params(INSERT_EVENT), batch.events)
+                    if batch.conversations:
+                        await con.executemany(to_dollar_params(UPSERT_CONVERSATION), batch.conversations)
+                    if batch.settings:
+                        await con.executemany(to_dollar_params(UPSERT_SETTING), batch.settings)
+                self.written += len(self._inflight)
+                self._inflight = []
+            if self._settings_due():
+                self._apply_settings([(r[0], r[1]) for r in await con.fetch("SELECT key, value FROM settings")])
+            self._succeeded()
+            return True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # connection refused, server gone, timeouts, SQL errors: retry later
+            self._failed(exc)
+            await self._drop_connection()
+            return False
+
+    # --- reading ---------------------------------------------------------------------------------------
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        try:
+            con = await self._connect()
+        except SchemaTooNew as exc:
+            raise StoreUnavailable(str(exc)) from None
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot reach {self.location}: {type(exc).__name__}: {exc}") from None
+        try:
+            rows = await con.fetch(to_dollar_params(sql), *params)
+            return [tuple(r) for r in rows]
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot read {self.location}: {exc}") from None
+        finally:
+            await con.close()
