@@ -5,6 +5,7 @@
     coach check FILE|- [--json] [--rules DIR]      exit 0: no warnings, 1: warnings, 2: bad input
     coach rules check [DIR]                        validate every rule file and run its examples
     coach rules list [DIR]
+    coach audit FILE.jsonl [--html REPORT] [--json]  audit exported chats (docs/audit.md)
     coach token [--token-file PATH]                print the supervisor token
 """
 from __future__ import annotations
@@ -86,7 +87,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"rule file error: {error}", file=sys.stderr)
     guard = GuardConfig(allowed_origins=origins or None,
                         allowed_hosts=frozenset(h.lower() for h in args.allow_host), bound_host=args.host)
-    app = create_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard)
+    from .store import StoreUrlError, open_store
+
+    try:
+        store = open_store(args.store, store_text=True if args.store_text else None)
+    except StoreUrlError as exc:
+        print(f"coach serve: --store: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard, store=store)
+    print(f"Feedback store: {store.location if store is not None else 'none (in memory only)'}", flush=True)
     if debug:
         print("Debug logging is on: the log shows what operators type. Do not use it in production.",
               file=sys.stderr, flush=True)
@@ -213,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "for a service bound beyond loopback")
     serve.add_argument("--debug", action="store_true",
                        help="debug logging, verbatim: the log then shows drafts and messages (also $COACH_DEBUG=1)")
+    serve.add_argument("--store", metavar="URL",
+                       help="where feedback (warnings shown/dismissed/applied) is kept: sqlite:///PATH, a file path, "
+                            "postgresql://USER@HOST/DB (shared by a team), or none. Default: $COACH_STORE, else "
+                            "$XDG_DATA_HOME/operator-coach/feedback.sqlite3")
+    serve.add_argument("--store-text", action="store_true",
+                       help="turn on storing message text (phones and e-mails masked) for back-testing; the "
+                            "supervisor page can turn it off again")
     serve.set_defaults(func=cmd_serve)
 
     check = sub.add_parser("check", help="check one request (the /v1/check JSON) and print the warnings")
@@ -226,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--token-file", metavar="PATH", help="the token file (default: $COACH_TOKEN_FILE, else "
                                                             "~/.config/operator-coach/token)")
     token.set_defaults(func=cmd_token)
+
+    from .audit.cli import add_audit_parser
+
+    add_audit_parser(sub)
 
     rules = sub.add_parser("rules", help="work with rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)

@@ -162,7 +162,7 @@ CSS = """
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
 header{background:#1f2a3c;color:#fff;padding:28px 40px}header h1{margin:0 0 4px;font-size:24px;font-weight:600}
 header p{margin:0;color:#b9c3d3}main{max-width:1100px;margin:0 auto;padding:24px 40px 60px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:14px;margin:0 0 28px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:14px;margin:0 0 28px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 18px}
 .card b{display:block;font-size:26px;font-weight:650}.card span{color:var(--muted);font-size:13px}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px;margin:0 0 22px}

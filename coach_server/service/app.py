@@ -183,7 +183,8 @@ async def _stop_watcher(app: web.Application) -> None:
 
 
 def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
-               supervisor_token: str | None = None, guard: GuardConfig | None = None) -> web.Application:
+               supervisor_token: str | None = None, guard: GuardConfig | None = None,
+               store: Any = None) -> web.Application:
     """The service. `guard` is the Host/Origin policy (default: loopback, any extension origin)."""
     guard = guard or GuardConfig()
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors])
@@ -201,6 +202,10 @@ def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: Feedback
     app.router.add_get("/v1/rules", rules)
     app.router.add_get("/v1/feedback/recent", feedback_recent)
     app.router.add_get("/openapi.json", openapi_json)
+    if store is not None:  # the feedback store (coach_server/store): events kept for the supervisor's stats
+        from ..store.service import attach_store
+
+        attach_store(app, store)
     register_pages(app)
     app.on_startup.append(_start_watcher)
     app.on_cleanup.append(_stop_watcher)
