@@ -1,7 +1,8 @@
 """`contact_request`: asking for the client's phone or e-mail before giving them anything (give before you ask).
 
 An ask is a sentence that names a contact («телефон», «почта», «номер» when it is not the number of an
-order) and asks for it: a request verb, «ваш», or a question. «Наш телефон…» gives a contact, not asks.
+order) and asks for it: an imperative or вы-verb, «ваш», or a question. «Наш телефон…», «пришлю фото в
+WhatsApp» give, not ask. Taking a contact to come back with the answer («уточню и перезвоню») is fine.
 The operator has given something when their earlier messages, or the draft before the ask, hold enough
 meaningful words in statements (greetings, names and «минутку» do not count; a number or a link counts
 double). Asking is fine when the client asked to be called, wants to order, or already wrote a contact.
@@ -32,7 +33,13 @@ class Lang(LangSection):
                                     description="«номер»: a contact unless the number of something else")
     not_contact_after: list[str] = Field(default_factory=list,
                                          description="«номер заказа»: nouns that make a number not a contact")
-    ask_lemmas: list[str] = Field(default_factory=list, description="request verbs and «ваш»")
+    ask_words: list[str] = Field(default_factory=list,
+                                 description="words that make a sentence ask (besides a «?», an imperative or a "
+                                             "вы-verb, which Russian morphology finds): «ваш», \"your\", \"leave\"")
+    callback: list[str] = Field(default_factory=list,
+                                description="the operator promises to come back: «перезвоню», \"I'll get back\"")
+    checking: list[str] = Field(default_factory=list,
+                                description="…because they are finding the answer out: «уточню», \"I'll check\"")
     own_words: list[str] = Field(default_factory=list, description="«наш», «мой»: the operator gives a contact")
     client_invites: list[str] = Field(default_factory=list,
                                       description="client lemmas that make an ask welcome: «перезвонить»")
@@ -58,7 +65,9 @@ class ContactRequestCheck(Check):
         self.contacts = Lexicon(lemmas=ru.contact_lemmas, words=en.contact_lemmas)
         self.numbers = frozenset(w.lower() for w in ru.number_words + en.number_words)
         self.not_contact_after = _lemmas(ru.not_contact_after + en.not_contact_after)
-        self.ask = _lemmas(ru.ask_lemmas + en.ask_lemmas)
+        self.ask = frozenset(w.lower() for w in ru.ask_words + en.ask_words)
+        self.callback = Lexicon(words=ru.callback + en.callback)
+        self.checking = Lexicon(words=ru.checking + en.checking)
         self.own = frozenset(w.lower() for w in ru.own_words + en.own_words)
         self.invites = Lexicon(lemmas=ru.client_invites, words=en.client_invites)
         self.small_talk = _lemmas(ru.small_talk_lemmas + en.small_talk_lemmas)
@@ -86,7 +95,7 @@ class ContactRequestCheck(Check):
         if found is None:
             return None
         asks = sentence.is_question_mark or any(
-            w.lower in self.ask or not self.ask.isdisjoint(w.info.lemmas) or (w.is_cyrillic and w.info.impr)
+            w.lower in self.ask or (w.is_cyrillic and w.info.pos == "VERB" and (w.info.impr or w.info.second_plural))
             for w in words)
         return found if asks else None
 
@@ -134,8 +143,8 @@ class ContactRequestCheck(Check):
             span = self._contact_in(draft, sentence, contacts)
             if span is None:
                 continue
-            if self._welcome(ctx):
-                return
+            if self._welcome(ctx) or (self.callback.contains(draft) and self.checking.contains(draft)):
+                return  # the client asked for it, or the operator takes it to come back with the answer
             given = self._given_before(ctx) + self._given_in(draft, draft.sentences[:k])
             if given >= self.params.min_given_words:
                 return
