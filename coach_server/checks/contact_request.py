@@ -22,6 +22,9 @@ from ..text.tokens import Sentence
 from .base import Check, Context, LangSection, Settings
 
 
+_CHANNEL_PREPOSITIONS = frozenset({"по", "на", "в", "через", "by", "via", "over", "on", "to", "in"})
+
+
 class Params(Settings):
     min_given_words: int = Field(default=5, ge=1, description="meaningful words the operator must give first")
 
@@ -78,7 +81,8 @@ class ContactRequestCheck(Check):
         words = facts.sentence_words(sentence)
         found: tuple[int, int] | None = None
         for m in contacts:
-            if sentence.first <= m.first < sentence.last and not self._owned(facts, m.first):
+            if sentence.first <= m.first < sentence.last and not self._owned(facts, m.first) \
+                    and not self._channel(facts, m.first):
                 found = (m.start, m.end)
                 break
         if found is None:
@@ -98,6 +102,12 @@ class ContactRequestCheck(Check):
             w.lower in self.ask or (w.is_cyrillic and w.info.pos == "VERB" and (w.info.impr or w.info.second_plural))
             for w in words)
         return found if asks else None
+
+    @staticmethod
+    def _channel(facts: TextFacts, token_index: int) -> bool:
+        """«по телефону», «на почту», "by phone": the contact is a channel, not something asked for."""
+        prev = facts.word_at.get(token_index - 1)
+        return prev is not None and prev.lower in _CHANNEL_PREPOSITIONS
 
     def _owned(self, facts: TextFacts, token_index: int) -> bool:
         """«наш телефон», "my email": within two words before the contact."""

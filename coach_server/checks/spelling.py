@@ -39,6 +39,25 @@ for _group in ("аоя", "еиэяё", "ыи", "уюё", "бп", "вф", "гк",
         _CONFUSABLE[_c] |= set(_group) - {_c}
 
 
+_PREFIXED = ("DictionaryAnalyzer", "KnownPrefixAnalyzer")
+_CONNECTORS = "оеи"
+
+
+@lru_cache(maxsize=20_000)
+def _compound(form: str) -> bool:
+    """A word the dictionary lacks but that is built of known parts: a known prefix on a dictionary word
+    («суперскидка», «автодилеров») or two words joined by a linking vowel («клиентоориентированный»)."""
+    analyzer = morph.analyzer()
+    for parse in analyzer.parse(form):
+        if tuple(type(step[0]).__name__ for step in parse.methods_stack) == _PREFIXED:
+            return True
+    known = analyzer.word_is_known
+    for i in range(3, len(form) - 3):
+        if form[i] in _CONNECTORS and known(form[i + 1:]) and (known(form[:i]) or known(form[:i + 1])):
+            return True
+    return False
+
+
 class Params(Settings):
     min_letters: int = Field(default=3, ge=1, description="shorter words are not judged")
     max_warnings: int = Field(default=5, ge=1, description="at most this many per draft")
@@ -106,9 +125,9 @@ class SpellingCheck(Check):
             if len(form) < self.params.min_letters or any(c.isdigit() for c in form) or self._ignored(form):
                 verdict = False
             elif "-" in form:
-                verdict = not all(morph.russian(part).known for part in form.split("-") if part)
+                verdict = not all(morph.russian(part).known or _compound(part) for part in form.split("-") if part)
             else:
-                verdict = not morph.russian(form).known
+                verdict = not morph.russian(form).known and not _compound(form)
             self._verdicts[form] = verdict
         return verdict
 
