@@ -1,0 +1,526 @@
+// The service worker: one WebSocket per browser to the local coach service (/v1/live, docs/live-protocol.md),
+// shared by every console tab. Content scripts connect over ports and send what they read; the worker keeps
+// each chat's state, resends it when the socket or the worker itself comes back, routes the warnings to the
+// tabs showing that chat, and keeps the toolbar badge. Settings and first-seen message times live in
+// chrome.storage, so a worker that Chromium stopped after 30 s idle wakes up knowing everything it needs.
+
+const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, customAdapters: [] };
+const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
+const KEEPALIVE_MS = 20_000; // socket traffic keeps an MV3 worker alive while a console is open
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const CONTENT_FILES = ["content/adapter.js", "content/editor.js", "content/panel.js", "content/coach.js"];
+const SITES_SCRIPT_ID = "coach-enabled-sites";
+
+let settings = null;
+let adaptersCache = null;
+let ws = null;
+let wsState = "offline";
+let serviceInfo = null;
+let attempt = 0;
+let reconnectTimer = null;
+let lastAttempt = 0;
+let keepaliveTimer = null;
+let seq = 0;
+const ports = new Map(); // port → {tabId, origin, chatId, adapter}
+const chats = new Map(); // chat id → {state, ports: Set<port>, lastSeq, warnings}
+const diagnostics = { errors: 0, last: null, connects: 0 };
+
+self.addEventListener("error", (e) => note(e.message));
+self.addEventListener("unhandledrejection", (e) => note(e.reason && e.reason.message || String(e.reason)));
+
+function note(message) {
+  diagnostics.errors += 1;
+  diagnostics.last = String(message).slice(0, 300);
+}
+
+// --- settings -------------------------------------------------------------------------------------------
+async function loadSettings() {
+  if (!settings) settings = { ...DEFAULTS, ...(await chrome.storage.local.get(Object.keys(DEFAULTS))) };
+  return settings;
+}
+
+function isLoopback(origin) {
+  try {
+    return LOOPBACK.has(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function siteEnabled(origin) {
+  const explicit = settings.sites[origin];
+  return explicit != null ? !!explicit : isLoopback(origin);
+}
+
+function serviceSocketUrl() {
+  const url = new URL(settings.serviceUrl || DEFAULTS.serviceUrl);
+  if (!LOOPBACK.has(url.hostname)) return null; // the coach only ever talks to a service on this machine
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.pathname = url.pathname.replace(/\/+$/, "") + "/v1/live";
+  url.search = "";
+  url.hash = "";
+  // the service's guard accepts the supervisor token on the upgrade (a browser cannot set headers there)
+  if (settings.token) url.searchParams.set("access_token", settings.token);
+  return url.toString();
+}
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area !== "local") return;
+  (async () => {
+    await loadSettings();
+    for (const [key, { newValue }] of Object.entries(changes)) {
+      if (key in DEFAULTS) settings[key] = newValue ?? DEFAULTS[key];
+    }
+    if (changes.customAdapters) {
+      adaptersCache = null;
+      const list = await adapters();
+      for (const [port, info] of ports) {
+        safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: list, state: wsState });
+      }
+    }
+    if (changes.serviceUrl) restartSocket();
+    if (changes.sites) {
+      await syncSiteScripts();
+      for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
+    }
+  })().catch((e) => note(e.message));
+});
+
+// --- adapters ---------------------------------------------------------------------------------------------
+function adapterProblems(a) {
+  const problems = [];
+  if (!a || typeof a !== "object") return ["an adapter is a JSON object"];
+  if (!a.id || typeof a.id !== "string") problems.push("id: a short name is required");
+  if (!a.editor) problems.push("editor: a selector for the reply box is required");
+  if (!a.fallback && !(a.match && (a.match.url || a.match.dom))) problems.push("match: give url patterns or dom selectors");
+  const regexes = [...[].concat(a.match?.url || []), a.conversation?.url].filter(Boolean);
+  for (const r of regexes) {
+    try {
+      new RegExp(r);
+    } catch (e) {
+      problems.push(`bad pattern ${JSON.stringify(r)}: ${e.message}`);
+    }
+  }
+  for (const rule of a.messages?.roles || []) {
+    if (!["client", "operator", "system", "bot", "skip"].includes(rule.role)) {
+      problems.push(`messages.roles: unknown role ${JSON.stringify(rule.role)}`);
+    }
+  }
+  return problems;
+}
+
+async function builtinAdapters() {
+  const index = await (await fetch(chrome.runtime.getURL("adapters/index.json"))).json();
+  const out = [];
+  for (const file of index.adapters) {
+    out.push(await (await fetch(chrome.runtime.getURL(`adapters/${file}`))).json());
+  }
+  return out;
+}
+
+/** The supervisor's adapters (options page) first, then the shipped ones; a custom id replaces a shipped one. */
+async function adapters() {
+  if (adaptersCache) return adaptersCache;
+  await loadSettings();
+  const custom = (settings.customAdapters || []).filter((a) => adapterProblems(a).length === 0);
+  const ids = new Set(custom.map((a) => a.id));
+  const builtin = (await builtinAdapters()).filter((a) => !ids.has(a.id));
+  const all = [...custom.filter((a) => !a.fallback), ...builtin.filter((a) => !a.fallback),
+    ...custom.filter((a) => a.fallback), ...builtin.filter((a) => a.fallback)];
+  adaptersCache = all;
+  return all;
+}
+
+// --- content scripts on the sites the operator enabled -------------------------------------------------------
+async function syncSiteScripts() {
+  await loadSettings();
+  const wanted = [];
+  for (const [origin, on] of Object.entries(settings.sites)) {
+    if (!on || isLoopback(origin)) continue;
+    const pattern = originPattern(origin);
+    if (pattern && await chrome.permissions.contains({ origins: [pattern] })) wanted.push(pattern);
+  }
+  const existing = await chrome.scripting.getRegisteredContentScripts({ ids: [SITES_SCRIPT_ID] });
+  if (existing.length) await chrome.scripting.unregisterContentScripts({ ids: [SITES_SCRIPT_ID] });
+  if (wanted.length) {
+    await chrome.scripting.registerContentScripts([{ id: SITES_SCRIPT_ID, matches: wanted, js: CONTENT_FILES,
+      runAt: "document_idle", allFrames: false, persistAcrossSessions: true }]);
+  }
+}
+
+function originPattern(origin) {
+  try {
+    const u = new URL(origin);
+    return `${u.protocol}//${u.hostname}/*`;
+  } catch {
+    return null;
+  }
+}
+
+chrome.runtime.onInstalled.addListener(() => syncSiteScripts().catch((e) => note(e.message)));
+chrome.runtime.onStartup.addListener(() => syncSiteScripts().catch((e) => note(e.message)));
+
+// --- the socket -----------------------------------------------------------------------------------------------
+function ensureSocket() {
+  if (ws || !settings) return;
+  if (reconnectTimer) {
+    // something needs the service now: do not sit out a long backoff
+    if (Date.now() - lastAttempt < 1000) return;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+  }
+  const url = serviceSocketUrl();
+  if (!url) {
+    setWsState("offline");
+    return;
+  }
+  lastAttempt = Date.now();
+  diagnostics.connects += 1;
+  let socket;
+  try {
+    socket = new WebSocket(url);
+  } catch (e) {
+    note(e.message);
+    scheduleReconnect();
+    return;
+  }
+  ws = socket;
+  socket.onmessage = (event) => {
+    try {
+      onFrame(socket, JSON.parse(event.data));
+    } catch (e) {
+      note(e.message);
+    }
+  };
+  socket.onclose = () => {
+    if (ws !== socket) return;
+    ws = null;
+    serviceInfo = null;
+    setWsState("offline");
+    stopKeepalive();
+    scheduleReconnect();
+  };
+  socket.onerror = () => { /* onclose follows; a refused connection is the normal "service is down" */ };
+}
+
+function restartSocket() {
+  const old = ws;
+  ws = null;
+  if (old) {
+    old.onclose = null;
+    try {
+      old.close();
+    } catch { /* already closed */ }
+  }
+  setWsState("offline");
+  attempt = 0;
+  clearTimeout(reconnectTimer);
+  reconnectTimer = null;
+  if (ports.size) ensureSocket();
+}
+
+function scheduleReconnect() {
+  if (reconnectTimer || !ports.size) return;
+  const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+  attempt += 1;
+  reconnectTimer = setTimeout(() => {
+    reconnectTimer = null;
+    ensureSocket();
+  }, delay);
+}
+
+function setWsState(next) {
+  if (wsState === next) return;
+  wsState = next;
+  for (const port of ports.keys()) safePost(port, { type: "status", state: next });
+  if (next !== "online") {
+    for (const info of ports.values()) setBadge(info.tabId, []);
+  }
+}
+
+function send(frame) {
+  if (ws && ws.readyState === WebSocket.OPEN && wsState === "online") {
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+  ensureSocket();
+  return false;
+}
+
+function startKeepalive() {
+  stopKeepalive();
+  keepaliveTimer = setInterval(() => {
+    if (ports.size) send({ type: "ping" });
+  }, KEEPALIVE_MS);
+}
+
+function stopKeepalive() {
+  clearInterval(keepaliveTimer);
+  keepaliveTimer = null;
+}
+
+function onFrame(socket, frame) {
+  if (frame.type === "hello") {
+    serviceInfo = { version: frame.version, rules: frame.rules, protocol: frame.protocol };
+    attempt = 0;
+    setWsState("online");
+    startKeepalive();
+    for (const [chatId, chat] of chats) if (chat.ports.size) sendFull(chatId, chat);
+  } else if (frame.type === "warnings") {
+    const chat = chats.get(frame.chat_id);
+    if (!chat) return;
+    if (frame.ref != null && frame.ref < chat.lastSeq) return; // an answer to a draft the operator has left
+    chat.warnings = frame.warnings;
+    const out = { type: "warnings", chat_id: frame.chat_id, warnings: frame.warnings, timers: frame.timers,
+      lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "" };
+    for (const port of chat.ports) {
+      safePost(port, out);
+      const info = ports.get(port);
+      if (info) setBadge(info.tabId, frame.warnings);
+    }
+  } else if (frame.type === "error") {
+    note(`${frame.code}: ${frame.error && frame.error.message}`);
+    if (frame.code === "unknown_chat" && frame.chat_id && chats.has(frame.chat_id)) {
+      sendFull(frame.chat_id, chats.get(frame.chat_id));
+    }
+  }
+}
+
+// --- chats ---------------------------------------------------------------------------------------------------
+async function seenTimes(chatId) {
+  const key = `seen:${chatId}`;
+  return { key, map: (await chrome.storage.session.get(key))[key] || {} };
+}
+
+/** The service's messages: exact times where the console shows them, else when first seen (kept across reloads). */
+async function timedMessages(chatId, list) {
+  const { key, map } = await seenTimes(chatId);
+  let changed = false;
+  const out = [];
+  const now = Date.now() / 1000;
+  for (const m of list || []) {
+    let seen = map[m.key];
+    if (seen == null || (m.seen != null && m.seen < seen)) {
+      seen = m.seen ?? now;
+      map[m.key] = seen;
+      changed = true;
+    }
+    let ts = m.exact ?? Math.min(seen, m.latest ?? Infinity);
+    if (!Number.isFinite(ts) || ts > now + 60) ts = Math.min(seen, now);
+    const msg = { role: m.role, text: m.text, ts };
+    if (m.id) msg.id = String(m.id);
+    out.push(msg);
+  }
+  if (changed) {
+    const keys = Object.keys(map);
+    if (keys.length > 3000) for (const k of keys.slice(0, keys.length - 3000)) delete map[k];
+    await chrome.storage.session.set({ [key]: map });
+  }
+  return out;
+}
+
+function chatFor(chatId) {
+  let chat = chats.get(chatId);
+  if (!chat) {
+    chat = { state: { messages: [], draft: "" }, ports: new Set(), lastSeq: 0, warnings: [] };
+    chats.set(chatId, chat);
+  }
+  return chat;
+}
+
+function attach(port, chatId) {
+  const info = ports.get(port);
+  if (info.chatId && info.chatId !== chatId) detach(port, info.chatId);
+  info.chatId = chatId;
+  const chat = chatFor(chatId);
+  chat.ports.add(port);
+  return chat;
+}
+
+function detach(port, chatId) {
+  const chat = chats.get(chatId);
+  if (!chat) return;
+  chat.ports.delete(port);
+  if (!chat.ports.size) {
+    chats.delete(chatId);
+    send({ type: "forget", chat_id: chatId });
+  }
+}
+
+function sendFull(chatId, chat) {
+  const s = chat.state;
+  chat.lastSeq = ++seq;
+  send({ type: "update", chat_id: chatId, seq: chat.lastSeq, append: false, messages: s.messages,
+    draft: s.draft || "", caret: s.caret ?? null, draft_started_at: s.draft_started_at ?? null,
+    operator_name: s.operator_name ?? null, lang: s.lang ?? null });
+}
+
+function sameMessage(a, b) {
+  return a.role === b.role && a.text === b.text && a.ts === b.ts && (a.id ?? null) === (b.id ?? null);
+}
+
+async function onPortMessage(port, msg) {
+  const info = ports.get(port);
+  if (!info) return;
+  switch (msg.type) {
+    case "hello": {
+      await loadSettings();
+      try {
+        info.origin = new URL(msg.href).origin;
+      } catch {
+        info.origin = port.sender?.origin || "";
+      }
+      safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: await adapters(),
+        state: wsState });
+      ensureSocket();
+      break;
+    }
+    case "active":
+      info.adapter = msg.adapter ? { id: msg.adapter, name: msg.name } : null;
+      break;
+    case "chat": {
+      const chat = attach(port, msg.chat_id);
+      chat.state = { messages: await timedMessages(msg.chat_id, msg.messages), draft: msg.draft || "",
+        caret: msg.caret ?? null, draft_started_at: msg.draft_started_at ?? null,
+        operator_name: msg.operator_name || null, lang: msg.lang || null };
+      sendFull(msg.chat_id, chat);
+      break;
+    }
+    case "messages": {
+      const chat = chats.get(msg.chat_id);
+      if (!chat || !chat.ports.has(port)) return;
+      const next = await timedMessages(msg.chat_id, msg.messages);
+      const prev = chat.state.messages;
+      const grows = next.length > prev.length && prev.every((m, i) => sameMessage(m, next[i]));
+      chat.state.messages = next;
+      chat.lastSeq = ++seq;
+      send(grows ? { type: "update", chat_id: msg.chat_id, seq: chat.lastSeq, append: true,
+        messages: next.slice(prev.length) }
+        : { type: "update", chat_id: msg.chat_id, seq: chat.lastSeq, messages: next });
+      break;
+    }
+    case "draft": {
+      const chat = chats.get(msg.chat_id);
+      if (!chat || !chat.ports.has(port)) return;
+      Object.assign(chat.state, { draft: msg.draft || "", caret: msg.caret ?? null,
+        draft_started_at: msg.draft_started_at ?? null });
+      chat.lastSeq = ++seq;
+      send({ type: "update", chat_id: msg.chat_id, seq: chat.lastSeq, draft: chat.state.draft,
+        caret: chat.state.caret, draft_started_at: chat.state.draft_started_at });
+      break;
+    }
+    case "feedback":
+      if (!chats.has(msg.chat_id)) return;
+      send({ type: "feedback", chat_id: msg.chat_id, action: msg.action, rule: msg.rule,
+        severity: msg.severity || null, text: msg.text || null, seq: ++seq });
+      break;
+    case "leave":
+      if (info.chatId === msg.chat_id) {
+        detach(port, msg.chat_id);
+        info.chatId = null;
+        setBadge(info.tabId, []);
+      }
+      break;
+    case "problem":
+      note(`content: ${msg.where}: ${msg.message}`);
+      break;
+  }
+}
+
+function safePost(port, msg) {
+  try {
+    port.postMessage(msg);
+  } catch { /* the tab went away */ }
+}
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== "coach") return;
+  const info = { tabId: port.sender?.tab?.id ?? null, origin: "", chatId: null, adapter: null,
+    queue: Promise.resolve() };
+  ports.set(port, info);
+  port.onMessage.addListener((msg) => {
+    // one at a time and in order: a draft must never overtake the conversation it belongs to
+    info.queue = info.queue.then(() => onPortMessage(port, msg)).catch((e) => note(e.message));
+  });
+  port.onDisconnect.addListener(() => {
+    void chrome.runtime.lastError;
+    const info = ports.get(port);
+    ports.delete(port);
+    if (info && info.chatId) detach(port, info.chatId);
+    if (info && info.tabId != null) setBadge(info.tabId, []);
+  });
+  loadSettings().then(ensureSocket).catch((e) => note(e.message));
+});
+
+// --- badge -------------------------------------------------------------------------------------------------
+function setBadge(tabId, warnings) {
+  if (tabId == null) return;
+  const n = warnings.length;
+  const top = warnings.some((w) => w.severity === "error") ? "#d93025"
+    : warnings.some((w) => w.severity === "warning") ? "#e37400" : "#6b7682";
+  chrome.action.setBadgeText({ tabId, text: n ? String(n) : "" }).catch(() => {});
+  if (n) chrome.action.setBadgeBackgroundColor({ tabId, color: top }).catch(() => {});
+}
+
+// --- popup, options and tests ----------------------------------------------------------------------------
+function portsOfTab(tabId) {
+  return [...ports].filter(([, info]) => info.tabId === tabId);
+}
+
+async function handleRequest(msg) {
+  await loadSettings();
+  switch (msg.type) {
+    case "status": {
+      ensureSocket();
+      let origin = "";
+      try {
+        origin = msg.url ? new URL(msg.url).origin : "";
+      } catch { /* chrome:// pages and the like */ }
+      const tab = portsOfTab(msg.tabId)[0]?.[1];
+      const chat = tab && tab.chatId ? chats.get(tab.chatId) : null;
+      return { state: wsState, service: serviceInfo, serviceUrl: settings.serviceUrl, origin,
+        web: /^https?:/.test(origin), enabled: origin ? siteEnabled(origin) : false, loopback: isLoopback(origin),
+        adapter: tab ? tab.adapter : null, chat: !!(tab && tab.chatId), warnings: chat ? chat.warnings.length : 0 };
+    }
+    case "set-site": {
+      const sites = { ...settings.sites, [msg.origin]: !!msg.enabled };
+      await chrome.storage.local.set({ sites });
+      settings.sites = sites;
+      await syncSiteScripts();
+      const tabPorts = portsOfTab(msg.tabId);
+      if (msg.enabled && !tabPorts.length && msg.tabId != null) {
+        await chrome.scripting.executeScript({ target: { tabId: msg.tabId }, files: CONTENT_FILES });
+      }
+      for (const [port, info] of ports) {
+        if (info.origin === msg.origin) safePost(port, { type: "toggle", enabled: !!msg.enabled });
+      }
+      return { ok: true };
+    }
+    case "adapters": {
+      const builtin = await builtinAdapters();
+      const custom = (settings.customAdapters || []).map((a) => ({ adapter: a, problems: adapterProblems(a) }));
+      return { builtin: builtin.map((a) => ({ id: a.id, name: a.name })), custom };
+    }
+    case "check-adapter":
+      return { problems: adapterProblems(msg.adapter) };
+    case "diagnostics":
+      return { ...diagnostics, state: wsState, ports: ports.size, chats: chats.size, service: serviceInfo };
+    default:
+      return { error: `unknown request ${msg.type}` };
+  }
+}
+
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (sender.id !== chrome.runtime.id || sender.tab) return false; // only the popup and the options page
+  handleRequest(msg).then(sendResponse, (e) => {
+    note(e.message);
+    sendResponse({ error: e.message });
+  });
+  return true;
+});
+
+loadSettings().catch((e) => note(e.message));
+
+// For tests and for a look from DevTools: `coachDiagnostics()` in the worker's console.
+globalThis.coachDiagnostics = () => ({ ...diagnostics, state: wsState, ports: ports.size, chats: chats.size,
+  service: serviceInfo, chatIds: [...chats.keys()] });

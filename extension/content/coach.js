@@ -1,0 +1,359 @@
+// The content script's main loop: find the console's adapter, watch the reply box and the message list,
+// send the draft (debounced) and the conversation to the service worker, and draw what comes back.
+// It never talks to the network itself (the worker holds the one WebSocket), never blocks an event and
+// never changes the page except through the operator's own Apply.
+(() => {
+  const NS = (globalThis.__operatorCoach ??= {});
+  if (NS.started) return;
+  NS.started = true;
+  const { Adapter, Editor, Panel } = NS;
+
+  const DEBOUNCE_MS = 100; // typing → service
+  const SCAN_MS = 120; // DOM changes → re-read the conversation
+  const RECONNECT_MS = 250; // the worker went away (stopped by the browser): come back at once
+
+  let port = null;
+  let dead = false;
+  let enabled = false;
+  let adapters = [];
+  let adapter = null;
+  let editor = null;
+  let panel = null;
+  let chatId = null;
+  let textOnly = false;
+  let messagesSig = "";
+  let messages = [];
+  const firstSeen = new Map(); // chat id + message key → when this page first showed it (Unix s)
+  let draft = "";
+  let caret = null;
+  let draftStartedAt = null;
+  let sentDraft = null;
+  let sentCaret = null;
+  let draftTimer = null;
+  let paintQueued = false;
+  let scanTimer = null;
+  let hrefTimer = null;
+  let lastHref = location.href;
+  let lastFocused = null;
+  let observer = null;
+  let state = "offline";
+  let lastFrame = null;
+  let listening = false;
+
+  const now = () => Date.now() / 1000;
+
+  function guard(fn) {
+    return (...args) => {
+      try {
+        return fn(...args);
+      } catch (err) {
+        // the console must never see our problems; the worker counts them for diagnostics
+        post({ type: "problem", where: fn.name, message: String(err && err.message || err) });
+      }
+    };
+  }
+
+  // --- the worker -------------------------------------------------------------------------------------
+  function connect() {
+    if (dead) return;
+    try {
+      port = chrome.runtime.connect({ name: "coach" });
+    } catch {
+      shutdown(); // the extension was reloaded or removed: this copy of the script is an orphan
+      return;
+    }
+    port.onMessage.addListener(guard(onMessage));
+    port.onDisconnect.addListener(() => {
+      void chrome.runtime.lastError;
+      port = null;
+      if (!chrome.runtime?.id) {
+        shutdown();
+        return;
+      }
+      setTimeout(connect, RECONNECT_MS);
+    });
+    post({ type: "hello", href: location.href });
+  }
+
+  function post(msg) {
+    if (!port) return false;
+    try {
+      port.postMessage(msg);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function onMessage(msg) {
+    switch (msg.type) {
+      case "config":
+        adapters = msg.adapters || [];
+        setEnabled(!!msg.enabled);
+        setState(msg.state);
+        if (enabled && chatId) sendChat(); // a new worker knows nothing: send the whole state again
+        break;
+      case "status":
+        setState(msg.state);
+        break;
+      case "toggle":
+        setEnabled(!!msg.enabled);
+        break;
+      case "warnings":
+        if (msg.chat_id === chatId) showWarnings(msg);
+        break;
+    }
+  }
+
+  function setState(next) {
+    state = next === "online" ? "online" : "offline";
+    panel?.setState(state);
+  }
+
+  // --- on/off -----------------------------------------------------------------------------------------
+  function setEnabled(on) {
+    if (on === enabled) return;
+    enabled = on;
+    if (on) start();
+    else stop();
+  }
+
+  function start() {
+    if (!listening) {
+      document.addEventListener("input", onInput, true);
+      document.addEventListener("focusin", onFocus, true);
+      document.addEventListener("keyup", onKeyup, true);
+      document.addEventListener("mouseup", onKeyup, true);
+      listening = true;
+    }
+    observer = new MutationObserver(onMutations);
+    observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true,
+      attributes: true, attributeFilter: ["data-conversation-id", "class", "contenteditable"] });
+    hrefTimer = setInterval(() => {
+      if (location.href !== lastHref) {
+        lastHref = location.href;
+        scheduleScan(0);
+      }
+    }, 500);
+    scheduleScan(0);
+  }
+
+  function stop() {
+    observer?.disconnect();
+    observer = null;
+    clearInterval(hrefTimer);
+    clearTimeout(scanTimer);
+    clearTimeout(draftTimer);
+    scanTimer = null;
+    if (listening) {
+      document.removeEventListener("input", onInput, true);
+      document.removeEventListener("focusin", onFocus, true);
+      document.removeEventListener("keyup", onKeyup, true);
+      document.removeEventListener("mouseup", onKeyup, true);
+      listening = false;
+    }
+    if (chatId) post({ type: "leave", chat_id: chatId });
+    chatId = null;
+    adapter = null;
+    editor = null;
+    messagesSig = "";
+    panel?.destroy();
+    panel = null;
+  }
+
+  function shutdown() {
+    dead = true;
+    enabled = false;
+    stop();
+  }
+
+  // --- reading the console ------------------------------------------------------------------------------
+  function onMutations(records) {
+    for (const r of records) {
+      const t = r.target;
+      if (editor && (editor === t || editor.contains(t))) continue; // typing is handled by `input`
+      if (panel && t === panel.host) continue;
+      scheduleScan(SCAN_MS);
+      return;
+    }
+  }
+
+  function scheduleScan(delay) {
+    if (scanTimer != null) return;
+    scanTimer = setTimeout(guard(function scanNow() {
+      scanTimer = null;
+      scan();
+    }), delay);
+  }
+
+  function chooseAdapter() {
+    const specific = Adapter.pick(adapters);
+    const next = specific || Adapter.fallback(adapters);
+    if (next !== adapter) {
+      adapter = next;
+      post({ type: "active", adapter: adapter ? adapter.id : null, name: adapter ? adapter.name : null });
+    }
+  }
+
+  function scan() {
+    if (!enabled) return;
+    chooseAdapter();
+    if (!adapter) return;
+    const ed = Adapter.findEditor(adapter, document, lastFocused);
+    if (ed !== editor) {
+      editor = ed;
+      if (editor && !panel) {
+        panel = new Panel({ onApply: guard(applyWarning), onDismiss: guard(dismissWarning), adapterId: adapter.id });
+        panel.setState(state);
+      }
+      if (panel) {
+        panel.host.setAttribute("data-adapter", adapter.id);
+        panel.setEditor(editor);
+      }
+    }
+    let id = adapter.fallback ? null : Adapter.chatId(adapter);
+    textOnly = !id;
+    if (!id && editor) id = `${adapter.id}:${location.host}:${location.pathname}`.slice(0, 200);
+    if (!id) return;
+
+    const read = textOnly ? [] : Adapter.readMessages(adapter);
+    const sig = read.map((m) => `${m.key}\u0001${m.role}\u0001${m.text}`).join("\u0002");
+    if (id !== chatId) {
+      if (chatId) post({ type: "leave", chat_id: chatId });
+      chatId = id;
+      lastFrame = null;
+      messagesSig = sig;
+      messages = stamp(read);
+      readDraft();
+      panel?.show({ warnings: [], timers: {}, draft });
+      sendChat();
+      return;
+    }
+    if (sig !== messagesSig) {
+      messagesSig = sig;
+      messages = stamp(read);
+      post({ type: "messages", chat_id: chatId, messages });
+    }
+    // the console may clear or fill the box by itself (after sending, a template): keep up with it
+    if (editor) {
+      const current = Editor.read(editor).text;
+      if (current !== sentDraft) scheduleDraft();
+    }
+  }
+
+  function stamp(read) {
+    const t = now();
+    return read.map((m) => {
+      const k = `${chatId}\u0001${m.key}`;
+      if (!firstSeen.has(k)) firstSeen.set(k, t);
+      return { key: m.key, id: m.id, role: m.role, text: m.text, exact: m.exact, latest: m.latest,
+        seen: firstSeen.get(k) };
+    });
+  }
+
+  function readDraft() {
+    if (!editor || !editor.isConnected) {
+      draft = "";
+      caret = null;
+    } else {
+      ({ text: draft, caret } = Editor.read(editor));
+    }
+    if (draft.trim() && draftStartedAt == null) draftStartedAt = now();
+    if (!draft.trim()) draftStartedAt = null;
+  }
+
+  function sendChat() {
+    if (!chatId) return;
+    readDraft();
+    sentDraft = draft;
+    sentCaret = caret;
+    post({ type: "chat", chat_id: chatId, messages, draft, caret, draft_started_at: draftStartedAt,
+      operator_name: adapter && adapter.operator_name ? Adapter.valueOf(adapter.operator_name) : null,
+      lang: adapter && adapter.lang ? adapter.lang : null, text_only: textOnly });
+  }
+
+  // --- typing ---------------------------------------------------------------------------------------------
+  function inEditor(target) {
+    return editor && target && (editor === target || editor.contains(target));
+  }
+
+  function onFocus(e) {
+    const t = e.target;
+    if (Editor.isEditable(t)) {
+      lastFocused = t;
+      if (!inEditor(t)) scheduleScan(0);
+    }
+  }
+
+  function onInput(e) {
+    if (!inEditor(e.target)) {
+      if (adapter?.fallback && Editor.isEditable(e.target)) scheduleScan(0);
+      return;
+    }
+    queuePaint();
+    scheduleDraft();
+  }
+
+  function onKeyup(e) {
+    // the caret moved without typing (arrows, click): the service should judge the word it left
+    if (inEditor(e.target) || (e.type === "mouseup" && editor && inEditor(document.activeElement))) scheduleDraft();
+  }
+
+  function queuePaint() {
+    if (paintQueued || !panel) return;
+    paintQueued = true;
+    requestAnimationFrame(guard(function paint() {
+      paintQueued = false;
+      if (editor && panel) panel.draftChanged(Editor.read(editor).text);
+    }));
+  }
+
+  function scheduleDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(guard(sendDraft), DEBOUNCE_MS);
+  }
+
+  function sendDraft() {
+    if (!chatId || !editor) return;
+    readDraft();
+    if (draft === sentDraft && caret === sentCaret) return;
+    sentDraft = draft;
+    sentCaret = caret;
+    post({ type: "draft", chat_id: chatId, draft, caret, draft_started_at: draftStartedAt });
+  }
+
+  // --- coaching ---------------------------------------------------------------------------------------------
+  function showWarnings(frame) {
+    lastFrame = frame;
+    const basis = frame.draft ?? "";
+    const warnings = (frame.warnings || []).map((w) => {
+      const out = { ...w };
+      if (w.start != null && w.end != null) {
+        out._text = basis.slice(Editor.cpToU16(basis, w.start), Editor.cpToU16(basis, w.end));
+      }
+      return out;
+    });
+    const current = editor && editor.isConnected ? Editor.read(editor).text : basis;
+    panel?.show({ warnings, timers: frame.timers || {}, lang: frame.lang, draft: current });
+  }
+
+  function applyWarning(w) {
+    if (!editor) return;
+    const current = Editor.read(editor).text;
+    const s = Editor.cpToU16(current, w.start);
+    const e = Editor.cpToU16(current, w.end);
+    if (w._text != null && current.slice(s, e) !== w._text) return; // the draft moved on; fresh hints follow
+    Editor.apply(editor, w.start, w.end, w.suggestion, current);
+    post({ type: "feedback", chat_id: chatId, action: "applied", rule: w.rule, severity: w.severity,
+      text: w._text || null });
+    queuePaint();
+    scheduleDraft();
+  }
+
+  function dismissWarning(w) {
+    post({ type: "feedback", chat_id: chatId, action: "dismissed", rule: w.rule, severity: w.severity,
+      text: w._text || null });
+  }
+
+  connect();
+})();

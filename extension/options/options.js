@@ -1,0 +1,108 @@
+// Options: the service URL (loopback only), the token, the enabled sites and the supervisor's own adapters.
+const $ = (id) => document.getElementById(id);
+const DEFAULT_URL = "http://127.0.0.1:8765";
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+function show(id, text, ok) {
+  const el = $(id);
+  el.textContent = text;
+  el.className = `result ${ok === true ? "ok" : ok === false ? "bad" : ""}`;
+}
+
+function normalizeUrl(raw) {
+  const url = new URL(raw.trim() || DEFAULT_URL);
+  if (!/^https?:$/.test(url.protocol)) throw new Error("нужен адрес http://…");
+  if (!LOOPBACK.has(url.hostname)) throw new Error("сервис коуча работает на этом компьютере: 127.0.0.1 или localhost");
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+async function load() {
+  const s = await chrome.storage.local.get({ serviceUrl: DEFAULT_URL, token: "", sites: {}, customAdapters: [] });
+  $("service-url").value = s.serviceUrl;
+  $("token").value = s.token;
+  $("custom").value = s.customAdapters.length ? JSON.stringify(s.customAdapters, null, 2) : "";
+  renderSites(s.sites);
+  const info = await chrome.runtime.sendMessage({ type: "adapters" });
+  $("builtin").textContent = info.builtin.map((a) => a.name).join(", ");
+}
+
+function renderSites(sites) {
+  const ul = $("sites");
+  ul.replaceChildren();
+  const entries = [["http://127.0.0.1", true], ["http://localhost", true],
+    ...Object.entries(sites).filter(([o]) => !/^http:\/\/(127\.0\.0\.1|localhost)(:|$)/.test(o))];
+  for (const [origin, on] of entries) {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = `${origin}${on ? "" : " (выключен)"}`;
+    li.append(name);
+    if (!/^http:\/\/(127\.0\.0\.1|localhost)$/.test(origin)) {
+      const remove = document.createElement("button");
+      remove.textContent = "Убрать";
+      remove.addEventListener("click", async () => {
+        const current = (await chrome.storage.local.get({ sites: {} })).sites;
+        delete current[origin];
+        await chrome.storage.local.set({ sites: current });
+        const u = new URL(origin);
+        await chrome.permissions.remove({ origins: [`${u.protocol}//${u.hostname}/*`] }).catch(() => {});
+        renderSites(current);
+      });
+      li.append(remove);
+    }
+    ul.append(li);
+  }
+}
+
+async function check(url, token) {
+  const headers = token ? { "X-Coach-Token": token } : {};
+  const r = await fetch(`${url}/healthz`, { headers, cache: "no-store" });
+  const body = await r.json();
+  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  return body;
+}
+
+$("save").addEventListener("click", async () => {
+  try {
+    const url = normalizeUrl($("service-url").value);
+    $("service-url").value = url;
+    await chrome.storage.local.set({ serviceUrl: url, token: $("token").value.trim() });
+    show("service-result", "Сохранено", true);
+  } catch (e) {
+    show("service-result", e.message, false);
+  }
+});
+
+$("check").addEventListener("click", async () => {
+  try {
+    const url = normalizeUrl($("service-url").value);
+    const h = await check(url, $("token").value.trim());
+    show("service-result", `На связи: версия ${h.version}, правил ${h.rules}`, true);
+  } catch (e) {
+    show("service-result", `Нет связи: ${e.message}`, false);
+  }
+});
+
+$("save-adapters").addEventListener("click", async () => {
+  let list;
+  try {
+    const raw = $("custom").value.trim();
+    list = raw ? JSON.parse(raw) : [];
+    if (!Array.isArray(list)) list = [list];
+  } catch (e) {
+    show("adapters-result", `Это не JSON: ${e.message}`, false);
+    return;
+  }
+  const problems = [];
+  for (const a of list) {
+    const r = await chrome.runtime.sendMessage({ type: "check-adapter", adapter: a });
+    for (const p of r.problems) problems.push(`${a && a.id || "?"}: ${p}`);
+  }
+  if (problems.length) {
+    show("adapters-result", problems.join("\n"), false);
+    return;
+  }
+  await chrome.storage.local.set({ customAdapters: list });
+  show("adapters-result", `Сохранено адаптеров: ${list.length}`, true);
+});
+
+load();

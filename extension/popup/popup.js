@@ -1,0 +1,58 @@
+// The toolbar popup: connection state, the adapter reading this tab, and the on/off switch for this site.
+const $ = (id) => document.getElementById(id);
+
+function originPattern(origin) {
+  const u = new URL(origin);
+  return `${u.protocol}//${u.hostname}/*`;
+}
+
+async function activeTab() {
+  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  return tab;
+}
+
+async function refresh() {
+  const tab = await activeTab();
+  const status = await chrome.runtime.sendMessage({ type: "status", tabId: tab?.id, url: tab?.url });
+  const online = status.state === "online";
+  $("state").dataset.state = status.state;
+  $("state-text").textContent = online ? "на связи" : "офлайн";
+  $("state").title = status.serviceUrl;
+  $("version").textContent = status.service ? `сервис ${status.service.version} · правил ${status.service.rules}` : "";
+  $("adapter").textContent = status.adapter ? status.adapter.name : status.enabled ? "не найдена" : "—";
+  $("count").textContent = status.chat && online ? String(status.warnings) : "—";
+  $("site").textContent = status.origin || "эта страница";
+  const toggle = $("site-toggle");
+  toggle.checked = !!status.enabled;
+  toggle.disabled = !status.web;
+  $("site-row").classList.toggle("disabled", !status.web);
+  const hint = $("hint");
+  hint.hidden = online;
+  hint.textContent = online ? "" : `Сервис не отвечает по адресу ${status.serviceUrl}. Запустите «coach serve» — подсказки вернутся сами.`;
+  return { tab, status };
+}
+
+let current = null;
+
+$("site-toggle").addEventListener("change", async (e) => {
+  const enabled = e.target.checked;
+  const { tab, status } = current;
+  if (enabled && !status.loopback) {
+    // asked in the click itself: Chromium grants host permissions only to a user gesture
+    const granted = await chrome.permissions.request({ origins: [originPattern(status.origin)] });
+    if (!granted) {
+      e.target.checked = false;
+      return;
+    }
+  }
+  await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled, tabId: tab.id });
+  current = await refresh();
+});
+
+$("options").addEventListener("click", (e) => {
+  e.preventDefault();
+  chrome.runtime.openOptionsPage();
+});
+
+refresh().then((r) => { current = r; });
+setInterval(async () => { current = await refresh(); }, 1000);
