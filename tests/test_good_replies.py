@@ -73,3 +73,21 @@ GOOD = [
 def test_good_reply_is_not_flagged(coach, draft, name, messages):
     result = coach.check({"draft": draft, "messages": messages, "now": NOW, "operator_name": name})
     assert [(w.rule, w.message) for w in result.warnings] == []
+
+
+@pytest.mark.parametrize("final, name, messages", [
+    ("Здравствуйте! Меня зовут Анна. Доставка в Казань стоит 300 рублей, оплатить можно картой курьеру.", "Анна",
+     chat(("client", "Добрый день! Сколько стоит доставка в Казань и можно ли оплатить картой?", 20))),
+    ("Hello! My name is Anna. Shipping to Berlin costs €9 and takes 3 days.", "Anna",
+     chat(("client", "Hi! How much is shipping to Berlin?", 20))),
+])
+def test_typing_a_good_reply_stays_quiet(coach, final, name, messages):
+    """Keystroke by keystroke (caret at the end), the half-typed word is never judged: no typo, slang or
+    caps flashes; the reply ends with no warnings at all."""
+    seen = set()
+    for i in range(1, len(final) + 1):
+        draft = final[:i]
+        result = coach.check({"draft": draft, "caret": i, "messages": messages, "now": NOW, "operator_name": name})
+        seen |= {w.rule for w in result.warnings}
+    assert seen <= {"no_introduction", "unanswered_question"}
+    assert coach.check({"draft": final, "messages": messages, "now": NOW, "operator_name": name}).warnings == []

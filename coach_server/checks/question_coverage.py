@@ -107,13 +107,22 @@ class QuestionCoverageCheck(Check):
         questions = ctx.conv.open_questions
         if not questions:
             return
+        caret = ctx.request.caret
+        if caret is not None and draft.sentences:
+            last = draft.sentences[-1]
+            if not last.terminator and len(draft.sentence_words(last)) < 4 and caret >= last.end:
+                return  # a sentence just begun: let the operator get to the answer
         # a draft made only of questions is a clarifying question back; of greetings or «минутку» — a hold
         statements = [s for s in draft.sentences if not draft.is_question(s)]
         if not statements:
             return
         if self.holding.contains(draft):
             return
-        draft_topics = self._topics(draft.topic_lemmas - self.greeting_lemmas)
+        # what the draft is about: not the half-typed word, not a greeting, not the operator's own name
+        lemmas = frozenset(w.info.lemma for w in draft.words
+                           if is_topic_word(w) and not ctx.typing(w.token.start, w.token.end)
+                           and not (w.info.name and w.token.text[:1].isupper()))
+        draft_topics = self._topics(lemmas - self.greeting_lemmas)
         if not draft_topics:
             return
         left = [(t, s) for t, s in questions if not self._addressed(ctx, draft_topics, t, s)]
