@@ -158,3 +158,18 @@ def test_rule_behaviour(coach, rule, draft, turns, flagged):
     result = coach.check({"draft": draft, "messages": chat(*turns), "now": NOW}, only=[rule])
     got = [w for w in result.warnings if w.rule == rule]
     assert bool(got) == flagged, [(w.message, draft[w.start:w.end] if w.start is not None else None) for w in got]
+
+
+def test_answer_then_goodbye_is_still_too_early(coach):
+    messages = chat(*GREETED, (C, "Сколько стоит доставка?"))
+    draft = "Доставка 300 рублей. Хорошего дня!"
+    [w] = coach.check({"draft": draft, "messages": messages, "now": NOW}, only=["premature_closing"]).warnings
+    assert draft[w.start:w.end] == "Хорошего дня"
+    assert "ещё" in w.message  # ask whether they need anything else, not "answer the question"
+
+
+def test_client_left_stops_the_clocks(coach):
+    messages = chat((C, "Есть доставка в Казань?", 400), (O, "Да, 300 рублей.", 390),
+                    ("system", "Посетитель закрыл окно чата", 380))
+    result = coach.check({"draft": "", "messages": messages, "now": NOW}, only=["client_silent", "slow_reply"])
+    assert result.warnings == []

@@ -2,7 +2,8 @@
 anything else. Only the client ends the chat.
 
 A farewell is fine once the client has said goodbye or thanks-and-that's-all, or after the operator
-asked «Могу ли я ещё чем-то помочь?» and the client answered.
+asked «Могу ли я ещё чем-то помочь?» and the client answered. A bare farewell to an open question is the
+worse case; an answer followed by a goodbye («Доставка 300 ₽. Хорошего дня!») still closes too early.
 """
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ class ClosingCheck(Check):
             return
         section = self.section(ctx.lang)
         open_questions = ctx.conv.open_questions
-        if open_questions:
+        answering = any(s.end <= farewell.start and draft.sentence_words(s) for s in draft.sentences)
+        if open_questions and not answering:
             turn, sentence = open_questions[-1]
             yield self.warning(ctx, start=farewell.start, end=farewell.end, template=section.message_open,
                                question=quote(turn.facts.sentence_text(sentence)))

@@ -47,6 +47,8 @@ class Lang(LangSection):
     message_new: str | None = Field(default=None, description="draft: the client wrote while you typed")
     done_lemmas: list[str] = Field(default_factory=list,
                                    description="client_silence: the client said goodbye with these words")
+    left_lemmas: list[str] = Field(default_factory=list,
+                                   description="a system note with these says the client left: no clock runs")
 
 
 def _step(steps: list[Step], elapsed: float) -> tuple[Step | None, float | None]:
@@ -69,12 +71,26 @@ class TimerCheck(Check):
 
     def compile(self) -> None:
         self.done = Lexicon(lemmas=[w for s in self.langs.values() for w in s.done_lemmas])
+        self.left = Lexicon(lemmas=[w for s in self.langs.values() for w in s.left_lemmas])
+
+    def _client_left(self, ctx: Context) -> bool:
+        """A system note after the client's last message says they left or the chat was closed."""
+        if not self.left:
+            return False
+
+        def compute() -> bool:
+            turns = ctx.conv.turns
+            last_client = max((t.index for t in turns if t.role == "client"), default=-1)
+            return any(t.role == "system" and self.left.contains(t.facts) for t in turns[last_client + 1:])
+        return ctx.conv.remember((self.serial, "left"), compute)
 
     # --- when does the clock start, and which steps apply ----------------------------------------------
     def _clock(self, ctx: Context) -> tuple[float | None, list[Step], str]:
         """(start time, steps, template name) — start None when the clock is not running."""
         p = self.params
         conv = ctx.conv
+        if p.clock != "draft" and self._client_left(ctx):
+            return None, p.steps, "message"
         if p.clock == "client_wait":
             pending = [t.ts for t in conv.pending if t.ts is not None]
             if not pending:
