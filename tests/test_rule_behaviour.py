@@ -173,3 +173,19 @@ def test_client_left_stops_the_clocks(coach):
                     ("system", "Посетитель закрыл окно чата", 380))
     result = coach.check({"draft": "", "messages": messages, "now": NOW}, only=["client_silent", "slow_reply"])
     assert result.warnings == []
+
+
+@pytest.mark.parametrize("question, draft, flagged", [
+    ("какие документы нужны для возврата", "Нужен паспорт и чек.", False),
+    ("Где вы находитесь?", "Мы на Ленина, 5, второй этаж.", False),
+    ("Где вы находитесь?", "Работаем с 9 до 18 без выходных.", False),  # a number: could be the address
+    ("Где вы находитесь?", "Работаем без выходных, приходите!", True),
+    ("Что нужно для возврата?", "Паспорт и чек.", False),
+    ("Есть парковка?", "Мы работаем с 9 до 18.", True),
+    ("Как к вам проехать? И до скольки вы работаете?", "Работаем до 20:00.", True),
+    ("Во сколько открываетесь?", "Работаем с 9 утра.", False),
+])
+def test_unanswered_question_judges_meaning(coach, question, draft, flagged):
+    messages = chat(*GREETED, (C, question))
+    got = coach.check({"draft": draft, "messages": messages, "now": NOW}, only=["unanswered_question"]).warnings
+    assert bool(got) == flagged, [w.message for w in got]

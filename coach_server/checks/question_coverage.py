@@ -82,6 +82,10 @@ class QuestionCoverageCheck(Check):
                 or first.lower in ("есть", "можно") or not any(w.lower in RU_INTERROGATIVES for w in words)
         return first.lower in ("is", "are", "do", "does", "did", "can", "could", "will", "would", "have", "has")
 
+    def _typed(self, facts: TextFacts, sentence: Sentence) -> list[Lexicon]:
+        """The answer word lists of the typed question words in the sentence («когда», «сколько»)."""
+        return [answers for key, answers in self.typed if key.contains(facts, sentence.first, sentence.last)]
+
     def _addressed(self, ctx: Context, draft_topics: set[str], turn: Turn, sentence: Sentence) -> bool:
         facts = turn.facts
         if self.rhetorical.contains(facts, sentence.first, sentence.last):
@@ -89,7 +93,7 @@ class QuestionCoverageCheck(Check):
         topics = self._question_topics(facts, sentence)
         if not topics:
             return True  # «Вы тут?» — any reply answers it
-        typed = [answers for key, answers in self.typed if key.contains(facts, sentence.first, sentence.last)]
+        typed = self._typed(facts, sentence)
         if typed:
             # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time
             return ctx.draft.has_number or any(answers.contains(ctx.draft) for answers in typed)
@@ -99,6 +103,13 @@ class QuestionCoverageCheck(Check):
         if draft_words and draft_words[0].lower in self.yes_no and self._is_yes_no(facts, sentence):
             return True
         return False
+
+    def _checkable_alone(self, turn: Turn, sentence: Sentence) -> bool:
+        """Can we tell on its own that this question went unanswered? Yes for a question that wants a
+        number, time or place («сколько», «когда», «где») or a yes/no («Доставляете в Казань?»); an open
+        question («Как оформить возврат?») may be answered in words it does not share — it is only judged
+        when the draft answers another question of the client's and skips it."""
+        return bool(self._typed(turn.facts, sentence)) or self._is_yes_no(turn.facts, sentence)
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
@@ -126,6 +137,8 @@ class QuestionCoverageCheck(Check):
         if not draft_topics:
             return
         left = [(t, s) for t, s in questions if not self._addressed(ctx, draft_topics, t, s)]
+        if len(left) == len(questions):  # nothing answered: only the questions that show it count
+            left = [(t, s) for t, s in left if self._checkable_alone(t, s)]
         if not left:
             return
         section = self.section(ctx.lang)
