@@ -189,3 +189,19 @@ def test_unanswered_question_judges_meaning(coach, question, draft, flagged):
     messages = chat(*GREETED, (C, question))
     got = coach.check({"draft": draft, "messages": messages, "now": NOW}, only=["unanswered_question"]).warnings
     assert bool(got) == flagged, [w.message for w in got]
+
+
+@pytest.mark.parametrize("draft, name, flagged", [
+    ("Добрый день! На связи Мария, менеджер салона.", None, False),
+    ("Здравствуйте, это Ольга из «ТурБюро».", None, False),
+    ("Здравствуйте! Менеджер Анна на связи.", "Анна Петрова", False),
+    ("Здравствуйте! Чем могу помочь?", None, True),
+    ("Доставка есть.", "Анна", True),
+    ("Hi there, Anna here. How can I help?", None, False),
+    ("Good afternoon! You're chatting with Tom from Acme.", None, False),
+    ("Hi! How can I help?", None, True),
+])
+def test_introduction_variants(coach, draft, name, flagged):
+    got = coach.check({"draft": draft, "messages": chat((C, "Здравствуйте")), "now": NOW, "operator_name": name},
+                      only=["no_introduction"]).warnings
+    assert bool(got) == flagged, [w.message for w in got]

@@ -56,8 +56,16 @@ class IntroductionCheck(Check):
             nxt = next((w for w in draft.words if w.index > m.last), None)
             if nxt is not None and nxt.token.text[:1].isupper() and nxt.index <= m.last + 2:
                 return True
-        return any(w.is_cyrillic and w.info.name and w.token.text[:1].isupper() and
-                   w.index != (draft.sentences[0].first if draft.sentences else -1) for w in draft.words)
+        openers = draft.sentence_openers
+        for w in draft.words:
+            text = w.token.text
+            if not text[:1].isupper() or w.index in openers or text.isupper():
+                continue
+            if w.is_cyrillic and w.info.name:
+                return True  # «…, Мария, менеджер салона»
+            if w.token.script == "lat" and text not in ("I", "I'm") and len(text) > 1:
+                return True  # English capitalises names only: "Hi there, Anna here"
+        return False
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
