@@ -522,5 +522,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 loadSettings().catch((e) => note(e.message));
 
 // For tests and for a look from DevTools: `coachDiagnostics()` in the worker's console.
+globalThis.coachChats = () => Object.fromEntries([...chats].map(([id, c]) => [id, { ...c.state,
+  tabs: [...c.ports].map((p) => ports.get(p)?.tabId), warnings: c.warnings.map((w) => w.rule) }]));
 globalThis.coachDiagnostics = () => ({ ...diagnostics, state: wsState, ports: ports.size, chats: chats.size,
   service: serviceInfo, chatIds: [...chats.keys()] });

@@ -1,0 +1,229 @@
+"""Browser tests: Debian's Chromium with the real unpacked extension, the real `coach serve`, and console
+pages with the real structure of Chatwoot, Mibew, the demo console and an unknown (generic) console.
+
+The console fixtures are served from their own loopback port (not the service's origin), the way a
+self-hosted console lives on its own host. Everything binds to 127.0.0.1 on free ports and is stopped by
+the fixture that started it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RULES, Server, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+EXTENSION = ROOT / "extension"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CHROMIUM = os.environ.get("COACH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+PANEL = "[data-coach-panel]"
+
+
+# --- the coach service ------------------------------------------------------------------------------------
+class Service(Server):
+    """`coach serve` that can be stopped and started again on the same port (the extension keeps its URL)."""
+
+    def __init__(self, rules_dir: Path, port: int | None = None):  # noqa: D401 - same contract as Server
+        self.rules_dir = rules_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = rules_dir.parent / f"serve-{self.port}.log"
+        self.token_file = rules_dir.parent / f"token-{self.port}"
+        self.data_home = rules_dir.parent / "data"
+        self.start()
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.token_file),
+                   XDG_DATA_HOME=str(self.data_home))  # the feedback store stays in the test's directory
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--rules", str(self.rules_dir),
+             "--reload-interval", "0.2"],
+            stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"coach serve exited: {self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("coach serve did not become healthy: " + self.log.read_text())
+
+    def feedback(self) -> list[dict]:
+        status, body = self.get("/v1/feedback/recent")
+        assert status == 200, body
+        return body["events"]
+
+
+def chat_hash(chat_id: str) -> str:
+    return hashlib.sha256(chat_id.encode("utf-8")).hexdigest()[:16]
+
+
+def rules_copy(tmp: Path, **overrides: str) -> Path:
+    """A private copy of the rules; `overrides` maps a rule id to its new TOML text."""
+    target = tmp / "rules"
+    shutil.copytree(RULES, target)
+    for rule, text in overrides.items():
+        (target / f"{rule}.toml").write_text(text, encoding="utf-8")
+    return target
+
+
+# --- the console pages ------------------------------------------------------------------------------------
+ROUTES = [
+    (re.compile(r"^/app/accounts/\d+/conversations/\d+$"), "chatwoot.html"),
+    (re.compile(r"^/operator/chat/\d+/\d+$"), "mibew.html"),
+    (re.compile(r"^/helpdesk/tickets/\d+$"), "generic.html"),
+]
+
+
+class ConsoleHandler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".css": "text/css"}
+
+    def translate_path(self, path: str) -> str:
+        clean = path.split("?", 1)[0].split("#", 1)[0]
+        for pattern, page in ROUTES:
+            if pattern.match(clean):
+                return str(FIXTURES / page)
+        if clean.startswith("/vendor/"):
+            return str(FIXTURES / "vendor" / Path(clean).name)
+        if clean.startswith("/fixtures/"):
+            return str(FIXTURES / Path(clean).name)
+        return str(FIXTURES / "missing")
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class ConsoleServer:
+    """The fixture consoles on their own loopback port (another origin than the service)."""
+
+    def __init__(self):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(ConsoleHandler, directory=str(FIXTURES)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# --- the browser ----------------------------------------------------------------------------------------------
+class Browser:
+    """Chromium with the extension loaded, pointed at a coach service."""
+
+    def __init__(self, playwright, profile: Path, service_url: str):
+        self.context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
+            args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", "--no-sandbox",
+                  "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                  "--disable-sync"])
+        self.worker = (self.context.service_workers[0] if self.context.service_workers
+                       else self.context.wait_for_event("serviceworker"))
+        self.extension_id = self.worker.url.split("/")[2]
+        self.worker.evaluate("url => chrome.storage.local.set({serviceUrl: url})", service_url)
+        self.wait_worker(lambda w: True)
+
+    def refresh_worker(self):
+        """The current service worker (Chromium may have stopped and restarted it)."""
+        workers = [w for w in self.context.service_workers if self.extension_id in w.url]
+        if workers:
+            self.worker = workers[-1]
+        return self.worker
+
+    def diagnostics(self) -> dict:
+        return self.refresh_worker().evaluate("coachDiagnostics()")
+
+    def chats(self) -> dict:
+        return self.refresh_worker().evaluate("coachChats()")
+
+    def wait_worker(self, predicate, timeout: float = 10.0) -> dict:
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                last = self.diagnostics()
+                if predicate(last):
+                    return last
+            except Exception as exc:  # the worker is being restarted
+                last = {"error": str(exc)}
+            time.sleep(0.05)
+        raise AssertionError(f"worker never reached the expected state: {last}")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+class PageErrors:
+    """Console errors and uncaught exceptions of a page: the coach must add none."""
+
+    def __init__(self, page):
+        self.items: list[str] = []
+        page.on("console", lambda m: self.items.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.items.append(f"pageerror: {e}"))
+
+
+def rules_in_panel(page) -> list[str]:
+    return page.eval_on_selector_all(f"{PANEL} li[data-rule]", "els => els.map(e => e.dataset.rule)")
+
+
+def wait_rule(page, rule: str, timeout: float = 5000):
+    return page.wait_for_selector(f'{PANEL} li[data-rule="{rule}"]', timeout=timeout)
+
+
+def wait_no_rule(page, rule: str, timeout: float = 5000):
+    page.wait_for_selector(f'{PANEL} li[data-rule="{rule}"]', state="detached", timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def consoles():
+    server = ConsoleServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    srv = Service(rules_copy(tmp_path_factory.mktemp("service")))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_instance, service, tmp_path_factory):
+    b = Browser(playwright_instance, tmp_path_factory.mktemp("profile"), service.url)
+    b.wait_worker(lambda d: d["errors"] == 0)
+    yield b
+    b.close()
+
+
+def json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,184 @@
+"""Each shipped adapter on a page with its console's real structure: typing gives the service's warnings in
+the panel, Apply edits the console's own editor state, Dismiss hides the warning and the service records it,
+and the conversation is read with the right roles."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import PANEL, PageErrors, chat_hash, rules_in_panel, wait_no_rule, wait_rule
+
+DRAFT = "Спс, пройдите на сайт и посмотрите условия"
+
+CONSOLES = {
+    # how to open it, its reply box, and how to read the console's own state of the draft
+    "demo": dict(path="/demo#chat=c-1001", on_service=True, editor="#dc-reply",
+                 state="document.getElementById('dc-reply').value", chat="c-1001",
+                 roles=["system", "client"]),
+    "chatwoot": dict(path="/app/accounts/1/conversations/11", editor=".ProseMirror", state="chatwoot.text()",
+                     chat="11", roles=["system", "client", "operator", "bot", "client"]),
+    "mibew": dict(path="/operator/chat/7/31337", editor="#message-input",
+                  state="document.getElementById('message-input').value", chat="7",
+                  roles=["system", "system", "client", "operator", "system", "client"]),
+    "generic": dict(path="/helpdesk/tickets/4821", editor="#reply", state="helpdesk.state()", chat=None, roles=[]),
+}
+
+
+def open_console(browser, service, consoles, name):
+    spec = CONSOLES[name]
+    page = browser.context.new_page()
+    errors = PageErrors(page)
+    base = service.url if spec.get("on_service") else consoles.url
+    page.goto(base + spec["path"])
+    page.click(spec["editor"])
+    return page, errors, spec
+
+
+def chat_of(browser, adapter: str) -> tuple[str, dict]:
+    chats = {k: v for k, v in browser.chats().items() if k.startswith(adapter + ":")}
+    assert len(chats) == 1, chats
+    return next(iter(chats.items()))
+
+
+def wait_feedback(service, action: str, rule: str, chat_id: str, timeout: float = 5.0) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for e in service.feedback():
+            if e["action"] == action and e["rule"] == rule and e["chat"] == chat_hash(chat_id):
+                return e
+        time.sleep(0.05)
+    raise AssertionError(f"the service did not record {action} {rule}: {service.feedback()}")
+
+
+@pytest.mark.parametrize("name", list(CONSOLES))
+def test_typing_apply_dismiss(browser, service, consoles, name):
+    page, errors, spec = open_console(browser, service, consoles, name)
+    page.keyboard.type(DRAFT)
+
+    wait_rule(page, "missing_please")
+    wait_rule(page, "slang")
+    host = page.locator(PANEL)
+    assert host.get_attribute("data-adapter") == name
+    assert host.get_attribute("data-coach-state") == "online"
+    assert page.evaluate(f"document.querySelector('{PANEL}').shadowRoot.mode") == "open"
+    chat_id, chat = chat_of(browser, name)
+    assert chat["draft"] == DRAFT
+
+    # Dismiss: gone from the panel, recorded by the service, and not sent again for this text
+    page.click(f'{PANEL} li[data-rule="slang"] [data-action="dismiss"]')
+    wait_no_rule(page, "slang")
+    wait_feedback(service, "dismissed", "slang", chat_id)
+    page.keyboard.type(".")
+    wait_rule(page, "missing_please")
+    time.sleep(0.3)
+    assert "slang" not in rules_in_panel(page)
+
+    # Apply: the console's own editor state has «пожалуйста», and the warning goes away
+    page.click(f'{PANEL} li[data-rule="missing_please"] [data-action="apply"]')
+    page.wait_for_function(f"() => ({spec['state']}).includes('пожалуйста')", timeout=3000)
+    state = page.evaluate(spec["state"])
+    assert state == "Спс, пройдите, пожалуйста, на сайт и посмотрите условия.", state
+    wait_no_rule(page, "missing_please")
+    wait_feedback(service, "applied", "missing_please", chat_id)
+    # the editor stays usable: typing continues where Apply left the caret
+    page.keyboard.type(" Ок")
+    page.wait_for_function(f"() => ({spec['state']}).includes('Ок')", timeout=3000)
+    assert errors.items == []
+    page.close()
+
+
+@pytest.mark.parametrize("name", [n for n in CONSOLES if CONSOLES[n]["chat"]])
+def test_conversation_is_read(browser, service, consoles, name):
+    page, errors, spec = open_console(browser, service, consoles, name)
+    page.keyboard.type("Добрый день")
+    wait_for = time.time() + 5
+    while time.time() < wait_for:
+        chats = {k: v for k, v in browser.chats().items() if k.startswith(name + ":")}
+        if chats and next(iter(chats.values()))["draft"] == "Добрый день":
+            break
+        time.sleep(0.05)
+    chat_id, chat = chat_of(browser, name)
+    assert chat_id.endswith(":" + spec["chat"])
+    assert [m["role"] for m in chat["messages"]] == spec["roles"]
+    now = time.time()
+    assert all(m["ts"] <= now + 1 for m in chat["messages"])
+    assert all(m["text"] and "\n" not in m["text"][-1:] for m in chat["messages"])
+
+    # the operator sends through the console: the new message is read as the operator's
+    if name == "chatwoot":
+        page.keyboard.press("Enter")
+    elif name == "mibew":
+        page.keyboard.press("Control+Enter")
+    else:
+        page.keyboard.press("Enter")
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        _, chat = chat_of(browser, name)
+        if chat["messages"] and chat["messages"][-1]["role"] == "operator" and chat["draft"] == "":
+            break
+        time.sleep(0.05)
+    assert chat["messages"][-1] == {**chat["messages"][-1], "role": "operator", "text": "Добрый день"}
+    assert chat["draft"] == ""
+    assert errors.items == []
+    page.close()
+
+
+def test_private_notes_and_times_in_chatwoot(browser, service, consoles):
+    page, errors, spec = open_console(browser, service, consoles, "chatwoot")
+    page.keyboard.type("Да")
+    page.wait_for_function("() => true")
+    deadline = time.time() + 5
+    while time.time() < deadline and not any(k.startswith("chatwoot:") for k in browser.chats()):
+        time.sleep(0.05)
+    _, chat = chat_of(browser, "chatwoot")
+    texts = [m["text"] for m in chat["messages"]]
+    assert "Клиент VIP, предложить премиальную карту" not in texts  # a private note is not the conversation
+    # Chatwoot shows "Nov 23, 3:21 PM": the time is the end of that minute at the latest
+    client = [m for m in chat["messages"] if m["role"] == "client"]
+    assert time.time() - client[0]["ts"] >= 4 * 60
+    page.close()
+
+
+def test_switching_conversations_switches_state(browser, service, consoles):
+    page, errors, _ = open_console(browser, service, consoles, "chatwoot")
+    page.keyboard.type("Пройдите на сайт")
+    wait_rule(page, "missing_please")
+    page.click("a.conversation[href$='/conversations/12']")
+    page.wait_for_function("() => location.pathname.endsWith('/12')")
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        ids = [k for k in browser.chats() if k.startswith("chatwoot:")]
+        if ids and ids[0].endswith(":12"):
+            break
+        time.sleep(0.05)
+    assert len(ids) == 1 and ids[0].endswith(":12"), ids  # the old conversation was let go
+    wait_no_rule(page, "missing_please")
+    page.click(".ProseMirror")
+    page.keyboard.type("Здравствуйте, доставим")
+    wait_rule(page, "language_mismatch")  # a Russian draft to the English client of conversation 12
+    _, chat = chat_of(browser, "chatwoot")
+    assert [m["text"] for m in chat["messages"]] == ["Hi, do you ship to Germany?"]
+    assert errors.items == []
+    page.close()
+
+
+def test_several_console_tabs_share_one_socket(browser, service, consoles):
+    connects = browser.diagnostics()["connects"]
+    a = browser.context.new_page()
+    b = browser.context.new_page()
+    a.goto(service.url + "/demo#chat=c-1001")
+    b.goto(service.url + "/demo#chat=c-1002")
+    a.click("#dc-reply")
+    a.keyboard.type("Щас посмотрю")  # "Спс" was dismissed in this chat by an earlier test
+    b.click("#dc-reply")
+    b.keyboard.type("Пройдите в отделение")
+    wait_rule(a, "slang")
+    wait_rule(b, "missing_please")
+    assert "missing_please" not in rules_in_panel(a)
+    assert "slang" not in rules_in_panel(b)
+    chats = browser.chats()
+    assert {k.rsplit(":", 1)[1] for k in chats if k.startswith("demo:")} >= {"c-1001", "c-1002"}
+    assert browser.diagnostics()["connects"] == connects  # one WebSocket for every tab
+    a.close()
+    b.close()
