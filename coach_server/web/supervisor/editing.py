@@ -1,0 +1,283 @@
+"""Editing a rule file from the supervisor's form: values in, the same file out with only those values changed.
+
+The form is generated from the rule kind's own pydantic models (`Params`, `Lang`): `rule_document` sends
+their JSON schema and the rule's current values. An edit comes back as plain values; `apply_edit` writes
+them into the file with tomlkit, so comments, key order and the layout of everything else stay as the
+supervisor (or a developer) left them. The result is validated by the very function that loads rule files
+(`parse_rule`), so the form shows exactly the errors `coach rules check` would.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from pydantic import BaseModel
+from tomlkit.items import AoT, Array, InlineTable, Table
+
+from ...checks import KINDS
+from ...engine import Coach
+from ...rulebook.examples import run_examples
+from ...rulebook.loader import Rule, RuleError, RuleFileInvalid, Rulebook, parse_rule
+from ...rulebook.schema import LANGS, RuleFile
+
+COMMON_FIELDS = ("enabled", "severity", "title", "description")
+SECTIONS = ("params", *LANGS)
+
+
+class EditError(ValueError):
+    """An edit that cannot even be applied (not values of the right shape)."""
+
+    def __init__(self, errors: list[RuleError]):
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
+
+
+def rule_document(rule: Rule) -> dict[str, Any]:
+    """Everything the supervisor's form needs for one rule: values, their schema, where they live."""
+    kind = KINDS[rule.spec.kind]
+    check = rule.check
+    return {
+        "id": rule.id,
+        "file": rule.path.name,
+        "kind": rule.spec.kind,
+        "title": rule.spec.title,
+        "description": rule.spec.description.strip(),
+        "severity": rule.spec.severity,
+        "enabled": rule.spec.enabled,
+        "stale": rule.stale,
+        "digest": rule.digest,
+        "values": {
+            "params": check.params.model_dump(mode="json"),
+            **{lang: check.langs[lang].model_dump(mode="json") for lang in LANGS},
+        },
+        "schema": {"params": kind.Params.model_json_schema(), "lang": kind.Lang.model_json_schema()},
+        "placeholders": sorted(kind.placeholders),
+        "examples": {"valid": len(rule.spec.valid), "invalid": len(rule.spec.invalid)},
+    }
+
+
+# --- writing values into a TOML document -------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """A tomlkit item as plain Python (dicts, lists, scalars)."""
+    if hasattr(value, "unwrap"):
+        return value.unwrap()
+    return value
+
+
+def _is_multiline(item: Any) -> bool:
+    try:
+        return "\n" in item.as_string()
+    except AttributeError:
+        return False
+
+
+def _toml_value(value: Any, like: Any = None) -> Any:
+    """A Python value as a tomlkit item, in the style of the item it replaces (`like`)."""
+    if isinstance(value, str):
+        if "\n" in value:
+            return tomlkit.string(value, multiline=True)
+        return value
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        for k, v in value.items():
+            table[k] = _toml_value(v)
+        return table
+    if isinstance(value, list):
+        array = tomlkit.array()
+        for v in value:
+            array.append(_toml_value(v))
+        if (like is not None and _is_multiline(like)) or (
+                like is None and value and all(isinstance(v, dict) for v in value)):
+            array.multiline(True)
+        return array
+    return value
+
+
+def _set(container: Any, key: str, value: Any) -> None:
+    """Set container[key] = value, keeping the existing item's style (inline table, one-line array)."""
+    if value is None:
+        if key in container:
+            del container[key]
+        return
+    old = container.get(key) if key in container else None
+    if old is not None and _plain(old) == value:
+        return
+    if isinstance(value, dict) and isinstance(old, Table) or (
+            isinstance(value, dict) and isinstance(old, InlineTable) and all(k in value for k in old)):
+        for k in [k for k in old if k not in value]:
+            del old[k]
+        for k, v in value.items():
+            _set(old, k, v)
+        return
+    if (isinstance(value, list) and isinstance(old, Array) and len(old) == len(value)
+            and all(isinstance(v, dict) for v in value) and all(isinstance(o, InlineTable) for o in old)):
+        for item, v in zip(old, value):  # the same rows, edited: keep each row's layout
+            for k in [k for k in item if k not in v]:
+                del item[k]
+            for k, x in v.items():
+                _set(item, k, x)
+        return
+    container[key] = _toml_value(value, like=old)
+
+
+def _model_default(model: type[BaseModel], name: str) -> Any:
+    field = model.model_fields.get(name)
+    if field is None:
+        return object()  # an unknown key: always written, so that validation names it
+    if field.default_factory is not None:
+        return field.default_factory()
+    return field.default
+
+
+_AOT_HEADER = re.compile(r"(?m)^[ \t]*\[\[")
+_SECTION_HEADER = re.compile(r"(?m)^[ \t]*\[(params|ru|en)\]")
+
+
+def split_examples(text: str) -> tuple[str, str]:
+    """(settings, examples): the file up to its first `[[valid]]`/`[[invalid]]`, and the rest verbatim.
+
+    The form never edits examples, and tomlkit does not write interleaved arrays of tables back in their
+    order, so only the settings part goes through tomlkit; the examples are kept byte for byte. A file
+    with a settings section after its examples is edited whole."""
+    match = _AOT_HEADER.search(text)
+    if match is None or _SECTION_HEADER.search(text, match.start()):
+        return text, ""
+    return text[:match.start()], text[match.start():]
+
+
+def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "rule") -> bytes:
+    """The rule file `raw` with the values of `edit` written in (only what differs from the file)."""
+    try:
+        head, tail = split_examples(raw.decode("utf-8"))
+        doc = tomlkit.parse(head)
+    except Exception as exc:  # the file on disk is broken: the form cannot edit what it cannot read
+        raise EditError([RuleError(file, "(syntax)", f"the file cannot be edited from the form: {exc}")]) from None
+    if not isinstance(edit, dict):
+        raise EditError([RuleError(file, "(edit)", "an edit is a JSON object")])
+    unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "base_digest")]
+    if unknown:
+        raise EditError([RuleError(file, k, "unknown field (check its spelling)") for k in unknown])
+    for name in COMMON_FIELDS:
+        if name in edit:
+            value = edit[name]
+            if name == "description" and isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    if "description" in doc:
+                        del doc["description"]
+                    continue
+            if name not in doc and value == _model_default(RuleFile, name):
+                continue
+            _set(doc, name, value)
+    kind = KINDS.get(kind_name)
+    for section in SECTIONS:
+        if section not in edit:
+            continue
+        values = edit[section]
+        if not isinstance(values, dict):
+            raise EditError([RuleError(file, section, "must be a table (a JSON object)")])
+        model = (kind.Params if section == "params" else kind.Lang) if kind is not None else None
+        table = doc.get(section)
+        if table is None:
+            table = tomlkit.table()
+            wrote = False
+            for key, value in values.items():
+                if value is not None and (model is None or value != _model_default(model, key)):
+                    table[key] = _toml_value(value)
+                    wrote = True
+            if wrote:
+                _insert_section(doc, section, table)
+            continue
+        for key, value in values.items():
+            if key not in table and (value is None or (model is not None and value == _model_default(model, key))):
+                continue  # not in the file and the default anyway: keep the file short
+            _set(table, key, value)
+    out = tomlkit.dumps(doc)
+    if tail and not out.endswith("\n\n"):
+        out = out.rstrip("\n") + "\n\n"
+    return (out + tail if tail else out).encode("utf-8")
+
+
+def _insert_section(doc: Any, name: str, table: Any) -> None:
+    """Add a missing [section] before the examples ([[valid]]/[[invalid]]), where a reader expects it."""
+    body = list(doc.items())
+    if not any(isinstance(v, AoT) for _, v in body):
+        doc[name] = table
+        return
+    keep = [(k, v) for k, v in body]
+    for k, _ in keep:
+        del doc[k]
+    placed = False
+    for k, v in keep:
+        if isinstance(v, AoT) and not placed:
+            doc[name] = table
+            placed = True
+        doc[k] = v
+    if not placed:
+        doc[name] = table
+
+
+def diff(old: bytes, new: bytes, file: str) -> str:
+    return "".join(difflib.unified_diff(old.decode("utf-8").splitlines(keepends=True),
+                                        new.decode("utf-8").splitlines(keepends=True),
+                                        fromfile=f"{file} (now)", tofile=f"{file} (proposed)"))
+
+
+# --- validation ------------------------------------------------------------------------------------------
+def proposed_rule(rule: Rule, new: bytes) -> Rule:
+    """The rule as the proposed bytes would load it; raises RuleFileInvalid (the `coach rules check` errors)."""
+    spec, check = parse_rule(rule.id, new, rule.path.name)
+    return Rule(rule.id, rule.path, hashlib.sha256(new).hexdigest(), spec, check)
+
+
+def proposed_book(book: Rulebook, rules: dict[str, Rule]) -> Rulebook:
+    merged = dict(book.rules)
+    merged.update(rules)
+    return Rulebook(None, merged)
+
+
+def example_failures(book: Rulebook, rule: Rule) -> list[dict[str, Any]]:
+    """The rule's own examples run against the proposed rule: which no longer hold."""
+    coach = Coach(proposed_book(book, {rule.id: rule}))
+    return [{"kind": f.kind, "index": f.index, "lang": f.example.lang, "draft": f.example.draft,
+             "note": f.example.note, "problem": f.problem} for f in run_examples(coach, rule)]
+
+
+def check_edit(rule: Rule, book: Rulebook, edit: dict[str, Any]) -> dict[str, Any]:
+    """Apply an edit in memory: {ok, errors, example_failures, diff, changed}."""
+    raw = rule.path.read_bytes()
+    try:
+        new = apply_edit(raw, rule.spec.kind, edit, rule.path.name)
+        candidate = proposed_rule(rule, new)
+    except (EditError, RuleFileInvalid) as exc:
+        return {"ok": False, "errors": [e.to_json() for e in exc.errors], "example_failures": [], "diff": "",
+                "changed": True}
+    return {"ok": True, "errors": [], "example_failures": example_failures(book, candidate),
+            "diff": diff(raw, new, rule.path.name), "changed": new != raw, "_bytes": new, "_rule": candidate}
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace the file in one step (a reader — the service's own watcher — never sees half a file)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        except OSError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
