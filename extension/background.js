@@ -10,6 +10,13 @@ const KEEPALIVE_MS = 20_000; // socket traffic keeps an MV3 worker alive while a
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const CONTENT_FILES = ["content/adapter.js", "content/editor.js", "content/panel.js", "content/coach.js"];
 const SITES_SCRIPT_ID = "coach-enabled-sites";
+// Rule kinds that judge the draft against the conversation. Where no conversation could be read (the
+// generic adapter), only the text rules are shown: "first message, introduce yourself" would be noise.
+const CONVERSATION_KINDS = new Set(["timer", "introduction", "repetition", "contact_request", "question_coverage",
+  "closing", "empathy", "formality", "language"]);
+const CONVERSATION_RULES = new Set(["slow_reply", "slow_draft", "client_silent", "no_introduction",
+  "repeated_template", "early_contact_request", "unanswered_question", "premature_closing", "ignored_emotion",
+  "formality_mismatch", "language_mismatch"]); // used until /v1/rules has answered
 
 let settings = null;
 let adaptersCache = null;
@@ -21,6 +28,7 @@ let reconnectTimer = null;
 let lastAttempt = 0;
 let keepaliveTimer = null;
 let seq = 0;
+let ruleKinds = null; // rule id → kind, from the service's /v1/rules
 const ports = new Map(); // port → {tabId, origin, chatId, adapter}
 const chats = new Map(); // chat id → {state, ports: Set<port>, lastSeq, warnings}
 const diagnostics = { errors: 0, last: null, connects: 0 };
@@ -263,6 +271,7 @@ function onFrame(socket, frame) {
   if (frame.type === "hello") {
     serviceInfo = { version: frame.version, rules: frame.rules, protocol: frame.protocol };
     attempt = 0;
+    loadRuleKinds();
     setWsState("online");
     startKeepalive();
     for (const [chatId, chat] of chats) if (chat.ports.size) sendFull(chatId, chat);
@@ -270,13 +279,15 @@ function onFrame(socket, frame) {
     const chat = chats.get(frame.chat_id);
     if (!chat) return;
     if (frame.ref != null && frame.ref < chat.lastSeq) return; // an answer to a draft the operator has left
-    chat.warnings = frame.warnings;
-    const out = { type: "warnings", chat_id: frame.chat_id, warnings: frame.warnings, timers: frame.timers,
+    const warnings = chat.state.text_only ? frame.warnings.filter((w) => !isConversationRule(w.rule))
+      : frame.warnings;
+    chat.warnings = warnings;
+    const out = { type: "warnings", chat_id: frame.chat_id, warnings, timers: frame.timers,
       lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "" };
     for (const port of chat.ports) {
       safePost(port, out);
       const info = ports.get(port);
-      if (info) setBadge(info.tabId, frame.warnings);
+      if (info) setBadge(info.tabId, warnings);
     }
   } else if (frame.type === "error") {
     note(`${frame.code}: ${frame.error && frame.error.message}`);
@@ -284,6 +295,21 @@ function onFrame(socket, frame) {
       sendFull(frame.chat_id, chats.get(frame.chat_id));
     }
   }
+}
+
+function isConversationRule(rule) {
+  return ruleKinds && rule in ruleKinds ? CONVERSATION_KINDS.has(ruleKinds[rule]) : CONVERSATION_RULES.has(rule);
+}
+
+async function loadRuleKinds() {
+  try {
+    const base = settings.serviceUrl.replace(/\/+$/, "");
+    const r = await fetch(`${base}/v1/rules`, { cache: "no-store",
+      headers: settings.token ? { "X-Coach-Token": settings.token } : {} });
+    if (!r.ok) return;
+    const body = await r.json();
+    ruleKinds = Object.fromEntries(body.rules.map((rule) => [rule.id, rule.kind]));
+  } catch { /* the fixed list stands in */ }
 }
 
 // --- chats ---------------------------------------------------------------------------------------------------
@@ -382,7 +408,7 @@ async function onPortMessage(port, msg) {
       const chat = attach(port, msg.chat_id);
       chat.state = { messages: await timedMessages(msg.chat_id, msg.messages), draft: msg.draft || "",
         caret: msg.caret ?? null, draft_started_at: msg.draft_started_at ?? null,
-        operator_name: msg.operator_name || null, lang: msg.lang || null };
+        operator_name: msg.operator_name || null, lang: msg.lang || null, text_only: !!msg.text_only };
       sendFull(msg.chat_id, chat);
       break;
     }

@@ -49,19 +49,21 @@
       place-items: center; border-radius: 6px; font-size: 13px; }
     .icon-btn:hover { background: #eceff3; color: #1f2328; }
     ul { list-style: none; margin: 0; padding: 4px 0; max-height: 280px; overflow-y: auto; }
-    li { display: grid; grid-template-columns: 3px 1fr auto; gap: 10px; padding: 7px 10px 7px 10px; align-items: start; }
+    li { display: grid; grid-template-columns: 3px minmax(0, 1fr) auto; gap: 9px; padding: 7px 8px 7px 10px; align-items: start; }
     li + li { border-top: 1px solid #f1f3f5; }
     li:hover { background: #f8f9fb; }
     .bar { width: 3px; align-self: stretch; border-radius: 2px; background: #e37400; }
     li[data-severity="error"] .bar { background: #d93025; }
     li[data-severity="info"] .bar { background: #8a96a3; }
-    .msg { color: #1f2328; }
-    .sugg { margin-top: 4px; color: #57606a; font-size: 12px; }
+    .body { min-width: 0; }
+    .msg { color: #1f2328; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+    li:hover .msg { -webkit-line-clamp: unset; }
+    .fix { display: flex; align-items: center; justify-content: space-between; gap: 8px; margin-top: 4px; }
+    .sugg { color: #57606a; font-size: 12px; min-width: 0; }
     .sugg q { quotes: "«" "»"; color: #0b6b3a; font-weight: 500; }
     .sugg s { color: #8a96a3; }
-    .actions { display: flex; gap: 4px; align-items: center; }
     .apply { all: unset; cursor: pointer; font-size: 12px; font-weight: 600; color: #fff; background: #1a7f4b;
-      padding: 3px 10px; border-radius: 6px; white-space: nowrap; }
+      padding: 2px 10px; border-radius: 6px; white-space: nowrap; flex: none; }
     .apply:hover { background: #136a3d; }
     .offline { display: none; padding: 8px 12px; color: #57606a; font-size: 12px; }
     :host([data-coach-state="offline"]) .offline { display: block; }
@@ -132,6 +134,8 @@
       this.draft = "";
       this.editor = null;
       this.collapsed = false;
+      this.focused = false; // the card opens while the operator is in the reply box (or points at it)
+      this.hovered = false;
       this.tickTimer = null;
 
       this.host = el("div", { "data-coach-panel": true, "data-coach-state": "online", "data-adapter": adapterId });
@@ -148,11 +152,34 @@
       this.root.addEventListener("mouseover", (e) => this.hover(e));
       this.root.addEventListener("mouseout", (e) => this.hover(e, true));
 
+      this.wrap.addEventListener("pointerenter", () => this.setHovered(true));
+      this.wrap.addEventListener("pointerleave", () => this.setHovered(false));
+      this.onFocusChange = () => setTimeout(() => {
+        const focused = this.editorFocused();
+        if (focused !== this.focused) {
+          this.focused = focused;
+          this.render();
+        }
+      }, 0);
+      document.addEventListener("focusin", this.onFocusChange, true);
+      document.addEventListener("focusout", this.onFocusChange, true);
+
       this.reposition = this.reposition.bind(this);
       addEventListener("scroll", this.reposition, { capture: true, passive: true });
       addEventListener("resize", this.reposition, { passive: true });
       this.resizeObserver = new ResizeObserver(this.reposition);
       ensureHighlightStyles();
+    }
+
+    editorFocused() {
+      const a = document.activeElement;
+      return !!(this.editor && a && (a === this.editor || this.editor.contains(a)));
+    }
+
+    setHovered(on) {
+      if (on === this.hovered) return;
+      this.hovered = on;
+      this.render();
     }
 
     t(key) {
@@ -170,6 +197,7 @@
         this.editor.removeEventListener("scroll", this.reposition);
       }
       this.editor = editor;
+      this.focused = this.editorFocused();
       clearHighlights();
       if (editor) {
         this.resizeObserver.observe(editor);
@@ -224,10 +252,11 @@
       const count = this.state === "online" ? this.warnings.length : 0;
       const top = this.warnings[0]?.severity || "info";
       const quiet = this.state === "online" && !count && waiting == null;
+      const open = !this.collapsed && (this.focused || this.hovered);
 
-      if (quiet || this.collapsed) {
+      if (quiet || !open) {
         const pill = el("div", { class: "pill", "data-action": "expand", title: this.t("expand") },
-          el("span", { class: "dot" }), this.t("coach"));
+          el("span", { class: "dot" }), this.state === "online" ? this.t("coach") : this.t("offline"));
         if (count) pill.append(el("span", { class: "count", "data-level": top }, String(count)));
         if (waiting != null) pill.append(this.chip(waiting));
         this.wrap.append(pill);
@@ -259,24 +288,24 @@
     }
 
     item(w, index) {
-      const body = el("div", { class: "body" }, el("div", { class: "msg" }, w.message));
+      const body = el("div", { class: "body" }, el("div", { class: "msg", title: w.message }, w.message));
       const hasSpan = w.start != null && w.end != null;
       const canApply = hasSpan && w.suggestion != null && this.spanHolds(w);
       if (w.suggestion != null) {
-        const sugg = el("div", { class: "sugg" });
-        const before = hasSpan ? this.flagged(w) : "";
+        const sugg = el("span", { class: "sugg" });
+        const before = hasSpan ? this.flagged(w).trim() : "";
         if (before) sugg.append(el("s", {}, before), " → ");
-        sugg.append(el("q", {}, w.suggestion));
-        body.append(sugg);
+        sugg.append(el("q", {}, w.suggestion.trim()));
+        const fix = el("div", { class: "fix" }, sugg);
+        if (canApply) {
+          fix.append(el("button", { class: "apply", "data-action": "apply", "data-index": index }, this.t("apply")));
+        }
+        body.append(fix);
       }
-      const actions = el("div", { class: "actions" });
-      if (canApply) {
-        actions.append(el("button", { class: "apply", "data-action": "apply", "data-index": index }, this.t("apply")));
-      }
-      actions.append(el("button", { class: "icon-btn", "data-action": "dismiss", "data-index": index,
-        title: this.t("dismiss"), "aria-label": this.t("dismiss") }, "✕"));
+      const dismiss = el("button", { class: "icon-btn", "data-action": "dismiss", "data-index": index,
+        title: this.t("dismiss"), "aria-label": this.t("dismiss") }, "✕");
       return el("li", { "data-rule": w.rule, "data-severity": w.severity, "data-index": index },
-        el("span", { class: "bar" }), body, actions);
+        el("span", { class: "bar" }), body, dismiss);
     }
 
     flagged(w) {
@@ -427,6 +456,8 @@
 
     destroy() {
       this.scheduleTick(false);
+      document.removeEventListener("focusin", this.onFocusChange, true);
+      document.removeEventListener("focusout", this.onFocusChange, true);
       removeEventListener("scroll", this.reposition, { capture: true });
       removeEventListener("resize", this.reposition);
       this.resizeObserver.disconnect();

@@ -64,6 +64,9 @@ def test_typing_apply_dismiss(browser, service, consoles, name):
     assert page.evaluate(f"document.querySelector('{PANEL}').shadowRoot.mode") == "open"
     chat_id, chat = chat_of(browser, name)
     assert chat["draft"] == DRAFT
+    if spec["chat"] is None:  # no conversation to read: text rules only
+        assert chat["messages"] == [] and chat["text_only"]
+        assert "no_introduction" not in rules_in_panel(page)
 
     # Dismiss: gone from the panel, recorded by the service, and not sent again for this text
     page.click(f'{PANEL} li[data-rule="slang"] [data-action="dismiss"]')
