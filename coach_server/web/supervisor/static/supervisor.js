@@ -1,0 +1,754 @@
+/* Operator Coach — supervisor page: rules (form generated from each rule kind's JSON schema, validation,
+   back-test, save) and feedback stats. Plain JS, no build step; talks to /supervisor/api/ same-origin. */
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c);
+  return node;
+};
+const fmt = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("ru-RU"));
+const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)}%`);
+const SEV = { error: "ошибка", warning: "предупреждение", info: "совет" };
+
+// --- API -------------------------------------------------------------------------------------------------
+const TOKEN_KEY = "operatorCoach.supervisorToken";
+const api = {
+  token: sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY) || "",
+  async call(method, path, body, { raw = false, headers = {} } = {}) {
+    const h = { ...headers };
+    if (this.token) h["Authorization"] = `Bearer ${this.token}`;
+    let payload;
+    if (body !== undefined) {
+      if (raw) payload = body;
+      else { h["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+    }
+    const res = await fetch(path, { method, headers: h, body: payload });
+    let data = null;
+    try { data = await res.json(); } catch { data = null; }
+    return { status: res.status, ok: res.ok, data };
+  },
+};
+
+const state = { rules: [], info: null, rule: null, form: null, original: null, backtest: null, btTimer: null,
+  statsDays: 7, since: null, until: null };
+
+function toast(text) {
+  const t = $("#toast");
+  t.textContent = text;
+  t.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => t.classList.remove("show"), 3500);
+}
+
+// --- labels (Russian names for the keys the rule kinds use; the schema's own title otherwise) -------------
+const LABELS = {
+  enabled: "Включено", severity: "Важность", title: "Название", description: "Описание",
+  clock: "Что измеряют часы", steps: "Ступени", first_reply_steps: "Ступени до первого ответа", after: "Через, секунд",
+  new_client_message: "Клиент написал, пока оператор печатал", new_client_severity: "Важность этого случая",
+  max: "Пределы", sentences: "предложений", chars: "знаков", words: "Слова", questions: "вопросов",
+  message: "Сообщение оператору", messages: "Сообщения по мерам", suggestion: "Исправление",
+  lemmas: "Леммы (любая форма слова)", swap: "Замены (слово = замена)", mode: "Режим", max_words: "Не больше слов",
+  skip_after: "Не срабатывать после слов", skip_window: "Окно, слов", skip_quoted: "Не трогать текст в кавычках",
+  ignore_case: "Без учёта регистра", patterns: "Регулярные выражения", min_similarity: "Мин. сходство, %",
+  min_chars: "Мин. длина, знаков", min_given_words: "Сколько слов пользы до просьбы", min_draft_words: "Мин. слов в ответе",
+  min_words: "Мин. слов", min_letters: "Мин. букв", min_run: "Слов подряд", min_upset: "Признаков расстройства",
+  max_warnings: "Не больше замечаний", suggest: "Предлагать исправление", window: "Окно, слов",
+  require_greeting: "Требовать приветствие", require_name: "Требовать имя", recent_operator_messages: "Сообщений назад",
+  flag_when_neutral: "И при нейтральном тоне клиента", skip_questions: "Вопрос — не приказ",
+  acronyms: "Аббревиатуры", softeners: "Смягчающие слова", please: "Слово «пожалуйста»", verbs: "Глаголы",
+  holding: "Ответ-пауза", greetings: "Приветствия", synonyms: "Синонимы (группа на строку)",
+  typed_questions: "Вопрос → слова-ответы", yes_no_answers: "Да/нет-ответы", upset: "Признаки расстройства",
+  empathy: "Слова эмпатии", farewells: "Прощания", anything_else: "«Чем-то ещё помочь?»", client_done: "Клиент закончил",
+  misspellings: "Известные опечатки", ignore: "Не проверять слова", contact_lemmas: "Слова контакта",
+  message_first: "Сообщение до первого ответа", message_new: "Сообщение: клиент написал снова",
+  message_many: "Сообщение: несколько вопросов", message_open: "Сообщение: вопрос открыт",
+  message_greeting: "Сообщение: нет приветствия", message_name: "Сообщение: нет имени",
+  message_neutral: "Сообщение: тон клиента неясен", done_lemmas: "Клиент попрощался словами",
+  pointer_lemmas: "Слова-указатели на ссылку", informal_words: "Неформальные слова", formal_words: "Формальные слова",
+  rhetorical: "Риторические вопросы",
+};
+const label = (key, schema) => LABELS[key] || (schema && schema.title) || key;
+
+// --- the form, generated from JSON schema -----------------------------------------------------------------
+function resolve(schema, defs) {
+  if (!schema) return {};
+  if (schema.$ref) return resolve(defs[schema.$ref.split("/").pop()], defs);
+  if (schema.anyOf) {
+    const other = schema.anyOf.filter((s) => s.type !== "null");
+    const nullable = other.length < schema.anyOf.length;
+    if (other.length === 1) return { ...resolve(other[0], defs), nullable, description: schema.description, title: schema.title, default: schema.default };
+  }
+  return schema;
+}
+
+const linesOf = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
+
+/* Every widget: {el, get(), path}. `fields` collects them by path for error messages. */
+function widget(schema, value, path, defs, fields, key) {
+  const s = resolve(schema, defs);
+  const make = (node, get) => { const w = { el: node, get, path }; fields[path] = w; return w; };
+  const onInput = () => onFormChange();
+  if (s.type === "boolean") {
+    const input = el("input", { type: "checkbox", "data-path": path, onchange: onInput });
+    input.checked = !!value;
+    return make(el("label", { class: "switch" }, input, el("span")), () => input.checked);
+  }
+  if (s.enum) {
+    const select = el("select", { "data-path": path, onchange: onInput },
+      s.nullable ? el("option", { value: "" }, "—") : null,
+      s.enum.map((v) => el("option", { value: v }, SEV[v] ? `${SEV[v]} (${v})` : v)));
+    select.value = value ?? "";
+    return make(select, () => (select.value === "" && s.nullable ? null : select.value));
+  }
+  if (s.type === "integer" || s.type === "number") {
+    const input = el("input", { type: "number", "data-path": path, step: s.type === "integer" ? "1" : "any",
+      min: s.minimum ?? s.exclusiveMinimum, max: s.maximum ?? s.exclusiveMaximum, oninput: onInput });
+    input.value = value ?? "";
+    return make(input, () => {
+      if (input.value.trim() === "") return s.nullable ? null : input.value;
+      const n = Number(input.value);
+      return Number.isFinite(n) ? n : input.value;  // a non-number goes to the server, which names the error
+    });
+  }
+  if (s.type === "string") {
+    const long = /^(message|suggestion|description)/.test(key || "") || (value && String(value).length > 70);
+    const input = long
+      ? el("textarea", { rows: Math.min(4, Math.max(2, Math.ceil(String(value || "").length / 90))), "data-path": path, oninput: onInput })
+      : el("input", { type: "text", "data-path": path, oninput: onInput });
+    input.value = value ?? "";
+    return make(input, () => (input.value === "" && s.nullable ? null : input.value));
+  }
+  if (s.type === "array") {
+    const items = resolve(s.items, defs);
+    if (items.type === "object") return rowsWidget(items, value || [], path, defs, fields);
+    if (items.type === "array") {
+      const ta = el("textarea", { rows: Math.min(8, (value || []).length + 1), "data-path": path, oninput: onInput });
+      ta.value = (value || []).map((g) => g.join(", ")).join("\n");
+      return make(el("div", {}, ta, el("div", { class: "field-hint" }, "группа на строку, слова через запятую")),
+        () => linesOf(ta.value).map((line) => line.split(",").map((w) => w.trim()).filter(Boolean)));
+    }
+    const ta = el("textarea", { rows: Math.min(10, Math.max(2, (value || []).length + 1)), "data-path": path });
+    ta.value = (value || []).join("\n");
+    const count = el("span", { class: "count" });
+    const recount = () => { count.textContent = `${linesOf(ta.value).length} — по одному на строку`; };
+    ta.addEventListener("input", () => { recount(); onInput(); });
+    recount();
+    return make(el("div", {}, ta, count), () => {
+      const out = linesOf(ta.value);
+      return items.type === "integer" || items.type === "number" ? out.map(Number) : out;
+    });
+  }
+  if (s.type === "object") {
+    const names = s.propertyNames && s.propertyNames.enum;
+    const inner = resolve(s.additionalProperties, defs);
+    if (names) {  // a value per known name, e.g. max = {sentences, chars, words, questions}
+      const subs = names.map((name) => {
+        const w = widget(inner, (value || {})[name], `${path}.${name}`, defs, fields, key);
+        if (w.el.tagName === "INPUT" || w.el.tagName === "TEXTAREA") w.el.placeholder = "не задано";
+        return { name, w };
+      });
+      const box = el("div", { class: "subfields", "data-path": path },
+        subs.map(({ name, w }) => el("div", {}, el("label", {}, `${label(name)} `, el("code", {}, name)), w.el)));
+      return make(box, () => {
+        const out = {};
+        for (const { name, w } of subs) {
+          const v = w.get();
+          if (v !== null && v !== "" && !(Array.isArray(v) && !v.length)) out[name] = v;
+        }
+        return out;
+      });
+    }
+    if (inner.type === "array") {  // key: a, b, c
+      const ta = el("textarea", { rows: Math.min(10, Object.keys(value || {}).length + 1), "data-path": path, oninput: onInput });
+      ta.value = Object.entries(value || {}).map(([k, v]) => `${k}: ${v.join(", ")}`).join("\n");
+      return make(el("div", {}, ta, el("div", { class: "field-hint" }, "«слово: ответ, ответ» — по одному на строку")), () => {
+        const out = {};
+        for (const line of linesOf(ta.value)) {
+          const i = line.indexOf(":");
+          if (i < 0) { out[line] = []; continue; }
+          out[line.slice(0, i).trim()] = line.slice(i + 1).split(",").map((w) => w.trim()).filter(Boolean);
+        }
+        return out;
+      });
+    }
+    // key = value
+    const ta = el("textarea", { rows: Math.min(10, Object.keys(value || {}).length + 1), "data-path": path, oninput: onInput });
+    ta.value = Object.entries(value || {}).map(([k, v]) => `${k} = ${v}`).join("\n");
+    return make(el("div", {}, ta, el("div", { class: "field-hint" }, "«слово = замена» — по одному на строку")), () => {
+      const out = {};
+      for (const line of linesOf(ta.value)) {
+        const i = line.indexOf("=");
+        if (i < 0) out[line] = "";
+        else out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+      }
+      return out;
+    });
+  }
+  const input = el("input", { type: "text", "data-path": path, oninput: onInput });
+  input.value = value === undefined || value === null ? "" : JSON.stringify(value);
+  return make(input, () => { try { return JSON.parse(input.value); } catch { return input.value; } });
+}
+
+function rowsWidget(itemSchema, rows, path, defs, fields) {
+  const props = Object.keys(itemSchema.properties || {});
+  const tbody = el("tbody");
+  const table = el("table", { class: "rows", "data-path": path },
+    el("thead", {}, el("tr", {}, props.map((p) => el("th", {}, label(p, itemSchema.properties[p]))), el("th"))), tbody);
+  const live = [];
+  const addRow = (row) => {
+    const entry = { cells: {} };
+    const tr = el("tr");
+    props.forEach((p) => {
+      const i = live.length;
+      const w = widget(itemSchema.properties[p], row[p], `${path}[${i}].${p}`, defs, fields, p);
+      entry.cells[p] = w;
+      tr.append(el("td", {}, w.el));
+    });
+    tr.append(el("td", {}, el("button", { class: "icon-btn", type: "button", title: "Удалить строку",
+      onclick: () => { tbody.removeChild(tr); live.splice(live.indexOf(entry), 1); onFormChange(); } }, "×")));
+    entry.tr = tr;
+    live.push(entry);
+    tbody.append(tr);
+  };
+  rows.forEach(addRow);
+  const add = el("button", { class: "btn small", type: "button", onclick: () => {
+    const last = live.length ? Object.fromEntries(props.map((p) => [p, live[live.length - 1].cells[p].get()])) : {};
+    if (typeof last.after === "number") last.after += 60;
+    addRow(last);
+    onFormChange();
+  } }, "+ строка");
+  const w = { el: el("div", {}, table, el("div", { style: "margin-top:6px" }, add)), path,
+    get: () => live.map((e) => Object.fromEntries(props.map((p) => [p, e.cells[p].get()]))) };
+  fields[path] = w;
+  return w;
+}
+
+function fieldRow(key, schema, value, path, defs, fields) {
+  const s = resolve(schema, defs);
+  const w = widget(schema, value, path, defs, fields, key);
+  const holder = el("div", { class: "field-control", "data-field": path }, w.el);
+  return { w, nodes: [
+    el("div", { class: "field-label" }, el("b", {}, label(key, s)), el("code", {}, key),
+      s.description ? el("div", { class: "field-hint" }, s.description) : null),
+    holder] };
+}
+
+function section(title, schema, values, prefix, fields, open = true) {
+  const defs = schema.$defs || {};
+  const props = schema.properties || {};
+  const grid = el("div", { class: "fields" });
+  const widgets = {};
+  for (const [key, prop] of Object.entries(props)) {
+    const row = fieldRow(key, prop, values[key], `${prefix}.${key}`, defs, fields);
+    widgets[key] = row.w;
+    grid.append(...row.nodes);
+  }
+  const body = Object.keys(props).length ? grid : el("p", { class: "hint" }, "У правила этого вида нет настроек.");
+  const card = prefix === "params"
+    ? el("section", { class: "card", id: `sec-${prefix}` }, el("h2", {}, title), body)
+    : el("details", { class: "card", id: `sec-${prefix}`, open }, el("summary", {}, title), body);
+  return { card, get: () => Object.fromEntries(Object.entries(widgets).map(([k, w]) => [k, w.get()])) };
+}
+
+// --- rule list and editor ----------------------------------------------------------------------------------
+async function loadState() {
+  const { ok, data, status } = await api.call("GET", "/supervisor/api/state");
+  if (!ok) { $("#editor").innerHTML = ""; $("#editor").append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
+  state.info = data;
+  state.rules = data.rules;
+  renderRuleList();
+  renderStoreChip();
+  renderToken();
+}
+
+function renderStoreChip() {
+  const chip = $("#store-chip");
+  const st = state.info?.store;
+  chip.className = "chip " + (!st ? "warn" : st.connected ? "ok" : st.last_error ? "bad" : "warn");
+  chip.lastElementChild.textContent = !st ? "без хранилища" : `${st.kind === "sqlite" ? "SQLite" : "PostgreSQL"}${st.pending ? ` · в очереди ${st.pending}` : ""}${st.last_error ? " · недоступно" : ""}`;
+  chip.title = st ? `${st.location}${st.last_error ? "\n" + st.last_error : ""}` : "Сервис запущен без хранилища обратной связи";
+}
+
+function renderToken() {
+  const btn = $("#token-btn");
+  const ok = state.info?.token_ok;
+  btn.innerHTML = "";
+  btn.append(el("span", { class: ok ? "lock open" : "lock" }), ok ? " Изменения разрешены" : " Только просмотр");
+  btn.title = ok ? "Токен супервизора принят" : "Введите токен супервизора, чтобы сохранять правила";
+}
+
+function renderRuleList() {
+  const q = $("#rule-search").value.trim().toLowerCase();
+  const ul = $("#rule-list");
+  ul.innerHTML = "";
+  for (const r of state.rules) {
+    if (q && !(`${r.id} ${r.title}`.toLowerCase().includes(q))) continue;
+    ul.append(el("li", { class: `${r.enabled ? "" : "off"} ${state.rule?.id === r.id ? "active" : ""}`, "data-rule": r.id,
+      onclick: () => openRule(r.id) },
+      el("span", { class: "state", title: r.enabled ? "включено" : "выключено" }),
+      el("div", {}, el("div", { class: "name" }, r.title), el("div", { class: "id" }, r.id, r.stale ? " · ошибка в файле" : "")),
+      el("span", { class: `sev ${r.severity}` }, SEV[r.severity])));
+  }
+}
+
+async function openRule(id) {
+  if (state.form && isDirty() && !confirm("Изменения в текущем правиле не сохранены. Открыть другое?")) return;
+  const { ok, data } = await api.call("GET", `/supervisor/api/rules/${encodeURIComponent(id)}`);
+  if (!ok) { toast(data?.error?.message || "Не удалось открыть правило"); return; }
+  state.rule = data;
+  state.backtest = null;
+  history.replaceState(null, "", `#rule=${id}`);
+  renderEditor();
+  renderRuleList();
+}
+
+function renderEditor() {
+  const doc = state.rule;
+  const ed = $("#editor");
+  ed.innerHTML = "";
+  const fields = {};
+  const common = {
+    type: "object", properties: {
+      enabled: { type: "boolean", description: "выключенное правило не проверяет ничего" },
+      severity: { enum: ["info", "warning", "error"], description: "цвет подсказки и её место в списке" },
+      title: { type: "string" },
+      description: { type: "string", description: "зачем правило — для супервизоров и тренеров" },
+    },
+  };
+  const base = section("Основное", common, doc, "common", fields);
+  base.card.querySelector("summary")?.remove();
+  const baseCard = el("section", { class: "card" }, el("h2", {}, "Основное"), base.card.querySelector(".fields"));
+  const params = section("Пороги и настройки", doc.schema.params, doc.values.params, "params", fields);
+  const ru = section("Русский: сообщения и списки слов", doc.schema.lang, doc.values.ru, "ru", fields, false);
+  const en = section("English: messages and word lists", doc.schema.lang, doc.values.en, "en", fields, false);
+  state.form = { fields, get: () => ({ ...base.get(), params: params.get(), ru: ru.get(), en: en.get() }) };
+  ed.append(
+    el("div", { class: "rule-head" }, el("div", { style: "flex:1" },
+      el("h1", {}, doc.title),
+      el("div", { class: "meta" }, el("code", {}, doc.id), el("span", { class: "badge" }, doc.kind), el("span", {}, doc.file),
+        el("span", {}, `примеров: ${doc.examples.invalid} + ${doc.examples.valid}`),
+        doc.stale ? el("span", { class: "badge stale" }, "файл сломан — действует прошлая версия") : null,
+        doc.placeholders.length ? el("span", {}, "подстановки: ", doc.placeholders.map((p) => `{${p}}`).join(" ")) : null))),
+    el("div", { id: "edit-notices" }),
+    baseCard, params.card, ru.card, en.card, backtestCard());
+  state.original = JSON.stringify(state.form.get());
+  $("#actionbar").hidden = false;
+  updateStatus();
+}
+
+const isDirty = () => state.form && JSON.stringify(state.form.get()) !== state.original;
+
+function editPayload() {
+  return { ...state.form.get(), base_digest: state.rule.digest };
+}
+
+function onFormChange() {
+  updateStatus();
+  clearErrors();
+  if (state.backtest) {  // a back-test is on screen: keep its numbers current
+    clearTimeout(state.btTimer);
+    state.btTimer = setTimeout(runBacktest, 600);
+  }
+}
+
+function updateStatus(text, cls) {
+  const st = $("#edit-status");
+  if (text) { st.textContent = text; st.className = `status ${cls || ""}`; return; }
+  const dirty = isDirty();
+  st.textContent = dirty ? "Есть несохранённые изменения" : "Без изменений";
+  st.className = `status ${dirty ? "dirty" : ""}`;
+  $("#btn-save").disabled = !dirty;
+}
+
+function clearErrors() {
+  document.querySelectorAll(".field-error").forEach((n) => { if (n.id !== "token-error") n.remove(); });
+  document.querySelectorAll(".invalid").forEach((n) => n.classList.remove("invalid"));
+}
+
+function showErrors(errors) {
+  clearErrors();
+  const fields = state.form.fields;
+  const unplaced = [];
+  for (const e of errors) {
+    let path = e.field;
+    if (["enabled", "severity", "title", "description"].includes(path)) path = `common.${path}`;
+    let target = null;
+    while (path) {  // the closest field the error belongs to: params.steps[1].after → params.steps
+      if (fields[path]) { target = fields[path]; break; }
+      const cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
+      if (cut <= 0) break;
+      path = path.slice(0, cut);
+    }
+    const holder = target && target.el.closest(".field-control");
+    if (holder) {
+      holder.classList.add("invalid");
+      holder.append(el("div", { class: "field-error" }, `${e.field}: ${e.problem}`));
+      holder.closest("details")?.setAttribute("open", "");
+    } else unplaced.push(e);
+  }
+  const notices = $("#edit-notices");
+  notices.innerHTML = "";
+  notices.append(el("div", { class: "notice err" }, `Правило не сохранено: ${errors.length} ${plural(errors.length, "ошибка", "ошибки", "ошибок")} (те же, что покажет coach rules check).`,
+    unplaced.length ? el("ul", {}, unplaced.map((e) => el("li", {}, `${e.file}: ${e.field}: ${e.problem}`))) : null));
+  const first = document.querySelector(".invalid");
+  if (first) first.scrollIntoView({ block: "center", behavior: "smooth" });
+}
+
+function plural(n, one, few, many) {
+  const m10 = n % 10, m100 = n % 100;
+  if (m10 === 1 && m100 !== 11) return one;
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
+  return many;
+}
+
+function renderCheck(data) {
+  const notices = $("#edit-notices");
+  notices.innerHTML = "";
+  if (data.example_failures && data.example_failures.length) {
+    notices.append(el("div", { class: "notice warn" },
+      `Собственные примеры правила перестанут выполняться (${data.example_failures.length}) — после сохранения обновите их в файле:`,
+      el("ul", {}, data.example_failures.map((f) => el("li", {}, `${f.kind}[${f.index}] (${f.lang}) «${f.draft || "—"}»: ${f.problem}`)))));
+  }
+  if (data.diff) {
+    notices.append(el("details", { class: "card" }, el("summary", {}, "Что изменится в файле"), diffView(data.diff)));
+  }
+}
+
+function diffView(text) {
+  const pre = el("pre", { class: "diff mono" });
+  for (const line of text.split("\n")) {
+    const cls = line.startsWith("+++") || line.startsWith("---") || line.startsWith("@@") ? "hdr" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "";
+    pre.append(el("span", { class: cls }, line + "\n"));
+  }
+  return pre;
+}
+
+async function checkRule() {
+  const { ok, data } = await api.call("POST", `/supervisor/api/rules/${state.rule.id}/check`, editPayload());
+  if (!ok) { toast(data?.error?.message || "Ошибка проверки"); return false; }
+  if (!data.ok) { showErrors(data.errors); updateStatus("Есть ошибки — исправьте отмеченные поля", "err"); return false; }
+  clearErrors();
+  renderCheck(data);
+  updateStatus(data.changed ? "Правило корректно — можно сохранять" : "Без изменений", data.changed ? "ok" : "");
+  return true;
+}
+
+async function saveRule() {
+  if (!state.info?.token_ok) { openTokenDialog(() => saveRule()); return; }
+  $("#btn-save").disabled = true;
+  updateStatus("Сохраняю…");
+  const { status, data } = await api.call("PUT", `/supervisor/api/rules/${state.rule.id}`, editPayload());
+  if (status === 401) { state.info.token_ok = false; renderToken(); openTokenDialog(() => saveRule()); updateStatus(); return; }
+  if (status === 422) { showErrors(data.errors); updateStatus("Не сохранено: есть ошибки", "err"); return; }
+  if (status === 409) { updateStatus(data.error.message, "err"); return; }
+  if (status !== 200) { updateStatus(data?.error?.message || `Не сохранено (HTTP ${status})`, "err"); return; }
+  state.rule = data.rule;
+  const failures = data.example_failures;
+  const keepBacktest = !!state.backtest;
+  renderEditor();
+  renderCheck({ example_failures: failures, diff: data.diff });
+  $("#edit-notices").prepend(el("div", { class: "notice ok" }, data.saved
+    ? `Сохранено в ${state.rule.file}. Правило действует сразу: подключённые расширения уже получили обновление.`
+    : "Изменений нет — файл не тронут."));
+  updateStatus(data.saved ? "Сохранено" : "Без изменений", "ok");
+  toast(data.saved ? "Правило сохранено и применено" : "Изменений нет");
+  await loadState();
+  if (keepBacktest) runBacktest();
+}
+
+// --- back-test -------------------------------------------------------------------------------------------------
+function backtestCard() {
+  const info = state.info || {};
+  const select = el("select", { id: "bt-corpus", onchange: () => { if (state.backtest) runBacktest(); } },
+    el("option", { value: "scenarios" }, `Сценарии тренера (${info.scenarios ?? 0})`),
+    el("option", { value: "recorded", disabled: !info.recorded_conversations },
+      `Записанные разговоры (${info.recorded_conversations ?? 0})${info.store?.store_text ? "" : " — включите хранение текста"}`),
+    (info.corpora || []).map((c) => el("option", { value: c.id }, `${c.name} — ${fmt(c.chats)} чатов`)));
+  const last = state.lastCorpus;
+  if (last && [...select.options].some((o) => o.value === last && !o.disabled)) select.value = last;
+  return el("section", { class: "card", id: "backtest" },
+    el("h2", {}, "Back-test: что изменится, если сохранить"),
+    el("p", { class: "hint", style: "margin-top:-6px" }, "Каждое сообщение оператора из корпуса проверяется так, как если бы его печатали в тот момент, — с текущими и с предложенными настройками."),
+    el("div", { class: "bt-controls" }, select,
+      el("button", { class: "btn", type: "button", onclick: () => $("#corpus-file").click() }, "Загрузить JSONL…"),
+      el("button", { class: "btn primary", type: "button", id: "bt-run", onclick: runBacktest }, "Запустить back-test")),
+    el("div", { id: "bt-result" }, state.backtest ? null : el("div", { class: "muted" }, "Измените порог и запустите back-test: здесь появятся числа по каждому правилу и примеры, которые изменятся.")));
+}
+
+async function uploadCorpus(file) {
+  const text = await file.text();
+  toast(`Загружаю ${file.name}…`);
+  const { status, data } = await api.call("POST", `/supervisor/api/corpora?name=${encodeURIComponent(file.name)}`, text,
+    { raw: true, headers: { "Content-Type": "application/x-ndjson" } });
+  if (status !== 201) {
+    toast(data?.error?.message || `Не удалось загрузить (HTTP ${status})`);
+    return;
+  }
+  state.lastCorpus = data.id;
+  await loadState();
+  const card = $("#backtest");
+  if (card) card.replaceWith(backtestCard());
+  toast(`Загружено: ${fmt(data.chats)} чатов, ${fmt(data.operator_messages)} сообщений оператора` + (data.bad_lines ? `, пропущено строк: ${data.bad_lines}` : ""));
+  if (data.bad_lines) {
+    $("#bt-result").prepend(el("div", { class: "notice warn" }, `Строк пропущено: ${data.bad_lines}`,
+      el("ul", {}, data.bad_line_examples.slice(0, 5).map((b) => el("li", {}, `строка ${b.line}: ${b.problem}`)))));
+  }
+  runBacktest();
+}
+
+async function runBacktest() {
+  clearTimeout(state.btTimer);
+  const corpus = $("#bt-corpus").value;
+  state.lastCorpus = corpus;
+  const out = $("#bt-result");
+  const btn = $("#bt-run");
+  btn.disabled = true;
+  out.querySelector(".bt-running")?.remove();
+  out.prepend(el("div", { class: "bt-running muted" }, el("span", { class: "spinner" }), " считаю…"));
+  const seq = (state.btSeq = (state.btSeq || 0) + 1);
+  const body = { corpus, rules: { [state.rule.id]: editPayload() } };
+  delete body.rules[state.rule.id].base_digest;
+  const { status, data } = await api.call("POST", "/supervisor/api/backtest", body);
+  if (seq !== state.btSeq) return;  // a newer run is under way
+  btn.disabled = false;
+  out.innerHTML = "";
+  if (status === 422) { showErrors(data.errors); out.append(el("div", { class: "notice err" }, "Back-test невозможен: в предложенном правиле ошибки.")); return; }
+  if (status !== 200) { out.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
+  state.backtest = data;
+  renderBacktest(data);
+}
+
+function highlight(text, warnings) {
+  const spans = (warnings || []).filter((w) => w.start !== null && w.end !== null && w.end > w.start).sort((a, b) => a.start - b.start);
+  const node = el("div", { class: "draft" });
+  let pos = 0;
+  for (const w of spans) {
+    if (w.start < pos) continue;
+    node.append(text.slice(pos, w.start), el("mark", { class: w.severity }, text.slice(w.start, w.end)));
+    pos = w.end;
+  }
+  node.append(text.slice(pos));
+  return node;
+}
+
+function exampleNode(ex, kind) {
+  const ws = kind === "gone" ? ex.before : ex.after;
+  const ctx = ex.context.length ? ex.context[ex.context.length - 1] : null;
+  return el("div", { class: `ex ${kind}` },
+    ctx ? el("div", { class: "ctx" }, `${ctx.role === "client" ? "Клиент" : ctx.role === "operator" ? "Оператор" : ctx.role}: «${ctx.text.slice(0, 140)}»`) : null,
+    highlight(ex.draft, ws),
+    ws.map((w) => el("div", { class: "w" }, el("span", { class: `sev ${w.severity}` }, SEV[w.severity]), " ", w.message)),
+    kind === "chg" ? el("div", { class: "w muted" }, "было: ", ex.before.map((w) => `${SEV[w.severity]} — ${w.message}`).join("; ")) : null,
+    el("div", { class: "ctx", style: "margin-top:4px" }, [ex.chat_id ? `чат ${ex.chat_id}` : null, ex.line ? `строка ${ex.line}` : null, ex.operator].filter(Boolean).join(" · ")));
+}
+
+function renderBacktest(d) {
+  const out = $("#bt-result");
+  out.innerHTML = "";
+  const edited = d.rules.filter((r) => r.edited);
+  out.append(el("div", { class: "bt-summary", id: "bt-summary" },
+    el("div", {}, el("b", {}, fmt(d.chats)), "чатов"),
+    el("div", {}, el("b", {}, fmt(d.messages)), "сообщений оператора"),
+    el("div", {}, el("b", { id: "bt-flagged-current" }, fmt(d.flagged.current)), "с замечаниями сейчас"),
+    el("div", {}, el("b", { id: "bt-flagged-proposed" }, fmt(d.flagged.proposed)), "после изменения"),
+    el("div", {}, el("b", {}, `${d.took_s.toFixed(2)} с`), d.messages_per_s ? `${fmt(Math.round(d.messages_per_s))} сообщ./с${d.cached_baseline ? " · текущие — из кэша" : ""}` : "")));
+  const table = el("table", { class: "data", id: "bt-table" },
+    el("thead", {}, el("tr", {}, el("th", {}, "Правило"), el("th", { class: "n" }, "Сейчас"), el("th", { class: "n" }, "Предложено"), el("th", { class: "n" }, "Разница"))),
+    el("tbody", {}, d.rules.filter((r) => r.edited || r.current || r.proposed).map((r) => {
+      const cls = r.delta > 0 ? "up" : r.delta < 0 ? "down" : "zero";
+      return el("tr", { class: r.edited ? "edited" : "", "data-rule": r.rule },
+        el("td", {}, el("code", {}, r.rule), " ", el("span", { class: "muted" }, r.title)),
+        el("td", { class: "n bt-current" }, fmt(r.current)),
+        el("td", { class: "n bt-proposed" }, fmt(r.proposed)),
+        el("td", { class: `n delta ${cls}` }, r.delta > 0 ? `+${fmt(r.delta)}` : fmt(r.delta)));
+    })));
+  out.append(table);
+  for (const r of edited) {
+    const c = r.changes;
+    if (!c.newly_flagged && !c.no_longer_flagged && !c.changed) {
+      out.append(el("p", { class: "muted" }, "С этими настройками ни одно сообщение корпуса не меняется."));
+      continue;
+    }
+    out.append(el("div", { class: "examples" },
+      el("div", {}, el("h3", {}, `Начнут помечаться: ${fmt(c.newly_flagged)}`), r.examples.newly_flagged.map((e) => exampleNode(e, "new"))),
+      el("div", {}, el("h3", {}, `Перестанут помечаться: ${fmt(c.no_longer_flagged)}`), r.examples.no_longer_flagged.map((e) => exampleNode(e, "gone"))),
+      c.changed ? el("div", { style: "grid-column: 1 / -1" }, el("h3", {}, `Изменится важность или текст: ${fmt(c.changed)}`), r.examples.changed.slice(0, 6).map((e) => exampleNode(e, "chg"))) : null));
+  }
+}
+
+// --- token -------------------------------------------------------------------------------------------------
+function openTokenDialog(then) {
+  const dlg = $("#token-dialog");
+  $("#token-error").textContent = "";
+  $("#token-input").value = "";
+  dlg.returnValue = "";
+  dlg.onclose = async () => {
+    if (dlg.returnValue !== "ok") return;
+    const token = $("#token-input").value.trim();
+    if (!token) return;
+    const prev = api.token;
+    api.token = token;
+    const { data } = await api.call("GET", "/supervisor/api/state");
+    if (!data?.token_ok) {
+      api.token = prev;
+      toast("Токен не подошёл");
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, token);
+    state.info = data;
+    renderToken();
+    toast("Токен принят: изменения разрешены");
+    if (then) then();
+  };
+  dlg.showModal();
+  $("#token-input").focus();
+}
+
+// --- stats ----------------------------------------------------------------------------------------------------
+async function loadStats() {
+  const body = $("#stats-body");
+  let since, until;
+  if (state.statsDays === "custom") {
+    since = state.since; until = state.until;
+  } else {
+    until = Date.now() / 1000 + 60;
+    since = until - state.statsDays * 86400;
+  }
+  const { status, data } = await api.call("GET", `/supervisor/api/stats?since=${since}&until=${until}`);
+  body.innerHTML = "";
+  if (status !== 200) {
+    body.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`));
+    return;
+  }
+  const t = data.totals;
+  const rate = t.shown ? t.dismissed / t.shown : null;
+  body.append(el("div", { class: "cards" },
+    el("div", { class: "kpi" }, el("b", { id: "kpi-shown" }, fmt(t.shown)), el("span", {}, "подсказок показано")),
+    el("div", { class: "kpi" }, el("b", { id: "kpi-dismissed" }, fmt(t.dismissed)), el("span", {}, "отклонено")),
+    el("div", { class: "kpi" }, el("b", { id: "kpi-applied" }, fmt(t.applied)), el("span", {}, "исправлений применено")),
+    el("div", { class: "kpi" }, el("b", {}, pct(rate)), el("span", {}, "доля отклонённых"))));
+  if (data.days.length) body.append(el("section", { class: "card" }, el("h2", {}, "По дням"), dayChart(data.days)));
+  const rows = data.rules;
+  body.append(el("section", { class: "card" }, el("h2", {}, "По правилам"),
+    rows.length ? el("table", { class: "data", id: "stats-table" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Правило"), el("th", { class: "n" }, "Показано"), el("th", { class: "n" }, "Отклонено"), el("th", { class: "n" }, "Применено"), el("th", {}, "Доля отклонённых"))),
+      el("tbody", {}, rows.flatMap((r) => {
+        const high = r.dismiss_rate !== null && r.dismiss_rate >= 0.5 && (r.shown + r.dismissed) >= 5;
+        const tr = el("tr", { "data-rule": r.rule },
+          el("td", {}, el("a", { href: `#rule=${r.rule}`, onclick: (e) => { e.preventDefault(); switchView("rules"); openRule(r.rule); } }, el("code", {}, r.rule)), " ", el("span", { class: "muted" }, r.title),
+            high ? el("div", {}, el("span", { class: "tag" }, "чаще отклоняют, чем принимают — стоит поправить")) : null),
+          el("td", { class: "n" }, fmt(r.shown)), el("td", { class: "n" }, fmt(r.dismissed)), el("td", { class: "n" }, fmt(r.applied)),
+          el("td", {}, rateBar(r.dismiss_rate)));
+        const detail = el("tr", { class: "detail" }, el("td", { colspan: 5 },
+          el("details", {}, el("summary", { class: "muted" }, `по операторам (${r.operators.length})${r.examples.length ? " и отклонённые тексты" : ""}`),
+            el("table", { class: "data" }, el("tbody", {}, r.operators.map((o) => el("tr", {},
+              el("td", {}, o.operator || "—"), el("td", { class: "n" }, fmt(o.shown)), el("td", { class: "n" }, fmt(o.dismissed)), el("td", { class: "n" }, fmt(o.applied)), el("td", {}, rateBar(o.dismiss_rate)))))),
+            r.examples.map((x) => el("div", { class: "ex gone" }, x.text, el("div", { class: "ctx" }, `${x.operator || "—"} · ${new Date(x.ts * 1000).toLocaleString("ru-RU")}`))))));
+        return [tr, detail];
+      })))
+      : el("p", { class: "muted" }, "За этот период подсказок не было.")));
+  renderSettings(data.store);
+}
+
+function rateBar(rate) {
+  if (rate === null || rate === undefined) return el("span", { class: "muted" }, "—");
+  const cls = rate >= 0.5 ? "high" : rate >= 0.3 ? "mid" : "";
+  return el("div", { class: `rate ${cls}` }, el("div", { class: "bar" }, el("i", { style: `width:${Math.round(rate * 100)}%` })), el("span", {}, pct(rate)));
+}
+
+function dayChart(days) {
+  const W = 1060, H = 180, pad = 28, bw = Math.max(4, Math.min(40, (W - pad * 2) / days.length - 6));
+  const max = Math.max(1, ...days.map((d) => d.shown + d.dismissed));
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("class", "chart");
+  const step = (W - pad * 2) / days.length;
+  days.forEach((d, i) => {
+    const x = pad + i * step + (step - bw) / 2;
+    const hs = ((H - 40) * d.shown) / max, hd = ((H - 40) * d.dismissed) / max;
+    for (const [h, y, c, t] of [[hs, H - 22 - hs, "#2f6fdf", `показано ${d.shown}`], [hd, H - 22 - hs - hd, "#d14343", `отклонено ${d.dismissed}`]]) {
+      const r = document.createElementNS(ns, "rect");
+      r.setAttribute("x", x); r.setAttribute("y", y); r.setAttribute("width", bw); r.setAttribute("height", Math.max(0, h)); r.setAttribute("rx", 2); r.setAttribute("fill", c);
+      const title = document.createElementNS(ns, "title"); title.textContent = `${d.day}: ${t}`; r.append(title);
+      svg.append(r);
+    }
+    if (days.length <= 31 || i % Math.ceil(days.length / 20) === 0) {
+      const tx = document.createElementNS(ns, "text");
+      tx.setAttribute("x", x + bw / 2); tx.setAttribute("y", H - 6); tx.setAttribute("text-anchor", "middle");
+      tx.textContent = d.day.slice(5);
+      svg.append(tx);
+    }
+  });
+  return el("div", {}, el("div", { class: "legend" }, el("span", {}, el("i", { style: "background:#2f6fdf" }), "показано"), el("span", {}, el("i", { style: "background:#d14343" }), "отклонено")), svg);
+}
+
+function renderSettings(store) {
+  const box = $("#store-text");
+  if (!store) { $("#settings-card").hidden = true; return; }
+  box.checked = !!store.store_text;
+  $("#store-info").textContent = `${store.kind === "sqlite" ? "SQLite" : "PostgreSQL"}: ${store.location} · записано событий: ${fmt(store.written)}${store.pending ? ` · в очереди: ${store.pending}` : ""}${store.last_error ? ` · недоступно: ${store.last_error}` : ""}`;
+}
+
+async function setStoreText(on) {
+  if (!state.info?.token_ok) { $("#store-text").checked = !on; openTokenDialog(() => { $("#store-text").checked = on; setStoreText(on); }); return; }
+  const { status, data } = await api.call("PUT", "/supervisor/api/settings", { store_text: on });
+  if (status !== 200) { $("#store-text").checked = !on; toast(data?.error?.message || `HTTP ${status}`); return; }
+  toast(on ? "Текст сообщений будет сохраняться (с маскировкой)" : "Текст сообщений больше не сохраняется");
+  renderSettings(data.store);
+  loadState();
+}
+
+// --- views and wiring -------------------------------------------------------------------------------------------
+function switchView(name) {
+  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.view === name));
+  document.querySelectorAll(".view").forEach((v) => v.classList.toggle("active", v.id === `view-${name}`));
+  if (name === "stats") loadStats();
+}
+
+document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => switchView(b.dataset.view)));
+$("#rule-search").addEventListener("input", renderRuleList);
+$("#btn-check").addEventListener("click", checkRule);
+$("#btn-save").addEventListener("click", saveRule);
+$("#btn-backtest").addEventListener("click", () => { $("#backtest").scrollIntoView({ behavior: "smooth" }); runBacktest(); });
+$("#btn-reset").addEventListener("click", () => { if (state.rule) { renderEditor(); state.backtest && runBacktest(); } });
+$("#token-btn").addEventListener("click", () => openTokenDialog());
+$("#token-forget").addEventListener("click", () => {
+  api.token = ""; sessionStorage.removeItem(TOKEN_KEY); localStorage.removeItem(TOKEN_KEY);
+  $("#token-dialog").close(); loadState();
+});
+$("#corpus-file").addEventListener("change", (e) => { const f = e.target.files[0]; e.target.value = ""; if (f) uploadCorpus(f); });
+$("#period").addEventListener("click", (e) => {
+  const b = e.target.closest("button");
+  if (!b) return;
+  document.querySelectorAll("#period button").forEach((x) => x.classList.toggle("active", x === b));
+  if (b.dataset.days === "custom") { $("#custom-range").hidden = false; return; }
+  $("#custom-range").hidden = true;
+  state.statsDays = Number(b.dataset.days);
+  loadStats();
+});
+$("#apply-range").addEventListener("click", () => {
+  const s = $("#since-date").valueAsNumber, u = $("#until-date").valueAsNumber;
+  if (!Number.isFinite(s) || !Number.isFinite(u)) { toast("Выберите обе даты"); return; }
+  state.statsDays = "custom"; state.since = s / 1000; state.until = u / 1000 + 86400;
+  loadStats();
+});
+$("#store-text").addEventListener("change", (e) => setStoreText(e.target.checked));
+window.addEventListener("beforeunload", (e) => { if (isDirty()) { e.preventDefault(); e.returnValue = ""; } });
+
+(async () => {
+  await loadState();
+  const m = location.hash.match(/rule=([a-z0-9_]+)/);
+  const first = m ? m[1] : state.rules[0]?.id;
+  if (first) openRule(first);
+  if (location.hash.includes("stats")) switchView("stats");
+})();
