@@ -31,7 +31,7 @@ let seq = 0;
 let ruleKinds = null; // rule id → kind, from the service's /v1/rules
 const ports = new Map(); // port → {tabId, origin, chatId, adapter}
 const chats = new Map(); // chat id → {state, ports: Set<port>, lastSeq, warnings}
-const diagnostics = { errors: 0, last: null, connects: 0 };
+const diagnostics = { errors: 0, last: null, connects: 0, instance: crypto.randomUUID(), startedAt: Date.now() };
 
 self.addEventListener("error", (e) => note(e.message));
 self.addEventListener("unhandledrejection", (e) => note(e.reason && e.reason.message || String(e.reason)));

@@ -208,6 +208,11 @@
 
     setState(state) {
       this.state = state === "online" ? "online" : "offline";
+      if (this.state === "offline") {
+        // hints from before the break are stale; fresh ones come with the service
+        this.warnings = [];
+        this.timers = {};
+      }
       this.host.setAttribute("data-coach-state", this.state);
       this.render();
     }
