@@ -247,7 +247,7 @@ class LiveSession:
             return
         kind = data.get("type")
         handler = {"update": self._update, "feedback": self._feedback, "forget": self._forget,
-                   "ping": self._ping}.get(kind)  # type: ignore[arg-type]
+                   "ping": self._ping}.get(kind) if isinstance(kind, str) else None
         if handler is None:
             await self.send(_error("bad_message", "unknown frame type",
                                    [ErrorDetail(field="type", problem=f"must be one of update, feedback, forget, "

@@ -209,6 +209,14 @@ def _document() -> dict[str, Any]:
                                "`LiveWarnings`, `LiveError`, `LiveFeedbackAck` and `LivePong`. Limits: text "
                                "frames up to 1 MiB (larger: a `too_large` error; over 4 MiB the connection is "
                                "closed with 1009), 50 frames at once and 30 per second (more: `rate_limited`).",
+                "parameters": [
+                    {"name": "Upgrade", "in": "header", "required": True, "schema": {"enum": ["websocket"]}},
+                    {"name": "Connection", "in": "header", "required": True, "schema": {"enum": ["Upgrade"]}},
+                    {"name": "Sec-WebSocket-Version", "in": "header", "required": True, "schema": {"enum": ["13"]}},
+                    {"name": "Sec-WebSocket-Key", "in": "header", "required": True,
+                     "description": "16 random bytes, base64 (RFC 6455)",
+                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/]{21}[AQgw]==$"}},
+                ],
                 "x-websocket-frames": {
                     "client": [_ref(n) for n in ("LiveUpdate", "LiveFeedback", "LiveForget", "LivePing")],
                     "server": [_ref(n) for n in ("LiveHello", "LiveWarnings", "LiveError", "LiveFeedbackAck",
@@ -216,7 +224,7 @@ def _document() -> dict[str, Any]:
                 },
                 "responses": _guarded({
                     "101": {"description": "switching to the WebSocket protocol"},
-                    "400": _json(_ref("Error"), "not a WebSocket upgrade request"),
+                    "400": _json(_ref("Error"), "not a valid WebSocket upgrade request"),
                     "503": _json(_ref("Error"), "too many live connections; retry later"),
                 })}},
             "/openapi.json": {"get": {
