@@ -537,7 +537,8 @@ async function handleRequest(msg) {
 }
 
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  if (sender.id !== chrome.runtime.id || sender.tab) return false; // only the popup and the options page
+  // only the extension's own pages (popup, options); content scripts talk over their port
+  if (sender.id !== chrome.runtime.id || !String(sender.url || "").startsWith(chrome.runtime.getURL(""))) return false;
   handleRequest(msg).then(sendResponse, (e) => {
     note(e.message);
     sendResponse({ error: e.message });
