@@ -259,8 +259,10 @@
       const quiet = this.state === "online" && !count && waiting == null;
       const open = !this.collapsed && (this.focused || this.hovered);
 
-      if (quiet || !open) {
-        const pill = el("div", { class: "pill", "data-action": "expand", title: this.t("expand") },
+      if (quiet || !open || this.state !== "online") {
+        // offline is a small grey pill, never a card in the operator's way
+        const pill = el("div", { class: "pill", "data-action": "expand",
+          title: this.state === "online" ? this.t("expand") : this.t("offlineLong") },
           el("span", { class: "dot" }), this.state === "online" ? this.t("coach") : this.t("offline"));
         if (count) pill.append(el("span", { class: "count", "data-level": top }, String(count)));
         if (waiting != null) pill.append(this.chip(waiting));
