@@ -50,6 +50,8 @@ def open_store(url: str | None, *, store_text: bool | None = None) -> FeedbackSt
         path = url[len("sqlite://"):]
         if not path or path == "/":
             raise StoreUrlError("sqlite:// needs a file path, e.g. sqlite:///var/lib/coach/feedback.sqlite3")
+        if path.startswith("/"):
+            path = "/" + path.lstrip("/")  # sqlite:///abs and sqlite:////abs both name /abs
         return SQLiteStore(Path(path), store_text=store_text)
     if "://" in url:
         raise StoreUrlError(f"unknown store {url.split('://')[0]!r}: use sqlite:///path, postgresql://… or none")

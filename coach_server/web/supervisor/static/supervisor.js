@@ -76,6 +76,7 @@ const LABELS = {
   pointer_lemmas: "Слова-указатели на ссылку", informal_words: "Неформальные слова", formal_words: "Формальные слова",
   rhetorical: "Риторические вопросы",
 };
+const MEASURES = { sentences: "предложений", chars: "знаков", words: "слов", questions: "вопросов" };
 const label = (key, schema) => LABELS[key] || (schema && schema.title) || key;
 
 // --- the form, generated from JSON schema -----------------------------------------------------------------
@@ -157,7 +158,7 @@ function widget(schema, value, path, defs, fields, key) {
         return { name, w };
       });
       const box = el("div", { class: "subfields", "data-path": path },
-        subs.map(({ name, w }) => el("div", {}, el("label", {}, `${label(name)} `, el("code", {}, name)), w.el)));
+        subs.map(({ name, w }) => el("div", {}, el("label", {}, `${MEASURES[name] || label(name)} `, el("code", {}, name)), w.el)));
       return make(box, () => {
         const out = {};
         for (const { name, w } of subs) {
@@ -743,6 +744,11 @@ $("#apply-range").addEventListener("click", () => {
   loadStats();
 });
 $("#store-text").addEventListener("change", (e) => setStoreText(e.target.checked));
+window.addEventListener("hashchange", () => {
+  const m = location.hash.match(/rule=([a-z0-9_]+)/);
+  if (m && m[1] !== state.rule?.id) { switchView("rules"); openRule(m[1]); }
+  else if (location.hash.includes("stats")) switchView("stats");
+});
 window.addEventListener("beforeunload", (e) => { if (isDirty()) { e.preventDefault(); e.returnValue = ""; } });
 
 (async () => {

@@ -18,7 +18,7 @@ const SEV = { error: "ошибка", warning: "предупреждение", in
 const ROLE = { client: "Клиент", operator: "Оператор", bot: "Бот", system: "Система" };
 const mmss = (s) => `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
-const T = { list: [], situation: null, loaded: {}, mode: "bad", times: [], pos: 0, playing: null, shown: new Set(),
+const T = { allRules: {}, list: [], situation: null, loaded: {}, mode: "bad", times: [], pos: 0, playing: null, shown: new Set(),
   turn: null };
 
 async function getJSON(path) {
@@ -31,6 +31,9 @@ async function getJSON(path) {
 // --- list -------------------------------------------------------------------------------------------------
 async function loadList() {
   const data = await getJSON("/trainer/api/scenarios");
+  try {  // every rule's title and "why", for the warnings a trainee's own reply gets
+    for (const r of (await getJSON("/v1/rules")).rules) T.allRules[r.id] = { title: r.title, description: r.description };
+  } catch { /* titles are a nicety: the warnings still show */ }
   T.list = data.scenarios;
   const bySituation = new Map();
   for (const s of T.list) {
@@ -56,9 +59,12 @@ async function loadList() {
 async function openSituation(situation, version) {
   stop();
   const versions = T.list.filter((s) => s.situation === situation);
+  const seq = (T.loadSeq = (T.loadSeq || 0) + 1);
+  const loaded = {};
+  for (const s of versions) loaded[s.version] = await getJSON(`/trainer/api/scenarios/${encodeURIComponent(s.id)}`);
+  if (seq !== T.loadSeq) return;  // another situation was chosen meanwhile
   T.situation = situation;
-  T.loaded = {};
-  for (const s of versions) T.loaded[s.version] = await getJSON(`/trainer/api/scenarios/${encodeURIComponent(s.id)}`);
+  T.loaded = loaded;
   T.mode = version && T.loaded[version] ? version : T.loaded.bad ? "bad" : "good";
   document.querySelectorAll(".situation").forEach((n) => n.classList.toggle("active", n.dataset.situation === situation));
   renderStage();
@@ -293,7 +299,7 @@ function renderLive(turn, draft, warnings) {
   if (!warnings.length) { box.append(el("div", { class: "review" }, el("div", { class: "ok" }, "✓ Коуч доволен этим ответом"))); return; }
   const list = el("div", { class: "review", id: "turn-warnings" });
   for (const w of warnings) {
-    const rule = turn.sc.rules[w.rule];
+    const rule = turn.sc.rules[w.rule] || T.allRules[w.rule];
     list.append(el("div", { class: "warn-item", "data-rule": w.rule },
       el("span", { class: `sev ${w.severity}` }, SEV[w.severity]),
       el("span", {}, rule ? el("b", {}, `${rule.title} — `) : el("code", {}, `${w.rule} `), w.message,
@@ -327,4 +333,10 @@ async function finishTurn(turn) {
   }
 }
 
+window.addEventListener("hashchange", () => {
+  const m = location.hash.match(/s=([\w-]+)/);
+  const s = m && T.list.find((x) => x.id === m[1]);
+  const shown = T.loaded[T.mode] || {};
+  if (s && s.id !== shown.id) openSituation(s.situation, s.version);
+});
 loadList().catch((e) => { $("#scenario-list").innerHTML = ""; $("#scenario-list").append(el("div", { class: "notice err" }, e.message)); });

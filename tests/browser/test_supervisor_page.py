@@ -1,0 +1,156 @@
+"""The supervisor page in Debian's Chromium against a real `coach serve`: change a threshold, see the back-test
+numbers move, save with the token, and see the extension-facing check change (a live WebSocket gets the new
+warnings at once, /v1/check answers differently); field errors; the stats view."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from coach_server.audit.synth import generate
+from tests.conftest import RULES, Server
+
+CHROMIUM = os.environ.get("COACH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--disable-sync"]
+TWO_SENTENCES = "Доставка в Казань занимает 2–3 дня. Стоимость 300 рублей."
+SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    base = tmp_path_factory.mktemp("supervisor")
+    shutil.copytree(RULES, base / "rules")
+    server = Server(base / "rules", "--store", f"sqlite:///{base}/feedback.sqlite3")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def page(service):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.errors = errors
+        yield pg
+        browser.close()
+
+
+def cell(page, rule, column):
+    return page.locator(f'#bt-table tr[data-rule="{rule}"] td.{column}')
+
+
+def test_threshold_backtest_save_and_live_extension(service, page, tmp_path):
+    corpus = tmp_path / "export.jsonl"
+    corpus.write_text("\n".join(generate(300, seed=21)) + "\n", encoding="utf-8")
+    page.goto(service.url + "/supervisor#rule=too_long")
+    field = page.locator('[data-path="params.max.sentences"]')
+    expect(field).to_have_value("3")
+    # an uploaded export as the corpus: the back-test runs at once
+    page.set_input_files("#corpus-file", str(corpus))
+    expect(cell(page, "too_long", "bt-current")).to_be_visible(timeout=30000)
+    current = int(cell(page, "too_long", "bt-current").inner_text().replace("\u00a0", ""))
+    expect(cell(page, "too_long", "bt-proposed")).to_have_text(str(current))
+    # change the threshold: the numbers move by themselves
+    field.fill("1")
+    expect(cell(page, "too_long", "bt-proposed")).not_to_have_text(str(current), timeout=30000)
+    proposed = int(cell(page, "too_long", "bt-proposed").inner_text().replace("\u00a0", "").replace(" ", ""))
+    assert proposed > current
+    expect(page.locator(".examples .ex.new").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "coach-supervisor-backtest.png"), full_page=False)
+    # an extension is connected through the live protocol while the supervisor saves
+    page.evaluate("""([url, draft]) => new Promise((resolve) => {
+        window.__frames = [];
+        const ws = new WebSocket(url);
+        ws.onmessage = (e) => { const f = JSON.parse(e.data); window.__frames.push(f); if (f.type === 'warnings') resolve(); };
+        ws.onopen = () => ws.send(JSON.stringify({type: 'update', chat_id: 'live-1', draft, operator_name: 'Анна',
+            messages: [{role: 'client', text: 'Сколько идёт доставка в Казань и сколько стоит?', ts: Date.now() / 1000 - 10},
+                       {role: 'operator', text: 'Здравствуйте! Меня зовут Анна.', ts: Date.now() / 1000 - 5}]}));
+    })""", [service.url.replace("http", "ws") + "/v1/live", TWO_SENTENCES])
+    first = page.evaluate("window.__frames.filter(f => f.type === 'warnings')[0]")
+    assert "too_long" not in [w["rule"] for w in first["warnings"]]
+    # save: the token is asked for, then the rule is written and applied
+    page.click("#btn-save")
+    expect(page.locator("#token-dialog")).to_be_visible()
+    page.fill("#token-input", service.token)
+    page.click("#token-ok")
+    expect(page.locator(".notice.ok")).to_contain_text("Сохранено", timeout=15000)
+    expect(page.locator("#token-btn")).to_contain_text("Изменения разрешены")
+    page.wait_for_function("window.__frames.some(f => f.type === 'warnings' && f.reason === 'rules')", timeout=10000)
+    pushed = page.evaluate("window.__frames.filter(f => f.reason === 'rules').pop()")
+    assert "too_long" in [w["rule"] for w in pushed["warnings"]]
+    assert "max = { sentences = 1, chars = 400 }" in (service.rules_dir / "too_long.toml").read_text(encoding="utf-8")
+    status, body = service.post("/v1/check", {"draft": TWO_SENTENCES, "now": 1_750_000_000})
+    assert "too_long" in [w["rule"] for w in body["warnings"]]
+    # after saving, the back-test compares against the saved rule
+    expect(cell(page, "too_long", "bt-current")).to_have_text(cell(page, "too_long", "bt-proposed").inner_text(),
+                                                               timeout=30000)
+    page.screenshot(path=str(SHOTS / "coach-supervisor-saved.png"))
+    assert page.errors == []
+
+
+def test_field_errors_are_shown_where_they_belong(service, page):
+    page.goto(service.url + "/supervisor#rule=slow_reply")
+    after = page.locator('[data-path="params.steps[0].after"]')
+    expect(after).to_have_value("60")
+    after.fill("-5")
+    page.click("#btn-check")
+    error = page.locator('.field-control.invalid .field-error')
+    expect(error.first).to_contain_text("params.steps[0].after")
+    expect(page.locator("#edit-status")).to_contain_text("ошибки")
+    page.screenshot(path=str(SHOTS / "coach-supervisor-error.png"))
+    # the row editor: add a step and back-test it
+    after.fill("60")
+    page.click("text=+ строка >> nth=0")
+    expect(page.locator('[data-path="params.steps[2].after"]')).to_have_value("180")
+    page.click("#btn-check")
+    expect(page.locator("#edit-status")).to_contain_text("можно сохранять")
+
+
+async def _feedback(service):
+    async with aiohttp.ClientSession() as s:
+        ws = await s.ws_connect(service.url.replace("http", "ws") + "/v1/live")
+        await ws.receive()
+        await ws.send_json({"type": "update", "chat_id": "c-1", "draft": "спс", "operator_name": "Ольга",
+                            "messages": [{"role": "client", "text": "Привет", "ts": time.time() - 3}]})
+        await ws.receive()
+        for action, n in (("shown", 6), ("dismissed", 5), ("applied", 1)):
+            for _ in range(n):
+                await ws.send_json({"type": "feedback", "chat_id": "c-1", "action": action, "rule": "slang",
+                                    "severity": "warning"})
+        await asyncio.sleep(0.5)
+        await ws.close()
+
+
+def in_thread(coro) -> None:
+    """Playwright's sync API keeps an event loop in this thread: run other asyncio code in its own thread."""
+    thread = threading.Thread(target=asyncio.run, args=(coro,))
+    thread.start()
+    thread.join(30)
+
+
+def test_stats_view(service, page):
+    in_thread(_feedback(service))
+    page.goto(service.url + "/supervisor")
+    page.click("#tab-stats")
+    expect(page.locator("#kpi-shown")).to_have_text("6", timeout=10000)
+    expect(page.locator("#kpi-dismissed")).to_have_text("5")
+    row = page.locator('#stats-table tr[data-rule="slang"]')
+    expect(row).to_contain_text("83%")
+    expect(row.locator(".tag")).to_be_visible()  # dismissed most of the time: a rule to fix
+    page.screenshot(path=str(SHOTS / "coach-supervisor-stats.png"))
+    with urllib.request.urlopen(service.url + "/supervisor/api/stats", timeout=10) as r:
+        assert json.loads(r.read())["totals"]["applied"] == 1
