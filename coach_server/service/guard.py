@@ -107,33 +107,35 @@ class GuardConfig:
     allowed_origins: frozenset[str] | None = None
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)  # extra names, without port
     bound_host: str | None = "127.0.0.1"
+    _host_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def remote_needs_token(self) -> bool:
         return not is_loopback_address(self.bound_host)
 
-    def host_allowed(self, host_header: str, port: int) -> bool:
-        names = set(LOOPBACK_NAMES) | set(self.allowed_hosts)
-        if self.bound_host and not is_wildcard_address(self.bound_host):
-            names.add(self.bound_host)
-        allowed: set[str] = set()
-        for name in names:
-            allowed |= _host_names(name, port)
-        return host_header.lower() in allowed
+    def _hosts(self, port: int) -> frozenset[str]:
+        """The Host values this service answers to on `port` (computed once per port)."""
+        cached = self._host_cache.get(port)
+        if cached is None:
+            names = set(LOOPBACK_NAMES) | set(self.allowed_hosts)
+            if self.bound_host and not is_wildcard_address(self.bound_host):
+                names.add(self.bound_host)
+            allowed: set[str] = set()
+            for name in names:
+                allowed |= _host_names(name, port)
+            cached = self._host_cache[port] = frozenset(allowed)
+        return cached
 
-    def own_origins(self, port: int) -> set[str]:
-        names = set(LOOPBACK_NAMES) | set(self.allowed_hosts)
-        if self.bound_host and not is_wildcard_address(self.bound_host):
-            names.add(self.bound_host)
-        out = set()
-        for name in names:
-            out |= {f"http://{h}" for h in _host_names(name, port)}
-        return out
+    def host_allowed(self, host_header: str, port: int) -> bool:
+        return host_header.lower() in self._hosts(port)
+
+    def own_origins(self, port: int) -> frozenset[str]:
+        return frozenset(f"http://{h}" for h in self._hosts(port))
 
     def origin_allowed(self, origin: str, port: int) -> bool:
         origin = origin.rstrip("/").lower()
-        if origin in self.own_origins(port):
-            return True
+        if origin.startswith("http://") and origin[7:] in self._hosts(port):
+            return True  # the service's own pages
         if self.allowed_origins is None:
             return bool(CHROME_EXTENSION.match(origin) or MOZ_EXTENSION.match(origin))
         return origin in self.allowed_origins

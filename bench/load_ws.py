@@ -1,0 +1,232 @@
+"""Load test of the live WebSocket: many operators typing at once. Prints figures; not a test.
+
+    .venv/bin/python bench/load_ws.py [--clients 200] [--seconds 60] [--rate 5]
+
+Starts its own `coach serve` on a free loopback port (pinned to core 0 when there are two cores; this
+process, the clients, runs on core 1), or uses `--url` — which must be a loopback address. Each client
+opens `/v1/live`, sends its chat (its own 20 messages), then types: a draft-only update every 1/rate
+seconds on average (jittered), the draft growing a character at a time; when the draft is complete it
+is "sent" (appended as the operator's message) and a new one begins. Every update is timed until its
+warnings arrive. Bounded: at most 1,000 clients and 600 s, plus a 10 s grace for the last answers.
+
+Reports: update round trip p50/p99/max, updates sent and answered, errors (error frames, failed or
+dropped connections, unanswered updates), timer pushes, and the service's RSS before, during and after.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import EN_DRAFT_TEXT, RU_DRAFT_TEXT, Service, chat, fit, percentile, rss_mb  # noqa: E402
+
+MAX_CLIENTS = 1000
+MAX_SECONDS = 600
+GRACE_S = 10.0
+
+
+class Stats:
+    def __init__(self):
+        self.latencies: list[float] = []  # keystrokes: draft-only updates
+        self.when: list[float] = []  # when each keystroke's answer came (perf_counter)
+        self.full_latencies: list[float] = []  # a chat's full state, or a sent message appended
+        self.sent = 0
+        self.answered = 0
+        self.error_frames: dict[str, int] = {}
+        self.connect_failures = 0
+        self.dropped = 0
+        self.timer_pushes = 0
+        self.unanswered = 0
+
+
+async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rng: random.Random) -> None:
+    import aiohttp
+
+    lang = "ru" if n % 4 else "en"
+    template = fit(RU_DRAFT_TEXT if lang == "ru" else EN_DRAFT_TEXT, 300)
+    pending: dict[int, tuple[float, bool]] = {}  # seq → (sent at, is a keystroke)
+    try:
+        async with aiohttp.ClientSession() as session:
+            try:
+                ws = await session.ws_connect(url, heartbeat=None, timeout=aiohttp.ClientWSTimeout(ws_close=5))
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+                stats.connect_failures += 1
+                return
+            hello = json.loads((await ws.receive(timeout=30)).data)
+            assert hello["type"] == "hello"
+            chat_id = f"load-{n}"
+            now = time.time()
+
+            async def reader() -> None:
+                async for msg in ws:
+                    if msg.type != aiohttp.WSMsgType.TEXT:
+                        break
+                    frame = json.loads(msg.data)
+                    kind = frame.get("type")
+                    if kind == "warnings":
+                        ref = frame.get("ref")
+                        if ref is None:
+                            stats.timer_pushes += 1
+                        elif ref in pending:
+                            sent_at, keystroke = pending.pop(ref)
+                            now_ = time.perf_counter()
+                            if keystroke:
+                                stats.latencies.append(now_ - sent_at)
+                                stats.when.append(now_)
+                            else:
+                                stats.full_latencies.append(now_ - sent_at)
+                            stats.answered += 1
+                    elif kind == "error":
+                        code = frame.get("code", "?")
+                        stats.error_frames[code] = stats.error_frames.get(code, 0) + 1
+                        pending.pop(frame.get("ref"), None)
+
+            read_task = asyncio.ensure_future(reader())
+            seq = 0
+
+            async def send(frame: dict) -> None:
+                nonlocal seq
+                seq += 1
+                frame["seq"] = seq
+                pending[seq] = (time.perf_counter(), "messages" not in frame)
+                stats.sent += 1
+                await ws.send_str(json.dumps(frame, ensure_ascii=False))
+
+            await send({"type": "update", "chat_id": chat_id, "draft": "", "now": now, "operator_name": "Анна",
+                        "messages": chat(lang, 20, now=now, tag=f" #{n}")})
+            typed = 0
+            sent_messages = 0
+            while time.perf_counter() < stop_at and not ws.closed:
+                await asyncio.sleep(rng.expovariate(rate))
+                typed += 1
+                if typed > len(template):  # the draft is done: it is sent, a new one begins
+                    sent_messages += 1
+                    await send({"type": "update", "chat_id": chat_id, "append": True, "draft": "",
+                                "messages": [{"role": "operator", "text": f"{template} ({sent_messages})",
+                                              "ts": time.time()}]})
+                    typed = 0
+                    continue
+                draft = template[:typed]
+                await send({"type": "update", "chat_id": chat_id, "draft": draft, "caret": len(draft)})
+            grace = time.perf_counter() + GRACE_S
+            while pending and time.perf_counter() < grace and not ws.closed:
+                await asyncio.sleep(0.05)
+            if ws.closed and time.perf_counter() < stop_at:
+                stats.dropped += 1
+            stats.unanswered += len(pending)
+            await ws.close()
+            read_task.cancel()
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ConnectionError):
+        stats.dropped += 1
+        stats.unanswered += len(pending)
+
+
+async def run(url: str, clients: int, seconds: float, rate: float, sample_rss) -> tuple[Stats, list]:
+    stats = Stats()
+    rss_series: list[tuple[float, float]] = []
+    start = time.perf_counter()
+    stop_at = start + seconds
+    tasks = []
+    for n in range(clients):  # connect over the first two seconds, as a team logging in would
+        tasks.append(asyncio.ensure_future(client(n, url, stop_at, rate, stats, random.Random(n))))
+        await asyncio.sleep(2.0 / clients)
+
+    async def sampler() -> None:
+        while True:
+            rss_series.append((time.perf_counter() - start, sample_rss()))
+            await asyncio.sleep(5)
+
+    sampling = asyncio.ensure_future(sampler())
+    await asyncio.wait(tasks, timeout=seconds + GRACE_S + 30)
+    sampling.cancel()
+    for t in tasks:
+        t.cancel()
+    return stats, rss_series
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--rate", type=float, default=5.0, help="keystrokes (updates) per second per client")
+    parser.add_argument("--url", help="an already running service on a loopback address (default: start one)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.seconds <= MAX_SECONDS or not 0 < args.rate <= 50:
+        parser.error(f"bounded: 1..{MAX_CLIENTS} clients, up to {MAX_SECONDS} s, rate up to 50/s")
+    service = None
+    if args.url:
+        host = urlparse(args.url).hostname or ""
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            parser.error("--url must be a loopback address: this load test never leaves the machine")
+        base = args.url.rstrip("/")
+        pid = None
+    else:
+        two_cores = (os.cpu_count() or 1) >= 2
+        service = Service(0 if two_cores else None)
+        base = service.url
+        pid = service.proc.pid
+        if two_cores and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {1})  # the clients on the other core
+    sample_rss = (lambda: rss_mb(pid)[0]) if pid else (lambda: float("nan"))
+    try:
+        if service is not None:  # warm the service up as a day's first chats would, then take its size
+            service.post("/v1/check", {"draft": fit(RU_DRAFT_TEXT, 300), "messages": chat("ru", 20)})
+            service.post("/v1/check", {"draft": fit(EN_DRAFT_TEXT, 300), "messages": chat("en", 20)})
+        rss_before = sample_rss()
+        ws_url = base.replace("http", "ws", 1) + "/v1/live"
+        started = time.perf_counter()
+        stats, series = asyncio.run(run(ws_url, args.clients, args.seconds, args.rate, sample_rss))
+        took = time.perf_counter() - started
+        time.sleep(2)
+        rss_after = sample_rss()
+        peak = rss_mb(pid)[1] if pid else float("nan")
+        healthy = service.post("/v1/check", {"draft": "Здравствуйте"}) if service is not None else None
+    finally:
+        if service is not None:
+            service.stop()
+    lat_ms = [x * 1e3 for x in stats.latencies]
+    full_ms = [x * 1e3 for x in stats.full_latencies]
+    errors = sum(stats.error_frames.values()) + stats.connect_failures + stats.dropped + stats.unanswered
+    report = {
+        "clients": args.clients, "seconds": args.seconds, "rate_per_client": args.rate,
+        "updates_sent": stats.sent, "updates_answered": stats.answered,
+        "updates_per_s": stats.answered / args.seconds,
+        "p50_ms": percentile(lat_ms, 0.5), "p99_ms": percentile(lat_ms, 0.99), "max_ms": max(lat_ms or [0]),
+        "full_state_updates": len(full_ms), "full_p50_ms": percentile(full_ms, 0.5),
+        "full_p99_ms": percentile(full_ms, 0.99), "all_p99_ms": percentile(lat_ms + full_ms, 0.99),
+        "errors": errors, "error_frames": stats.error_frames, "connect_failures": stats.connect_failures,
+        "dropped_connections": stats.dropped, "unanswered": stats.unanswered, "timer_pushes": stats.timer_pushes,
+        "rss_before_mb": rss_before, "rss_after_mb": rss_after, "peak_rss_mb": peak,
+        "rss_series": [(round(t), round(r)) for t, r in series], "wall_s": took,
+        "still_serving": healthy is not None and "warnings" in healthy,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"Live load test: {args.clients} WebSocket clients typing {args.rate:g} keystrokes/s each for "
+          f"{args.seconds:g} s (loopback{', service on core 0, clients on core 1' if pid else ''})")
+    print(f"updates: {stats.sent} sent, {stats.answered} answered ({report['updates_per_s']:.0f}/s)")
+    print(f"keystroke (draft-only) round trip: p50 {report['p50_ms']:.2f} ms, p99 {report['p99_ms']:.2f} ms, "
+          f"max {report['max_ms']:.1f} ms over {len(lat_ms)}")
+    print(f"full-state / sent-message updates: p50 {report['full_p50_ms']:.2f} ms, p99 {report['full_p99_ms']:.2f} ms "
+          f"over {len(full_ms)}; all updates p99 {report['all_p99_ms']:.2f} ms")
+    print(f"errors: {errors} (error frames {stats.error_frames or 0}, connect failures {stats.connect_failures}, "
+          f"dropped connections {stats.dropped}, unanswered updates {stats.unanswered}); timer pushes "
+          f"{stats.timer_pushes}")
+    print(f"service RSS: {rss_before:.0f} MB before, {rss_after:.0f} MB after (peak {peak:.0f} MB); every 5 s: "
+          + ", ".join(f"{t}s {r}" for t, r in report["rss_series"]))
+    print(f"service still serving afterwards: {'yes' if report['still_serving'] else 'NO'}")
+    return 0 if errors == 0 and (service is None or report["still_serving"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
