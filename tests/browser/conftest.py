@@ -138,6 +138,11 @@ class Browser:
             args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", "--no-sandbox",
                   "--disable-background-networking", "--disable-component-update", "--no-first-run",
                   "--disable-sync"])
+        # errors the extension's service worker logs (console.error, uncaught): the coach must log none
+        self.worker_errors: list[str] = []
+        self.context.on("console", lambda m: self.worker_errors.append(m.text)
+                        if m.worker is not None and m.type == "error" else None)
+        self.context.on("weberror", lambda e: self.worker_errors.append(str(e.error)))
         self.worker = (self.context.service_workers[0] if self.context.service_workers
                        else self.context.wait_for_event("serviceworker"))
         self.extension_id = self.worker.url.split("/")[2]

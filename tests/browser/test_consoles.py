@@ -88,6 +88,7 @@ def test_typing_apply_dismiss(browser, service, consoles, name):
     page.keyboard.type(" Ок")
     page.wait_for_function(f"() => ({spec['state']}).includes('Ок')", timeout=3000)
     assert errors.items == []
+    assert browser.worker_errors == [] and browser.diagnostics()["errors"] == 0
     page.close()
 
 

@@ -60,6 +60,7 @@ def test_service_down_and_back(own_browser, own_service, consoles):
     time.sleep(1.5)  # a few reconnect attempts happen meanwhile
     assert errors.items == []
     assert own_browser.diagnostics()["errors"] == 0
+    assert own_browser.worker_errors == []
 
     own_service.start()
     page.wait_for_selector(f'{PANEL}[data-coach-state="online"]', state="attached", timeout=10000)
@@ -68,6 +69,7 @@ def test_service_down_and_back(own_browser, own_service, consoles):
     wait_rule(page, "missing_please")
     assert errors.items == []
     assert own_browser.diagnostics()["errors"] == 0
+    assert own_browser.worker_errors == []
     page.close()
 
 
@@ -96,4 +98,5 @@ def test_worker_stopped_by_the_browser_resumes(own_browser, own_service, console
     chat = next(v for k, v in own_browser.chats().items() if k.endswith(":42"))
     assert [m["role"] for m in chat["messages"]][-1] == "client"  # the conversation came back too
     assert errors.items == []
+    assert own_browser.worker_errors == []
     page.close()
