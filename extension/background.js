@@ -60,6 +60,16 @@ function siteEnabled(origin) {
   return explicit != null ? !!explicit : isLoopback(origin);
 }
 
+function isServiceOrigin(origin) {
+  try {
+    const page = new URL(origin);
+    const service = new URL(settings.serviceUrl || DEFAULTS.serviceUrl);
+    return LOOPBACK.has(page.hostname) && LOOPBACK.has(service.hostname) && page.port === service.port;
+  } catch {
+    return false;
+  }
+}
+
 function serviceSocketUrl() {
   const url = new URL(settings.serviceUrl || DEFAULTS.serviceUrl);
   if (!LOOPBACK.has(url.hostname)) return null; // the coach only ever talks to a service on this machine
@@ -83,7 +93,8 @@ chrome.storage.onChanged.addListener((changes, area) => {
       adaptersCache = null;
       const list = await adapters();
       for (const [port, info] of ports) {
-        safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: list, state: wsState });
+        safePost(port, { type: "config", enabled: siteEnabled(info.origin),
+          adapters: list.filter((a) => !(a.fallback && isServiceOrigin(info.origin))), state: wsState });
       }
     }
     if (changes.serviceUrl) restartSocket();
@@ -396,8 +407,10 @@ async function onPortMessage(port, msg) {
       } catch {
         info.origin = port.sender?.origin || "";
       }
-      safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: await adapters(),
-        state: wsState });
+      // the service's own pages (supervisor, trainer) are not consoles: only a specific adapter (the demo
+      // console) applies there, never the any-text-box fallback
+      const list = (await adapters()).filter((a) => !(a.fallback && isServiceOrigin(info.origin)));
+      safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: list, state: wsState });
       ensureSocket();
       break;
     }

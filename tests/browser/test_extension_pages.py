@@ -96,3 +96,16 @@ def test_options_service_url_and_a_supervisors_adapter(browser, service, console
     options.wait_for_selector("#adapters-result.ok")
     page.close()
     options.close()
+
+
+def test_service_pages_are_not_coached_as_consoles(browser, service):
+    # the supervisor's and trainer's pages are served by the service itself: no any-text-box coaching there
+    page = browser.context.new_page()
+    page.goto(service.url + "/trainer")
+    page.evaluate("""() => { const t = document.createElement('textarea'); t.id = 'probe';
+                             document.body.append(t); }""")
+    page.click("#probe")
+    page.keyboard.type("Спс, пройдите на сайт")
+    time.sleep(0.6)
+    assert page.locator(PANEL).count() == 0
+    page.close()
