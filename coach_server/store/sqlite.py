@@ -12,7 +12,6 @@ import asyncio
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

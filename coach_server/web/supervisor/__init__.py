@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...audit.corpus import Chat, parse_chat, read_corpus
+from ...audit.corpus import parse_chat, read_corpus
 from ...models import ErrorDetail
 from ...rulebook.loader import RuleFileInvalid
 from ...service.guard import is_loopback_address, token_ok
