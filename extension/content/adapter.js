@@ -200,7 +200,7 @@
       const text = textOf(textEl);
       if (!text) continue;
       const id = spec.id ? valueOfItem(item, spec.id) : null;
-      let key = id;
+      let key = id ? `${id}|${role}` : null;
       if (!key) {
         const base = `${role}|${text}`;
         const n = (seen.get(base) || 0) + 1;

@@ -186,3 +186,24 @@ def test_several_console_tabs_share_one_socket(browser, service, consoles):
     assert browser.diagnostics()["connects"] == connects  # one WebSocket for every tab
     a.close()
     b.close()
+
+
+@pytest.mark.parametrize("name,receive", [("chatwoot", "chatwoot.receive"), ("mibew", "mibew.receive")])
+def test_a_new_client_message_is_timed_when_it_appears(browser, service, consoles, name, receive):
+    # these consoles show minutes only: the coach times a new message by when it first appeared
+    page, errors, _ = open_console(browser, service, consoles, name)
+    page.keyboard.type("Минуту")
+    deadline = time.time() + 5
+    while time.time() < deadline and not any(k.startswith(name + ":") for k in browser.chats()):
+        time.sleep(0.05)
+    before = len(chat_of(browser, name)[1]["messages"])
+    arrived = time.time()
+    page.evaluate(f"{receive}('Вы тут? Мне срочно нужен ответ')")
+    deadline = time.time() + 5
+    while time.time() < deadline and len(chat_of(browser, name)[1]["messages"]) == before:
+        time.sleep(0.02)
+    last = chat_of(browser, name)[1]["messages"][-1]
+    assert last["role"] == "client" and last["text"] == "Вы тут? Мне срочно нужен ответ"
+    assert arrived - 0.5 <= last["ts"] <= arrived + 1.0
+    assert errors.items == []
+    page.close()
