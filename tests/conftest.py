@@ -45,7 +45,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = rules_dir.parent / f"serve-{self.port}.log"
         self.token_file = rules_dir.parent / f"token-{self.port}"
-        env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.token_file))
+        env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.token_file),
+                   XDG_DATA_HOME=str(rules_dir.parent / f"data-{self.port}"))  # a private feedback store
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--rules", str(rules_dir),
              "--reload-interval", "0.2", *extra],

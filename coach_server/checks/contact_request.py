@@ -119,9 +119,10 @@ class ContactRequestCheck(Check):
     # --- what the operator has given -------------------------------------------------------------------
     def _given_in(self, facts: TextFacts, sentences: list[Sentence]) -> int:
         given = 0
+        contacts = self.contacts.find(facts)
         for s in sentences:
-            if facts.is_question(s):
-                continue
+            if facts.is_question(s) or self._contact_in(facts, s, contacts) is not None:
+                continue  # a question, or an earlier ask («Оставьте номер, менеджер свяжется») gives nothing
             words = facts.sentence_words(s)
             if any(w.info.lemma in self.small_talk or w.lower in self.small_talk for w in words) and len(words) < 6:
                 continue  # «Здравствуйте, меня зовут Анна», «Минутку, уточню»

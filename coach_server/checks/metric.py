@@ -6,7 +6,7 @@ limits; the first measure over its limit is reported, the span covering the part
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -24,7 +24,8 @@ _OPENERS = (RU_INTERROGATIVES - {"ли", "можно", "что", "чем"}) | (
 
 
 class Params(Settings):
-    max: dict[Measure, int] = Field(min_length=1, description="measure → the largest acceptable value")
+    max: dict[Measure, Annotated[int, Field(ge=1)]] = Field(min_length=1,
+                                                           description="measure → the largest acceptable value")
 
 
 class Lang(LangSection):

@@ -30,6 +30,8 @@ class Lang(LangSection):
     holding: list[str] = Field(default_factory=list,
                                description="a holding reply («минутку», «уточню») — the answer comes next")
     greetings: list[str] = Field(default_factory=list, description="words of a greeting or introduction")
+    greeting_phrases: list[str] = Field(default_factory=list,
+                                        description="«добрый день»: its «день» answers no «когда»")
     synonyms: list[list[str]] = Field(default_factory=list, description="groups of words that mean one topic")
     typed_questions: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -64,6 +66,7 @@ class QuestionCoverageCheck(Check):
         ]
         self.yes_no = frozenset(w.lower() for s in self.langs.values() for w in s.yes_no_answers)
         self.rhetorical = Lexicon(lemmas=[w for s in self.langs.values() for w in s.rhetorical])
+        self.greeting_phrases = Lexicon(lemmas=[w for s in self.langs.values() for w in s.greeting_phrases])
 
     def _topics(self, lemmas: frozenset[str]) -> set[str]:
         return {self.group_of.get(lemma, lemma) for lemma in lemmas}
@@ -86,6 +89,11 @@ class QuestionCoverageCheck(Check):
         """The answer word lists of the typed question words in the sentence («когда», «сколько»)."""
         return [answers for key, answers in self.typed if key.contains(facts, sentence.first, sentence.last)]
 
+    def _answers(self, ctx: Context, answers: Lexicon) -> bool:
+        """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""
+        greeting = {i for m in self.greeting_phrases.find(ctx.draft) for i in range(m.first, m.last + 1)}
+        return any(m.first not in greeting for m in answers.find(ctx.draft))
+
     def _addressed(self, ctx: Context, draft_topics: set[str], turn: Turn, sentence: Sentence) -> bool:
         facts = turn.facts
         if self.rhetorical.contains(facts, sentence.first, sentence.last):
@@ -96,7 +104,7 @@ class QuestionCoverageCheck(Check):
         typed = self._typed(facts, sentence)
         if typed:
             # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time
-            return ctx.draft.has_number or any(answers.contains(ctx.draft) for answers in typed)
+            return ctx.draft.has_number or any(self._answers(ctx, answers) for answers in typed)
         if topics & draft_topics:
             return True
         draft_words = ctx.draft.words
@@ -130,9 +138,11 @@ class QuestionCoverageCheck(Check):
         if self.holding.contains(draft):
             return
         # what the draft is about: not the half-typed word, not a greeting, not the operator's own name
+        openers = draft.sentence_openers
         lemmas = frozenset(w.info.lemma for w in draft.words
                            if is_topic_word(w) and not ctx.typing(w.token.start, w.token.end)
-                           and not (w.info.name and w.token.text[:1].isupper()))
+                           and not (w.token.text[:1].isupper() and (w.info.name or (
+                               w.token.script == "lat" and w.index not in openers))))
         draft_topics = self._topics(lemmas - self.greeting_lemmas)
         if not draft_topics:
             return
