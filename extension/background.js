@@ -8,6 +8,7 @@ const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, cu
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
 const KEEPALIVE_MS = 20_000; // socket traffic keeps an MV3 worker alive while a console is open
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const SERVICE_HOSTS = new Set(["127.0.0.1", "localhost"]); // what the extension's CSP lets it connect to
 const CONTENT_FILES = ["content/adapter.js", "content/editor.js", "content/panel.js", "content/coach.js"];
 const SITES_SCRIPT_ID = "coach-enabled-sites";
 // Rule kinds that judge the draft against the conversation. Where no conversation could be read (the
@@ -72,7 +73,7 @@ function isServiceOrigin(origin) {
 
 function serviceSocketUrl() {
   const url = new URL(settings.serviceUrl || DEFAULTS.serviceUrl);
-  if (!LOOPBACK.has(url.hostname)) return null; // the coach only ever talks to a service on this machine
+  if (!SERVICE_HOSTS.has(url.hostname)) return null; // the coach only ever talks to a service on this machine
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.pathname = url.pathname.replace(/\/+$/, "") + "/v1/live";
   url.search = "";

@@ -1,7 +1,7 @@
 // Options: the service URL (loopback only), the token, the enabled sites and the supervisor's own adapters.
 const $ = (id) => document.getElementById(id);
 const DEFAULT_URL = "http://127.0.0.1:8765";
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const LOOPBACK = new Set(["127.0.0.1", "localhost"]); // the extension's CSP allows connections to these only
 
 function show(id, text, ok) {
   const el = $(id);
