@@ -15,7 +15,7 @@ FUZZ = settings(derandomize=True, deadline=None, database=None, print_blob=True,
 
 # Rules the fuzzing found crashing (the engine skips a crashing rule and logs it); each is pinned by a strict
 # xfail in test_fuzz_check.py. Remove an entry when its bug is fixed.
-KNOWN_CRASHES = {"no_introduction", "come_back_later"}
+KNOWN_CRASHES: set[str] = set()
 
 
 def unexpected_errors(log: str) -> list[str]:

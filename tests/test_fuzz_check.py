@@ -47,12 +47,9 @@ def test_valid_requests_get_sane_warnings(coach, request):
     assert [w.model_dump() for w in again.warnings] == [w.model_dump() for w in result.warnings]
 
 
-# KNOWN_CRASHES (strategies.py): engine bugs this fuzzing found, each pinned by a strict xfail below: when one
-# is fixed its test XPASSes (a failure), which says to remove it there and its mark here.
+# Engine bugs this fuzzing found, fixed and pinned (KNOWN_CRASHES in strategies.py lists any still open).
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: checks/introduction.py _has_name does operator_name.split()[0], "
-                                       "IndexError on a whitespace-only name")
 @pytest.mark.parametrize("name", [" ", "\t"])
 def test_blank_operator_name_does_not_crash_a_rule(coach, name):
     failures = dict(coach.rule_failures)
@@ -61,8 +58,6 @@ def test_blank_operator_name_does_not_crash_a_rule(coach, name):
     assert coach.rule_failures == failures
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: checks/deferral.py _time_promised reads Token.index, which "
-                                       "Token does not have (AttributeError on any number followed by a word)")
 def test_number_then_word_does_not_crash_a_rule(coach):
     failures = dict(coach.rule_failures)
     coach.check({"draft": "Обратитесь позже, через 5 минут", "now": NOW})

@@ -205,3 +205,14 @@ def test_introduction_variants(coach, draft, name, flagged):
     got = coach.check({"draft": draft, "messages": chat((C, "Здравствуйте")), "now": NOW, "operator_name": name},
                       only=["no_introduction"]).warnings
     assert bool(got) == flagged, [w.message for w in got]
+
+
+@pytest.mark.parametrize("draft, flagged", [
+    ("Обратитесь позже, через 2 часа менеджер будет на месте.", False),
+    ("Напишите завтра в 10 утра, менеджер ответит.", False),
+    ("Напишите завтра, менеджер ответит.", True),
+])
+def test_deferral_with_a_time_is_fine(coach, draft, flagged):
+    got = coach.check({"draft": draft, "messages": chat(*GREETED), "now": NOW}, only=["come_back_later"]).warnings
+    assert bool(got) == flagged
+    assert not coach.rule_failures.get("come_back_later")

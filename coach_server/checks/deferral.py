@@ -61,10 +61,11 @@ class DeferralCheck(Check):
                 continue
             if ":" in tok.text:
                 return True  # 15:00
-            for nxt in tokens[i + 1:i + 3]:
-                if nxt.kind == "word" and (nxt.lower in self.time_words
-                                           or not self.time_words.isdisjoint(draft.word_at[nxt.index].info.lemmas)):
-                    return True
+            for j in range(i + 1, min(i + 3, len(tokens))):
+                word = draft.word_at.get(j)
+                if word is not None and (word.lower in self.time_words
+                                         or not self.time_words.isdisjoint(word.info.lemmas)):
+                    return True  # «через 2 часа», «в 10 утра»
             for prev in tokens[max(0, i - 2):i]:
                 if prev.kind == "word" and prev.lower in ("после", "до", "к", "в", "at", "by", "after", "before"):
                     return True

@@ -45,7 +45,7 @@ class IntroductionCheck(Check):
         self.introductions = Lexicon(words=ru.introductions + en.introductions)
 
     def _has_name(self, draft: TextFacts, operator_name: str | None) -> bool:
-        if operator_name:
+        if operator_name and operator_name.split():
             wanted = operator_name.split()[0].lower()
             wanted_lemmas = morph.lemma_set(wanted) | {wanted}
             for w in draft.words:
