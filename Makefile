@@ -33,8 +33,9 @@ test: setup chromium
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 	@if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser; fi
 
-bench: setup
+bench: setup chromium
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/extension_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
