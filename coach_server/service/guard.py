@@ -267,7 +267,7 @@ class TokenBucket:
 class FrameLimiter:
     """Per-connection frame limit for `/v1/live`.
 
-    Fast typing stays far below it (a keystroke is one frame; 50 frames may arrive at once and 30 per
+    Fast typing stays far below it (a keystroke is one frame; 100 frames may arrive at once and 30 per
     second are refilled). A frame over the limit is dropped and answered with a `rate_limited` error (at
     most one such error per `notice_interval`, so the answers do not amplify the flood). A client that
     keeps flooding — more than `abuse_drops` dropped frames within `abuse_window` seconds — is

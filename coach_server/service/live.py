@@ -42,8 +42,9 @@ HARD_FRAME_BYTES = 4 << 20  # beyond this aiohttp closes the connection (1009) w
 MAX_CHAT_CHARS = 1_000_000  # message text one chat may hold (an update that would exceed it is refused)
 MAX_CONNECTION_CHARS = 4_000_000  # across the connection's chats; the least recently used are dropped
 MAX_CONNECTIONS = 1000  # live connections the service holds at once; more get 503
-FRAME_BURST = 50  # frames that may arrive at once…
-FRAME_RATE = 30.0  # …and per second after that (fast typing is 10–15 keystrokes a second)
+FRAME_BURST = 100  # frames that may arrive at once (a backlog after a pause)…
+FRAME_RATE = 30.0  # …and per second after that (fast typing is 10–15 keystrokes a second; the extension
+# debounces to at most 10 updates a second)
 TIMER_SLACK_S = 0.05  # push just after the threshold, so the check sees it crossed
 
 
@@ -402,6 +403,9 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
                 except Exception:  # never let one bad frame end the operator's session
                     log.exception("live frame failed")
                     await session.send(_error("internal", "the service could not process this frame"))
+                # Let the other connections have their turn: a connection with frames already buffered would
+                # otherwise work through all of them before anyone else is served (and look like a flood).
+                await asyncio.sleep(0)
             elif msg.type == WSMsgType.BINARY:
                 await session.send(_error("bad_message", "frames must be JSON text, not binary"))
             elif msg.type == WSMsgType.ERROR:

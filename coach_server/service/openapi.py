@@ -208,7 +208,7 @@ def _document() -> dict[str, Any]:
                                "and `LivePing` frames; the server sends `LiveHello` on connect, then "
                                "`LiveWarnings`, `LiveError`, `LiveFeedbackAck` and `LivePong`. Limits: text "
                                "frames up to 1 MiB (larger: a `too_large` error; over 4 MiB the connection is "
-                               "closed with 1009), 50 frames at once and 30 per second (more: `rate_limited`).",
+                               "closed with 1009), 100 frames at once and 30 per second (more: `rate_limited`).",
                 "parameters": [
                     {"name": "Upgrade", "in": "header", "required": True, "schema": {"enum": ["websocket"]}},
                     {"name": "Connection", "in": "header", "required": True, "schema": {"enum": ["Upgrade"]}},
