@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 Role = Literal["client", "operator", "system", "bot"]
 Severity = Literal["info", "warning", "error"]
@@ -38,8 +38,20 @@ def check_unix_ts(value: float | None) -> float | None:
 UnixTime = Annotated[float, Field(ge=MIN_TS, le=MAX_TS, allow_inf_nan=False)]
 
 
+def _whole_number(value: Any) -> Any:
+    """JSON has one number type: 288.0 is the integer 288 (as JSON Schema says); "288" and true are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as JSON means it, under strict validation (no strings, no booleans, no fractions).
+JsonInt = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a JSON string is not a number here ("5" is refused for `ts`), as the published schema says
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     role: Role
     text: str = Field(max_length=MAX_MESSAGE_CHARS)
@@ -48,7 +60,7 @@ class Message(BaseModel):
 
 
 class CheckRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     draft: str = Field(default="", max_length=MAX_DRAFT_CHARS)
     messages: list[Message] = Field(default_factory=list, max_length=MAX_MESSAGES)
@@ -59,7 +71,7 @@ class CheckRequest(BaseModel):
     lang: Lang | None = None
     # Where the operator's cursor is in the draft, when known: the word touching it is still being typed
     # and is not judged yet (no red squiggle under half a word).
-    caret: int | None = Field(default=None, ge=0, le=MAX_DRAFT_CHARS)
+    caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
 
 
 

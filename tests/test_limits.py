@@ -28,12 +28,23 @@ NOW = 1_750_000_000
     ({"draft": "x", "caret": 20_001}, "caret"),
     ({"draft": "x", "caret": -1}, "caret"),
     ({"messages": [{"role": "client", "text": "x", "id": "i" * 201}]}, "messages[0].id"),
+    # types as the published schema says: no strings or booleans for numbers
+    ({"draft": "x", "caret": "1"}, "caret"),
+    ({"draft": "x", "caret": True}, "caret"),
+    ({"draft": "x", "caret": 0.5}, "caret"),
+    ({"now": "1750000000"}, "now"),
+    ({"messages": [{"role": "client", "text": 5}]}, "messages[0].text"),
 ])
 def test_http_limits_are_400_with_the_field(server, body, field):
     status, answer = server.post("/v1/check", body)
     assert status == 400
     assert field in [d["field"] for d in answer["error"]["details"]]
     assert server.get("/healthz")[0] == 200
+
+
+def test_a_whole_float_is_an_integer(server):
+    status, body = server.post("/v1/check", {"draft": "Пройдите на сайт", "caret": 3.0, "now": NOW})
+    assert status == 200 and body["warnings"]
 
 
 def test_body_limit_is_413_even_when_the_length_is_only_announced(server):

@@ -33,7 +33,7 @@ def _record_with_exception(message: str, *args) -> logging.LogRecord:
 
 def test_exception_messages_are_hidden_but_the_stack_stays():
     text = RedactingFormatter().format(_record_with_exception("live frame failed"))
-    assert SECRET not in text and "912" not in text
+    assert SECRET not in text and "(912)" not in text and "345-67" not in text
     assert "live frame failed" in text
     assert "builtins.KeyError: (message hidden" in text and "builtins.ValueError: (message hidden" in text
     assert "_record_with_exception" in text and "test_logging.py" in text  # where it happened is kept
@@ -47,7 +47,7 @@ def test_debug_logging_is_verbatim():
 def test_phones_and_emails_in_messages_are_masked():
     record = logging.LogRecord("coach", logging.INFO, __file__, 1, "call %s or write to %s", (PHONE, EMAIL), None)
     text = RedactingFormatter().format(record)
-    assert "912" not in text and EMAIL not in text
+    assert "(912)" not in text and "345-67" not in text and EMAIL not in text
     assert "[number hidden]" in text and "[e-mail hidden]" in text
     for phone in ("89123456789", "8 912 345 67 89", "+79123456789", "+48 601 234 567"):
         assert "[number hidden]" == scrub(phone), phone
@@ -67,7 +67,7 @@ def test_configure_logging_routes_library_loggers_through_the_redactor():
         root.handlers[:] = handlers
         root.setLevel(level)
     out = stream.getvalue()
-    assert "Error handling request" in out and "912" not in out
+    assert "Error handling request" in out and "(912)" not in out and "345-67" not in out
     assert "draft" not in out
 
 
@@ -115,7 +115,7 @@ def test_service_log_carries_no_chat_text(rules_copy):
         server.stop()
     log = server.log.read_text(encoding="utf-8")
     assert "rule file error" in log  # the log is not simply empty
-    for leak in (SECRET, "912", "345-67", "Пройдите на сайт", "Мой телефон"):
+    for leak in (SECRET, "(912)", "345-67", "9123456789", "Пройдите на сайт", "Мой телефон"):
         assert leak not in log, leak
 
 

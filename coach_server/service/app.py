@@ -117,9 +117,9 @@ async def feedback_recent(request: web.Request) -> web.Response:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    from .openapi import openapi_document
+    from .openapi import openapi_text
 
-    return json_response(openapi_document())
+    return web.Response(text=openapi_text(), content_type="application/json", charset="utf-8")
 
 
 # --- middleware: every error is JSON with a reason ---------------------------------------------------------

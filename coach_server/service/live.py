@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -23,6 +23,7 @@ from ..models import (
     MAX_MESSAGES,
     CheckRequest,
     ErrorDetail,
+    JsonInt,
     Lang,
     Message,
     RequestError,
@@ -51,18 +52,18 @@ TIMER_SLACK_S = 0.05  # push just after the threshold, so the check sees it cros
 class Update(BaseModel):
     """An `update` frame. Absent fields keep their previous value for the chat."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     type: Literal["update"]
     chat_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
-    seq: int | None = None
+    seq: JsonInt | None = None
     draft: str | None = Field(default=None, max_length=MAX_DRAFT_CHARS)
     messages: list[Message] | None = Field(default=None, max_length=MAX_MESSAGES)
     append: bool = False
     draft_started_at: float | None = None
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
-    caret: int | None = Field(default=None, ge=0, le=MAX_DRAFT_CHARS)
+    caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
     now: float | None = None
 
     @field_validator("draft_started_at", "now")
@@ -72,7 +73,7 @@ class Update(BaseModel):
 
 
 class Feedback(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     type: Literal["feedback"]
     chat_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
@@ -80,11 +81,11 @@ class Feedback(BaseModel):
     rule: str = Field(min_length=1, max_length=64)
     severity: Literal["info", "warning", "error"] | None = None
     text: str | None = Field(default=None, max_length=MAX_DRAFT_CHARS, description="the flagged text")
-    seq: int | None = None
+    seq: JsonInt | None = None
 
 
 class Forget(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     type: Literal["forget"]
     chat_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)

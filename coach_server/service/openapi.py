@@ -9,6 +9,7 @@ allows: its upgrade request and answers, and its frames as schemas under `compon
 from __future__ import annotations
 
 import copy
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -159,6 +160,24 @@ def _bound_timestamps(schemas: dict[str, Any]) -> None:
                                            if f != "now" else "Unix seconds, 2000–2100; default: the server clock")
 
 
+_PYDANTIC_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _json_schema_bounds(node: Any) -> None:
+    """pydantic leaves `ge`/`le` as they are on a constrained type with a before-validator (JsonInt); JSON
+    Schema calls them `minimum`/`maximum`."""
+    if isinstance(node, dict):
+        if node.get("type") in ("integer", "number"):
+            for short, name in _PYDANTIC_BOUNDS.items():
+                if short in node:
+                    node[name] = node.pop(short)
+        for value in node.values():
+            _json_schema_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _json_schema_bounds(value)
+
+
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     _, defs = models_json_schema(
@@ -167,6 +186,7 @@ def _document() -> dict[str, Any]:
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
     for model, name in ((Update, "LiveUpdate"), (Feedback, "LiveFeedback"), (Forget, "LiveForget")):
         schemas[name] = schemas.pop(model.__name__)
+    _json_schema_bounds(schemas)
     _bound_timestamps(schemas)
     schemas["Error"] = ERROR_SCHEMA
     schemas["RuleError"] = RULE_ERROR
@@ -248,3 +268,9 @@ def _document() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     return copy.deepcopy(_document())
+
+
+@lru_cache(maxsize=1)
+def openapi_text() -> str:
+    """The document as the service sends it (serialised once)."""
+    return json.dumps(_document(), ensure_ascii=False)
