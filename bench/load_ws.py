@@ -45,6 +45,7 @@ class Stats:
         self.dropped = 0
         self.timer_pushes = 0
         self.unanswered = 0
+        self.started = 0.0
 
 
 async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rng: random.Random) -> None:
@@ -135,7 +136,7 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
 async def run(url: str, clients: int, seconds: float, rate: float, sample_rss) -> tuple[Stats, list]:
     stats = Stats()
     rss_series: list[tuple[float, float]] = []
-    start = time.perf_counter()
+    start = stats.started = time.perf_counter()
     stop_at = start + seconds
     tasks = []
     for n in range(clients):  # connect over the first two seconds, as a team logging in would
@@ -211,6 +212,9 @@ def main() -> int:
             service.stop()
     lat_ms = [x * 1e3 for x in stats.latencies]
     full_ms = [x * 1e3 for x in stats.full_latencies]
+    windows: dict[int, list[float]] = {}
+    for at, ms in zip(stats.when, lat_ms):
+        windows.setdefault(int((at - stats.started) // 10) * 10, []).append(ms)
     errors = sum(stats.error_frames.values()) + stats.connect_failures + stats.dropped + stats.unanswered
     report = {
         "clients": args.clients, "seconds": args.seconds, "rate_per_client": args.rate,
@@ -223,6 +227,9 @@ def main() -> int:
         "dropped_connections": stats.dropped, "unanswered": stats.unanswered, "timer_pushes": stats.timer_pushes,
         "rss_before_mb": rss_before, "rss_after_mb": rss_after, "peak_rss_mb": peak,
         "rss_series": [(round(t), round(r)) for t, r in series if r == r], "wall_s": took,
+        "keystroke_windows": {f"{w}-{w + 10}s": {"n": len(v), "p50_ms": round(percentile(v, 0.5), 2),
+                                                 "p99_ms": round(percentile(v, 0.99), 1)}
+                              for w, v in sorted(windows.items())},
         "still_serving": healthy is not None and "warnings" in healthy,
     }
     if args.json:
@@ -233,6 +240,8 @@ def main() -> int:
     print(f"updates: {stats.sent} sent, {stats.answered} answered ({report['updates_per_s']:.0f}/s)")
     print(f"keystroke (draft-only) round trip: p50 {report['p50_ms']:.2f} ms, p99 {report['p99_ms']:.2f} ms, "
           f"max {report['max_ms']:.1f} ms over {len(lat_ms)}")
+    print("keystroke round trip per 10 s: " + "; ".join(
+        f"{w} p50 {v['p50_ms']} p99 {v['p99_ms']}" for w, v in report["keystroke_windows"].items()))
     print(f"full-state / sent-message updates: p50 {report['full_p50_ms']:.2f} ms, p99 {report['full_p99_ms']:.2f} ms "
           f"over {len(full_ms)}; all updates p99 {report['all_p99_ms']:.2f} ms")
     print(f"errors: {errors} (error frames {stats.error_frames or 0}, connect failures {stats.connect_failures}, "
