@@ -57,6 +57,19 @@ def configured_token(path: Path | None) -> tuple[str | None, str]:
     return token, ""
 
 
+def _settle_memory(coach: Coach) -> None:
+    """A long-running service: warm the engine once, then move everything loaded so far (dictionaries,
+    compiled rules) out of the garbage collector's sight, so collections only walk what checks create and
+    their pauses do not grow with the process; and collect young objects less often (a check makes many)."""
+    import gc
+
+    coach.check({"draft": "Здравствуйте! Пройдите, пожалуйста, на сайт. Hello!", "messages": [
+        {"role": "client", "text": "Сколько стоит доставка?"}]})
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
@@ -85,6 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     coach = Coach.load(directory)
     for error in coach.errors:
         print(f"rule file error: {error}", file=sys.stderr)
+    _settle_memory(coach)
     guard = GuardConfig(allowed_origins=origins or None,
                         allowed_hosts=frozenset(h.lower() for h in args.allow_host), bound_host=args.host)
     from .store import StoreUrlError, open_store

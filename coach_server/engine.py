@@ -25,7 +25,7 @@ from .models import (
     parse_request,
 )
 from .rulebook.loader import RuleError, Rulebook, default_rules_dir, load_rulebook
-from .text.analysis import FactsCache
+from .text.analysis import DraftCache, FactsCache
 
 log = logging.getLogger("coach.engine")
 
@@ -49,8 +49,9 @@ def _sort_key(w: Warning) -> tuple:
 class Coach:
     def __init__(self, rulebook: Rulebook):
         self.rulebook = rulebook
-        self.facts = FactsCache()
-        self.conversations = ConversationCache(self.facts)
+        self.facts = FactsCache()  # chat messages: each analysed once
+        self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
+        self.conversations = ConversationCache(self.facts, size=500)
         self.rule_failures: dict[str, int] = {}
 
     # --- loading -------------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ class Coach:
         req = parse_request(request)
         now = req.now if req.now is not None else time.time()
         _refuse_future(req, now)
-        draft = self.facts.get(req.draft)
+        draft = self.drafts.get(req.draft)
         conv = self.conversations.get(req.messages)
         lang = req.lang or conv.client_lang or draft.lang or "ru"
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang)
@@ -118,7 +119,9 @@ class Coach:
             "client_silent_since": last.ts if last is not None and last.role == "operator" and conv.client_turns
             else None,
         }
-        return Evaluation(CheckResult(warnings=warnings, lang=lang, took_ms=round(took_ms, 3)), next_change, timers)
+        # constructed, not validated: the checks made the warnings, and a check is hot
+        result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3))
+        return Evaluation(result, next_change, timers)
 
 
 def _refuse_future(req: CheckRequest, now: float) -> None:

@@ -91,6 +91,10 @@ class Forget(BaseModel):
     chat_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
 
 
+class _Pong:
+    """An entry of a session's owed queue that is a pong owed after the checks queued before it."""
+
+
 class ChatState:
     def __init__(self, chat_id: str):
         self.chat_id = chat_id
@@ -185,6 +189,14 @@ class LiveSession:
         self.chats: OrderedDict[str, ChatState] = OrderedDict()
         self.closed = False
         self.limiter = FrameLimiter(FRAME_BURST, FRAME_RATE)
+        # Chats whose warnings are owed: chat id → (reason, the latest update's seq). Frames only change a
+        # chat's state; one worker evaluates each owed chat in its latest state. When frames come faster
+        # than checks (a busy service), the intermediate drafts are skipped, not queued: the answer to the
+        # newest update (its `ref`) also answers the ones before it, which the client has already left.
+        self._owed: OrderedDict[str, tuple[str, int | None]] = OrderedDict()
+        self._wake = asyncio.Event()
+        self._worker = asyncio.ensure_future(self._work())
+        self._worker.add_done_callback(_log_task_error)
 
     # --- sending ----------------------------------------------------------------------------------
     async def send(self, payload: dict[str, Any]) -> None:
@@ -225,16 +237,41 @@ class LiveSession:
         })
         self._schedule(chat, evaluation.next_change)
 
+    def owe(self, chat: ChatState, reason: str, ref: int | None = None) -> None:
+        """Ask for the chat's warnings to be sent (once, in its state at that time)."""
+        previous = self._owed.get(chat.chat_id)
+        if previous is not None:
+            if previous[0] == "update" and reason != "update":
+                reason = "update"  # an answer to an update outranks a push
+            if ref is None:
+                ref = previous[1]
+        self._owed[chat.chat_id] = (reason, ref)
+        self._wake.set()
+
+    async def _work(self) -> None:
+        while not self.closed:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._owed and not self.closed:
+                chat_id, (reason, ref) = self._owed.popitem(last=False)
+                if isinstance(chat_id, _Pong):
+                    await self.send({"type": "pong", "ts": time.time()})
+                    continue
+                chat = self.chats.get(chat_id)
+                if chat is not None:
+                    await self.evaluate(chat, reason, ref)
+                await asyncio.sleep(0)  # readers and other connections run between checks
+
     def _schedule(self, chat: ChatState, due: float | None) -> None:
         if due is None or self.closed:
             return
         delay = max(0.0, due - chat.now()) + TIMER_SLACK_S
         loop = asyncio.get_running_loop()
-        chat.timer = loop.call_later(delay, lambda: self._spawn(self.evaluate(chat, "timer")))
+        chat.timer = loop.call_later(delay, lambda: self.owe(chat, "timer"))
 
     def recheck_all(self, reason: str) -> None:
         for chat in list(self.chats.values()):
-            self._spawn(self.evaluate(chat, reason))
+            self.owe(chat, reason)
 
     # --- receiving ----------------------------------------------------------------------------------
     async def handle_text(self, raw: str) -> None:
@@ -258,7 +295,11 @@ class LiveSession:
         await handler(data)
 
     async def _ping(self, data: dict[str, Any]) -> None:
-        await self.send({"type": "pong", "ts": time.time()})
+        if self._owed:  # answer after the warnings still owed for the frames before it: a ping is a barrier
+            self._owed[_Pong()] = ("pong", None)  # type: ignore[index]
+            self._wake.set()
+        else:
+            await self.send({"type": "pong", "ts": time.time()})
 
     async def _update(self, data: dict[str, Any]) -> None:
         try:
@@ -306,7 +347,7 @@ class LiveSession:
                 setattr(chat, name, value if value is not None or name != "draft" else "")
         if update.now is not None:
             chat.clock_offset = update.now - time.time()
-        await self.evaluate(chat, "update", update.seq)
+        self.owe(chat, "update", update.seq)
 
     def _keep_within_budget(self, current: ChatState) -> None:
         """Drop the least recently used other chats while the connection holds too much text."""
@@ -337,7 +378,7 @@ class LiveSession:
             count = len(chat.messages) if chat is not None else 0
             self.hub.dismissals.add(fb.chat_id, fb.rule, fb.text or None, count)
             if chat is not None:
-                await self.evaluate(chat, "feedback")
+                self.owe(chat, "feedback")
 
     async def _forget(self, data: dict[str, Any]) -> None:
         try:
@@ -345,12 +386,17 @@ class LiveSession:
         except ValidationError as exc:
             await self.send(_error("bad_message", "invalid forget", validation_details(exc)))
             return
+        owed = self._owed.pop(forget.chat_id, None)
+        chat = self.chats.get(forget.chat_id)
+        if chat is not None and owed is not None and owed[0] == "update":
+            await self.evaluate(chat, *owed)  # every update is answered, even one the client then left
         chat = self.chats.pop(forget.chat_id, None)
         if chat is not None:
             chat.cancel_timer()
 
     def close(self) -> None:
         self.closed = True
+        self._worker.cancel()
         for chat in self.chats.values():
             chat.cancel_timer()
         self.chats.clear()
@@ -378,6 +424,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     await session.send({"type": "hello", "protocol": PROTOCOL_VERSION, "version": __version__,
                         "rules": len(coach.rulebook.active), "actions": list(ACTIONS)})
     limiter = session.limiter
+    handled = 0
     try:
         async for msg in ws:
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -404,9 +451,12 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
                 except Exception:  # never let one bad frame end the operator's session
                     log.exception("live frame failed")
                     await session.send(_error("internal", "the service could not process this frame"))
-                # Let the other connections have their turn: a connection with frames already buffered would
-                # otherwise work through all of them before anyone else is served (and look like a flood).
-                await asyncio.sleep(0)
+                # Frames only change state (checks run in the session's worker), so a connection works through
+                # what it has buffered — that is what lets the worker skip stale drafts — yielding now and
+                # then so that one connection's backlog cannot hold the others up.
+                handled += 1
+                if handled % 32 == 0:
+                    await asyncio.sleep(0)
             elif msg.type == WSMsgType.BINARY:
                 await session.send(_error("bad_message", "frames must be JSON text, not binary"))
             elif msg.type == WSMsgType.ERROR:

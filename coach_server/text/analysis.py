@@ -38,16 +38,27 @@ class Word:
 class TextFacts:
     """Tokens, words, sentences and derived facts of one text. Treat as immutable."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, reuse: TextFacts | None = None, keep: int = 0):
+        """Analyse `text`; with `reuse`, its first `keep` tokens (and their words) are taken as they are —
+        the caller guarantees `text` starts with the same characters up to a sentence end after them."""
         self.text = text
-        self.tokens: list[Token] = tokenize(text)
-        self.words: list[Word] = []
-        self.word_at: dict[int, Word] = {}  # token index → Word
-        for i, tok in enumerate(self.tokens):
+        if reuse is not None and keep:
+            boundary = reuse.tokens[keep - 1].end
+            self.tokens: list[Token] = reuse.tokens[:keep] + tokenize(text, boundary)
+            self.words: list[Word] = [w for w in reuse.words if w.index < keep]
+            first = keep
+        else:
+            self.tokens = tokenize(text)
+            self.words = []
+            first = 0
+        tokens = self.tokens
+        words = self.words
+        info = morph.info
+        for i in range(first, len(tokens)):
+            tok = tokens[i]
             if tok.kind == WORD:
-                word = Word(i, tok, morph.info(tok.lower, tok.script), tok.lower, tok.script == "cyr")
-                self.words.append(word)
-                self.word_at[i] = word
+                words.append(Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr"))
+        self.word_at: dict[int, Word] = {w.index: w for w in words}  # token index → Word
 
     # --- structure -----------------------------------------------------------------------------------
     @cached_property
@@ -236,7 +247,7 @@ def topic_lemma(w: Word) -> str:
 class FactsCache:
     """LRU cache of TextFacts by text: each distinct chat message is analysed once."""
 
-    def __init__(self, size: int = 20_000):
+    def __init__(self, size: int = 4_000):
         self.size = size
         self._items: OrderedDict[str, TextFacts] = OrderedDict()
 
@@ -244,10 +255,60 @@ class FactsCache:
         items = self._items
         facts = items.get(text)
         if facts is None:
-            facts = TextFacts(text)
+            facts = self._analyse(text)
             items[text] = facts
             if len(items) > self.size:
                 items.popitem(last=False)
         else:
             items.move_to_end(text)
         return facts
+
+    def _analyse(self, text: str) -> TextFacts:
+        return TextFacts(text)
+
+
+def common_prefix_length(a: str, b: str) -> int:
+    """Length of the longest common prefix, by halving (string comparisons run in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+class DraftCache(FactsCache):
+    """The few latest drafts. A draft changes a keystroke at a time, so a new one usually shares all its
+    finished sentences with one just analysed: their tokens and words are reused and only the text after
+    the last shared sentence end is analysed (links, phones and words never span a sentence end followed
+    by a space, so those tokens cannot change)."""
+
+    MIN_REUSE_CHARS = 40
+
+    def __init__(self, size: int = 64):
+        super().__init__(size)
+
+    def _analyse(self, text: str) -> TextFacts:
+        best: TextFacts | None = None
+        best_len = 0
+        for recent in list(reversed(self._items.values()))[:4]:
+            n = common_prefix_length(recent.text, text)
+            if n > best_len:
+                best, best_len = recent, n
+        if best is None or best_len < self.MIN_REUSE_CHARS:
+            return TextFacts(text)
+        keep = 0
+        old_text = best.text
+        for sentence in best.sentences:
+            end = sentence.end
+            # a finished sentence, followed by whitespace, all inside the shared prefix
+            if not sentence.terminator or end + 1 > best_len or not old_text[end:end + 1].isspace():
+                break
+            keep = sentence.last
+            while keep > 0 and best.tokens[keep - 1].end > end:
+                keep -= 1
+        if keep == 0:
+            return TextFacts(text)
+        return TextFacts(text, reuse=best, keep=keep)

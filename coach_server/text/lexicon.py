@@ -57,16 +57,6 @@ class Lexicon:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
-    @staticmethod
-    def _accepts(entry: Entry, k: int, facts: TextFacts, token_index: int) -> bool:
-        word = facts.word_at.get(token_index)
-        if word is None:
-            return False
-        keys = entry.parts[k]
-        if entry.by_lemma:
-            return word.lower in keys or not keys.isdisjoint(word.info.lemmas)
-        return word.lower in keys
-
     def find(self, facts: TextFacts, first: int = 0, last: int | None = None) -> list[Match]:
         """All matches among tokens [first, last), leftmost-longest, not overlapping.
 
@@ -89,19 +79,29 @@ class Lexicon:
         if not starts:
             return []
         tokens = facts.tokens
+        word_at = facts.word_at
         out: list[Match] = []
         taken_until = -1
         for i in sorted(starts):
             if i <= taken_until:
                 continue
             best: Match | None = None
+            best_len = 0
             for entry in starts[i]:
-                n = len(entry.parts)
-                if i + n > last:
+                parts = entry.parts
+                n = len(parts)
+                if i + n > last or n <= best_len:
                     continue
-                if all(self._accepts(entry, k, facts, i + k) for k in range(1, n)):
-                    if best is None or n - 1 > best.last - best.first:
-                        best = Match(entry, i, i + n - 1, tokens[i].start, tokens[i + n - 1].end)
+                for k in range(1, n):  # the rest of the phrase, word by word (a plain loop: this is hot)
+                    word = word_at.get(i + k)
+                    if word is None:
+                        break
+                    keys = parts[k]
+                    if word.lower not in keys and (not entry.by_lemma or keys.isdisjoint(word.info.lemmas)):
+                        break
+                else:
+                    best = Match(entry, i, i + n - 1, tokens[i].start, tokens[i + n - 1].end)
+                    best_len = n
             if best is not None:
                 out.append(best)
                 taken_until = best.last

@@ -49,7 +49,7 @@ def analyzer() -> pymorphy3.MorphAnalyzer:
     return _morph
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def russian(form: str) -> WordInfo:
     """Analyse a lower-case Cyrillic word form."""
     morph = analyzer()
@@ -81,7 +81,7 @@ def russian(form: str) -> WordInfo:
     )
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def english(form: str) -> WordInfo:
     """Analyse a lower-case Latin word form (stem only: no dictionary for English)."""
     stem = _stemmer.stemWord(form)

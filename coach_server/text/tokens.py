@@ -77,7 +77,7 @@ class Sentence:
         return "?" in self.terminator
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def script_of(word: str) -> str:
     cyr = lat = False
     for ch in word:
@@ -131,22 +131,26 @@ def _plain_tokens(text: str, start: int, end: int, out: list[Token]) -> None:
             out.append(Token(value, m.start(), m.end(), kind, value.lower()))
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, start: int = 0) -> list[Token]:
+    """Tokens of text[start:] with offsets into `text` (`start` lets a caller reuse the tokens before it)."""
     tokens: list[Token] = []
-    pos = 0
-    for start, end, kind in _special_spans(text):
-        _plain_tokens(text, pos, start, tokens)
-        value = text[start:end]
+    pos = start
+    rest = text[start:] if start else text
+    for s_start, s_end, kind in _special_spans(rest):
+        s_start += start
+        s_end += start
+        _plain_tokens(text, pos, s_start, tokens)
+        value = text[s_start:s_end]
         if kind == URL:
             stripped = value.rstrip(_URL_TRAILING)
             # keep a closing bracket that belongs to the URL itself: (see wiki/Foo_(bar))
             if value.endswith(")") and stripped.count("(") > stripped.count(")"):
                 stripped += ")"
-            tokens.append(Token(stripped, start, start + len(stripped), URL, stripped.lower()))
-            _plain_tokens(text, start + len(stripped), end, tokens)  # the punctuation after a link
+            tokens.append(Token(stripped, s_start, s_start + len(stripped), URL, stripped.lower()))
+            _plain_tokens(text, s_start + len(stripped), s_end, tokens)  # the punctuation after a link
         else:
-            tokens.append(Token(value, start, end, kind, value.lower()))
-        pos = end
+            tokens.append(Token(value, s_start, s_end, kind, value.lower()))
+        pos = s_end
     _plain_tokens(text, pos, len(text), tokens)
     return tokens
 
