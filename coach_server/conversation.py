@@ -46,6 +46,11 @@ class Conversation:
             return value
 
     @cached_property
+    def latest_ts(self) -> float | None:
+        """The latest timestamp of any message (None when no message has one)."""
+        return max((t.ts for t in self.turns if t.ts is not None), default=None)
+
+    @cached_property
     def last_operator_index(self) -> int:
         for turn in reversed(self.turns):
             if turn.role == OPERATOR:

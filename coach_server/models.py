@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -146,6 +147,48 @@ def validation_details(exc: ValidationError) -> list[ErrorDetail]:
     return [ErrorDetail(field=field_path(e["loc"]), problem=_problem(e)) for e in exc.errors()]
 
 
+_MESSAGE_FIELDS = frozenset({"role", "text", "ts", "id"})
+
+
+class ValidatedChats:
+    """Message lists already validated, by their exact content. A chat is sent again with every keystroke;
+    its messages are validated once, and later requests with the same messages reuse the result (and the
+    very same list, which the conversation cache then recognises at once). A list differing in anything —
+    a field, a type, a message — is validated in full."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._lists: OrderedDict[tuple, list[Message]] = OrderedDict()
+
+    def lookup(self, raw: Any) -> tuple[tuple | None, list[Message] | None]:
+        if type(raw) is not list or not raw:
+            return None, None
+        keys = []
+        fields = _MESSAGE_FIELDS
+        for item in raw:  # _message_key, inlined: this runs over every message of every request
+            if type(item) is not dict or not fields.issuperset(item):
+                return None, None
+            get = item.get
+            role, text, ts, mid = get("role"), get("text"), get("ts"), get("id")
+            if type(role) is not str or type(text) is not str or (mid is not None and type(mid) is not str) or (
+                    ts is not None and type(ts) is not float and type(ts) is not int):
+                return None, None
+            keys.append((role, text, ts, mid))
+        key = tuple(keys)
+        found = self._lists.get(key)
+        if found is not None:
+            self._lists.move_to_end(key)
+        return key, found
+
+    def remember(self, key: tuple, messages: list[Message]) -> None:
+        self._lists[key] = messages
+        if len(self._lists) > self.size:
+            self._lists.popitem(last=False)
+
+
+_validated_chats = ValidatedChats()
+
+
 def parse_request(data: Any) -> CheckRequest:
     """Validate a decoded JSON body into a CheckRequest, or raise RequestError naming every bad field."""
     if isinstance(data, CheckRequest):
@@ -153,8 +196,15 @@ def parse_request(data: Any) -> CheckRequest:
     if not isinstance(data, dict):
         raise RequestError("the request body must be a JSON object", [
             ErrorDetail(field="(body)", problem=f"expected an object, got {type(data).__name__}")])
+    key, messages = _validated_chats.lookup(data.get("messages"))
     try:
-        request = CheckRequest.model_validate(data)
+        if messages is not None:
+            request = CheckRequest.model_validate({**data, "messages": []})
+            request.messages = messages
+        else:
+            request = CheckRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestError("invalid check request", validation_details(exc)) from None
+    if key is not None and messages is None:
+        _validated_chats.remember(key, request.messages)
     return request

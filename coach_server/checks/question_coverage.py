@@ -94,30 +94,36 @@ class QuestionCoverageCheck(Check):
         greeting = {i for m in self.greeting_phrases.find(ctx.draft) for i in range(m.first, m.last + 1)}
         return any(m.first not in greeting for m in answers.find(ctx.draft))
 
+    def _question(self, ctx: Context, turn: Turn, sentence: Sentence) -> tuple[bool, set[str], list[Lexicon], bool]:
+        """What a client question is (rhetorical?, topics, typed answers, yes/no?) — worked out once per chat."""
+        def compute():
+            facts = turn.facts
+            return (self.rhetorical.contains(facts, sentence.first, sentence.last),
+                    self._question_topics(facts, sentence), self._typed(facts, sentence),
+                    self._is_yes_no(facts, sentence))
+        return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
+
     def _addressed(self, ctx: Context, draft_topics: set[str], turn: Turn, sentence: Sentence) -> bool:
-        facts = turn.facts
-        if self.rhetorical.contains(facts, sentence.first, sentence.last):
+        rhetorical, topics, typed, yes_no = self._question(ctx, turn, sentence)
+        if rhetorical:
             return True  # «Сколько можно ждать?!» wants an apology, not a number
-        topics = self._question_topics(facts, sentence)
         if not topics:
             return True  # «Вы тут?» — any reply answers it
-        typed = self._typed(facts, sentence)
         if typed:
             # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time
             return ctx.draft.has_number or any(self._answers(ctx, answers) for answers in typed)
         if topics & draft_topics:
             return True
         draft_words = ctx.draft.words
-        if draft_words and draft_words[0].lower in self.yes_no and self._is_yes_no(facts, sentence):
-            return True
-        return False
+        return bool(yes_no and draft_words and draft_words[0].lower in self.yes_no)
 
-    def _checkable_alone(self, turn: Turn, sentence: Sentence) -> bool:
+    def _checkable_alone(self, ctx: Context, turn: Turn, sentence: Sentence) -> bool:
         """Can we tell on its own that this question went unanswered? Yes for a question that wants a
         number, time or place («сколько», «когда», «где») or a yes/no («Доставляете в Казань?»); an open
         question («Как оформить возврат?») may be answered in words it does not share — it is only judged
         when the draft answers another question of the client's and skips it."""
-        return bool(self._typed(turn.facts, sentence)) or self._is_yes_no(turn.facts, sentence)
+        _, _, typed, yes_no = self._question(ctx, turn, sentence)
+        return bool(typed) or yes_no
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
@@ -148,7 +154,7 @@ class QuestionCoverageCheck(Check):
             return
         left = [(t, s) for t, s in questions if not self._addressed(ctx, draft_topics, t, s)]
         if len(left) == len(questions):  # nothing answered: only the questions that show it count
-            left = [(t, s) for t, s in left if self._checkable_alone(t, s)]
+            left = [(t, s) for t, s in left if self._checkable_alone(ctx, t, s)]
         if not left:
             return
         section = self.section(ctx.lang)

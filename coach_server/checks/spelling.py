@@ -98,6 +98,7 @@ class SpellingCheck(Check):
 
     def compile(self) -> None:
         self.misspellings = {k.lower(): v for s in self.langs.values() for k, v in s.misspellings.items()}
+        self.misspelled_forms = frozenset(self.misspellings)
         self.ignore = frozenset(w.lower() for s in self.langs.values() for w in s.ignore)
         self._verdicts: dict[str, bool] = {}
 
@@ -148,11 +149,17 @@ class SpellingCheck(Check):
         draft = ctx.draft
         if not draft.words:
             return
+        listed = draft.forms & self.misspelled_forms
+        # only words outside the dictionary, mixed-script words and listed misspellings can be typos
+        suspects = [w for w in draft.words if w.token.script == "mixed" or (w.is_cyrillic and not w.info.known)
+                    or (listed and w.lower in listed)]
+        if not suspects:
+            return  # the usual case
         sentence_starts = draft.sentence_openers
         chat_words = self._chat_words(ctx)
         name = (ctx.request.operator_name or "").lower().split()
         count = 0
-        for w in draft.words:
+        for w in suspects:
             if count >= self.params.max_warnings:
                 return
             fix = self.misspellings.get(w.lower)

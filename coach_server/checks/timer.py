@@ -87,6 +87,13 @@ class TimerCheck(Check):
     # --- when does the clock start, and which steps apply ----------------------------------------------
     def _clock(self, ctx: Context) -> tuple[float | None, list[Step], str]:
         """(start time, steps, template name) — start None when the clock is not running."""
+        key = ("clock", self.serial)
+        clock = ctx.scratch.get(key)
+        if clock is None:
+            clock = ctx.scratch[key] = self._read_clock(ctx)
+        return clock
+
+    def _read_clock(self, ctx: Context) -> tuple[float | None, list[Step], str]:
         p = self.params
         conv = ctx.conv
         if p.clock != "draft" and self._client_left(ctx):

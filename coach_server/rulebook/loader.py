@@ -68,7 +68,12 @@ class Rulebook:
 
     @property
     def active(self) -> list[Rule]:
-        return [r for r in self.rules.values() if r.enabled]
+        """The enabled rules (worked out once: the book does not change after loading)."""
+        active = self.__dict__.get("_active")
+        if active is None or len(self.rules) != self.__dict__.get("_active_of"):
+            active = self.__dict__["_active"] = [r for r in self.rules.values() if r.enabled]
+            self.__dict__["_active_of"] = len(self.rules)
+        return active
 
     @property
     def digest(self) -> str:

@@ -59,6 +59,8 @@ class TextFacts:
             if tok.kind == WORD:
                 words.append(Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr"))
         self.word_at: dict[int, Word] = {w.index: w for w in words}  # token index → Word
+        self._sentence_words: dict[tuple[int, int], list[Word]] = {}
+        self._is_question: dict[tuple[int, int], bool] = {}
 
     # --- structure -----------------------------------------------------------------------------------
     @cached_property
@@ -77,7 +79,14 @@ class TextFacts:
         return frozenset(out)
 
     def sentence_words(self, sentence: Sentence) -> list[Word]:
-        return [self.word_at[i] for i in range(sentence.first, sentence.last) if i in self.word_at]
+        """The words of a sentence (cached: rules ask for them over and over)."""
+        key = (sentence.first, sentence.last)
+        words = self._sentence_words.get(key)
+        if words is None:
+            word_at = self.word_at
+            words = self._sentence_words[key] = [word_at[i] for i in range(sentence.first, sentence.last)
+                                                 if i in word_at]
+        return words
 
     def sentence_text(self, sentence: Sentence) -> str:
         return self.text[sentence.start:sentence.end]
@@ -157,7 +166,7 @@ class TextFacts:
         out: defaultdict[str, list[int]] = defaultdict(list)
         for w in self.words:
             i = w.index
-            for key in w.info.keys_for(w.lower):
+            for key in w.info.keys:
                 out[key].append(i)
         return out
 
@@ -209,6 +218,13 @@ class TextFacts:
         return [s for s in self.sentences if self.is_question(s)]
 
     def is_question(self, sentence: Sentence) -> bool:
+        key = (sentence.first, sentence.last)
+        verdict = self._is_question.get(key)
+        if verdict is None:
+            verdict = self._is_question[key] = self._judge_question(sentence)
+        return verdict
+
+    def _judge_question(self, sentence: Sentence) -> bool:
         if sentence.is_question_mark:
             return True
         words = self.sentence_words(sentence)

@@ -32,10 +32,7 @@ class WordInfo:
     name: bool  # a name, surname, place or organisation
     content: bool  # carries meaning (noun, verb, adjective, numeral, adverb)
     infr: bool  # marked informal in the dictionary ("щас")
-
-    def keys_for(self, form: str) -> frozenset[str]:
-        """The lemmas and the form itself: what a lemma word list may match this word by."""
-        return self.lemmas if form in self.lemmas else self.lemmas | {form}
+    keys: frozenset[str]  # the lemmas and the form itself: what a lemma word list may match this word by
 
 
 _morph: pymorphy3.MorphAnalyzer | None = None
@@ -78,6 +75,7 @@ def russian(form: str) -> WordInfo:
         name=any(not _NAME_GRAMMEMES.isdisjoint(t.grammemes) for t in tags),
         content=(best.tag.POS in _CONTENT_POS),
         infr="Infr" in best.tag,
+        keys=frozenset(p.normal_form for p in parses) | {form},
     )
 
 
@@ -100,6 +98,7 @@ def english(form: str) -> WordInfo:
         name=False,
         content=True,
         infr=False,
+        keys=frozenset({stem, form}),
     )
 
 
