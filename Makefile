@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup run test chromium bench clean
+.PHONY: setup run test chromium bench load clean
 
 setup: $(STAMP)
 
@@ -34,8 +34,13 @@ test: setup chromium
 	@if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser; fi
 
 bench: setup chromium
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/service.py
 	$(BIN)/python bench/extension_latency.py
+
+load: setup
+	$(BIN)/python bench/load_ws.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

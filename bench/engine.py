@@ -3,9 +3,11 @@ proselint on the same drafts in the same run, as a ratio. Prints figures; not a 
 
     .venv/bin/python bench/engine.py [--checks 3000] [--json]
 
-Warm figures are per check after warm-up, with the 50-message chat already seen (as on every keystroke)
-and a draft the engine has not seen before (a word of it cut short, as while typing): the draft is
-analysed afresh each time. "repeat" sends the very same request again (everything cached). `check(dict)`
+Warm figures are per check after warm-up, with the 50-message chat already seen (as on every keystroke).
+"keystrokes": new replies typed a character at a time (the live pattern: each draft is new to the engine,
+the half-typed word under the caret). "typos": a draft with one or two of its words cut short somewhere in
+the middle — a fresh misspelling in every draft, the worst case (each costs a spelling suggestion).
+"repeat" sends the very same request again (the draft's analysis cached; all rules still run). `check(dict)`
 is the public API, validation of the request included (what `POST /v1/check` pays); `evaluate(prevalidated)`
 is what the live WebSocket pays per keystroke (its chat state is validated once, as it arrives).
 """
@@ -93,6 +95,18 @@ def bench_engine(checks: int) -> dict:
             coach.check(request)
             samples.append(time.perf_counter_ns() - t)
         typing_dict = _stats(samples)
+        # keystrokes — the live pattern: new replies typed a character at a time, caret at the end; the drafts
+        # from two thirds of the length to the full length are timed (each is new to the engine)
+        replies = typing_variants(base, max(4, n // max(1, len(base) // 3)), skip=200 + n)
+        strokes = [r[:i] for r in replies for i in range(2 * len(r) // 3, len(r) + 1)][:n]
+        gc.collect()
+        samples = []
+        for d in strokes:
+            request = {"draft": d, "messages": messages, "now": NOW, "operator_name": operator, "caret": len(d)}
+            t = time.perf_counter_ns()
+            coach.check(request)
+            samples.append(time.perf_counter_ns() - t)
+        keystrokes = _stats(samples)
         # the live path: the chat validated once, each keystroke a prevalidated request
         prevalidated = [parse_request({"draft": d + " ", "messages": messages, "now": NOW,
                                        "operator_name": operator, "caret": len(d)}) for d in drafts]
@@ -109,7 +123,8 @@ def bench_engine(checks: int) -> dict:
             coach.check(same)
             samples.append(time.perf_counter_ns() - t)
         result = coach.check(same)
-        out[name] = {"draft_chars": len(base), "chat_messages": chat_size, "typing_check_dict": typing_dict,
+        out[name] = {"draft_chars": len(base), "chat_messages": chat_size, "keystrokes_check_dict": keystrokes,
+                     "typing_check_dict": typing_dict,
                      "typing_evaluate_prevalidated": typing_pre, "repeat_check_dict": _stats(samples),
                      "warnings": [w.rule for w in result.warnings],
                      "rule_failures": sum(coach.rule_failures.values()) - failures_before}
@@ -172,8 +187,9 @@ def main() -> int:
     print(f"{'case':<9} {'what':<30} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'n':>6}")
     for name in CASES:
         e = engine[name]
-        for key, label in (("typing_check_dict", "typing, check(dict)"),
-                           ("typing_evaluate_prevalidated", "typing, evaluate(prevalidated)"),
+        for key, label in (("keystrokes_check_dict", "keystrokes, check(dict)"),
+                           ("typing_check_dict", "typos, check(dict)"),
+                           ("typing_evaluate_prevalidated", "typos, evaluate(prevalidated)"),
                            ("repeat_check_dict", "repeat, check(dict)")):
             s = e[key]
             print(f"{name:<9} {label:<30} {s['median_ms']:>10.3f} {s['p99_ms']:>8.3f} {s['max_ms']:>8.2f} {s['n']:>6}")
@@ -182,12 +198,15 @@ def main() -> int:
         print(f"NOTE: rules crashed during the run (skipped by the engine, so those checks did less): "
               f"{engine['rule_failures_by_rule']}")
     print()
-    ru = engine["ru-300"]["typing_check_dict"]
     ok = lambda good: "met" if good else "MISSED"  # noqa: E731
-    print(f"targets (ru-300, typing, check(dict)): median {ru['median_ms']:.3f} ms ≤ {TARGET_MEDIAN_MS} "
-          f"{ok(ru['median_ms'] <= TARGET_MEDIAN_MS)}; p99 {ru['p99_ms']:.3f} ms ≤ {TARGET_P99_MS} "
-          f"{ok(ru['p99_ms'] <= TARGET_P99_MS)}; RSS {engine['peak_rss_mb']:.0f} MB ≤ {TARGET_RSS_MB} "
-          f"{ok(engine['peak_rss_mb'] <= TARGET_RSS_MB)}")
+    print(f"targets for ru-300 (median ≤ {TARGET_MEDIAN_MS} ms, p99 ≤ {TARGET_P99_MS} ms):")
+    for key, label in (("repeat_check_dict", "warm check, same request again"),
+                       ("keystrokes_check_dict", "warm check while typing (each draft new)"),
+                       ("typing_check_dict", "warm check with a fresh typo in every draft")):
+        ru = engine["ru-300"][key]
+        print(f"  {label:<45} median {ru['median_ms']:.3f} ms {ok(ru['median_ms'] <= TARGET_MEDIAN_MS):<6} "
+              f"p99 {ru['p99_ms']:.3f} ms {ok(ru['p99_ms'] <= TARGET_P99_MS)}")
+    print(f"  RSS {engine['peak_rss_mb']:.0f} MB ≤ {TARGET_RSS_MB} MB {ok(engine['peak_rss_mb'] <= TARGET_RSS_MB)}")
     print()
     if peer is None:
         print("proselint is not installed: .venv/bin/pip install -e '.[bench]' to compare")
