@@ -39,18 +39,24 @@ def free_port() -> int:
 class Server:
     """`coach serve` in a subprocess, bound to 127.0.0.1 on a free port; stopped by the test that started it."""
 
-    def __init__(self, rules_dir: Path, *extra: str):
+    def __init__(self, rules_dir: Path, *extra: str, port: int | None = None):
         self.rules_dir = rules_dir
-        self.port = free_port()
+        self.extra = extra
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = rules_dir.parent / f"serve-{self.port}.log"
         self.token_file = rules_dir.parent / f"token-{self.port}"
+        self.data_home = rules_dir.parent / f"data-{self.port}"  # a private feedback store
+        self.start()
+
+    def start(self) -> None:
+        """Start (or start again, on the same port) and wait until /healthz answers."""
         env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.token_file),
-                   XDG_DATA_HOME=str(rules_dir.parent / f"data-{self.port}"))  # a private feedback store
+                   XDG_DATA_HOME=str(self.data_home))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--rules", str(rules_dir),
-             "--reload-interval", "0.2", *extra],
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT, env=env)
+            [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--rules", str(self.rules_dir),
+             "--reload-interval", "0.2", *self.extra],
+            stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -60,7 +66,7 @@ class Server:
                     if r.status == 200:
                         return
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.05)
         self.stop()
         raise RuntimeError("coach serve did not become healthy: " + self.log.read_text())
 

@@ -64,18 +64,14 @@ class Lexicon:
         finds them, so a list that does not occur in the text costs next to nothing."""
         last = len(facts.tokens) if last is None else last
         starts: dict[int, list[Entry]] = {}
-        if self._by_form:
-            positions = facts.form_positions
-            for key in self._by_form.keys() & positions.keys():
+        for index, where in ((self._by_form, "form_positions"), (self._by_lemma, "lemma_positions")):
+            if not index:
+                continue
+            positions = getattr(facts, where)  # computed on first use, then cached by the text
+            for key in index.keys() & positions.keys():
                 for i in positions[key]:
                     if first <= i < last:
-                        starts.setdefault(i, []).extend(self._by_form[key])
-        if self._by_lemma:
-            positions = facts.lemma_positions
-            for key in self._by_lemma.keys() & positions.keys():
-                for i in positions[key]:
-                    if first <= i < last:
-                        starts.setdefault(i, []).extend(self._by_lemma[key])
+                        starts.setdefault(i, []).extend(index[key])
         if not starts:
             return []
         tokens = facts.tokens

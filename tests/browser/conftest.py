@@ -17,11 +17,13 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import RULES, Server, free_port
 
@@ -30,40 +32,29 @@ EXTENSION = ROOT / "extension"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHROMIUM = os.environ.get("COACH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PANEL = "[data-coach-panel]"
+PLAIN_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
+              "--disable-sync"]
+
+
+@contextmanager
+def plain_page(viewport: dict | None = None):
+    """A page in Debian's Chromium without the extension (for the service's own pages), with its page errors
+    collected in `page.errors`."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=PLAIN_ARGS)
+        page = browser.new_page(viewport=viewport or {"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.errors = errors
+        yield page
+        browser.close()
 
 
 # --- the coach service ------------------------------------------------------------------------------------
 class Service(Server):
     """`coach serve` that can be stopped and started again on the same port (the extension keeps its URL)."""
-
-    def __init__(self, rules_dir: Path, port: int | None = None):  # noqa: D401 - same contract as Server
-        self.rules_dir = rules_dir
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = rules_dir.parent / f"serve-{self.port}.log"
-        self.token_file = rules_dir.parent / f"token-{self.port}"
-        self.data_home = rules_dir.parent / "data"
-        self.start()
-
-    def start(self) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.token_file),
-                   XDG_DATA_HOME=str(self.data_home))  # the feedback store stays in the test's directory
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--rules", str(self.rules_dir),
-             "--reload-interval", "0.2"],
-            stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=env)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"coach serve exited: {self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("coach serve did not become healthy: " + self.log.read_text())
 
     def feedback(self) -> list[dict]:
         status, body = self.get("/v1/feedback/recent")
@@ -202,8 +193,6 @@ def wait_no_rule(page, rule: str, timeout: float = 5000):
 
 @pytest.fixture(scope="module")
 def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         yield p
 

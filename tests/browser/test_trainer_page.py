@@ -8,13 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
+from tests.browser.conftest import plain_page
 from tests.conftest import RULES, Server
 
-CHROMIUM = os.environ.get("COACH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--disable-sync"]
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
 
 
@@ -29,16 +27,8 @@ def service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(service):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.errors = errors
+    with plain_page() as pg:
         yield pg
-        browser.close()
 
 
 def test_step_through_the_bad_version(service, page):

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ...audit.corpus import Chat, CorpusMessage
 from ...engine import Coach
 from ...models import CheckRequest, Message, field_path
-from ...rulebook.loader import RULE_ID_RE
+from ...rulebook.loader import RULE_ID_RE, RuleError
 
 START = 1_750_000_000.0  # the scenario clock's zero (2025-06-15 15:06 UTC)
 
@@ -131,17 +131,8 @@ class Scenario(BaseModel):
         return out
 
 
-@dataclass
-class ScenarioError:
-    file: str
-    field: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.problem}"
-
-    def to_json(self) -> dict[str, str]:
-        return {"file": self.file, "field": self.field, "problem": self.problem}
+# A problem in a scenario file is told like one in a rule file: the file, the field, what is wrong.
+ScenarioError = RuleError
 
 
 def default_scenarios_dir() -> Path:
