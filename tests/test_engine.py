@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from coach_server import Coach, RequestError
+from coach_server import RequestError
 from coach_server.models import CheckResult
 
 NOW = 1_750_000_000.0

@@ -268,9 +268,10 @@ def test_text_storage_records_masked_conversations_for_backtests(sup):
 
 
 def test_reads_are_local_only():
+    from coach_server.service.keys import SUPERVISOR_TOKEN
     from coach_server.web.supervisor import _local_or_token
 
-    app = {"supervisor_token": "s3cret-token-0123456789"}
+    app = {SUPERVISOR_TOKEN: "s3cret-token-0123456789"}
     for peer, token, allowed in [("127.0.0.1", None, True), ("::1", None, True), ("10.1.2.3", None, False),
                                  ("10.1.2.3", "s3cret-token-0123456789", True), ("10.1.2.3", "wrong", False)]:
         transport = mock.Mock()

@@ -24,9 +24,10 @@ from .. import __version__
 from ..engine import Coach
 from ..models import ErrorDetail, RequestError
 from ..rulebook.loader import directory_signature
+from ..web import register_all as register_pages
 from .feedback import FeedbackLog
 from .guard import GuardConfig, add_response_headers, guard_middleware
-from ..web import register_all as register_pages
+from .keys import COACH_REF, FEEDBACK, GUARD, LIVE_HUB, RELOAD_INTERVAL, RULE_WATCHER, SUPERVISOR_TOKEN, WS_MAX_FRAME
 from .live import CoachRef, LiveHub, live_handler
 
 log = logging.getLogger("coach.service")
@@ -45,7 +46,7 @@ def error_response(status: int, message: str, details: list[ErrorDetail] | None 
 
 
 def coach_of(request: web.Request) -> Coach:
-    return request.app["coach_ref"].coach
+    return request.app[COACH_REF].coach
 
 
 # --- routes ----------------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ async def rules(request: web.Request) -> web.Response:
 
 
 async def feedback_recent(request: web.Request) -> web.Response:
-    log_: FeedbackLog = request.app["feedback"]
+    log_: FeedbackLog = request.app[FEEDBACK]
     return json_response({"events": [e.to_json() for e in log_.recent]})
 
 
@@ -146,11 +147,11 @@ async def json_errors(request: web.Request, handler):
 # --- rule watching -------------------------------------------------------------------------------------------
 async def watch_rules(app: web.Application) -> None:
     """Poll the rules directory (cheap: names, sizes, mtimes) and reload on change."""
-    coach: Coach = app["coach_ref"].coach
+    coach: Coach = app[COACH_REF].coach
     directory = coach.rules_dir
     if directory is None:
         return
-    interval = app["reload_interval"]
+    interval = app[RELOAD_INTERVAL]
     signature = directory_signature(directory)
     while True:
         await asyncio.sleep(interval)
@@ -164,16 +165,16 @@ async def watch_rules(app: web.Application) -> None:
             log.warning("rule file error (last good version stays active): %s", error)
         if coach.rulebook.digest != before:
             log.info("rules reloaded: %d active", len(coach.rulebook.active))
-            app["live_hub"].rules_changed()
+            app[LIVE_HUB].rules_changed()
 
 
 async def _start_watcher(app: web.Application) -> None:
-    if app["reload_interval"] > 0:
-        app["rule_watcher"] = asyncio.ensure_future(watch_rules(app))
+    if app[RELOAD_INTERVAL] > 0:
+        app[RULE_WATCHER] = asyncio.ensure_future(watch_rules(app))
 
 
 async def _stop_watcher(app: web.Application) -> None:
-    task = app.get("rule_watcher")
+    task = app.get(RULE_WATCHER)
     if task is not None:
         task.cancel()
         try:
@@ -189,13 +190,13 @@ def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: Feedback
     guard = guard or GuardConfig()
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors])
     app.on_response_prepare.append(add_response_headers)
-    app["guard"] = guard
-    app["coach_ref"] = CoachRef(coach)
-    app["supervisor_token"] = supervisor_token
-    app["feedback"] = feedback or FeedbackLog()
-    app["live_hub"] = LiveHub(app["coach_ref"], app["feedback"])
-    app["reload_interval"] = reload_interval
-    app["ws_max_frame"] = WS_MAX_FRAME_BYTES
+    app[GUARD] = guard
+    app[COACH_REF] = CoachRef(coach)
+    app[SUPERVISOR_TOKEN] = supervisor_token
+    app[FEEDBACK] = feedback or FeedbackLog()
+    app[LIVE_HUB] = LiveHub(app[COACH_REF], app[FEEDBACK])
+    app[RELOAD_INTERVAL] = reload_interval
+    app[WS_MAX_FRAME] = WS_MAX_FRAME_BYTES
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/v1/check", check)
     app.router.add_get("/v1/live", live_handler)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from .keys import SUPERVISOR_TOKEN
 from .token import presented_token
 
 CHROME_EXTENSION = re.compile(r"^chrome-extension://[a-p]{32}$")
@@ -165,7 +166,7 @@ def request_token(request: web.Request) -> str | None:
 
 
 def token_ok(request: web.Request) -> bool:
-    expected: str | None = request.app.get("supervisor_token")
+    expected: str | None = request.app.get(SUPERVISOR_TOKEN)
     given = request_token(request)
     return bool(expected and given and hmac.compare_digest(expected.encode(), given.encode()))
 

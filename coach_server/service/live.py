@@ -32,6 +32,7 @@ from ..models import (
 )
 from .feedback import ACTIONS, FeedbackLog
 from .guard import FrameLimiter
+from .keys import LIVE_HUB, WS_MAX_FRAME
 
 log = logging.getLogger("coach.live")
 
@@ -408,14 +409,14 @@ def _log_task_error(task: asyncio.Future) -> None:
 
 
 async def live_handler(request: web.Request) -> web.StreamResponse:
-    hub: LiveHub = request.app["live_hub"]
+    hub: LiveHub = request.app[LIVE_HUB]
     if len(hub.sessions) >= MAX_CONNECTIONS:
         body = {"error": {"message": f"too many live connections (at most {MAX_CONNECTIONS}); retry later",
                           "details": []}}
         return web.json_response(body, status=503, headers={"Retry-After": "5"})
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=HARD_FRAME_BYTES)
     await ws.prepare(request)
-    max_frame = request.app.get("ws_max_frame", MAX_FRAME_BYTES)
+    max_frame = request.app.get(WS_MAX_FRAME, MAX_FRAME_BYTES)
     session = LiveSession(ws, hub)
     hub.sessions.add(session)
     coach = hub.coach_ref.coach

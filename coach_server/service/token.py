@@ -13,6 +13,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .keys import SUPERVISOR_TOKEN
+
 HEADER = "X-Coach-Token"
 
 
@@ -50,7 +52,7 @@ def presented_token(request: web.Request) -> str | None:
 
 
 def has_valid_token(request: web.Request) -> bool:
-    expected: str | None = request.app.get("supervisor_token")
+    expected: str | None = request.app.get(SUPERVISOR_TOKEN)
     given = presented_token(request)
     return bool(expected and given and hmac.compare_digest(expected.encode(), given.encode()))
 

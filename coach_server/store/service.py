@@ -15,6 +15,7 @@ from collections import OrderedDict
 from aiohttp import web
 
 from ..service.feedback import FeedbackEvent, chat_hash
+from ..service.keys import FEEDBACK, LIVE_HUB, STORE, STORE_RECORDER
 from .base import FeedbackStore
 
 log = logging.getLogger("coach.store")
@@ -24,7 +25,7 @@ MAX_TRACKED_CHATS = 20_000
 
 
 def _live_chats(app: web.Application):
-    hub = app.get("live_hub")
+    hub = app.get(LIVE_HUB)
     if hub is None:
         return
     for session in list(getattr(hub, "sessions", ())):
@@ -68,19 +69,19 @@ async def record_conversations(app: web.Application, store: FeedbackStore,
 
 def attach_store(app: web.Application, store: FeedbackStore, *,
                  record_interval: float = RECORD_INTERVAL_S) -> None:
-    app["store"] = store
+    app[STORE] = store
 
     def sink(event: FeedbackEvent) -> None:
         store.submit(event, draft_of(app, event.chat) if store.store_text else None)
 
-    app["feedback"].add_sink(sink)
+    app[FEEDBACK].add_sink(sink)
 
     async def start(app: web.Application) -> None:
         await store.start()
-        app["store_recorder"] = asyncio.ensure_future(record_conversations(app, store, record_interval))
+        app[STORE_RECORDER] = asyncio.ensure_future(record_conversations(app, store, record_interval))
 
     async def stop(app: web.Application) -> None:
-        task = app.get("store_recorder")
+        task = app.get(STORE_RECORDER)
         if task is not None:
             task.cancel()
             try:

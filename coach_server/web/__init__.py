@@ -6,7 +6,7 @@ from aiohttp import web
 
 
 def register_all(app: web.Application) -> None:
-    # each page module adds its own line here
-    from .demo import register as register_demo; register_demo(app)
-    from .supervisor import register as register_supervisor; register_supervisor(app)
-    from .trainer import register as register_trainer; register_trainer(app)
+    from . import demo, supervisor, trainer  # imported here: the pages import the service's modules
+
+    for page in (demo, supervisor, trainer):
+        page.register(app)

@@ -12,11 +12,8 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import RULES, Server, free_port
+from tests.conftest import RULES, Server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "extension"

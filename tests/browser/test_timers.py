@@ -4,7 +4,6 @@ itself, pushed by the service's timer — no typing. The thresholds are lowered 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 

@@ -31,6 +31,14 @@ from ...audit.corpus import parse_chat, read_corpus
 from ...models import ErrorDetail
 from ...rulebook.loader import RuleFileInvalid
 from ...service.guard import is_loopback_address, token_ok
+from ...service.keys import (
+    COACH_REF,
+    LIVE_HUB,
+    STORE,
+    SUPERVISOR_BACKTEST_LOCK,
+    SUPERVISOR_BACKTESTER,
+    SUPERVISOR_SAVE_LOCK,
+)
 from ...service.token import require_token
 from ...store import StoreUnavailable
 from .backtest import BackTester
@@ -67,7 +75,7 @@ async def _body(request: web.Request) -> Any:
 
 
 def _coach(request: web.Request):
-    return request.app["coach_ref"].coach
+    return request.app[COACH_REF].coach
 
 
 def _rule(request: web.Request):
@@ -88,8 +96,8 @@ async def page(request: web.Request) -> web.FileResponse:
 async def state(request: web.Request) -> web.Response:
     _local_or_token(request)
     coach = _coach(request)
-    store = request.app.get("store")
-    tester: BackTester = request.app["supervisor_backtester"]
+    store = request.app.get(STORE)
+    tester: BackTester = request.app[SUPERVISOR_BACKTESTER]
     recorded = None
     if store is not None:
         try:
@@ -143,7 +151,7 @@ async def save_rule(request: web.Request) -> web.Response:
     if base is not None and base != rule.digest:
         return _error(409, "the rule file changed since you opened it (edited elsewhere); reload the rule and "
                            "apply your change again", [{"field": "base_digest", "problem": "stale"}])
-    async with request.app["supervisor_save_lock"]:
+    async with request.app[SUPERVISOR_SAVE_LOCK]:
         result = await asyncio.to_thread(check_edit, rule, coach.rulebook, edit)
         if not result["ok"]:
             result.pop("_bytes", None)
@@ -154,7 +162,7 @@ async def save_rule(request: web.Request) -> web.Response:
         if result["changed"]:
             await asyncio.to_thread(write_atomically, rule.path, new)
             coach.reload()
-            request.app["live_hub"].rules_changed()
+            request.app[LIVE_HUB].rules_changed()
         saved = coach.rulebook.rules.get(rule.id)
     return _json({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
                   "rule_errors": [e.to_json() for e in coach.errors]})
@@ -181,13 +189,13 @@ async def upload_corpus(request: web.Request) -> web.Response:
         return _error(400, "no chat could be read from the corpus",
                       [{"field": f"line {b.line}", "problem": b.problem} for b in result.bad_lines[:20]])
     name = (request.query.get("name") or "corpus.jsonl")[:120]
-    corpus = request.app["supervisor_backtester"].add(name, "upload", result.chats, result.bad_lines)
+    corpus = request.app[SUPERVISOR_BACKTESTER].add(name, "upload", result.chats, result.bad_lines)
     return _json(corpus.summary(), status=201)
 
 
 async def delete_corpus(request: web.Request) -> web.Response:
     _local_or_token(request)
-    request.app["supervisor_backtester"].forget(request.match_info["corpus_id"])
+    request.app[SUPERVISOR_BACKTESTER].forget(request.match_info["corpus_id"])
     return _json({"deleted": request.match_info["corpus_id"]})
 
 
@@ -196,7 +204,7 @@ def _digest(chats: list[dict[str, Any]]) -> str:
 
 
 async def _corpus(request: web.Request, spec: Any):
-    tester: BackTester = request.app["supervisor_backtester"]
+    tester: BackTester = request.app[SUPERVISOR_BACKTESTER]
     if spec == "scenarios":
         from ..trainer.scenarios import load_scenarios
 
@@ -207,7 +215,7 @@ async def _corpus(request: web.Request, spec: Any):
         return tester.corpora.get(corpus_id) or tester.add("Сценарии тренера", "scenarios", chats,
                                                            corpus_id=corpus_id)
     if isinstance(spec, dict) and spec.get("source") == "recorded" or spec == "recorded":
-        store = request.app.get("store")
+        store = request.app.get(STORE)
         if store is None:
             raise _http(409, "no feedback store: recorded conversations need one (coach serve --store)")
         since = float(spec.get("since") or 0) if isinstance(spec, dict) else 0.0
@@ -264,8 +272,8 @@ async def backtest(request: web.Request) -> web.Response:
         return _json({"error": {"message": "the proposed rules are not valid", "details": []}, "errors": errors},
                      status=422)
     corpus = await _corpus(request, body.get("corpus", "scenarios"))
-    async with request.app["supervisor_backtest_lock"]:
-        result = await asyncio.to_thread(request.app["supervisor_backtester"].run, book, corpus, proposals)
+    async with request.app[SUPERVISOR_BACKTEST_LOCK]:
+        result = await asyncio.to_thread(request.app[SUPERVISOR_BACKTESTER].run, book, corpus, proposals)
     return _json(result)
 
 
@@ -284,7 +292,7 @@ def _period(request: web.Request) -> tuple[float, float]:
 
 async def stats(request: web.Request) -> web.Response:
     _local_or_token(request)
-    store = request.app.get("store")
+    store = request.app.get(STORE)
     if store is None:
         return _error(409, "no feedback store: start the service with one (the default is a SQLite file)")
     since, until = _period(request)
@@ -303,7 +311,7 @@ async def stats(request: web.Request) -> web.Response:
 
 async def settings(request: web.Request) -> web.Response:
     require_token(request)
-    store = request.app.get("store")
+    store = request.app.get(STORE)
     if store is None:
         return _error(409, "no feedback store")
     body = await _body(request)
@@ -316,9 +324,9 @@ async def settings(request: web.Request) -> web.Response:
 
 
 def register(app: web.Application) -> None:
-    app["supervisor_backtester"] = BackTester()
-    app["supervisor_backtest_lock"] = asyncio.Lock()
-    app["supervisor_save_lock"] = asyncio.Lock()
+    app[SUPERVISOR_BACKTESTER] = BackTester()
+    app[SUPERVISOR_BACKTEST_LOCK] = asyncio.Lock()
+    app[SUPERVISOR_SAVE_LOCK] = asyncio.Lock()
     r = app.router
     r.add_get("/supervisor", page)
     r.add_static("/supervisor/static", STATIC)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ...service.keys import COACH_REF
 from .scenarios import load_scenarios, play
 
 STATIC = Path(__file__).parent / "static"
@@ -50,7 +51,7 @@ async def get_scenario(request: web.Request) -> web.Response:
         bad = [e.to_json() for e in found.errors if e.file == f"{scenario_id}.toml"]
         return _json({"error": {"message": f"no scenario {scenario_id!r}" + (" (the file has errors)" if bad else ""),
                                 "details": bad}}, status=404)
-    coach = request.app["coach_ref"].coach
+    coach = request.app[COACH_REF].coach
     steps = play(coach, scenario)
     used = {w["rule"] for s in steps for w in s.get("warnings", [])} | {r for s in steps for r in s.get("expect", [])}
     rules = {rid: {"title": r.spec.title, "description": r.spec.description.strip(), "severity": r.spec.severity}
