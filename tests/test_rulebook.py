@@ -167,3 +167,18 @@ def test_supervisor_changes_threshold(rules_copy):
     assert not Coach.load(rules_copy).check({"draft": draft, "now": NOW}, only=["too_long"]).warnings
     path.write_text(path.read_text(encoding="utf-8").replace("sentences = 3", "sentences = 2"), encoding="utf-8")
     assert Coach.load(rules_copy).check({"draft": draft, "now": NOW}, only=["too_long"]).warnings
+
+
+def test_docs_name_every_field_of_every_kind():
+    """docs/rules.md is where supervisors learn what a rule file may hold: it must stay true."""
+    from coach_server.checks import KINDS
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    missing = []
+    for name, kind in KINDS.items():
+        assert f"`{name}`" in docs, name
+        for model in (kind.Params, kind.Lang):
+            for field in model.model_fields:
+                if field not in ("message", "suggestion") and f"`{field}`" not in docs:
+                    missing.append(f"{name}.{field}")
+    assert missing == []
