@@ -1,13 +1,13 @@
 # Operator Coach — two commands for a fresh machine:
 #   make run    set everything up and start the local service (http://127.0.0.1:8765)
-#   make test   set everything up (Chromium included) and run the whole test suite
+#   make test   set everything up (Chromium and PostgreSQL from Debian included) and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup run test chromium bench load clean
+.PHONY: setup run test system-packages chromium bench load clean
 
 setup: $(STAMP)
 
@@ -22,14 +22,24 @@ run: setup
 	@echo "Load the extension from ./extension (chrome://extensions → Developer mode → Load unpacked)."
 	$(BIN)/coach serve
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+# What the tests need from Debian, installed once when missing (one apt-get update): Chromium for the
+# browser tests (Playwright cannot download its own browser here) and PostgreSQL for the shared feedback store.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing from Debian:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium; }
 
 # Browser tests run in their own pytest process: Playwright's sync API and asyncio-based tests do not
 # share one process well.
-test: setup chromium
+test: setup system-packages
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 	@if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser; fi
 
