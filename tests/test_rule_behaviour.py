@@ -216,3 +216,16 @@ def test_deferral_with_a_time_is_fine(coach, draft, flagged):
     got = coach.check({"draft": draft, "messages": chat(*GREETED), "now": NOW}, only=["come_back_later"]).warnings
     assert bool(got) == flagged
     assert not coach.rule_failures.get("come_back_later")
+
+
+def test_yes_after_a_greeting_answers_a_yes_no_question(coach):
+    messages = chat((C, "здравствуйте а размер м на платье в горошек есть?"))
+    draft = "Здравствуйте! Я Катя. Да, М есть, а вот S закончился."
+    assert coach.check({"draft": draft, "messages": messages, "now": NOW}, only=["unanswered_question"]).warnings == []
+
+
+def test_greeting_and_name_are_not_sentences_of_a_long_reply(coach):
+    draft = "Добрый день! Меня зовут Олег. Замена масла — 1 500 ₽ за работу, масло можно своё. Записать вас на субботу?"
+    assert coach.check({"draft": draft, "now": NOW}, only=["too_long"]).warnings == []
+    draft = "Здравствуйте! Меня зовут Кирилл. Куда хотите поехать? На какие даты? Сколько вас будет? Какой бюджет?"
+    assert [w.rule for w in coach.check({"draft": draft, "now": NOW}, only=["too_long"]).warnings] == ["too_long"]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..models import Warning
-from ..text.analysis import TextFacts
+from ..text.analysis import TextFacts, is_topic_word
 from ..text.tokens import Sentence
 from ..text.vocab import EN_INTERROGATIVES, RU_INTERROGATIVES
 from .base import Check, Context, LangSection, Settings
@@ -30,6 +30,10 @@ class Params(Settings):
 
 class Lang(LangSection):
     messages: dict[Measure, str] = Field(default_factory=dict, description="a message per measure")
+    formula_words: list[str] = Field(
+        default_factory=list,
+        description="sentences: a short sentence of only these words (and names, function words) is a formula "
+                    "— «Здравствуйте!», «Меня зовут Анна.» — and is not counted")
 
 
 def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
@@ -45,11 +49,43 @@ def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
     return max(1, count)
 
 
+_FORMULA_MAX_WORDS = 6
+
+
 class MetricCheck(Check):
     kind = "metric"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"count", "limit"})
+
+    def compile(self) -> None:
+        from ..text.morph import lemma_set
+
+        formula: set[str] = set()
+        for section in self.langs.values():
+            for word in section.formula_words:
+                formula |= lemma_set(word.lower()) | {word.lower()}
+        self.formula = frozenset(formula)
+
+    def _is_formula(self, draft: TextFacts, sentence: Sentence) -> bool:
+        """«Здравствуйте!», «Меня зовут Анна.», "Thanks!": courtesy, not content (one or two sentences of
+        content is the rule, and a greeting does not make a reply long)."""
+        words = draft.sentence_words(sentence)
+        if len(words) <= 1:
+            return True
+        if len(words) > _FORMULA_MAX_WORDS or not self.formula:
+            return False
+        openers = draft.sentence_openers
+        courteous = named = False
+        for w in words:
+            if w.lower in self.formula or w.info.lemma in self.formula:
+                courteous = True
+            elif w.token.text[:1].isupper() and (w.info.name or w.index not in openers):
+                named = True  # a name says who, not what: «Анна», «ЖК «Северный»»
+            elif is_topic_word(w):
+                return False  # a word that says something
+        # «Сколько вас будет?» is all function words, and a real question; «С вами Анна.» is an introduction
+        return courteous or (named and len(words) <= 3)
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
@@ -65,11 +101,10 @@ class MetricCheck(Check):
                                    template=template, count=value, limit=limit)
                 return
 
-    @staticmethod
-    def _measure(draft: TextFacts, measure: str, limit: int) -> tuple[int, int | None]:
+    def _measure(self, draft: TextFacts, measure: str, limit: int) -> tuple[int, int | None]:
         """(value, where the part over the limit starts)."""
         if measure == "sentences":
-            sentences = draft.sentences
+            sentences = [s for s in draft.sentences if not self._is_formula(draft, s)]
             return len(sentences), sentences[limit].start if len(sentences) > limit else None
         if measure == "chars":
             text = draft.text.strip()

@@ -114,8 +114,9 @@ class QuestionCoverageCheck(Check):
             return ctx.draft.has_number or any(self._answers(ctx, answers) for answers in typed)
         if topics & draft_topics:
             return True
-        draft_words = ctx.draft.words
-        return bool(yes_no and draft_words and draft_words[0].lower in self.yes_no)
+        # «Здравствуйте! Да, есть.»: a yes or no opening any sentence of the draft
+        draft = ctx.draft
+        return yes_no and any(draft.word_at[i].lower in self.yes_no for i in draft.sentence_openers)
 
     def _checkable_alone(self, ctx: Context, turn: Turn, sentence: Sentence) -> bool:
         """Can we tell on its own that this question went unanswered? Yes for a question that wants a
