@@ -33,6 +33,8 @@ class Lang(LangSection):
     invitations: list[str] = Field(default_factory=list,
                                    description="verbs that invite rather than order when a condition follows: «пишите, если…»")
     conditions: list[str] = Field(default_factory=list, description="«если», «когда» — turn an invitation conditional")
+    invitation_objects: list[str] = Field(default_factory=list,
+                                          description="«мне», «нам»: «напишите мне» invites; «напишите номер» asks")
     verbs: list[str] = Field(default_factory=list, description="English: base verbs that give orders")
     objects: list[str] = Field(default_factory=list,
                                description="English: words after a verb that show it is an order (the, your, us…)")
@@ -57,6 +59,7 @@ class ImperativeCheck(Check):
         self.en_markers = frozenset(w.lower() for w in en.statement_markers)
         self.invitations = Lexicon(lemmas=ru.invitations, words=en.invitations)
         self.conditions = frozenset(w.lower() for w in ru.conditions + en.conditions)
+        self.invitation_objects = frozenset(w.lower() for w in ru.invitation_objects + en.invitation_objects)
         self.en_verbs = frozenset(w.lower() for w in en.verbs)
         self.en_objects = frozenset(w.lower() for w in en.objects)
 
@@ -95,17 +98,22 @@ class ImperativeCheck(Check):
                 prev = words[k - 1] if k > 0 else None
                 if prev is not None and prev.lower in self.ru_markers and w.info.indicative_too:
                     continue  # «вы посмотрите», «если уточните»: a statement
-                if w.index in invited and has_condition:
-                    continue  # «Пишите, если будут вопросы»: an invitation
+                if w.index in invited and has_condition and self._inviting(draft, w):
+                    continue  # «Пишите, если будут вопросы», «Если что-то не так, напишите мне»: an invitation
                 start = w.token.start
                 if prev is not None and prev.lower == "не" and prev.index == w.index - 1:
                     start = prev.token.start  # «Не забудьте» — the order is both words
                 return start, w.token.end, w
             elif w.token.script == "lat" and self._english_order(draft, sentence, words, k):
-                if w.index in invited and has_condition:
+                if w.index in invited and has_condition and self._inviting(draft, w):
                     continue
                 return w.token.start, w.token.end, w
         return None
+
+    def _inviting(self, draft: TextFacts, verb: Word) -> bool:
+        """An invitation has no object of its own: «пишите,», «напишите мне», "call us" — not «напишите номер»."""
+        nxt = draft.tokens[verb.index + 1] if verb.index + 1 < len(draft.tokens) else None
+        return nxt is None or nxt.kind != "word" or nxt.lower in self.invitation_objects
 
     def _english_order(self, draft: TextFacts, sentence: Sentence, words: list[Word], k: int) -> bool:
         w = words[k]

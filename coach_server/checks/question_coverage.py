@@ -78,6 +78,8 @@ class QuestionCoverageCheck(Check):
         words = facts.sentence_words(sentence)
         if not words:
             return False
+        if any(w.lower in ("если", "if") for w in words):
+            return False  # «А если есть долг?» asks what then: an open question, not a yes or no
         first = words[1] if words[0].lower == "а" and len(words) > 1 else words[0]
         if first.is_cyrillic:
             # «Есть ли…», «Можно…», «Доставляете в Казань?» — not «Сколько…», «Когда…»
