@@ -36,6 +36,8 @@ class Lang(LangSection):
                                     description="«номер»: a contact unless the number of something else")
     not_contact_after: list[str] = Field(default_factory=list,
                                          description="«номер заказа»: nouns that make a number not a contact")
+    not_contact_before: list[str] = Field(default_factory=list,
+                                          description="\"order number\": words before it that do the same")
     ask_words: list[str] = Field(default_factory=list,
                                  description="words that make a sentence ask (besides a «?», an imperative or a "
                                              "вы-verb, which Russian morphology finds): «ваш», \"your\", \"leave\"")
@@ -68,6 +70,7 @@ class ContactRequestCheck(Check):
         self.contacts = Lexicon(lemmas=ru.contact_lemmas, words=en.contact_lemmas)
         self.numbers = frozenset(w.lower() for w in ru.number_words + en.number_words)
         self.not_contact_after = _lemmas(ru.not_contact_after + en.not_contact_after)
+        self.not_contact_before = _lemmas(ru.not_contact_before + en.not_contact_before)
         self.ask = frozenset(w.lower() for w in ru.ask_words + en.ask_words)
         self.callback = Lexicon(words=ru.callback + en.callback)
         self.checking = Lexicon(words=ru.checking + en.checking)
@@ -90,8 +93,12 @@ class ContactRequestCheck(Check):
                 if w.lower in self.numbers or w.info.lemma in self.numbers:
                     nxt = words[k + 1] if k + 1 < len(words) else None
                     if nxt is not None and nxt.index == w.index + 1 and not self.not_contact_after.isdisjoint(
-                            nxt.info.lemmas | {nxt.lower}):
+                            nxt.info.keys):
                         continue  # «номер заказа»
+                    prev = words[k - 1] if k > 0 else None
+                    if prev is not None and prev.index == w.index - 1 and not self.not_contact_before.isdisjoint(
+                            prev.info.keys):
+                        continue  # "order number"
                     if self._owned(facts, w.index):
                         continue
                     found = (w.token.start, w.token.end)

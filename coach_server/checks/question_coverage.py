@@ -22,7 +22,8 @@ from .base import Check, Context, LangSection, Settings, quote
 
 
 class Params(Settings):
-    min_draft_words: int = Field(default=3, ge=1, description="shorter drafts are still being written")
+    min_draft_words: int = Field(default=3, ge=1,
+                                 description="while typing (caret known), shorter drafts are not judged yet")
 
 
 class Lang(LangSection):
@@ -130,8 +131,9 @@ class QuestionCoverageCheck(Check):
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
-        if draft.word_count + sum(1 for t in draft.tokens if t.kind == "number") < self.params.min_draft_words:
-            return
+        if ctx.request.caret is not None and (
+                draft.word_count + sum(1 for t in draft.tokens if t.kind == "number") < self.params.min_draft_words):
+            return  # still being typed
         questions = ctx.conv.open_questions
         if not questions:
             return
@@ -153,8 +155,8 @@ class QuestionCoverageCheck(Check):
                            and not (w.token.text[:1].isupper() and (w.info.name or (
                                w.token.script == "lat" and w.index not in openers))))
         draft_topics = self._topics(lemmas - self.greeting_lemmas)
-        if not draft_topics:
-            return
+        if lemmas and not draft_topics:
+            return  # only a greeting or an introduction so far: the answer comes next
         left = [(t, s) for t, s in questions if not self._addressed(ctx, draft_topics, t, s)]
         if len(left) == len(questions):  # nothing answered: only the questions that show it count
             left = [(t, s) for t, s in left if self._checkable_alone(ctx, t, s)]
