@@ -205,7 +205,7 @@ def test_backtest_on_an_uploaded_corpus(sup, capsys):
 
 
 def test_backtest_on_the_scenarios(sup):
-    edit = rule_edit(sup, "too_long", **{"params.max.sentences": 2})
+    edit = rule_edit(sup, "too_long", **{"params.max.sentences": 1})
     status, result = call(sup, "POST", "/supervisor/api/backtest", {"corpus": "scenarios", "rules": {"too_long": edit}})
     assert status == 200 and result["chats"] >= 10
     row = next(r for r in result["rules"] if r["rule"] == "too_long")
