@@ -25,6 +25,7 @@ from ..engine import Coach
 from ..models import ErrorDetail, RequestError
 from ..rulebook.loader import directory_signature
 from ..web import register_all as register_pages
+from .background import cancel_and_wait
 from .feedback import FeedbackLog
 from .guard import GuardConfig, add_response_headers, guard_middleware
 from .keys import COACH_REF, FEEDBACK, GUARD, LIVE_HUB, RELOAD_INTERVAL, RULE_WATCHER, SUPERVISOR_TOKEN, WS_MAX_FRAME
@@ -174,13 +175,7 @@ async def _start_watcher(app: web.Application) -> None:
 
 
 async def _stop_watcher(app: web.Application) -> None:
-    task = app.get(RULE_WATCHER)
-    if task is not None:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+    await cancel_and_wait(app.get(RULE_WATCHER))
 
 
 def create_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,

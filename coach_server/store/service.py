@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 from aiohttp import web
 
+from ..service.background import cancel_and_wait
 from ..service.feedback import FeedbackEvent, chat_hash
 from ..service.keys import FEEDBACK, LIVE_HUB, STORE, STORE_RECORDER
 from .base import FeedbackStore
@@ -81,13 +82,7 @@ def attach_store(app: web.Application, store: FeedbackStore, *,
         app[STORE_RECORDER] = asyncio.ensure_future(record_conversations(app, store, record_interval))
 
     async def stop(app: web.Application) -> None:
-        task = app.get(STORE_RECORDER)
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(app.get(STORE_RECORDER))
         await store.close()
 
     app.on_startup.append(start)
