@@ -47,6 +47,17 @@ def _stats(samples_ns: list[int]) -> dict:
     return {"n": len(ms), "median_ms": percentile(ms, 0.5), "p99_ms": percentile(ms, 0.99), "max_ms": max(ms)}
 
 
+def _timed(call, requests: list) -> dict:
+    """Time `call(request)` for each request (garbage collected first); the stats of the samples."""
+    gc.collect()
+    samples: list[int] = []
+    for request in requests:
+        t = time.perf_counter_ns()
+        call(request)
+        samples.append(time.perf_counter_ns() - t)
+    return _stats(samples)
+
+
 def cold() -> dict:
     """Run in a fresh process: import, load, first check — what starting the service costs."""
     t0 = time.perf_counter()
@@ -87,45 +98,25 @@ def bench_engine(checks: int) -> dict:
         for d in warm_drafts:  # warm-up: morphology of the words, the chat, the rules' lazy parts
             coach.check({"draft": d, "messages": messages, "now": NOW, "operator_name": operator})
         failures_before = sum(coach.rule_failures.values())
-        gc.collect()
-        samples: list[int] = []
-        for d in drafts:
-            request = {"draft": d, "messages": messages, "now": NOW, "operator_name": operator, "caret": len(d)}
-            t = time.perf_counter_ns()
-            coach.check(request)
-            samples.append(time.perf_counter_ns() - t)
-        typing_dict = _stats(samples)
+
+        def typed(d: str, caret: int | None = None) -> dict:
+            return {"draft": d, "messages": messages, "now": NOW, "operator_name": operator,
+                    "caret": len(d) if caret is None else caret}
+
+        typing_dict = _timed(coach.check, [typed(d) for d in drafts])
         # keystrokes — the live pattern: new replies typed a character at a time, caret at the end; the drafts
         # from two thirds of the length to the full length are timed (each is new to the engine)
         replies = typing_variants(base, max(4, n // max(1, len(base) // 3)), skip=200 + n)
         strokes = [r[:i] for r in replies for i in range(2 * len(r) // 3, len(r) + 1)][:n]
-        gc.collect()
-        samples = []
-        for d in strokes:
-            request = {"draft": d, "messages": messages, "now": NOW, "operator_name": operator, "caret": len(d)}
-            t = time.perf_counter_ns()
-            coach.check(request)
-            samples.append(time.perf_counter_ns() - t)
-        keystrokes = _stats(samples)
+        keystrokes = _timed(coach.check, [typed(d) for d in strokes])
         # the live path: the chat validated once, each keystroke a prevalidated request
-        prevalidated = [parse_request({"draft": d + " ", "messages": messages, "now": NOW,
-                                       "operator_name": operator, "caret": len(d)}) for d in drafts]
-        samples = []
-        for request in prevalidated:
-            t = time.perf_counter_ns()
-            coach.evaluate(request)
-            samples.append(time.perf_counter_ns() - t)
-        typing_pre = _stats(samples)
+        typing_pre = _timed(coach.evaluate, [parse_request(typed(d + " ", len(d))) for d in drafts])
         same = {"draft": base, "messages": messages, "now": NOW, "operator_name": operator}
-        samples = []
-        for _ in range(min(n, 1000)):
-            t = time.perf_counter_ns()
-            coach.check(same)
-            samples.append(time.perf_counter_ns() - t)
+        repeat = _timed(coach.check, [same] * min(n, 1000))
         result = coach.check(same)
         out[name] = {"draft_chars": len(base), "chat_messages": chat_size, "keystrokes_check_dict": keystrokes,
                      "typing_check_dict": typing_dict,
-                     "typing_evaluate_prevalidated": typing_pre, "repeat_check_dict": _stats(samples),
+                     "typing_evaluate_prevalidated": typing_pre, "repeat_check_dict": repeat,
                      "warnings": [w.rule for w in result.warnings],
                      "rule_failures": sum(coach.rule_failures.values()) - failures_before}
     out["rss_mb"], out["peak_rss_mb"] = rss_mb()
