@@ -24,7 +24,7 @@ from .models import (
     Warning,
     parse_request,
 )
-from .rulebook.loader import RuleError, Rulebook, default_rules_dir, load_rulebook
+from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook
 from .text.analysis import DraftCache, FactsCache
 
 log = logging.getLogger("coach.engine")

@@ -16,7 +16,6 @@ from ..text.analysis import TextFacts, Word
 from ..text.vocab import EN_FUNCTION_WORDS
 from .base import Check, Context, LangSection, Settings
 
-
 _TWO_CAPITALS = re.compile(r"[A-ZА-ЯЁ]{2}")
 
 

@@ -17,10 +17,9 @@ from ..conversation import Turn
 from ..models import Warning
 from ..text.analysis import TextFacts, is_topic_word
 from ..text.lexicon import Lexicon
-from ..text.morph import lemma_set
+from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from .base import Check, Context, LangSection, Settings
-
 
 _CHANNEL_PREPOSITIONS = frozenset({"по", "на", "в", "через", "by", "via", "over", "on", "to", "in"})
 
@@ -52,13 +51,6 @@ class Lang(LangSection):
                                          description="words that do not count as giving: «звать», «здравствуйте»")
 
 
-def _lemmas(words: list[str]) -> frozenset[str]:
-    out: set[str] = set()
-    for w in words:
-        out |= lemma_set(w.lower()) | {w.lower()}
-    return frozenset(out)
-
-
 class ContactRequestCheck(Check):
     kind = "contact_request"
     Params = Params
@@ -69,14 +61,14 @@ class ContactRequestCheck(Check):
         ru, en = self.langs["ru"], self.langs["en"]
         self.contacts = Lexicon(lemmas=ru.contact_lemmas, words=en.contact_lemmas)
         self.numbers = frozenset(w.lower() for w in ru.number_words + en.number_words)
-        self.not_contact_after = _lemmas(ru.not_contact_after + en.not_contact_after)
-        self.not_contact_before = _lemmas(ru.not_contact_before + en.not_contact_before)
+        self.not_contact_after = lemma_keys(ru.not_contact_after + en.not_contact_after)
+        self.not_contact_before = lemma_keys(ru.not_contact_before + en.not_contact_before)
         self.ask = frozenset(w.lower() for w in ru.ask_words + en.ask_words)
         self.callback = Lexicon(words=ru.callback + en.callback)
         self.checking = Lexicon(words=ru.checking + en.checking)
         self.own = frozenset(w.lower() for w in ru.own_words + en.own_words)
         self.invites = Lexicon(lemmas=ru.client_invites, words=en.client_invites)
-        self.small_talk = _lemmas(ru.small_talk_lemmas + en.small_talk_lemmas)
+        self.small_talk = lemma_keys(ru.small_talk_lemmas + en.small_talk_lemmas)
 
     # --- what the draft asks ---------------------------------------------------------------------------
     def _contact_in(self, facts: TextFacts, sentence: Sentence, contacts: list) -> tuple[int, int] | None:

@@ -14,9 +14,8 @@ from pydantic import Field
 from ..models import Warning
 from ..text.analysis import TextFacts
 from ..text.lexicon import Lexicon
-from ..text.morph import lemma_set
+from ..text.morph import lemma_keys
 from .base import Check, Context, LangSection, Settings
-
 
 _MODALS = frozenset({"мочь", "можно", "стоить", "лучше", "придётся", "прийтись", "нужно", "надо", "необходимо"})
 
@@ -34,13 +33,6 @@ class Lang(LangSection):
                                 description="the operator will come back (exact forms): «перезвоним»")
 
 
-def _lemmas(words: list[str]) -> frozenset[str]:
-    out: set[str] = set()
-    for w in words:
-        out |= lemma_set(w.lower()) | {w.lower()}
-    return frozenset(out)
-
-
 class DeferralCheck(Check):
     kind = "deferral"
     Params = Params
@@ -51,7 +43,7 @@ class DeferralCheck(Check):
         ru, en = self.langs["ru"], self.langs["en"]
         self.verbs = Lexicon(lemmas=ru.verbs, words=en.verbs)
         self.later = Lexicon(lemmas=ru.later, words=en.later)
-        self.time_words = _lemmas(ru.time_words + en.time_words)
+        self.time_words = lemma_keys(ru.time_words + en.time_words)
         self.contact = Lexicon(lemmas=ru.contact + en.contact, words=ru.promises + en.promises)
 
     def _time_promised(self, draft: TextFacts) -> bool:

@@ -47,7 +47,7 @@ class IntroductionCheck(Check):
     def _has_name(self, draft: TextFacts, operator_name: str | None) -> bool:
         if operator_name and operator_name.split():
             wanted = operator_name.split()[0].lower()
-            wanted_lemmas = morph.lemma_set(wanted) | {wanted}
+            wanted_lemmas = morph.lemma_keys([wanted])
             for w in draft.words:
                 if w.lower == wanted or (w.is_cyrillic and not wanted_lemmas.isdisjoint(w.info.lemmas)):
                     return True

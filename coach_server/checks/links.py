@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ..models import Warning
 from ..text.analysis import is_topic_word
+from ..text.morph import lemma_keys
 from .base import Check, Context, LangSection, Settings
 
 
@@ -30,13 +31,7 @@ class LinksCheck(Check):
     placeholders = frozenset({"count", "link"})
 
     def compile(self) -> None:
-        from ..text.morph import lemma_set
-
-        pointers: set[str] = set()
-        for section in self.langs.values():
-            for word in section.pointer_lemmas:
-                pointers |= lemma_set(word.lower()) | {word.lower()}
-        self.pointers = frozenset(pointers)
+        self.pointers = lemma_keys(w for s in self.langs.values() for w in s.pointer_lemmas)
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from ..models import Warning
 from ..text.analysis import TextFacts, is_topic_word
+from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from ..text.vocab import EN_INTERROGATIVES, RU_INTERROGATIVES
 from .base import Check, Context, LangSection, Settings
@@ -59,13 +60,7 @@ class MetricCheck(Check):
     placeholders = frozenset({"count", "limit"})
 
     def compile(self) -> None:
-        from ..text.morph import lemma_set
-
-        formula: set[str] = set()
-        for section in self.langs.values():
-            for word in section.formula_words:
-                formula |= lemma_set(word.lower()) | {word.lower()}
-        self.formula = frozenset(formula)
+        self.formula = lemma_keys(w for s in self.langs.values() for w in s.formula_words)
 
     def _is_formula(self, draft: TextFacts, sentence: Sentence) -> bool:
         """«Здравствуйте!», «Меня зовут Анна.», "Thanks!": courtesy, not content (one or two sentences of

@@ -15,7 +15,7 @@ from ..conversation import Turn
 from ..models import Warning
 from ..text.analysis import TextFacts, is_topic_word
 from ..text.lexicon import Lexicon
-from ..text.morph import lemma_set
+from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from ..text.vocab import RU_INTERROGATIVES
 from .base import Check, Context, LangSection, Settings, quote
@@ -50,16 +50,11 @@ class QuestionCoverageCheck(Check):
 
     def compile(self) -> None:
         self.holding = Lexicon(lemmas=[w for s in self.langs.values() for w in s.holding])
-        self.greeting_lemmas: set[str] = set()
+        self.greeting_lemmas = lemma_keys(w for s in self.langs.values() for w in s.greetings)
         self.group_of: dict[str, str] = {}
         for section in self.langs.values():
-            for word in section.greetings:
-                self.greeting_lemmas |= lemma_set(word.lower()) | {word.lower()}
             for group in section.synonyms:
-                key = group[0].lower()
-                for word in group:
-                    for lemma in lemma_set(word.lower()) | {word.lower()}:
-                        self.group_of[lemma] = key
+                self.group_of.update(dict.fromkeys(lemma_keys(group), group[0].lower()))
         # a typed question («когда», «сколько», "how much") is answered by a number or one of its words
         self.typed: list[tuple[Lexicon, Lexicon]] = [
             (Lexicon(lemmas=[key]), Lexicon(lemmas=answers))

@@ -15,6 +15,7 @@ from rapidfuzz.utils import default_process
 from ..models import Warning
 from .base import Check, Context, LangSection, Settings, format_duration, quote
 
+
 class Params(Settings):
     min_similarity: float = Field(default=88, ge=50, le=100, description="rapidfuzz ratio, 0–100")
     min_chars: int = Field(default=25, ge=1, description="shorter drafts may repeat («Спасибо!»)")

@@ -154,7 +154,3 @@ class TimerCheck(Check):
         _, next_after = _step(steps, ctx.now - start)
         return None if next_after is None else start + next_after
 
-    def clock_start(self, ctx: Context) -> float | None:
-        """When this rule's clock started (for the extension's live "client waiting" chip)."""
-        return self._clock(ctx)[0]
-

@@ -10,9 +10,19 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from . import morph
-from .translit import is_translit
 from .morph import WordInfo
-from .tokens import EMAIL, NUMBER, PHONE, URL, WORD, Sentence, Token, split_sentences, tokenize
+from .tokens import (
+    EMAIL,
+    NUMBER,
+    PHONE,
+    URL,
+    WORD,
+    Sentence,
+    Token,
+    split_sentences,
+    tokenize,
+)
+from .translit import is_translit
 from .vocab import (
     EN_ASKING_VERBS,
     EN_FUNCTION_WORDS,
@@ -173,7 +183,7 @@ class TextFacts:
     @cached_property
     def topic_lemmas(self) -> frozenset[str]:
         """Lemmas of the words that say what the text is about (no function words)."""
-        return frozenset(topic_lemma(w) for w in self.words if is_topic_word(w))
+        return frozenset(w.info.lemma for w in self.words if is_topic_word(w))
 
     # --- language ------------------------------------------------------------------------------------
     @cached_property
@@ -254,10 +264,6 @@ def is_topic_word(w: Word) -> bool:
     if w.is_cyrillic:
         return w.info.content and w.info.lemma not in RU_STOP_LEMMAS and len(w.lower) > 1
     return w.lower not in EN_STOP_WORDS and len(w.lower) > 1
-
-
-def topic_lemma(w: Word) -> str:
-    return w.info.lemma
 
 
 class FactsCache:

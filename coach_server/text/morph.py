@@ -6,6 +6,7 @@ Snowball English stemmer (the "lemma" of an English word is its stem).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -114,6 +115,16 @@ def lemma_set(form: str) -> frozenset[str]:
     if any("а" <= ch <= "я" or ch == "ё" for ch in form):
         return russian(form).lemmas
     return english(form).lemmas
+
+
+def lemma_keys(words: Iterable[str]) -> frozenset[str]:
+    """Every lemma of the listed words, and the words themselves, lower-cased: what a word of a text is
+    matched against (`WordInfo.keys`) when a rule file lists words to be found in any form."""
+    out: set[str] = set()
+    for word in words:
+        form = word.lower()
+        out |= lemma_set(form) | {form}
+    return frozenset(out)
 
 
 def inflect_plural(form: str) -> str | None:
