@@ -61,7 +61,8 @@ class ClosingCheck(Check):
             if sentence.first <= match.first < sentence.last:
                 words = draft.sentence_words(sentence)
                 after = [w for w in words if w.index > match.last]
-                return not after and len(words) - (match.last - match.first + 1) <= 3
+                comma = match.first > 0 and draft.tokens[match.first - 1].text in (",", "—", "-", "–")
+                return not after and (comma or len(words) - (match.last - match.first + 1) <= 3)
         return False
 
     def run(self, ctx: Context) -> Iterator[Warning]:
