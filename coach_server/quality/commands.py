@@ -25,7 +25,7 @@ from ..models import CHANNELS, DEFAULT_CHANNEL
 from ..rulebook.loader import default_rules_dir
 from .findings import Finding, Run, load_channel_map, run_corpus
 from .labels import Label, LabelsError, load_labels, save_labels
-from .measure import Measurement, draw_sample, measure
+from .measure import Measurement, SameRule, draw_sample, measure
 
 DEFAULT_LABELS = Path("quality/labels.jsonl")
 TARGET = 0.9  # precision every rule must reach
@@ -101,7 +101,17 @@ def _load(args: argparse.Namespace) -> tuple[Run, dict[str, Label]] | int:
     run = run_corpus(coach, corpus, channel_map=channel_map, default_channel=args.channel, name=args.name)
     for problem in run.bad_lines[:20]:
         print(f"coach quality: {corpus.name}: {problem} — skipped", file=sys.stderr)
+    args.same = same_in(coach)
     return run, labels
+
+
+def same_in(coach: Coach) -> SameRule:
+    """A verdict holds across two channels when the rule runs the very same check in both."""
+    def same(rule_id: str, judged: str, checked: str) -> bool:
+        rule = coach.rulebook.rules.get(rule_id)
+        return judged == checked or (rule is not None
+                                     and rule.check.for_channel(judged) is rule.check.for_channel(checked))
+    return same
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -110,7 +120,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return loaded
     run, labels = loaded
     picked = draw_sample(run, labels, args.per_rule, seed=args.seed, rules=set(args.rule or ()),
-                         langs=set(args.lang or ()))
+                         langs=set(args.lang or ()), same=args.same)
     for finding in picked:
         labels[finding.key] = Label.pending(finding)
     save_labels(args.labels, labels)
@@ -244,7 +254,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     run, labels = loaded
-    m = measure(run, labels)
+    m = measure(run, labels, args.same)
     if args.json:
         print(json.dumps(report_json(m), ensure_ascii=False, indent=2))
         return 1 if args.strict and failures(m) else 0

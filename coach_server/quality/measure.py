@@ -2,18 +2,24 @@
 
 Precision is counted over the labelled warnings that fire now: correct / (correct + wrong). The sample is
 drawn at random among the warnings that fire now (stratified by channel), so the labelled ones stand for
-the rest; a rule change that makes new warnings leaves them unlabelled until the next sample.
+the rest; a rule change that makes new warnings leaves them unlabelled until the next sample. A label holds
+for the channel it was judged in: the same corpus checked as another channel (every chat as a live chat,
+say) is measured against its own labels.
 """
 from __future__ import annotations
 
 import math
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..models import CHANNELS
 from .findings import Finding, Run
 from .labels import Label
+
+
+SameRule = Callable[[str, str, str], bool]  # (rule, channel judged in, channel checked in) → verdict holds?
 
 
 @dataclass
@@ -61,7 +67,12 @@ class Measurement:
         return 100.0 * fig.flagged.get(channel, 0) / total if total else None
 
 
-def measure(run: Run, labels: dict[str, Label]) -> Measurement:
+def same_everywhere(rule: str, judged: str, checked: str) -> bool:
+    """Does a verdict given in one channel hold in another? Only where the rule works the same in both."""
+    return judged == checked
+
+
+def measure(run: Run, labels: dict[str, Label], same: SameRule = same_everywhere) -> Measurement:
     firing = run.by_key()
     figures: dict[tuple[str, str], RuleFigures] = {}
     flagged_messages: dict[tuple[str, str], set[tuple[str, int, str]]] = defaultdict(set)
@@ -77,8 +88,10 @@ def measure(run: Run, labels: dict[str, Label]) -> Measurement:
     lost: list[Label] = []
     labelled_firing = 0
     for label in labels.values():
-        if label.corpus != run.corpus:
-            continue
+        channel = run.channels.get(label.chat_id)
+        if label.corpus != run.corpus or channel is None or not same(label.rule, label.channel, channel):
+            continue  # another corpus, or judged where the rule works otherwise (a timer's verdict holds for its
+            # channel's thresholds)
         finding = firing.get(label.id)
         if finding is None:
             if label.verdict == "correct":
@@ -98,7 +111,8 @@ def measure(run: Run, labels: dict[str, Label]) -> Measurement:
 
 
 def draw_sample(run: Run, labels: dict[str, Label], per_rule: int, *, seed: int = 1,
-                rules: set[str] | None = None, langs: set[str] | None = None) -> list[Finding]:
+                rules: set[str] | None = None, langs: set[str] | None = None,
+                same: SameRule = same_everywhere) -> list[Finding]:
     """Up to `per_rule` labels per rule and language among the warnings firing now: the unlabelled ones
     needed to get there, drawn at random, taking the channels in turn."""
     rng = random.Random(seed)
@@ -107,8 +121,11 @@ def draw_sample(run: Run, labels: dict[str, Label], per_rule: int, *, seed: int 
     for f in run.by_key().values():
         if (rules and f.rule not in rules) or (langs and f.lang not in langs):
             continue
-        if f.key in labels:
-            have[(f.rule, f.lang)] += 1
+        label = labels.get(f.key)
+        if label is not None:
+            if same(f.rule, label.channel, f.channel):
+                have[(f.rule, f.lang)] += 1
+            continue  # labelled (in another channel, a new verdict would overwrite that one)
         else:
             groups[(f.rule, f.lang)][f.channel].append(f)
     picked: list[Finding] = []
