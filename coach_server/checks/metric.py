@@ -42,6 +42,8 @@ class Lang(LangSection):
                     "если будут вопросы», \"Let us know how it goes\"")
     interjections: list[str] = Field(default_factory=list,
                                      description="sentences: a short reaction opening with these — «Ой!», \"Hmm, odd.\"")
+    link_words: list[str] = Field(default_factory=list,
+                                  description="sentences: words that only label a link («подробнее», \"more info\")")
 
 
 def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
@@ -63,6 +65,15 @@ _URL_READS_AS = 12  # characters a link costs the reader: it is not read letter 
 _SIGNS = frozenset({"^", "~", "-", "—", "–", "/", "*"})
 
 
+def _squeeze(word: str) -> str:
+    """"hmmm" → "hm", "ooh" → "oh", «ооой» → «ой»: interjections are stretched at will."""
+    out: list[str] = []
+    for ch in word:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
 class MetricCheck(Check):
     kind = "metric"
     Params = Params
@@ -74,6 +85,7 @@ class MetricCheck(Check):
         self.formula = lemma_keys(w for s in sections for w in s.formula_words)
         self.formula_phrases = Lexicon(lemmas=[w for s in sections for w in s.formula_phrases])
         self.interjections = frozenset(w.lower() for s in sections for w in s.interjections)
+        self.link_words = lemma_keys(w for s in sections for w in s.link_words)
 
     def _is_formula(self, draft: TextFacts, sentence: Sentence) -> bool:
         """«Здравствуйте!», «Меня зовут Анна.», "Thanks!", "Standing by!", a signature ("^Kate", "— Анна"):
@@ -82,13 +94,19 @@ class MetricCheck(Check):
         words = draft.sentence_words(sentence)
         if len(words) <= 1:
             return True
-        if len(words) <= 3 and ("!" in sentence.terminator or self._signature(draft, sentence)):
-            return True  # a short exclamation, or a signature at the end
-        if len(words) <= 4 and words[0].lower in self.interjections:
+        tokens = draft.tokens[sentence.first:sentence.last]
+        has_link = any(t.kind == "url" for t in tokens)
+        listed = sentence.first > 0 and draft.tokens[sentence.first - 1].text in (")", ".") and sentence.first > 1 \
+            and draft.tokens[sentence.first - 2].kind == "number"
+        if len(words) <= 4 and not sentence.is_question_mark and not has_link and not listed and not any(
+                t.kind in ("number", "phone") for t in tokens):
+            return True  # "We'll check further.", "Super helpful!", a signature: too short to weigh on a reader
+        if len(words) <= 4 and _squeeze(words[0].lower) in self.interjections:
             return True  # "Hmm, that's weird.", «Ой, как неприятно.»
-        if len(words) <= 3 and any(t.kind == "url" for t in draft.tokens[sentence.first:sentence.last]):
-            return True  # "More info: https://…", «Подробнее: …» — a label for a link
-        for m in self.formula_phrases.find(draft, sentence.first, sentence.last):
+        if has_link and sum(1 for w in words if is_topic_word(w) and w.info.lemma not in self.link_words
+                            and w.lower not in self.link_words) <= 1:
+            return True  # "More info: https://…", "Here is more about it: …", «Подробнее здесь: …» — a link's label
+        for m in ([] if sentence.is_question_mark else self.formula_phrases.find(draft, sentence.first, sentence.last)):
             rest = [w for w in words if not m.first <= w.index <= m.last and is_topic_word(w)]
             if len(rest) <= _FORMULA_REST_WORDS:
                 return True  # "Let us know if the option works.", «Обращайтесь, если будут вопросы!»
