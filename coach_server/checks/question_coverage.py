@@ -82,6 +82,10 @@ class Lang(LangSection):
         default_factory=list, description="«есть ли способ», \"is there a way\": any working instruction answers them")
     asks_back: list[str] = Field(default_factory=list,
                                  description="the draft asks for details first («уточните», \"could you\"): not judged")
+    link_words: list[str] = Field(
+        default_factory=list,
+        description="words around a link that say nothing of their own («ссылка», \"article\"): a reply of a link "
+                    "and these answers no yes/no question")
     concrete_verbs: list[str] = Field(
         default_factory=list,
         description="a short yes/no question opening with these is about the business: «есть», «доставлять», \"have\"")
@@ -107,6 +111,7 @@ class Reply:
     negative: bool  # a statement with a negation: «нельзя», "we don't"
     unknown: bool  # «пока неизвестно», "no timeline yet"
     yes_no: bool  # a sentence opening with «да», «нет», "yes"…
+    link_only: bool  # links and courtesy around them: no statement of its own answers anything
 
 
 class QuestionCoverageCheck(Check):
@@ -137,6 +142,7 @@ class QuestionCoverageCheck(Check):
         self.solution_requests = Lexicon(lemmas=[w for s in sections for w in s.solution_requests])
         self.asks_back = Lexicon(lemmas=[w for s in sections for w in s.asks_back])
         self.concrete = Lexicon(lemmas=[w for s in sections for w in s.concrete_verbs])
+        self.link_words = frozenset(self._topics(lemma_keys(w for s in sections for w in s.link_words)))
         self.help_forms = frozenset(w.lower() for s in sections for w in s.help_words)
         self.greeting_phrases = Lexicon(lemmas=[w for s in sections for w in s.greeting_phrases])
 
@@ -165,6 +171,7 @@ class QuestionCoverageCheck(Check):
                         and self._is_yes_no(facts, sentence))  # "Is this correct?" confirms what came before
                     or self._heated(ctx, turn))
             topics = self._sentence_topics(facts, sentence)
+            skip = skip or not topics  # "Can I get some assistance?": a plea for help; any help answers it
             yes_no = self._is_yes_no(facts, sentence)
             if yes_no and index > 0 and not facts.is_question(facts.sentences[index - 1]):
                 # "Is there a way to fix this?": what it is about, the statement before says (its own words:
@@ -243,8 +250,10 @@ class QuestionCoverageCheck(Check):
                           and not (w.token.text[:1].isupper() and w.index not in openers
                                    and (w.info.name or (introducing and w.token.script == "lat"))))
         negative = any(w.lower in self.negations or w.lower.endswith("n't") for w in draft.words)
-        return Reply(self._topics(frozenset(lemmas) - self.greeting_lemmas), negative, self.unknown.contains(draft),
-                     any(draft.word_at[i].lower in self.yes_no for i in openers))
+        topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)
+        link_only = bool(draft.links) and len(topics - self.link_words) <= 2
+        return Reply(topics, negative, self.unknown.contains(draft),
+                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only)
 
     def _answers(self, ctx: Context, answers: Lexicon) -> bool:
         """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""
@@ -308,10 +317,12 @@ class QuestionCoverageCheck(Check):
             # asks whether the business has or does something, and the draft, about something else, says nothing
             # of it
             unrelated = not (self._client_topics(ctx) & reply.topics)
+            # — or the reply is only a link: "Is my flight refundable?" — "Here is a link that may help: …"
             left = [(t, s, q) for t, s, q in left
                     if q.typed
                     or (q.concrete and q.words <= self.params.max_yes_no_words and unrelated
-                        and not reply.negative and not reply.unknown)]
+                        and not reply.negative and not reply.unknown)
+                    or (q.yes_no and reply.link_only and not reply.negative and not reply.yes_no)]
         if not left:
             return
         section = self.section(ctx.lang)

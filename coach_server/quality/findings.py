@@ -41,10 +41,15 @@ class Finding:
 
     @property
     def key(self) -> str:
-        """What identifies this warning across runs: the chat, the message, the rule and the flagged word or
+        """What identifies this warning across runs: the chat, the message, the rule, the flagged word or
         phrase (a longer span — a sentence, the tail of a long message — moves with the rule's settings, and
-        the warning is about the message)."""
-        return label_key(self.corpus, self.chat_id, self.message, self.rule, self.span)
+        the warning is about the message) and the channel it was checked as."""
+        return label_key(self.corpus, self.chat_id, self.message, self.rule, self.span, self.channel)
+
+    @property
+    def place(self) -> tuple[str, str, int, str, str]:
+        """The warning without its channel: the same warning checked as another channel."""
+        return place_of(self.corpus, self.chat_id, self.message, self.rule, self.span)
 
     def quote(self) -> str:
         """A short quote of the draft: around the flagged piece, or its beginning."""
@@ -54,9 +59,13 @@ class Finding:
 MAX_KEY_SPAN = 40
 
 
-def label_key(corpus: str, chat_id: str, message: int, rule: str, span: str | None) -> str:
-    piece = span if span is not None and len(span) <= MAX_KEY_SPAN else ""
-    raw = "\x1f".join([corpus, chat_id, str(message), rule, piece])
+def place_of(corpus: str, chat_id: str, message: int, rule: str, span: str | None) -> tuple[str, str, int, str, str]:
+    return corpus, chat_id, message, rule, span if span is not None and len(span) <= MAX_KEY_SPAN else ""
+
+
+def label_key(corpus: str, chat_id: str, message: int, rule: str, span: str | None, channel: str) -> str:
+    *place, piece = place_of(corpus, chat_id, message, rule, span)
+    raw = "\x1f".join([*map(str, place), piece, channel])
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
 
 

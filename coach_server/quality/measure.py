@@ -3,8 +3,9 @@
 Precision is counted over the labelled warnings that fire now: correct / (correct + wrong). The sample is
 drawn at random among the warnings that fire now (stratified by channel), so the labelled ones stand for
 the rest; a rule change that makes new warnings leaves them unlabelled until the next sample. A label holds
-for the channel it was judged in: the same corpus checked as another channel (every chat as a live chat,
-say) is measured against its own labels.
+for the channel it was judged in, and for another channel only where the rule runs the very same check there:
+the same corpus checked as another channel (every chat as a live chat, say) gets its own verdicts where the
+rule's settings differ.
 """
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ class Measurement:
     false_positives_firing: list[tuple[Label, Finding]]  # labelled wrong, still fires
     correct_lost: list[Label]  # labelled correct, no longer fires
     unlabelled: int  # warnings that fire now and have no label
+    accepted_misses: list[Label] = field(default_factory=list)  # labelled correct, knowingly given up
 
     def rate(self, fig: RuleFigures, channel: str) -> float | None:
         """Operator messages flagged per 100 of that language and channel."""
@@ -72,8 +74,22 @@ def same_everywhere(rule: str, judged: str, checked: str) -> bool:
     return judged == checked
 
 
+def applicable(labels: dict[str, Label], same: SameRule) -> Callable[[Finding], Label | None]:
+    """The label that judges a finding: its own (same channel), or one given where the rule runs the same."""
+    by_place: dict[tuple, list[Label]] = defaultdict(list)
+    for label in labels.values():
+        by_place[label.place].append(label)
+
+    def find(finding: Finding) -> Label | None:
+        own = labels.get(finding.key)
+        if own is not None:
+            return own
+        return next((lb for lb in by_place.get(finding.place, ())
+                     if same(finding.rule, lb.channel, finding.channel)), None)
+    return find
+
+
 def measure(run: Run, labels: dict[str, Label], same: SameRule = same_everywhere) -> Measurement:
-    firing = run.by_key()
     figures: dict[tuple[str, str], RuleFigures] = {}
     flagged_messages: dict[tuple[str, str], set[tuple[str, int, str]]] = defaultdict(set)
     for f in run.findings:
@@ -84,20 +100,16 @@ def measure(run: Run, labels: dict[str, Label], same: SameRule = same_everywhere
         fig = figures[(rule, lang)]
         for _, _, channel in messages:
             fig.flagged[channel] = fig.flagged.get(channel, 0) + 1
+    judge = applicable(labels, same)
     fps: list[tuple[Label, Finding]] = []
-    lost: list[Label] = []
-    labelled_firing = 0
-    for label in labels.values():
-        channel = run.channels.get(label.chat_id)
-        if label.corpus != run.corpus or channel is None or not same(label.rule, label.channel, channel):
-            continue  # another corpus, or judged where the rule works otherwise (a timer's verdict holds for its
-            # channel's thresholds)
-        finding = firing.get(label.id)
-        if finding is None:
-            if label.verdict == "correct":
-                lost.append(label)
+    used: set[str] = set()
+    unlabelled = 0
+    for finding in run.by_key().values():
+        label = judge(finding)
+        if label is None:
+            unlabelled += 1
             continue
-        labelled_firing += 1
+        used.add(label.id)
         fig = figures[(finding.rule, finding.lang)]
         if label.verdict == "correct":
             fig.correct += 1
@@ -106,8 +118,14 @@ def measure(run: Run, labels: dict[str, Label], same: SameRule = same_everywhere
             fps.append((label, finding))
         else:
             fig.pending += 1
+    places = {f.place for f in run.findings}
+    gone = [label for label in labels.values()
+            if label.verdict == "correct" and label.corpus == run.corpus and label.id not in used
+            and label.chat_id in run.channels and same(label.rule, label.channel, run.channels[label.chat_id])
+            and label.place not in places]
     ordered = sorted(figures.values(), key=lambda fg: (fg.rule, fg.lang))
-    return Measurement(ordered, dict(run.messages), fps, lost, len(firing) - labelled_firing)
+    return Measurement(ordered, dict(run.messages), fps, [lb for lb in gone if not lb.miss], unlabelled,
+                       [lb for lb in gone if lb.miss])
 
 
 def draw_sample(run: Run, labels: dict[str, Label], per_rule: int, *, seed: int = 1,
@@ -118,14 +136,12 @@ def draw_sample(run: Run, labels: dict[str, Label], per_rule: int, *, seed: int 
     rng = random.Random(seed)
     groups: dict[tuple[str, str], dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     have: dict[tuple[str, str], int] = defaultdict(int)
+    judge = applicable(labels, same)
     for f in run.by_key().values():
         if (rules and f.rule not in rules) or (langs and f.lang not in langs):
             continue
-        label = labels.get(f.key)
-        if label is not None:
-            if same(f.rule, label.channel, f.channel):
-                have[(f.rule, f.lang)] += 1
-            continue  # labelled (in another channel, a new verdict would overwrite that one)
+        if judge(f) is not None:
+            have[(f.rule, f.lang)] += 1
         else:
             groups[(f.rule, f.lang)][f.channel].append(f)
     picked: list[Finding] = []
