@@ -95,12 +95,15 @@ class Coach:
             if word is not None:
                 ctx.typing_span = (word.start, word.end)
         wanted = set(only) if only is not None else None
+        text_only = req.scope == "text"
         warnings: list[Warning] = []
         next_change: float | None = None
         for rule in self.rulebook.active:
             if wanted is not None and rule.id not in wanted:
                 continue
             check = rule.check
+            if text_only and check.needs_conversation:
+                continue
             try:
                 warnings.extend(check.run(ctx))
                 if check.timed:

@@ -10,6 +10,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 Role = Literal["client", "operator", "system", "bot"]
 Severity = Literal["info", "warning", "error"]
 Lang = Literal["ru", "en"]
+# Which rules a check runs: "all", or "text" — only the rules that judge the draft by itself (for a console
+# whose conversation cannot be read, where "introduce yourself in your first message" would be noise).
+Scope = Literal["all", "text"]
 
 SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
@@ -73,7 +76,7 @@ class CheckRequest(BaseModel):
     # Where the operator's cursor is in the draft, when known: the word touching it is still being typed
     # and is not judged yet (no red squiggle under half a word).
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
-
+    scope: Scope = "all"
 
 
 class Warning(BaseModel):

@@ -3,7 +3,9 @@
 A check kind is a class registered under a name (`kind = "lexicon"` in a rule file). It declares:
 - `Params`: language-independent settings (thresholds), a pydantic model;
 - `Lang`: what each language section (`[ru]`, `[en]`) holds: the messages and word lists;
-- `placeholders`: the `{names}` its messages may use.
+- `placeholders`: the `{names}` its messages may use;
+- `needs_conversation`: whether it judges the draft against the conversation (else the draft alone);
+- `timed`: whether its answer changes with the clock alone.
 The rule file supplies the values; `run` reads a `Context` and yields warnings.
 """
 from __future__ import annotations
@@ -61,6 +63,9 @@ class Check:
     placeholders: ClassVar[frozenset[str]] = frozenset()
     # True for checks whose answer changes with the clock alone (they tell when via next_change)
     timed: ClassVar[bool] = False
+    # True for checks that judge the draft against the conversation (who wrote what, when); with the
+    # request's scope "text" (a console whose conversation cannot be read) they do not run
+    needs_conversation: ClassVar[bool] = False
 
     def __init__(self, rule_id: str, severity: str, params: Settings, langs: dict[str, LangSection]):
         self.rule_id = rule_id

@@ -31,6 +31,7 @@ class Lang(LangSection):
 
 class ClosingCheck(Check):
     kind = "closing"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"question"})

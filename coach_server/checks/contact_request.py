@@ -53,6 +53,7 @@ class Lang(LangSection):
 
 class ContactRequestCheck(Check):
     kind = "contact_request"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"given"})

@@ -35,6 +35,7 @@ def shouted_words(turn: Turn) -> int:
 
 class EmpathyCheck(Check):
     kind = "empathy"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"quote"})

@@ -36,6 +36,7 @@ class Lang(LangSection):
 
 class FormalityCheck(Check):
     kind = "formality"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match", "replacement"})

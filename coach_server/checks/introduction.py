@@ -35,6 +35,7 @@ class Lang(LangSection):
 
 class IntroductionCheck(Check):
     kind = "introduction"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"name"})

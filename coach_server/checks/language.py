@@ -20,6 +20,7 @@ class Params(Settings):
 
 class LanguageCheck(Check):
     kind = "language"
+    needs_conversation = True
     Params = Params
     Lang = LangSection
     placeholders = frozenset()

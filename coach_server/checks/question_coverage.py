@@ -44,6 +44,7 @@ class Lang(LangSection):
 
 class QuestionCoverageCheck(Check):
     kind = "question_coverage"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"question", "count"})

@@ -28,6 +28,7 @@ def normalize(text: str) -> str:
 
 class RepetitionCheck(Check):
     kind = "repetition"
+    needs_conversation = True
     Params = Params
     Lang = LangSection
     placeholders = frozenset({"similarity", "ago", "quote"})

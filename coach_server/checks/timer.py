@@ -64,6 +64,7 @@ def _step(steps: list[Step], elapsed: float) -> tuple[Step | None, float | None]
 
 class TimerCheck(Check):
     kind = "timer"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"wait"})

@@ -59,6 +59,10 @@ class Rule:
     def enabled(self) -> bool:
         return self.spec.enabled
 
+    def traits(self) -> dict[str, bool]:
+        """What a client may want to know of the rule's kind: does it read the conversation, the clock."""
+        return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed}
+
 
 @dataclass
 class Rulebook:

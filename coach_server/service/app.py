@@ -106,7 +106,8 @@ async def rules(request: web.Request) -> web.Response:
     return json_response({
         "rules": [
             {"id": r.id, "title": r.spec.title, "kind": r.spec.kind, "severity": r.spec.severity,
-             "enabled": r.spec.enabled, "description": r.spec.description.strip(), "stale": r.stale}
+             "enabled": r.spec.enabled, "description": r.spec.description.strip(), "stale": r.stale,
+             **r.traits()}
             for r in coach.rulebook.rules.values()
         ],
         "errors": [e.to_json() for e in coach.errors],

@@ -27,6 +27,7 @@ from ..models import (
     Lang,
     Message,
     RequestError,
+    Scope,
     check_unix_ts,
     validation_details,
 )
@@ -65,12 +66,17 @@ class Update(BaseModel):
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
+    scope: Scope | None = None
     now: float | None = None
 
     @field_validator("draft_started_at", "now")
     @classmethod
     def _times(cls, value: float | None) -> float | None:
         return check_unix_ts(value)
+
+
+# What `null` sets a field to in an update (any other field: null clears it).
+_NULL_MEANS: dict[str, Any] = {"draft": "", "scope": "all"}
 
 
 class Feedback(BaseModel):
@@ -105,6 +111,7 @@ class ChatState:
         self.operator_name: str | None = None
         self.lang: str | None = None
         self.caret: int | None = None
+        self.scope: Scope = "all"
         self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
         self.seq = 0
         self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
@@ -117,7 +124,8 @@ class ChatState:
         # parts were validated as they arrived; constructing skips re-validating every message per keystroke
         return CheckRequest.model_construct(
             draft=self.draft, messages=self.messages, now=self.now(), draft_started_at=self.draft_started_at,
-            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, caret=self.caret)
+            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, caret=self.caret,
+            scope=self.scope)
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
@@ -342,10 +350,12 @@ class LiveSession:
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
             log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
                       update.draft, len(chat.messages))
-        for name in ("draft", "draft_started_at", "operator_name", "lang", "caret"):
+        for name in ("draft", "draft_started_at", "operator_name", "lang", "caret", "scope"):
             if name in given:
                 value = getattr(update, name)
-                setattr(chat, name, value if value is not None or name != "draft" else "")
+                if value is None and name in _NULL_MEANS:
+                    value = _NULL_MEANS[name]
+                setattr(chat, name, value)
         if update.now is not None:
             chat.clock_offset = update.now - time.time()
         self.owe(chat, "update", update.seq)
@@ -423,7 +433,8 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     from .. import __version__
 
     await session.send({"type": "hello", "protocol": PROTOCOL_VERSION, "version": __version__,
-                        "rules": len(coach.rulebook.active), "actions": list(ACTIONS)})
+                        "rules": len(coach.rulebook.active), "actions": list(ACTIONS),
+                        "rule_traits": {r.id: r.traits() for r in coach.rulebook.active}})
     limiter = session.limiter
     handled = 0
     try:

@@ -80,6 +80,9 @@ RULES = {
                 "severity": {"enum": ["info", "warning", "error"]}, "enabled": {"type": "boolean"},
                 "description": {"type": "string"},
                 "stale": {"type": "boolean", "description": "its file is broken; the last good version is used"},
+                "needs_conversation": {"type": "boolean", "description": "its kind judges the draft against the "
+                                       "conversation; it does not run with scope \"text\""},
+                "timed": {"type": "boolean", "description": "its answer changes with the clock alone"},
             }}},
         "errors": {"type": "array", "items": _ref("RuleError")},
     },
@@ -102,7 +105,11 @@ FEEDBACK_RECENT = {
 LIVE_SERVER_FRAMES = {
     "LiveHello": {"type": "object", "required": ["type", "protocol", "version", "rules", "actions"], "properties": {
         "type": {"const": "hello"}, "protocol": {"const": 1}, "version": {"type": "string"},
-        "rules": {"type": "integer"}, "actions": {"type": "array", "items": {"type": "string"}}}},
+        "rules": {"type": "integer"}, "actions": {"type": "array", "items": {"type": "string"}},
+        "rule_traits": {"type": "object", "description": "the active rules at connect time: rule id → what its kind "
+                        "reads", "additionalProperties": {
+                            "type": "object", "required": ["needs_conversation", "timed"],
+                            "properties": {"needs_conversation": {"type": "boolean"}, "timed": {"type": "boolean"}}}}}},
     "LiveWarnings": {"type": "object", "required": ["type", "chat_id", "seq", "ref", "reason", "warnings", "lang",
                                                      "took_ms", "timers", "next_check_at"], "properties": {
         "type": {"const": "warnings"}, "chat_id": {"type": "string"}, "seq": {"type": "integer"},
