@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "~/.config/operator-coach/token)")
     token.set_defaults(func=cmd_token)
 
-    from .audit.cli import add_audit_parser
+    from .audit.command import add_audit_parser
 
     add_audit_parser(sub)
 

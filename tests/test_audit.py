@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coach_server.audit import Audit, moments, parse_line, read_corpus
-from coach_server.audit.corpus import BadLine, estimate_start, parse_ts
+from coach_server.corpus import BadLine, estimate_start, parse_ts
 from coach_server.audit.report import render_html, render_text
 from coach_server.audit.synth import generate
 

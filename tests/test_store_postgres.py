@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from coach_server.service.feedback import FeedbackEvent, chat_hash
+from coach_server.feedback import FeedbackEvent, chat_hash
 from coach_server.store import PostgresStore
 from coach_server.store.schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import free_port

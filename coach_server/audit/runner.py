@@ -14,7 +14,7 @@ from typing import Any
 
 from ..engine import Coach
 from ..models import SEVERITY_RANK, RequestError
-from .corpus import TYPING_CPS, BadLine, Chat, first_reply_seconds, moments, read_lines
+from ..corpus import TYPING_CPS, BadLine, Chat, first_reply_seconds, moments, read_lines
 
 SEVERITY_WEIGHT = {"error": 3, "warning": 2, "info": 1}
 SEVERITIES = ("error", "warning", "info")

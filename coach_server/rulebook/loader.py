@@ -169,12 +169,6 @@ def _check_template(text: str, kind: type[Check], file: str, where: str, errors:
                                              f"; this kind offers: {allowed}"))
 
 
-def load_rule_file(path: Path) -> Rule:
-    raw = path.read_bytes()
-    spec, check = parse_rule(path.stem, raw, path.name)
-    return Rule(path.stem, path, hashlib.sha256(raw).hexdigest(), spec, check)
-
-
 def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if p.is_file() and not p.name.startswith("."))
 

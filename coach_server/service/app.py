@@ -26,7 +26,7 @@ from ..models import ErrorDetail, RequestError
 from ..rulebook.loader import directory_signature
 from ..web import register_all as register_pages
 from .background import cancel_and_wait
-from .feedback import FeedbackLog
+from ..feedback import FeedbackLog
 from .guard import GuardConfig, add_response_headers, guard_middleware
 from .keys import COACH_REF, FEEDBACK, GUARD, LIVE_HUB, RELOAD_INTERVAL, RULE_WATCHER, SUPERVISOR_TOKEN, WS_MAX_FRAME
 from .live import CoachRef, LiveHub, live_handler

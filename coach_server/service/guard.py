@@ -130,9 +130,6 @@ class GuardConfig:
     def host_allowed(self, host_header: str, port: int) -> bool:
         return host_header.lower() in self._hosts(port)
 
-    def own_origins(self, port: int) -> frozenset[str]:
-        return frozenset(f"http://{h}" for h in self._hosts(port))
-
     def origin_allowed(self, origin: str, port: int) -> bool:
         origin = origin.rstrip("/").lower()
         if origin.startswith("http://") and origin[7:] in self._hosts(port):

@@ -31,7 +31,7 @@ from ..models import (
     check_unix_ts,
     validation_details,
 )
-from .feedback import ACTIONS, FeedbackLog
+from ..feedback import ACTIONS, FeedbackLog
 from .guard import FrameLimiter
 from .keys import LIVE_HUB, WS_MAX_FRAME
 
@@ -215,10 +215,6 @@ class LiveSession:
             await self.ws.send_str(json.dumps(payload, ensure_ascii=False))
         except (ConnectionResetError, RuntimeError):
             self.closed = True
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        task.add_done_callback(_log_task_error)
 
     # --- evaluating ---------------------------------------------------------------------------------
     async def evaluate(self, chat: ChatState, reason: str, ref: int | None = None) -> None:

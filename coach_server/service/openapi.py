@@ -8,7 +8,6 @@ allows: its upgrade request and answers, and its frames as schemas under `compon
 """
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from typing import Any
@@ -271,10 +270,6 @@ def _document() -> dict[str, Any]:
             },
         },
     }
-
-
-def openapi_document() -> dict[str, Any]:
-    return copy.deepcopy(_document())
 
 
 @lru_cache(maxsize=1)

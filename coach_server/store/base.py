@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from ..service.feedback import ACTIONS, FeedbackEvent
+from ..feedback import ACTIONS, FeedbackEvent
 from .mask import mask_personal
 
 log = logging.getLogger("coach.store")

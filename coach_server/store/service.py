@@ -15,7 +15,7 @@ from collections import OrderedDict
 from aiohttp import web
 
 from ..service.background import cancel_and_wait
-from ..service.feedback import FeedbackEvent, chat_hash
+from ..feedback import FeedbackEvent, chat_hash
 from ..service.keys import FEEDBACK, LIVE_HUB, STORE, STORE_RECORDER
 from .base import FeedbackStore
 

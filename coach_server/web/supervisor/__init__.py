@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...audit.corpus import parse_chat, read_corpus
+from ...corpus import parse_chat, read_corpus
 from ...models import ErrorDetail
 from ...rulebook.loader import RuleFileInvalid
 from ...service.guard import is_loopback_address, token_ok
@@ -104,7 +104,7 @@ async def state(request: web.Request) -> web.Response:
             recorded = await store.count_conversations()
         except StoreUnavailable:
             recorded = None
-    from ..trainer.scenarios import load_scenarios
+    from ...scenarios import load_scenarios
 
     scenarios = load_scenarios()
     return _json({
@@ -206,7 +206,7 @@ def _digest(chats: list[dict[str, Any]]) -> str:
 async def _corpus(request: web.Request, spec: Any):
     tester: BackTester = request.app[SUPERVISOR_BACKTESTER]
     if spec == "scenarios":
-        from ..trainer.scenarios import load_scenarios
+        from ...scenarios import load_scenarios
 
         scenarios = load_scenarios()
         chats = [(None, s.to_chat()) for s in scenarios.scenarios.values()]

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...audit.corpus import BadLine, Chat, moments
+from ...corpus import BadLine, Chat, moments
 from ...engine import Coach
 from ...models import SEVERITY_RANK, RequestError
 from ...rulebook.loader import Rule, Rulebook

@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ...service.keys import COACH_REF
-from .scenarios import load_scenarios, play
+from ...scenarios import load_scenarios, play
 
 STATIC = Path(__file__).parent / "static"
 

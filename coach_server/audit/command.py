@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .corpus import TYPING_CPS
+from ..corpus import TYPING_CPS
 
 MAX_PRINTED_BAD_LINES = 50
 
@@ -85,7 +85,7 @@ def _lines(stream: IO[bytes], counter: list[int]) -> Iterator[bytes]:
 def cmd_audit(args: argparse.Namespace) -> int:
     from ..engine import Coach
     from ..rulebook.loader import default_rules_dir
-    from .corpus import BadLine, read_lines
+    from ..corpus import BadLine, read_lines
     from .report import render_html, render_json, render_text
     from .runner import Audit
 

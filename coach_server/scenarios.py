@@ -37,10 +37,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ...audit.corpus import Chat, CorpusMessage
-from ...engine import Coach
-from ...models import CheckRequest, Message, field_path
-from ...rulebook.loader import RULE_ID_RE, RuleError
+from .corpus import Chat, CorpusMessage
+from .engine import Coach
+from .models import CheckRequest, Message, field_path
+from .rulebook.loader import RULE_ID_RE, RuleError
 
 START = 1_750_000_000.0  # the scenario clock's zero (2025-06-15 15:06 UTC)
 
@@ -140,7 +140,7 @@ def default_scenarios_dir() -> Path:
     env = os.environ.get("COACH_SCENARIOS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "scenarios"
+    return Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def load_scenario(path: Path) -> Scenario:
