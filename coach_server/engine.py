@@ -1,8 +1,8 @@
 """The coach: rule files → checks → warnings for one request, in order of severity.
 
 `Coach` is the public Python API (`from coach_server import Coach`). It owns the loaded rules and the
-caches that make a warm check cheap: each distinct message text is analysed once, each distinct chat
-once, each word form once.
+caches that make a warm check cheap: each distinct message list is validated once, each distinct message
+text analysed once, each distinct chat once.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .checks.base import Context
 from .conversation import ConversationCache
@@ -21,6 +21,7 @@ from .models import (
     CheckResult,
     ErrorDetail,
     RequestError,
+    ValidatedChats,
     Warning,
     parse_request,
 )
@@ -42,16 +43,27 @@ class Evaluation:
     timers: dict[str, float | None] = field(default_factory=dict)
 
 
-def _sort_key(w: Warning) -> tuple:
+class RulesUpdate(NamedTuple):
+    """What re-reading the rules directory did."""
+
+    errors: list[RuleError]  # problems in rule files (each broken file keeps its last good version)
+    changed: frozenset[str]  # the ids of the rules added, removed or edited
+
+
+def _sort_key(w: Warning) -> tuple[int, int, str]:
     return (SEVERITY_RANK[w.severity], w.start if w.start is not None else 1 << 30, w.rule)
 
 
 class Coach:
-    def __init__(self, rulebook: Rulebook):
+    def __init__(self, rulebook: Rulebook, *, share_analysis_with: Coach | None = None):
+        """A coach over `rulebook`. With `share_analysis_with`, the text and chat analysis of that coach is
+        shared (the back-test runs proposed rules beside the current ones: each text is analysed once)."""
         self.rulebook = rulebook
-        self.facts = FactsCache()  # chat messages: each analysed once
+        other = share_analysis_with
+        self.chats = other.chats if other else ValidatedChats()  # message lists: each validated once
+        self.facts = other.facts if other else FactsCache()  # chat messages: each analysed once
+        self.conversations = other.conversations if other else ConversationCache(self.facts, size=500)
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
-        self.conversations = ConversationCache(self.facts, size=500)
         self.rule_failures: dict[str, int] = {}
 
     # --- loading -------------------------------------------------------------------------------------
@@ -71,10 +83,15 @@ class Coach:
 
     def reload(self) -> list[RuleError]:
         """Re-read the rules directory; broken files keep their last good version. Returns the errors."""
-        if self.rulebook.directory is None:
-            return []
-        self.rulebook = load_rulebook(self.rulebook.directory, previous=self.rulebook)
-        return self.rulebook.errors
+        return self.update_rules().errors
+
+    def update_rules(self) -> RulesUpdate:
+        """Re-read the rules directory, like `reload`, and say which rules changed."""
+        before = self.rulebook
+        if before.directory is None:
+            return RulesUpdate([], frozenset())
+        self.rulebook = load_rulebook(before.directory, previous=before)
+        return RulesUpdate(self.rulebook.errors, self.rulebook.changed_since(before))
 
     # --- checking ------------------------------------------------------------------------------------
     def check(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> CheckResult:
@@ -83,7 +100,7 @@ class Coach:
 
     def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> Evaluation:
         started = time.perf_counter()
-        req = parse_request(request)
+        req = parse_request(request, self.chats)
         now = req.now if req.now is not None else time.time()
         conv = self.conversations.get(req.messages)
         _refuse_future(req, now, conv.latest_ts)

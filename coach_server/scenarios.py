@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .corpus import Chat, CorpusMessage
 from .engine import Coach
-from .models import CheckRequest, Message, field_path
+from .models import CheckRequest, Message, validation_details
 from .rulebook.loader import RULE_ID_RE, RuleError
 
 START = 1_750_000_000.0  # the scenario clock's zero (2025-06-15 15:06 UTC)
@@ -155,8 +155,8 @@ def load_scenario(path: Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioInvalid([ScenarioError(path.name, field_path(e["loc"]),
-                                             e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None
+        raise ScenarioInvalid([ScenarioError(path.name, d.field, d.problem)
+                               for d in validation_details(exc)]) from None
     scenario.id = path.stem
     return scenario
 

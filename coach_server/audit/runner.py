@@ -163,10 +163,9 @@ class Audit:
         self.elapsed = time.perf_counter() - self.started
         elapsed = max(self.elapsed, 1e-9)
         rules = []
-        titles = {rid: r.spec.title for rid, r in self.coach.rulebook.rules.items()}
         for rule, t in sorted(self.rules.items(), key=lambda kv: (-kv[1].messages, kv[0])):
             rules.append({
-                "rule": rule, "title": titles.get(rule, rule), "messages": t.messages, "warnings": t.warnings,
+                "rule": rule, "title": self.coach.rulebook.title(rule), "messages": t.messages, "warnings": t.warnings,
                 "share": round(t.messages / self.messages, 4) if self.messages else 0.0,
                 "by_severity": {s: t.by_severity.get(s, 0) for s in SEVERITIES},
                 "top_operators": [{"operator": o, "messages": n} for o, n in t.operators.most_common(5)],

@@ -13,7 +13,9 @@ import hashlib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..checks import KINDS
 from ..checks.base import Check, template_fields
-from ..models import field_path
+from ..models import validation_details
 from .schema import LANGS, RuleFile
 
 RULE_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -64,20 +66,34 @@ class Rule:
         return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rulebook:
+    """The rules as loaded, never changed afterwards: a reload makes a new book."""
+
     directory: Path | None
-    rules: dict[str, Rule] = field(default_factory=dict)
+    rules: Mapping[str, Rule] = field(default_factory=dict)
     errors: list[RuleError] = field(default_factory=list)
 
-    @property
+    @cached_property
     def active(self) -> list[Rule]:
         """The enabled rules (worked out once: the book does not change after loading)."""
-        active = self.__dict__.get("_active")
-        if active is None or len(self.rules) != self.__dict__.get("_active_of"):
-            active = self.__dict__["_active"] = [r for r in self.rules.values() if r.enabled]
-            self.__dict__["_active_of"] = len(self.rules)
-        return active
+        return [r for r in self.rules.values() if r.enabled]
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Rule id → its title, for every report that names rules."""
+        return {rule_id: rule.spec.title for rule_id, rule in self.rules.items()}
+
+    def title(self, rule_id: str) -> str:
+        """The rule's title, or its id when the book has no such rule (any more)."""
+        return self.titles.get(rule_id, rule_id)
+
+    def changed_since(self, before: Rulebook) -> frozenset[str]:
+        """The ids of the rules added, removed or edited since `before` (a broken edit is no change: the
+        last good version stays)."""
+        ids = set(self.rules) | set(before.rules)
+        return frozenset(i for i in ids if (i in self.rules) != (i in before.rules)
+                         or (i in self.rules and self.rules[i].digest != before.rules[i].digest))
 
     @property
     def digest(self) -> str:
@@ -88,18 +104,8 @@ class Rulebook:
         return h.hexdigest()[:16]
 
 
-def _errors_from(exc: ValidationError, file: str, prefix: tuple[Any, ...] = ()) -> list[RuleError]:
-    out = []
-    for e in exc.errors():
-        problem = e["msg"]
-        if e["type"] == "extra_forbidden":
-            problem = "unknown field (check its spelling)"
-        elif e["type"] == "missing":
-            problem = "required field is missing"
-        elif problem.startswith("Value error, "):
-            problem = problem[len("Value error, "):]
-        out.append(RuleError(file, field_path(prefix + tuple(e["loc"])), problem))
-    return out
+def _errors_from(exc: ValidationError, file: str, prefix: tuple[str | int, ...] = ()) -> list[RuleError]:
+    return [RuleError(file, d.field, d.problem) for d in validation_details(exc, prefix)]
 
 
 def _validate_part(model: type[BaseModel], data: Any, file: str, where: str, errors: list[RuleError]):
@@ -175,34 +181,34 @@ def rule_files(directory: Path) -> list[Path]:
 
 def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook:
     """Load every rule file; a broken file is reported and, if it loaded before, keeps its last good version."""
-    book = Rulebook(directory)
+    rules: dict[str, Rule] = {}
+    errors: list[RuleError] = []
     if not directory.is_dir():
-        book.errors.append(RuleError(str(directory), "(directory)", "rules directory not found"))
-        return book
+        return Rulebook(directory, rules, [RuleError(str(directory), "(directory)", "rules directory not found")])
     old = previous.rules if previous is not None else {}
     for path in rule_files(directory):
         rule_id = path.stem
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            book.errors.append(RuleError(path.name, "(file)", f"cannot read: {exc.strerror}"))
+            errors.append(RuleError(path.name, "(file)", f"cannot read: {exc.strerror}"))
             if rule_id in old:
-                book.rules[rule_id] = _stale(old[rule_id])
+                rules[rule_id] = _stale(old[rule_id])
             continue
         digest = hashlib.sha256(raw).hexdigest()
         previous_rule = old.get(rule_id)
         if previous_rule is not None and previous_rule.digest == digest and not previous_rule.stale:
-            book.rules[rule_id] = previous_rule  # unchanged: keep its compiled check
+            rules[rule_id] = previous_rule  # unchanged: keep its compiled check
             continue
         try:
             spec, check = parse_rule(rule_id, raw, path.name)
         except RuleFileInvalid as exc:
-            book.errors.extend(exc.errors)
+            errors.extend(exc.errors)
             if previous_rule is not None:
-                book.rules[rule_id] = _stale(previous_rule)
+                rules[rule_id] = _stale(previous_rule)
             continue
-        book.rules[rule_id] = Rule(rule_id, path, digest, spec, check)
-    return book
+        rules[rule_id] = Rule(rule_id, path, digest, spec, check)
+    return Rulebook(directory, rules, errors)
 
 
 def _stale(rule: Rule) -> Rule:

@@ -103,16 +103,13 @@ class BackTester:
         worker thread)."""
         started = time.perf_counter()
         current = self._coach_for(book)
-        proposed = Coach(proposed_book(book, proposals))
-        proposed.facts = current.facts  # one analysis of each text serves both runs
-        proposed.conversations = current.conversations
+        proposed = Coach(proposed_book(book, proposals), share_analysis_with=current)  # each text analysed once
         edited = set(proposals)
         key = (corpus.id, book.digest)
         baseline = self._baselines.get(key)
         fresh = baseline is None
         if fresh:
             baseline = []
-        titles = {rid: r.spec.title for rid, r in proposed.rulebook.rules.items()}
         counts_now: dict[str, dict[str, int]] = {}
         counts_new: dict[str, dict[str, int]] = {}
         changes: dict[str, dict[str, list]] = {rid: {"newly_flagged": [], "no_longer_flagged": [], "changed": []}
@@ -177,10 +174,10 @@ class BackTester:
                 self._baselines.popitem(last=False)
         took = time.perf_counter() - started
         rules = []
-        for rid in sorted(set(titles) | set(counts_now) | set(counts_new)):
+        for rid in sorted(set(proposed.rulebook.rules) | set(counts_now) | set(counts_new)):
             now_c = counts_now.get(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
             new_c = counts_new.get(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
-            entry = {"rule": rid, "title": titles.get(rid, rid), "edited": rid in edited,
+            entry = {"rule": rid, "title": proposed.rulebook.title(rid), "edited": rid in edited,
                      "current": now_c["messages"], "proposed": new_c["messages"],
                      "delta": new_c["messages"] - now_c["messages"],
                      "current_by_severity": {k: now_c[k] for k in ("error", "warning", "info")},
