@@ -16,7 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from ..corpus import TYPING_CPS
+from ..corpus import TYPING_CPS, BadLine, read_lines
+from ..engine import Coach
+from ..rulebook.loader import default_rules_dir
+from .report import render_html, render_json, render_text
+from .runner import Audit
 
 MAX_PRINTED_BAD_LINES = 50
 
@@ -83,12 +87,6 @@ def _lines(stream: IO[bytes], counter: list[int]) -> Iterator[bytes]:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from ..engine import Coach
-    from ..rulebook.loader import default_rules_dir
-    from ..corpus import BadLine, read_lines
-    from .report import render_html, render_json, render_text
-    from .runner import Audit
-
     directory = Path(args.rules) if args.rules else default_rules_dir()
     coach = Coach.load(directory)
     for error in coach.errors:

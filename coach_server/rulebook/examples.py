@@ -3,14 +3,11 @@ suggestion when given), each `[[valid]]` must not. Used by the test suite and `c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from ..engine import Coach
 from ..models import CheckRequest, Message, Warning
+from .loader import Rule
 from .schema import LANGS, Example
-
-if TYPE_CHECKING:
-    from ..engine import Coach
-    from .loader import Rule
 
 # Examples happen at a fixed moment so that `ago` and `draft_age` mean the same on every run.
 EXAMPLE_NOW = 1_750_000_000.0

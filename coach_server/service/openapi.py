@@ -16,7 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from .. import __version__
 from ..models import MAX_TS, MIN_TS, CheckRequest, CheckResult
-from .live import Feedback, Forget, Update
+from .live import FeedbackFrame, ForgetFrame, UpdateFrame
 
 REF = "#/components/schemas/{model}"
 MAX_BODY = "1 MiB"
@@ -187,10 +187,10 @@ def _json_schema_bounds(node: Any) -> None:
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     _, defs = models_json_schema(
-        [(CheckRequest, "validation"), (CheckResult, "serialization"), (Update, "validation"),
-         (Feedback, "validation"), (Forget, "validation")], ref_template=REF)
+        [(CheckRequest, "validation"), (CheckResult, "serialization"), (UpdateFrame, "validation"),
+         (FeedbackFrame, "validation"), (ForgetFrame, "validation")], ref_template=REF)
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    for model, name in ((Update, "LiveUpdate"), (Feedback, "LiveFeedback"), (Forget, "LiveForget")):
+    for model, name in ((UpdateFrame, "LiveUpdate"), (FeedbackFrame, "LiveFeedback"), (ForgetFrame, "LiveForget")):
         schemas[name] = schemas.pop(model.__name__)
     _json_schema_bounds(schemas)
     _bound_timestamps(schemas)

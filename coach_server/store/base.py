@@ -1,12 +1,13 @@
 """What every feedback store shares: a queue that never blocks the coaching, masking, and the reports.
 
-`submit` (the FeedbackLog sink) and `record_conversation` only append to an in-memory queue and wake the
+`submit` (a FeedbackLog sink) and `record_conversation` only append to an in-memory queue and wake the
 writer; the writer (a thread for SQLite, a task for PostgreSQL) writes batches. When the database is
 unavailable or locked, the events stay queued (up to `max_pending`, oldest dropped beyond that and
 counted) and are written when it is back: a broken store never stops or slows the coaching.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -63,7 +64,10 @@ class Batch:
         self.settings = list(settings.values())
 
 
-class FeedbackStore:
+class Store:
+    """The store of what the coaching did: feedback events, recorded conversations (text storage on) and
+    store-wide settings. A concrete store (SQLite, PostgreSQL) provides the connection and the writer."""
+
     kind = "none"
 
     def __init__(self, *, store_text: bool | None = None, max_pending: int = 100_000):
@@ -172,8 +176,6 @@ class FeedbackStore:
 
     async def flush(self, timeout: float = 2.0) -> bool:
         """Wait until everything queued has been written (or `timeout`); True when nothing is left."""
-        import asyncio
-
         deadline = time.monotonic() + timeout
         self._wake()
         while self.pending:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+
 from .base import (
     BATCH,
     INSERT_EVENT,
@@ -22,7 +24,7 @@ from .base import (
     UPSERT_CONVERSATION,
     UPSERT_SETTING,
     Batch,
-    FeedbackStore,
+    Store,
     StoreUnavailable,
 )
 from .schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
@@ -66,7 +68,7 @@ async def migrate(con) -> int:
     return version
 
 
-class PostgresStore(FeedbackStore):
+class PostgresStore(Store):
     kind = "postgresql"
     _DAY_EXPR = "CAST(FLOOR(ts / 86400) AS BIGINT)"
 
@@ -142,8 +144,6 @@ class PostgresStore(FeedbackStore):
                 delay = min(delay * 2, RETRY_MAX_S)
 
     async def _connect(self):
-        import asyncpg
-
         con = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT_S)
         if not self._migrated:
             try:

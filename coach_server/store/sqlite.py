@@ -25,7 +25,7 @@ from .base import (
     UPSERT_CONVERSATION,
     UPSERT_SETTING,
     Batch,
-    FeedbackStore,
+    Store,
     StoreUnavailable,
 )
 from .schema import SCHEMA_VERSION, SQLITE_MIGRATIONS, SchemaTooNew
@@ -73,7 +73,7 @@ def migrate(con: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     return version
 
 
-class SQLiteStore(FeedbackStore):
+class SQLiteStore(Store):
     kind = "sqlite"
 
     def __init__(self, path: str | Path, **kwargs: Any):

@@ -28,62 +28,43 @@ from typing import Any
 from aiohttp import web
 
 from ...corpus import parse_chat, read_corpus
-from ...models import ErrorDetail
-from ...rulebook.loader import RuleFileInvalid
-from ...service.guard import is_loopback_address, token_ok
-from ...service.keys import (
-    COACH_REF,
-    LIVE_HUB,
-    STORE,
-    SUPERVISOR_BACKTEST_LOCK,
-    SUPERVISOR_BACKTESTER,
-    SUPERVISOR_SAVE_LOCK,
-)
-from ...service.token import require_token
-from ...store import StoreUnavailable
-from .backtest import BackTester
+from ...engine import Coach
+from ...models import ErrorDetail, error_body
+from ...rulebook.loader import Rule, RuleFileInvalid
+from ...scenarios import load_scenarios
+from ...service.guard import is_loopback_address
+from ...service.httpkit import HttpError, json_response, read_json, require_token, token_ok
+from ...service.keys import COACH, RULES
+from ...store import Store, StoreUnavailable
+from .backtest import BackTester, Corpus
 from .editing import EditError, apply_edit, check_edit, proposed_rule, rule_document, write_atomically
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
 DAY = 86400.0
 
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data, ensure_ascii=False), status=status, content_type="application/json",
-                        charset="utf-8")
-
-
-def _error(status: int, message: str, details: list[dict[str, str]] | None = None) -> web.Response:
-    return _json({"error": {"message": message, "details": details or []}}, status)
+STORE: web.AppKey[Store | None] = web.AppKey("supervisor_store")
+BACKTESTER: web.AppKey[BackTester] = web.AppKey("supervisor_backtester", BackTester)
+SAVE_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_save_lock", asyncio.Lock)
+BACKTEST_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_backtest_lock", asyncio.Lock)
 
 
-def _local_or_token(request: web.Request) -> None:
+def local_or_token(request: web.Request) -> None:
     """Reads: this machine only (or a request that carries the supervisor token)."""
     if is_loopback_address(request.remote) or token_ok(request):
         return
-    raise web.HTTPForbidden(text=json.dumps({"error": {"message": "supervisor data is shown on this machine only "
-                                                                  "(or with the supervisor token)",
-                                                       "details": [{"field": "(peer)", "problem": str(request.remote)}]}},
-                                            ensure_ascii=False), content_type="application/json")
+    raise HttpError(403, "supervisor data is shown on this machine only (or with the supervisor token)",
+                    [ErrorDetail(field="(peer)", problem=str(request.remote))])
 
 
-async def _body(request: web.Request) -> Any:
-    from ...service.app import read_json
-
-    return await read_json(request)
+def _coach(request: web.Request) -> Coach:
+    return request.app[COACH]
 
 
-def _coach(request: web.Request):
-    return request.app[COACH_REF].coach
-
-
-def _rule(request: web.Request):
+def _rule(request: web.Request) -> Rule:
     rule = _coach(request).rulebook.rules.get(request.match_info["rule_id"])
     if rule is None:
-        raise web.HTTPNotFound(text=json.dumps({"error": {"message": f"no rule {request.match_info['rule_id']!r}",
-                                                          "details": []}}, ensure_ascii=False),
-                               content_type="application/json")
+        raise HttpError(404, f"no rule {request.match_info['rule_id']!r}")
     return rule
 
 
@@ -94,20 +75,18 @@ async def page(request: web.Request) -> web.FileResponse:
 
 # --- state and rules ---------------------------------------------------------------------------------------
 async def state(request: web.Request) -> web.Response:
-    _local_or_token(request)
+    local_or_token(request)
     coach = _coach(request)
-    store = request.app.get(STORE)
-    tester: BackTester = request.app[SUPERVISOR_BACKTESTER]
+    store = request.app[STORE]
+    tester = request.app[BACKTESTER]
     recorded = None
     if store is not None:
         try:
             recorded = await store.count_conversations()
         except StoreUnavailable:
             recorded = None
-    from ...scenarios import load_scenarios
-
     scenarios = load_scenarios()
-    return _json({
+    return json_response({
         "rules": [{"id": r.id, "title": r.spec.title, "kind": r.spec.kind, "severity": r.spec.severity,
                    "enabled": r.spec.enabled, "stale": r.stale, "file": r.path.name}
                   for r in sorted(coach.rulebook.rules.values(), key=lambda r: r.id)],
@@ -122,55 +101,54 @@ async def state(request: web.Request) -> web.Response:
 
 
 async def get_rule(request: web.Request) -> web.Response:
-    _local_or_token(request)
-    return _json(rule_document(_rule(request)))
+    local_or_token(request)
+    return json_response(rule_document(_rule(request)))
 
 
 async def check_rule(request: web.Request) -> web.Response:
-    _local_or_token(request)
+    local_or_token(request)
     rule = _rule(request)
-    edit = await _body(request)
+    edit = await read_json(request)
     if not isinstance(edit, dict):
-        return _error(400, "an edit is a JSON object")
+        raise HttpError(400, "an edit is a JSON object")
     result = await asyncio.to_thread(check_edit, rule, _coach(request).rulebook, edit)
     result.pop("_bytes", None)
     result.pop("_rule", None)
-    return _json(result)
+    return json_response(result)
 
 
 async def save_rule(request: web.Request) -> web.Response:
     require_token(request)
     coach = _coach(request)
     rule = _rule(request)
-    edit = await _body(request)
+    edit = await read_json(request)
     if not isinstance(edit, dict):
-        return _error(400, "an edit is a JSON object")
+        raise HttpError(400, "an edit is a JSON object")
     if coach.rules_dir is None:
-        return _error(409, "these rules were not loaded from a directory; nothing to save to")
+        raise HttpError(409, "these rules were not loaded from a directory; nothing to save to")
     base = edit.get("base_digest")
     if base is not None and base != rule.digest:
-        return _error(409, "the rule file changed since you opened it (edited elsewhere); reload the rule and "
-                           "apply your change again", [{"field": "base_digest", "problem": "stale"}])
-    async with request.app[SUPERVISOR_SAVE_LOCK]:
+        raise HttpError(409, "the rule file changed since you opened it (edited elsewhere); reload the rule and "
+                             "apply your change again", [ErrorDetail(field="base_digest", problem="stale")])
+    async with request.app[SAVE_LOCK]:
         result = await asyncio.to_thread(check_edit, rule, coach.rulebook, edit)
         if not result["ok"]:
             result.pop("_bytes", None)
             result.pop("_rule", None)
-            return _json({**result, "saved": False}, status=422)
+            return json_response({**result, "saved": False}, status=422)
         new: bytes = result.pop("_bytes")
         result.pop("_rule", None)
         if result["changed"]:
             await asyncio.to_thread(write_atomically, rule.path, new)
-            coach.reload()
-            request.app[LIVE_HUB].rules_changed()
+            request.app[RULES].reload()  # every connected extension is re-checked at once
         saved = coach.rulebook.rules.get(rule.id)
-    return _json({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
+    return json_response({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
                   "rule_errors": [e.to_json() for e in coach.errors]})
 
 
 # --- back-test -----------------------------------------------------------------------------------------------
 async def upload_corpus(request: web.Request) -> web.Response:
-    _local_or_token(request)
+    local_or_token(request)
     chunks, size = [], 0
     while True:
         chunk = await request.content.read(1 << 16)
@@ -178,36 +156,34 @@ async def upload_corpus(request: web.Request) -> web.Response:
             break
         size += len(chunk)
         if size > MAX_UPLOAD_BYTES:
-            return _error(413, f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB; audit it with "
-                               "`coach audit` or upload a part")
+            raise HttpError(413, f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB; audit it with "
+                                 "`coach audit` or upload a part")
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw.strip():
-        return _error(400, "the corpus is empty: send JSON Lines, one chat per line (docs/audit.md)")
+        raise HttpError(400, "the corpus is empty: send JSON Lines, one chat per line (docs/audit.md)")
     result = await asyncio.to_thread(read_corpus, raw)
     if not result.chats:
-        return _error(400, "no chat could be read from the corpus",
-                      [{"field": f"line {b.line}", "problem": b.problem} for b in result.bad_lines[:20]])
+        raise HttpError(400, "no chat could be read from the corpus",
+                        [ErrorDetail(field=f"line {b.line}", problem=b.problem) for b in result.bad_lines[:20]])
     name = (request.query.get("name") or "corpus.jsonl")[:120]
-    corpus = request.app[SUPERVISOR_BACKTESTER].add(name, "upload", result.chats, result.bad_lines)
-    return _json(corpus.summary(), status=201)
+    corpus = request.app[BACKTESTER].add(name, "upload", result.chats, result.bad_lines)
+    return json_response(corpus.summary(), status=201)
 
 
 async def delete_corpus(request: web.Request) -> web.Response:
-    _local_or_token(request)
-    request.app[SUPERVISOR_BACKTESTER].forget(request.match_info["corpus_id"])
-    return _json({"deleted": request.match_info["corpus_id"]})
+    local_or_token(request)
+    request.app[BACKTESTER].forget(request.match_info["corpus_id"])
+    return json_response({"deleted": request.match_info["corpus_id"]})
 
 
 def _digest(chats: list[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(chats, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
-async def _corpus(request: web.Request, spec: Any):
-    tester: BackTester = request.app[SUPERVISOR_BACKTESTER]
+async def _corpus(request: web.Request, spec: Any) -> Corpus:
+    tester = request.app[BACKTESTER]
     if spec == "scenarios":
-        from ...scenarios import load_scenarios
-
         scenarios = load_scenarios()
         chats = [(None, s.to_chat()) for s in scenarios.scenarios.values()]
         key = _digest([[m.model_dump() for m in c.messages] for _, c in chats])
@@ -215,17 +191,17 @@ async def _corpus(request: web.Request, spec: Any):
         return tester.corpora.get(corpus_id) or tester.add("Сценарии тренера", "scenarios", chats,
                                                            corpus_id=corpus_id)
     if isinstance(spec, dict) and spec.get("source") == "recorded" or spec == "recorded":
-        store = request.app.get(STORE)
+        store = request.app[STORE]
         if store is None:
-            raise _http(409, "no feedback store: recorded conversations need one (coach serve --store)")
+            raise HttpError(409, "no feedback store: recorded conversations need one (coach serve --store)")
         since = float(spec.get("since") or 0) if isinstance(spec, dict) else 0.0
         until = float(spec.get("until") or time.time() + DAY) if isinstance(spec, dict) else time.time() + DAY
         try:
             raw = await store.conversations(since, until)
         except StoreUnavailable as exc:
-            raise _http(503, f"the feedback store is unavailable: {exc}")
+            raise HttpError(503, f"the feedback store is unavailable: {exc}")
         if not raw:
-            raise _http(409, "no recorded conversations in this period (text storage must be on to record them)")
+            raise HttpError(409, "no recorded conversations in this period (text storage must be on to record them)")
         chats = []
         for data in raw:
             try:
@@ -237,26 +213,19 @@ async def _corpus(request: web.Request, spec: Any):
                                                            corpus_id=corpus_id)
     if isinstance(spec, str) and spec in tester.corpora:
         return tester.corpora[spec]
-    raise _http(404, f"no corpus {spec!r}: upload one, or use \"scenarios\" or \"recorded\"")
-
-
-def _http(status: int, message: str) -> web.HTTPException:
-    cls = {404: web.HTTPNotFound, 409: web.HTTPConflict, 503: web.HTTPServiceUnavailable,
-           422: web.HTTPUnprocessableEntity, 400: web.HTTPBadRequest}[status]
-    return cls(text=json.dumps({"error": {"message": message, "details": []}}, ensure_ascii=False),
-               content_type="application/json")
+    raise HttpError(404, f"no corpus {spec!r}: upload one, or use \"scenarios\" or \"recorded\"")
 
 
 async def backtest(request: web.Request) -> web.Response:
-    _local_or_token(request)
-    body = await _body(request)
+    local_or_token(request)
+    body = await read_json(request)
     if not isinstance(body, dict):
-        return _error(400, "send {\"corpus\": …, \"rules\": {rule id: edit}}")
+        raise HttpError(400, "send {\"corpus\": …, \"rules\": {rule id: edit}}")
     coach = _coach(request)
     book = coach.rulebook
     edits = body.get("rules") or {}
     if not isinstance(edits, dict):
-        return _error(400, "\"rules\" maps rule ids to edits")
+        raise HttpError(400, "\"rules\" maps rule ids to edits")
     proposals, errors = {}, []
     for rule_id, edit in edits.items():
         rule = book.rules.get(rule_id)
@@ -269,12 +238,11 @@ async def backtest(request: web.Request) -> web.Response:
         except (EditError, RuleFileInvalid) as exc:
             errors.extend(e.to_json() for e in exc.errors)
     if errors:
-        return _json({"error": {"message": "the proposed rules are not valid", "details": []}, "errors": errors},
-                     status=422)
+        return json_response({**error_body("the proposed rules are not valid"), "errors": errors}, status=422)
     corpus = await _corpus(request, body.get("corpus", "scenarios"))
-    async with request.app[SUPERVISOR_BACKTEST_LOCK]:
-        result = await asyncio.to_thread(request.app[SUPERVISOR_BACKTESTER].run, book, corpus, proposals)
-    return _json(result)
+    async with request.app[BACKTEST_LOCK]:
+        result = await asyncio.to_thread(request.app[BACKTESTER].run, book, corpus, proposals)
+    return json_response(result)
 
 
 # --- stats and settings -----------------------------------------------------------------------------------
@@ -284,49 +252,50 @@ def _period(request: web.Request) -> tuple[float, float]:
         until = float(request.query.get("until") or now + 60)
         since = float(request.query.get("since") or until - 7 * DAY)
     except ValueError:
-        raise _http(400, "since/until are Unix seconds")
+        raise HttpError(400, "since/until are Unix seconds")
     if since >= until:
-        raise _http(400, "since must be before until")
+        raise HttpError(400, "since must be before until")
     return since, until
 
 
 async def stats(request: web.Request) -> web.Response:
-    _local_or_token(request)
-    store = request.app.get(STORE)
+    local_or_token(request)
+    store = request.app[STORE]
     if store is None:
-        return _error(409, "no feedback store: start the service with one (the default is a SQLite file)")
+        raise HttpError(409, "no feedback store: start the service with one (the default is a SQLite file)")
     since, until = _period(request)
     await store.flush(timeout=1.0)
     try:
         data = await store.stats(since, until)
     except StoreUnavailable as exc:
-        return _error(503, f"the feedback store is unavailable: {exc}",
-                      [{"field": "(store)", "problem": str(exc)}])
-    titles = {rid: r.spec.title for rid, r in _coach(request).rulebook.rules.items()}
+        raise HttpError(503, f"the feedback store is unavailable: {exc}",
+                        [ErrorDetail(field="(store)", problem=str(exc))]) from None
+    book = _coach(request).rulebook
     for entry in data["rules"]:
-        entry["title"] = titles.get(entry["rule"], entry["rule"])
+        entry["title"] = book.title(entry["rule"])
     data["store"] = store.status()
-    return _json(data)
+    return json_response(data)
 
 
 async def settings(request: web.Request) -> web.Response:
     require_token(request)
-    store = request.app.get(STORE)
+    store = request.app[STORE]
     if store is None:
-        return _error(409, "no feedback store")
-    body = await _body(request)
+        raise HttpError(409, "no feedback store")
+    body = await read_json(request)
     if not isinstance(body, dict) or not isinstance(body.get("store_text"), bool):
-        return _error(400, "send {\"store_text\": true|false}",
-                      [ErrorDetail(field="store_text", problem="must be true or false").model_dump()])
+        raise HttpError(400, "send {\"store_text\": true|false}",
+                        [ErrorDetail(field="store_text", problem="must be true or false")])
     store.set_store_text(body["store_text"])
     await store.flush(timeout=1.0)
-    return _json({"store": store.status()})
+    return json_response({"store": store.status()})
 
 
-def register(app: web.Application) -> None:
-    app[SUPERVISOR_BACKTESTER] = BackTester()
-    app[SUPERVISOR_BACKTEST_LOCK] = asyncio.Lock()
-    app[SUPERVISOR_SAVE_LOCK] = asyncio.Lock()
+def register(app: web.Application, store: Store | None) -> None:
+    app[STORE] = store
+    app[BACKTESTER] = BackTester()
+    app[BACKTEST_LOCK] = asyncio.Lock()
+    app[SAVE_LOCK] = asyncio.Lock()
     r = app.router
     r.add_get("/supervisor", page)
     r.add_static("/supervisor/static", STATIC)

@@ -11,20 +11,15 @@ The "your turn" box on the page checks the trainee's reply with `POST /v1/check`
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aiohttp import web
 
-from ...service.keys import COACH_REF
 from ...scenarios import load_scenarios, play
+from ...service.httpkit import HttpError, json_response
+from ...service.keys import COACH
 
 STATIC = Path(__file__).parent / "static"
-
-
-def _json(data, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data, ensure_ascii=False), status=status, content_type="application/json",
-                        charset="utf-8")
 
 
 async def page(request: web.Request) -> web.FileResponse:
@@ -40,7 +35,7 @@ async def list_scenarios(request: web.Request) -> web.Response:
                       "operator": s.operator, "summary": s.summary.strip(), "pair": pair.id if pair else None,
                       "messages": len(s.messages), "duration": s.messages[-1].at})
     items.sort(key=lambda i: (i["situation"], i["version"] != "bad", i["id"]))
-    return _json({"scenarios": items, "errors": [e.to_json() for e in found.errors]})
+    return json_response({"scenarios": items, "errors": [e.to_json() for e in found.errors]})
 
 
 async def get_scenario(request: web.Request) -> web.Response:
@@ -49,15 +44,14 @@ async def get_scenario(request: web.Request) -> web.Response:
     scenario = found.scenarios.get(scenario_id)
     if scenario is None:
         bad = [e.to_json() for e in found.errors if e.file == f"{scenario_id}.toml"]
-        return _json({"error": {"message": f"no scenario {scenario_id!r}" + (" (the file has errors)" if bad else ""),
-                                "details": bad}}, status=404)
-    coach = request.app[COACH_REF].coach
+        raise HttpError(404, f"no scenario {scenario_id!r}" + (" (the file has errors)" if bad else ""), bad)
+    coach = request.app[COACH]
     steps = play(coach, scenario)
     used = {w["rule"] for s in steps for w in s.get("warnings", [])} | {r for s in steps for r in s.get("expect", [])}
     rules = {rid: {"title": r.spec.title, "description": r.spec.description.strip(), "severity": r.spec.severity}
              for rid, r in coach.rulebook.rules.items() if rid in used}
     pair = found.pair_of(scenario)
-    return _json({"id": scenario.id, "title": scenario.title, "situation": scenario.situation,
+    return json_response({"id": scenario.id, "title": scenario.title, "situation": scenario.situation,
                   "version": scenario.version, "lang": scenario.lang, "operator": scenario.operator,
                   "summary": scenario.summary.strip(), "source": scenario.source, "start": scenario.ts(scenario.messages[0]) - scenario.messages[0].at,
                   "pair": pair.id if pair else None, "steps": steps, "rules": rules})

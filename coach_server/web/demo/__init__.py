@@ -1,0 +1,1 @@
+"""`/demo`: a page that behaves like a vendor's operator console (see routes.py)."""

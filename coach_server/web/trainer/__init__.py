@@ -1,0 +1,1 @@
+"""`/trainer`: the scenario player for trainers and trainees (handlers in routes.py)."""
