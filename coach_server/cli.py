@@ -15,6 +15,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
@@ -73,6 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"coach serve: --allow-origin: {exc}", file=sys.stderr)
         return 2
     token_file = _token_file(args)
+    token: str | None
     if is_loopback_address(args.host):
         token = load_or_create_token(token_file)
     else:
@@ -253,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    command: Callable[[argparse.Namespace], int] = args.func
+    return command(args)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -54,7 +54,7 @@ def parse_ts(value: Any) -> float | None:
         except ValueError:
             raise ValueError(f"not an ISO 8601 date-time: {value[:40]!r}") from None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return check_unix_ts(moment.timestamp())
     raise ValueError("must be Unix seconds or an ISO 8601 date-time")
 

@@ -20,6 +20,7 @@ from .models import (
     CheckRequest,
     CheckResult,
     ErrorDetail,
+    Lang,
     RequestError,
     ValidatedChats,
     Warning,
@@ -60,9 +61,10 @@ class Coach:
         shared (the back-test runs proposed rules beside the current ones: each text is analysed once)."""
         self.rulebook = rulebook
         other = share_analysis_with
-        self.chats = other.chats if other else ValidatedChats()  # message lists: each validated once
-        self.facts = other.facts if other else FactsCache()  # chat messages: each analysed once
-        self.conversations = other.conversations if other else ConversationCache(self.facts, size=500)
+        self.chats: ValidatedChats = other.chats if other else ValidatedChats()  # message lists: each validated once
+        self.facts: FactsCache = other.facts if other else FactsCache()  # chat messages: each analysed once
+        self.conversations: ConversationCache = (other.conversations if other else
+                                                 ConversationCache(self.facts, size=500))
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
         self.rule_failures: dict[str, int] = {}
 
@@ -105,7 +107,7 @@ class Coach:
         conv = self.conversations.get(req.messages)
         _refuse_future(req, now, conv.latest_ts)
         draft = self.drafts.get(req.draft)
-        lang = req.lang or conv.client_lang or draft.lang or "ru"
+        lang: Lang = "en" if (req.lang or conv.client_lang or draft.lang) == "en" else "ru"
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang)
         if req.caret is not None and req.caret <= len(req.draft):
             word = draft.word_touching(req.caret)

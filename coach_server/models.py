@@ -161,6 +161,8 @@ def validation_details(exc: ValidationError, prefix: tuple[str | int, ...] = ())
 
 
 _MESSAGE_FIELDS = frozenset({"role", "text", "ts", "id"})
+# A message list by its exact content: (role, text, ts, id) per message.
+ChatKey = tuple[tuple[str, str, float | int | None, str | None], ...]
 
 
 class ValidatedChats:
@@ -171,9 +173,9 @@ class ValidatedChats:
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._lists: OrderedDict[tuple, list[Message]] = OrderedDict()
+        self._lists: OrderedDict[ChatKey, list[Message]] = OrderedDict()
 
-    def lookup(self, raw: Any) -> tuple[tuple | None, list[Message] | None]:
+    def lookup(self, raw: Any) -> tuple[ChatKey | None, list[Message] | None]:
         if type(raw) is not list or not raw:
             return None, None
         keys = []
@@ -193,7 +195,7 @@ class ValidatedChats:
             self._lists.move_to_end(key)
         return key, found
 
-    def remember(self, key: tuple, messages: list[Message]) -> None:
+    def remember(self, key: ChatKey, messages: list[Message]) -> None:
         self._lists[key] = messages
         if len(self._lists) > self.size:
             self._lists.popitem(last=False)

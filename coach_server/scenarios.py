@@ -56,7 +56,7 @@ class ScenarioMessage(BaseModel):
     note: str = ""
 
     @model_validator(mode="after")
-    def _shape(self):
+    def _shape(self) -> ScenarioMessage:
         if self.role in ("client", "operator", "bot", "system") and not self.text.strip():
             raise ValueError(f"a {self.role} message needs text")
         if self.role == "checkpoint" and self.text:
@@ -85,7 +85,7 @@ class Scenario(BaseModel):
     messages: list[ScenarioMessage] = Field(min_length=2)
 
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Scenario:
         times = [m.at for m in self.messages]
         if any(b < a for a, b in zip(times, times[1:])):
             raise ValueError("messages must be in order of time (`at` never decreases)")

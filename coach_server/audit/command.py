@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from contextlib import nullcontext
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO
 
@@ -63,7 +63,7 @@ class Progress:
             self.shown = False
 
 
-def add_audit_parser(sub: argparse._SubParsersAction) -> None:
+def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", help="audit exported chats (JSON Lines): every operator message, as typed",
                        description=__doc__.split("\n")[0])
     p.add_argument("file", help="the chats, one JSON object per line (docs/audit.md); - for stdin")
@@ -99,7 +99,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if args.file == "-":
             stream: IO[bytes] = sys.stdin.buffer
         else:
-            stream = open(args.file, "rb")
+            stream = open(args.file, "rb")  # noqa: SIM115 (closed by the `with` below, after the size is read)
             total = os.fstat(stream.fileno()).st_size
     except OSError as exc:
         print(f"coach audit: cannot read {args.file}: {exc.strerror}", file=sys.stderr)

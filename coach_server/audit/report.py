@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 SEVERITY_COLOURS = {"error": "#d64545", "warning": "#e8a33d", "info": "#4a90d9"}
@@ -138,7 +138,7 @@ def _highlight(draft: str, warnings: list[dict[str, Any]]) -> str:
 def _when(ts: float | None) -> str:
     if ts is None:
         return ""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _example_html(ex: dict[str, Any]) -> str:
@@ -199,7 +199,7 @@ def render_html(report: dict[str, Any], *, source: str = "") -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
         f"<title>Аудит чатов — Operator Coach</title><style>{CSS}</style></head><body>",
         f"<header><h1>Аудит чатов</h1><p>{_e(source)} · {s['chats']} чатов · "
-        f"{_when(datetime.now(tz=timezone.utc).timestamp())}</p></header><main>",
+        f"{_when(datetime.now(tz=UTC).timestamp())}</p></header><main>",
         '<div class="cards">' + "".join(f"<div class=\"card\"><b>{_e(v)}</b><span>{_e(k)}</span></div>" for v, k in cards)
         + "</div>",
         '<section id="rules"><h2>Замечания по правилам</h2><div class="legend">'

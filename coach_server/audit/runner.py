@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..corpus import TYPING_CPS, BadLine, Chat, Moment, first_reply_seconds, moments, read_lines
 from ..engine import Coach
-from ..models import SEVERITY_RANK, RequestError
-from ..corpus import TYPING_CPS, BadLine, Chat, first_reply_seconds, moments, read_lines
+from ..models import SEVERITY_RANK, RequestError, Warning
 
 SEVERITY_WEIGHT = {"error": 3, "warning": 2, "info": 1}
 SEVERITIES = ("error", "warning", "info")
@@ -29,8 +29,8 @@ MAX_LISTED_PROBLEMS = 200
 class RuleTally:
     messages: int = 0  # operator messages this rule flagged (once per message)
     warnings: int = 0
-    by_severity: Counter = field(default_factory=Counter)  # the message's worst severity for this rule
-    operators: Counter = field(default_factory=Counter)
+    by_severity: Counter[str] = field(default_factory=Counter)  # the message's worst severity for this rule
+    operators: Counter[str] = field(default_factory=Counter)
     examples: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -40,7 +40,7 @@ class OperatorTally:
     flagged: int = 0
     warnings: int = 0
     chats: int = 0
-    rules: Counter = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
 
 
 class Audit:
@@ -60,12 +60,12 @@ class Audit:
         self.flagged = 0
         self.warnings = 0
         self.unanswered_chats = 0
-        self.reply_buckets = Counter()
+        self.reply_buckets: Counter[str] = Counter()
         self.bad_lines: list[dict[str, Any]] = []
         self.bad_line_count = 0
         self.skipped: list[dict[str, Any]] = []
         self.skipped_count = 0
-        self._worst: list[tuple] = []  # min-heap of (score, warnings, -serial, example)
+        self._worst: list[tuple[int, int, int, dict[str, Any]]] = []  # min-heap of (score, warnings, -serial, example)
         self._serial = 0
         self.started = time.perf_counter()
         self.elapsed = 0.0
@@ -149,7 +149,7 @@ class Audit:
                 else:
                     heapq.heapreplace(self._worst, item)
 
-    def _example(self, chat: Chat, line: int | None, moment, warnings) -> dict[str, Any]:
+    def _example(self, chat: Chat, line: int | None, moment: Moment, warnings: list[Warning]) -> dict[str, Any]:
         request = moment.request
         context = [{"role": m.role, "text": m.text, "ts": m.ts} for m in request.messages[-self.context:]]
         return {

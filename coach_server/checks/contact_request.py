@@ -51,7 +51,7 @@ class Lang(LangSection):
                                          description="words that do not count as giving: «звать», «здравствуйте»")
 
 
-class ContactRequestCheck(Check):
+class ContactRequestCheck(Check[Params, Lang]):
     kind = "contact_request"
     needs_conversation = True
     Params = Params

@@ -33,7 +33,7 @@ class Lang(LangSection):
                                 description="the operator will come back (exact forms): «перезвоним»")
 
 
-class DeferralCheck(Check):
+class DeferralCheck(Check[Params, Lang]):
     kind = "deferral"
     Params = Params
     Lang = Lang

@@ -33,7 +33,7 @@ def shouted_words(turn: Turn) -> int:
     return sum(1 for w in turn.facts.words if len(w.token.text) >= 3 and w.token.text.isupper() and not w.info.abbr)
 
 
-class EmpathyCheck(Check):
+class EmpathyCheck(Check[Params, Lang]):
     kind = "empathy"
     needs_conversation = True
     Params = Params

@@ -34,7 +34,7 @@ class Lang(LangSection):
     swap: dict[str, str] = Field(default_factory=dict, description="informal word → formal one")
 
 
-class FormalityCheck(Check):
+class FormalityCheck(Check[Params, Lang]):
     kind = "formality"
     needs_conversation = True
     Params = Params

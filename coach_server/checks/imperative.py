@@ -45,7 +45,7 @@ _CLAUSE_JOINERS = frozenset({",", ";", ":", "—", "–", "-", "и", "а", "но
                              "also", "simply", "now"})
 
 
-class ImperativeCheck(Check):
+class ImperativeCheck(Check[Params, Lang]):
     kind = "imperative"
     Params = Params
     Lang = Lang

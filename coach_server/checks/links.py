@@ -24,7 +24,7 @@ class Lang(LangSection):
                                       description="words that only point at the link: «ссылка», «здесь»")
 
 
-class LinksCheck(Check):
+class LinksCheck(Check[Params, Lang]):
     kind = "links"
     Params = Params
     Lang = Lang

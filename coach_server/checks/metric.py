@@ -53,7 +53,7 @@ def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
 _FORMULA_MAX_WORDS = 6
 
 
-class MetricCheck(Check):
+class MetricCheck(Check[Params, Lang]):
     kind = "metric"
     Params = Params
     Lang = Lang

@@ -42,7 +42,7 @@ class Lang(LangSection):
                                   description="questions with these are exclamations, not questions: «сколько можно»")
 
 
-class QuestionCoverageCheck(Check):
+class QuestionCoverageCheck(Check[Params, Lang]):
     kind = "question_coverage"
     needs_conversation = True
     Params = Params

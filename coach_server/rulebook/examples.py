@@ -56,9 +56,7 @@ def _matches(example: Example, draft: str, w: Warning) -> bool:
         return False
     if example.severity is not None and w.severity != example.severity:
         return False
-    if example.suggestion is not None and w.suggestion != example.suggestion:
-        return False
-    return True
+    return example.suggestion is None or w.suggestion == example.suggestion
 
 
 def run_examples(coach: Coach, rule: Rule) -> list[ExampleFailure]:

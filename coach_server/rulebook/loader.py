@@ -17,14 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..checks import KINDS
-from ..checks.base import Check, template_fields
+from ..checks.base import AnyCheck, template_fields
 from ..models import validation_details
 from .schema import LANGS, RuleFile
+
+M = TypeVar("M", bound=BaseModel)
 
 RULE_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -54,7 +56,7 @@ class Rule:
     path: Path
     digest: str  # sha256 of the file's bytes: tells a changed file from an unchanged one
     spec: RuleFile
-    check: Check
+    check: AnyCheck
     stale: bool = False  # the file is broken now; this is its last good version
 
     @property
@@ -108,7 +110,7 @@ def _errors_from(exc: ValidationError, file: str, prefix: tuple[str | int, ...] 
     return [RuleError(file, d.field, d.problem) for d in validation_details(exc, prefix)]
 
 
-def _validate_part(model: type[BaseModel], data: Any, file: str, where: str, errors: list[RuleError]):
+def _validate_part(model: type[M], data: Any, file: str, where: str, errors: list[RuleError]) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -116,7 +118,7 @@ def _validate_part(model: type[BaseModel], data: Any, file: str, where: str, err
         return None
 
 
-def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
+def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, AnyCheck]:
     """Validate one rule file's bytes; raise RuleFileInvalid listing every problem."""
     if not RULE_ID_RE.match(rule_id):
         raise RuleFileInvalid([RuleError(file, "(file name)", "a rule id is lower-case latin letters, digits "
@@ -124,13 +126,13 @@ def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise RuleFileInvalid([RuleError(file, "(encoding)", f"not UTF-8 text: {exc.reason} at byte {exc.start}")])
+        raise RuleFileInvalid([RuleError(file, "(encoding)", f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise RuleFileInvalid([RuleError(file, "(syntax)", f"not valid TOML: {exc}")])
+        raise RuleFileInvalid([RuleError(file, "(syntax)", f"not valid TOML: {exc}")]) from None
     try:
         spec = RuleFile.model_validate(data)
     except ValidationError as exc:
-        raise RuleFileInvalid(_errors_from(exc, file))
+        raise RuleFileInvalid(_errors_from(exc, file)) from None
     kind = KINDS.get(spec.kind)
     if kind is None:
         raise RuleFileInvalid([RuleError(file, "kind", f"unknown kind {spec.kind!r}; known kinds: "
@@ -158,11 +160,11 @@ def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
     try:
         check = kind(rule_id, spec.severity, params, langs)
     except ValueError as exc:  # a pattern that does not compile, a word list that makes no sense
-        raise RuleFileInvalid([RuleError(file, getattr(exc, "field", "(rule)"), str(exc))])
+        raise RuleFileInvalid([RuleError(file, getattr(exc, "field", "(rule)"), str(exc))]) from None
     return spec, check
 
 
-def _check_template(text: str, kind: type[Check], file: str, where: str, errors: list[RuleError]) -> None:
+def _check_template(text: str, kind: type[AnyCheck], file: str, where: str, errors: list[RuleError]) -> None:
     try:
         names = template_fields(text)
     except ValueError as exc:
@@ -215,7 +217,7 @@ def _stale(rule: Rule) -> Rule:
     return Rule(rule.id, rule.path, rule.digest, rule.spec, rule.check, stale=True)
 
 
-def directory_signature(directory: Path) -> tuple:
+def directory_signature(directory: Path) -> tuple[object, ...]:
     """A cheap fingerprint of the rules directory (names, sizes, mtimes) to notice edits without reading."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)

@@ -17,11 +17,11 @@ import logging
 from aiohttp import web
 
 from .. import __version__
+from ..models import RequestError
 from .httpkit import json_response, read_json
 from .keys import COACH, FEEDBACK
 from .live import LiveHub
 from .openapi import openapi_text
-from ..models import RequestError
 
 log = logging.getLogger("coach.service")
 

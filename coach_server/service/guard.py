@@ -36,7 +36,7 @@ import ipaddress
 import re
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -226,7 +226,7 @@ async def add_response_headers(request: web.Request, response: web.StreamRespons
 class TokenBucket:
     """`capacity` frames at once, refilled at `rate` frames per second."""
 
-    def __init__(self, capacity: float, rate: float, clock=time.monotonic):
+    def __init__(self, capacity: float, rate: float, clock: Callable[[], float] = time.monotonic):
         self.capacity = capacity
         self.rate = rate
         self.tokens = capacity
@@ -254,7 +254,7 @@ class FrameLimiter:
     disconnected (close code 1008)."""
 
     def __init__(self, burst: float = 50, rate: float = 30, *, abuse_drops: int = 500, abuse_window: float = 10.0,
-                 notice_interval: float = 0.1, clock=time.monotonic):
+                 notice_interval: float = 0.1, clock: Callable[[], float] = time.monotonic):
         self.bucket = TokenBucket(burst, rate, clock)
         self.clock = clock
         self.abuse_drops = abuse_drops

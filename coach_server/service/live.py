@@ -113,7 +113,7 @@ class ChatState:
         self.draft = ""
         self.draft_started_at: float | None = None
         self.operator_name: str | None = None
-        self.lang: str | None = None
+        self.lang: Lang | None = None
         self.caret: int | None = None
         self.scope: Scope = "all"
         self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
@@ -483,6 +483,6 @@ class LiveSession:
         self.chats.clear()
 
 
-def _log_task_error(task: asyncio.Future) -> None:
+def _log_task_error(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("live task failed", exc_info=task.exception())

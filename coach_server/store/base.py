@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..feedback import ACTIONS, FeedbackEvent
@@ -38,6 +38,10 @@ UPSERT_CONVERSATION = (
 UPSERT_SETTING = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 
 
+Row = tuple[Any, ...]  # one row of a table, as written or read
+Item = tuple[str, Row]  # a queued write: ("event" | "conversation" | "setting", its row)
+
+
 class StoreUnavailable(RuntimeError):
     """A read could not reach the store (it is down, locked or misconfigured)."""
 
@@ -49,10 +53,10 @@ def _truthy(value: str | None) -> bool:
 class Batch:
     """Queued items sorted by table; conversations coalesced (only a chat's latest state matters)."""
 
-    def __init__(self, items: Sequence[tuple[str, tuple]]):
-        self.events: list[tuple] = []
-        conversations: dict[str, tuple] = {}
-        settings: dict[str, tuple] = {}
+    def __init__(self, items: Sequence[Item]):
+        self.events: list[Row] = []
+        conversations: dict[str, Row] = {}
+        settings: dict[str, Row] = {}
         for kind, row in items:
             if kind == "event":
                 self.events.append(row)
@@ -75,8 +79,8 @@ class Store:
         self._initial_store_text = store_text
         self.store_text = bool(store_text)
         self.max_pending = max_pending
-        self._pending: deque[tuple[str, tuple]] = deque()
-        self._inflight: list[tuple[str, tuple]] = []
+        self._pending: deque[Item] = deque()
+        self._inflight: list[Item] = []
         self._lock = threading.Lock()
         self.dropped = 0
         self.written = 0
@@ -100,7 +104,7 @@ class Store:
     def _wake(self) -> None:
         raise NotImplementedError
 
-    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read query (written with `?` placeholders); raise StoreUnavailable when it cannot."""
         raise NotImplementedError
 
@@ -130,7 +134,7 @@ class Store:
         self.store_text = bool(on)
         self._enqueue(("setting", ("store_text", "on" if on else "off")))
 
-    def _enqueue(self, item: tuple[str, tuple]) -> None:
+    def _enqueue(self, item: Item) -> None:
         with self._lock:
             self._pending.append(item)
             if len(self._pending) > self.max_pending:
@@ -138,7 +142,7 @@ class Store:
                 self.dropped += 1
         self._wake()
 
-    def _take(self, n: int = BATCH) -> list[tuple[str, tuple]]:
+    def _take(self, n: int = BATCH) -> list[Item]:
         with self._lock:
             count = min(n, len(self._pending))
             return [self._pending.popleft() for _ in range(count)]
@@ -229,7 +233,7 @@ class Store:
 
 
 def _day(day: int) -> str:
-    return datetime.fromtimestamp(int(day) * 86400, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(int(day) * 86400, tz=UTC).strftime("%Y-%m-%d")
 
 
 def summarize(rows: Iterable[Sequence[Any]], examples: Iterable[Sequence[Any]], since: float,
@@ -250,9 +254,9 @@ def summarize(rows: Iterable[Sequence[Any]], examples: Iterable[Sequence[Any]], 
         d[action] += count
         totals[action] += count
     for rule, text, ts, operator in examples:
-        entry = rules.get(rule)
-        if entry is not None and len(entry["examples"]) < EXAMPLES_PER_RULE:
-            entry["examples"].append({"text": text, "ts": ts, "operator": operator})
+        listed = rules.get(rule)
+        if listed is not None and len(listed["examples"]) < EXAMPLES_PER_RULE:
+            listed["examples"].append({"text": text, "ts": ts, "operator": operator})
     out = []
     for entry in rules.values():
         entry["dismiss_rate"] = dismiss_rate(entry)

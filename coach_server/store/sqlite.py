@@ -25,6 +25,7 @@ from .base import (
     UPSERT_CONVERSATION,
     UPSERT_SETTING,
     Batch,
+    Row,
     Store,
     StoreUnavailable,
 )
@@ -50,7 +51,7 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
 
 def migrate(con: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the file's schema to `target` (each migration in its own transaction); return the version."""
-    version = con.execute("PRAGMA user_version").fetchone()[0]
+    version: int = con.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise SchemaTooNew(version)
     while version < target:
@@ -185,10 +186,10 @@ class SQLiteStore(Store):
             raise
 
     # --- reading ---------------------------------------------------------------------------------------
-    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await asyncio.to_thread(self._fetch_sync, sql, tuple(params))
 
-    def _fetch_sync(self, sql: str, params: tuple) -> list[tuple]:
+    def _fetch_sync(self, sql: str, params: Row) -> list[Row]:
         if not self.path.exists():
             return []  # nothing recorded yet
         try:

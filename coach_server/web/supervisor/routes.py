@@ -177,8 +177,8 @@ async def delete_corpus(request: web.Request) -> web.Response:
     return json_response({"deleted": request.match_info["corpus_id"]})
 
 
-def _digest(chats: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(chats, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
 async def _corpus(request: web.Request, spec: Any) -> Corpus:
@@ -190,7 +190,7 @@ async def _corpus(request: web.Request, spec: Any) -> Corpus:
         corpus_id = f"scenarios-{key}"
         return tester.corpora.get(corpus_id) or tester.add("Сценарии тренера", "scenarios", chats,
                                                            corpus_id=corpus_id)
-    if isinstance(spec, dict) and spec.get("source") == "recorded" or spec == "recorded":
+    if (isinstance(spec, dict) and spec.get("source") == "recorded") or spec == "recorded":
         store = request.app[STORE]
         if store is None:
             raise HttpError(409, "no feedback store: recorded conversations need one (coach serve --store)")
@@ -199,7 +199,7 @@ async def _corpus(request: web.Request, spec: Any) -> Corpus:
         try:
             raw = await store.conversations(since, until)
         except StoreUnavailable as exc:
-            raise HttpError(503, f"the feedback store is unavailable: {exc}")
+            raise HttpError(503, f"the feedback store is unavailable: {exc}") from None
         if not raw:
             raise HttpError(409, "no recorded conversations in this period (text storage must be on to record them)")
         chats = []
@@ -252,7 +252,7 @@ def _period(request: web.Request) -> tuple[float, float]:
         until = float(request.query.get("until") or now + 60)
         since = float(request.query.get("since") or until - 7 * DAY)
     except ValueError:
-        raise HttpError(400, "since/until are Unix seconds")
+        raise HttpError(400, "since/until are Unix seconds") from None
     if since >= until:
         raise HttpError(400, "since must be before until")
     return since, until
