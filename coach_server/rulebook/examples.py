@@ -60,7 +60,7 @@ DEFAULT_TEMPLATE = "message"
 def template_named(rule: Rule, lang: str, name: str) -> str | None:
     """The template `name` (a field of the kind's language section, or `field.key` of a table of templates)
     in the rule's `lang` section; None when there is no such template."""
-    section = rule.check.langs.get(lang) or rule.check.langs.get("ru")
+    section = rule.check.langs.get(lang) or rule.check.langs["ru"]
     field, _, key = name.partition(".")
     value = getattr(section, field, None) if field in type(section).model_fields else None
     if key:
