@@ -16,7 +16,14 @@ Lang = Literal["ru", "en"]
 # whose conversation cannot be read, where "introduce yourself in your first message" would be noise).
 Scope = Literal["all", "text"]
 
-SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+# The one order of severities, most severe first: warnings are sorted by it, reports count in it.
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+SEVERITY_RANK: dict[str, int] = {s: rank for rank, s in enumerate(SEVERITIES)}
+
+
+def worse(a: Severity, b: Severity) -> Severity:
+    """The more severe of two severities."""
+    return a if SEVERITY_RANK[a] <= SEVERITY_RANK[b] else b
 
 # Limits keep one request from costing the service more than a real chat ever would.
 MAX_DRAFT_CHARS = 20_000

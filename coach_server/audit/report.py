@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from ..models import SEVERITIES
+
 SEVERITY_COLOURS = {"error": "#d64545", "warning": "#e8a33d", "info": "#4a90d9"}
 SEVERITY_RU = {"error": "ошибка", "warning": "предупреждение", "info": "совет"}
 
@@ -185,7 +187,7 @@ details summary{cursor:pointer;color:var(--accent)}footer{color:var(--muted);fon
 def render_html(report: dict[str, Any], *, source: str = "") -> str:
     s = report["summary"]
     rule_rows = [(r["rule"], [(r["by_severity"].get(k, 0), SEVERITY_COLOURS[k], SEVERITY_RU[k])
-                              for k in ("error", "warning", "info")]) for r in report["rules"]]
+                              for k in SEVERITIES]) for r in report["rules"]]
     op_rows = [(o["operator"], [(round(o["flagged_share"] * 100, 1), "#2f6fdf", "% сообщений с замечаниями")])
                for o in sorted(report["operators"], key=lambda o: -o["flagged_share"])[:25]]
     reply = [(b["bucket"], b["chats"]) for b in report["first_reply"]]

@@ -14,10 +14,10 @@ from typing import Any
 
 from ..corpus import TYPING_CPS, BadLine, Chat, Moment, first_reply_seconds, moments, read_lines
 from ..engine import Coach
-from ..models import SEVERITY_RANK, RequestError, Warning
+from ..models import SEVERITIES, RequestError, Severity, Warning, worse
 
-SEVERITY_WEIGHT = {"error": 3, "warning": 2, "info": 1}
-SEVERITIES = ("error", "warning", "info")
+# how much a message's worst warning per rule weighs when the worst examples are picked: error 3 … info 1
+SEVERITY_WEIGHT = {s: len(SEVERITIES) - rank for rank, s in enumerate(SEVERITIES)}
 # first-reply time buckets: (upper bound in seconds, label)
 REPLY_BUCKETS: list[tuple[float, str]] = [
     (30, "< 30 s"), (60, "30–60 s"), (120, "1–2 min"), (300, "2–5 min"), (900, "5–15 min"), (float("inf"), "> 15 min"),
@@ -113,11 +113,10 @@ class Audit:
             op.flagged += 1
             self.warnings += len(warnings)
             op.warnings += len(warnings)
-            worst_by_rule: dict[str, str] = {}
+            worst_by_rule: dict[str, Severity] = {}
             for w in warnings:
                 current = worst_by_rule.get(w.rule)
-                if current is None or SEVERITY_RANK[w.severity] < SEVERITY_RANK[current]:
-                    worst_by_rule[w.rule] = w.severity
+                worst_by_rule[w.rule] = w.severity if current is None else worse(w.severity, current)
             example = None
             for rule, severity in worst_by_rule.items():
                 tally = self.rules.get(rule)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ...corpus import BadLine, Chat, moments
 from ...engine import Coach
-from ...models import SEVERITY_RANK, RequestError, Warning
+from ...models import SEVERITIES, RequestError, Severity, Warning, worse
 from ...rulebook.loader import Rule, Rulebook
 from .editing import proposed_book
 
@@ -48,9 +48,9 @@ class Corpus:
 
 
 # One warning as the back-test compares it: (message, start, end, suggestion, severity).
-Item = tuple[str, int | None, int | None, str | None, str]
+Item = tuple[str, int | None, int | None, str | None, Severity]
 # rule → (the worst severity, its warnings) for one check result; None: the check refused the request.
-Summary = dict[str, tuple[str, list[Item]]]
+Summary = dict[str, tuple[Severity, list[Item]]]
 
 
 def _summary(warnings: Iterable[Warning]) -> Summary:
@@ -62,12 +62,16 @@ def _summary(warnings: Iterable[Warning]) -> Summary:
         if entry is None:
             out[w.rule] = (w.severity, [item])
         else:
-            severity = w.severity if SEVERITY_RANK[w.severity] < SEVERITY_RANK[entry[0]] else entry[0]
-            out[w.rule] = (severity, entry[1] + [item])
+            out[w.rule] = (worse(w.severity, entry[0]), entry[1] + [item])
     return out
 
 
-def _warnings_json(entry: tuple[str, list[Item]] | None) -> list[dict[str, Any]]:
+def _no_counts() -> dict[str, int]:
+    """A rule's tally over a corpus: messages it flagged, by their worst severity, and in all."""
+    return {**dict.fromkeys(SEVERITIES, 0), "messages": 0}
+
+
+def _warnings_json(entry: tuple[Severity, list[Item]] | None) -> list[dict[str, Any]]:
     if entry is None:
         return []
     return [{"message": m, "start": s, "end": e, "suggestion": sug, "severity": sev} for m, s, e, sug, sev in entry[1]]
@@ -146,11 +150,11 @@ class BackTester:
                         new_summary.pop(rid, None)
                     new_summary.update(_summary(proposed.check(moment.request, only=edited).warnings))
                 for rid, (severity, _) in now_summary.items():
-                    c = counts_now.setdefault(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
+                    c = counts_now.setdefault(rid, _no_counts())
                     c[severity] += 1
                     c["messages"] += 1
                 for rid, (severity, _) in new_summary.items():
-                    c = counts_new.setdefault(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
+                    c = counts_new.setdefault(rid, _no_counts())
                     c[severity] += 1
                     c["messages"] += 1
                 flagged_now += bool(now_summary)
@@ -181,13 +185,13 @@ class BackTester:
         took = time.perf_counter() - started
         rules: list[dict[str, Any]] = []
         for rid in sorted(set(proposed.rulebook.rules) | set(counts_now) | set(counts_new)):
-            now_c = counts_now.get(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
-            new_c = counts_new.get(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
+            now_c = counts_now.get(rid) or _no_counts()
+            new_c = counts_new.get(rid) or _no_counts()
             entry = {"rule": rid, "title": proposed.rulebook.title(rid), "edited": rid in edited,
                      "current": now_c["messages"], "proposed": new_c["messages"],
                      "delta": new_c["messages"] - now_c["messages"],
-                     "current_by_severity": {k: now_c[k] for k in ("error", "warning", "info")},
-                     "proposed_by_severity": {k: new_c[k] for k in ("error", "warning", "info")}}
+                     "current_by_severity": {k: now_c[k] for k in SEVERITIES},
+                     "proposed_by_severity": {k: new_c[k] for k in SEVERITIES}}
             if rid in edited:
                 entry["changes"] = change_counts[rid]
                 entry["examples"] = changes[rid]
