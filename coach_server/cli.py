@@ -6,6 +6,7 @@
     coach rules check [DIR]                        validate every rule file and run its examples
     coach rules list [DIR]
     coach audit FILE.jsonl [--html REPORT] [--json]  audit exported chats (docs/audit.md)
+    coach quality sample|label|verdict|show|report …  precision on real chats (docs/quality.md)
     coach token [--token-file PATH]                print the supervisor token
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from . import __version__
 from .audit.command import add_audit_parser
 from .engine import Coach
 from .models import RequestError
+from .quality.commands import add_quality_parser
 from .rulebook.examples import missing_examples, run_examples
 from .rulebook.loader import default_rules_dir, load_rulebook
 from .server import build_app, run, settle_memory
@@ -241,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_token)
 
     add_audit_parser(sub)
+    add_quality_parser(sub)
 
     rules = sub.add_parser("rules", help="work with rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)

@@ -15,6 +15,11 @@ Lang = Literal["ru", "en"]
 # Which rules a check runs: "all", or "text" — only the rules that judge the draft by itself (for a console
 # whose conversation cannot be read, where "introduce yourself in your first message" would be noise).
 Scope = Literal["all", "text"]
+# Where the chat happens: norms differ (a tweet is not answered in a minute; an e-mail needs no introduction
+# per message). Rule files may set thresholds or switch a rule off per channel (docs/rules.md).
+Channel = Literal["chat", "messenger", "social", "email"]
+CHANNELS: tuple[str, ...] = ("chat", "messenger", "social", "email")
+DEFAULT_CHANNEL = "chat"
 
 # The one order of severities, most severe first: warnings are sorted by it, reports count in it.
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -82,6 +87,7 @@ class CheckRequest(BaseModel):
     chat_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
+    channel: Channel | None = None  # None: "chat" (a live chat on a website)
     # Where the operator's cursor is in the draft, when known: the word touching it is still being typed
     # and is not judged yet (no red squiggle under half a word).
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None

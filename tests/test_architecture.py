@@ -34,6 +34,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                                "coach_server.audit", "coach_server.server", "coach_server.cli"),
     "coach_server.audit": ("coach_server.service", "coach_server.web", "coach_server.store", "coach_server.server",
                            "coach_server.cli"),
+    "coach_server.quality": ("coach_server.service", "coach_server.web", "coach_server.store", "coach_server.server",
+                             "coach_server.cli"),
     "coach_server.store": ("coach_server.service", "coach_server.web", "coach_server.audit", "coach_server.server",
                            "coach_server.cli", "coach_server.engine"),
     "coach_server.service": ("coach_server.web", "coach_server.store", "coach_server.audit", "coach_server.server",
