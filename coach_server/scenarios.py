@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .corpus import Chat, CorpusMessage
 from .engine import Coach
 from .models import CheckRequest, Message, validation_details
-from .rulebook.loader import RULE_ID_RE, RuleError
+from .rulebook.loader import RULE_ID_RE, RuleError, RuleFileInvalid
 
 START = 1_750_000_000.0  # the scenario clock's zero (2025-06-15 15:06 UTC)
 
@@ -133,6 +133,7 @@ class Scenario(BaseModel):
 
 # A problem in a scenario file is told like one in a rule file: the file, the field, what is wrong.
 ScenarioError = RuleError
+ScenarioInvalid = RuleFileInvalid
 
 
 def default_scenarios_dir() -> Path:
@@ -159,12 +160,6 @@ def load_scenario(path: Path) -> Scenario:
                                for d in validation_details(exc)]) from None
     scenario.id = path.stem
     return scenario
-
-
-class ScenarioInvalid(Exception):
-    def __init__(self, errors: list[ScenarioError]):
-        super().__init__("; ".join(map(str, errors)))
-        self.errors = errors
 
 
 @dataclass
