@@ -35,7 +35,8 @@ _PART = re.compile(r"(?:^|[\s(])\d/\d(?:[\s).:]|$)")  # "1/2", "(2/3)": one mess
 _PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it"})
 _LOADED = frozenset({"shouldn't", "isn't", "aren't", "don't", "doesn't", "didn't", "can't", "won't", "wouldn't",
                      "разве", "неужели"})
-_EMBEDDING = frozenset({"know", "tell", "знаете", "подскажите", "скажите", "сказать", "подсказать", "уточните"})
+_EMBEDDING = frozenset({"know", "tell", "wonder", "wondering", "знаете", "подскажите", "скажите", "сказать",
+                        "подсказать", "уточните", "узнать", "знать", "интересует", "интересно"})
 _REFERENCES = frozenset({"это", "этого", "этом", "так", "такое", "такая", "такой", "this", "that", "it", "so"})
 
 
@@ -157,6 +158,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             skip = (len(words) > self.params.max_question_words
                     or self.rhetorical.contains(facts, sentence.first, sentence.last)
                     or self.solution_requests.contains(facts, sentence.first, sentence.last)
+                    or sentence.terminator == "."  # "When will you solve this problem." — said, not asked
                     or (words and words[0].lower in ("or", "или") and index > 0)  # "…? Or do you think…?"
                     # "Shouldn't I…?", «Разве…?»: a reproach
                     or (words and (words[0].lower in _LOADED or words[0].lower.endswith(("n't", "'nt"))))
@@ -182,8 +184,13 @@ class QuestionCoverageCheck(Check[Params, Lang]):
     def _asks_with(facts: TextFacts, sentence: Sentence, words: list, key: Lexicon) -> bool:
         """Does the question ask with this word — at its start, or after "know"/«подскажите» — rather than
         use it inside ("How do I get credit when I cancel")?"""
+        clause_start = sentence.first
+        for i in range(sentence.first, sentence.last):
+            if facts.tokens[i].text in (":", ";", "—", "–"):
+                clause_start = i + 1  # «Хочу узнать про Camry: сколько стоит…» asks after the colon
         for m in key.find(facts, sentence.first, sentence.last):
-            before = [w for w in words if w.index < m.first]
+            start = clause_start if m.first >= clause_start else sentence.first
+            before = [w for w in words if start <= w.index < m.first]
             after = facts.word_at.get(m.last + 1)
             if after is not None and after.lower in _PRONOUNS:
                 continue  # "… when I call for assistance": a clause, not the question word
