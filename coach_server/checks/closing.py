@@ -30,8 +30,9 @@ class Lang(LangSection):
     client_done: list[str] = Field(default_factory=list, description="the client closes: «спасибо», «пока»")
 
 
-class ClosingCheck(Check):
+class ClosingCheck(Check[Params, Lang]):
     kind = "closing"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"question"})

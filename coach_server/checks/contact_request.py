@@ -61,8 +61,9 @@ class Lang(LangSection):
                                 description="asking to check the case is welcome: «чтобы проверить», \"to look into\"")
 
 
-class ContactRequestCheck(Check):
+class ContactRequestCheck(Check[Params, Lang]):
     kind = "contact_request"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"given"})

@@ -36,7 +36,7 @@ class Lang(LangSection):
         description="«оплатить», \"purchase\": «попробуйте оплатить позже» is advice about the client's own try")
 
 
-class DeferralCheck(Check):
+class DeferralCheck(Check[Params, Lang]):
     kind = "deferral"
     Params = Params
     Lang = Lang

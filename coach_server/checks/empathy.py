@@ -42,8 +42,9 @@ class Lang(LangSection):
                                     description="words in capitals that are no shouting: «ОК», \"HELP\" in a tag")
 
 
-class EmpathyCheck(Check):
+class EmpathyCheck(Check[Params, Lang]):
     kind = "empathy"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"quote"})

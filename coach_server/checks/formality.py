@@ -47,8 +47,9 @@ def _ty_verb(w: Word) -> bool:
     return info.impr and info.impr_singular and not info.impr_plural and not info.past_too
 
 
-class FormalityCheck(Check):
+class FormalityCheck(Check[Params, Lang]):
     kind = "formality"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match", "replacement"})

@@ -33,7 +33,7 @@ class Lang(LangSection):
                                description="a sentence opening with these answers the question: «да», «к сожалению», \"yes\"")
 
 
-class LinksCheck(Check):
+class LinksCheck(Check[Params, Lang]):
     kind = "links"
     Params = Params
     Lang = Lang

@@ -74,7 +74,7 @@ def _squeeze(word: str) -> str:
     return "".join(out)
 
 
-class MetricCheck(Check):
+class MetricCheck(Check[Params, Lang]):
     kind = "metric"
     Params = Params
     Lang = Lang

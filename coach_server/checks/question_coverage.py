@@ -114,8 +114,9 @@ class Reply:
     link_only: bool  # links and courtesy around them: no statement of its own answers anything
 
 
-class QuestionCoverageCheck(Check):
+class QuestionCoverageCheck(Check[Params, Lang]):
     kind = "question_coverage"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"question", "count"})

@@ -26,11 +26,11 @@ from .translit import is_translit
 from .vocab import (
     EN_ASKING_VERBS,
     EN_AUXILIARIES,
-    EN_SUBJECTS,
-    EN_WH_WORDS,
     EN_FUNCTION_WORDS,
     EN_INTERROGATIVES,
     EN_STOP_WORDS,
+    EN_SUBJECTS,
+    EN_WH_WORDS,
     RU_ASKING_VERBS,
     RU_INTERROGATIVES,
     RU_STOP_LEMMAS,
