@@ -21,7 +21,7 @@ from pydantic import Field
 
 from ..conversation import Turn
 from ..models import Warning
-from ..text.analysis import TextFacts, is_topic_word
+from ..text.analysis import TextFacts, Word, is_topic_word
 from ..text.lexicon import Lexicon
 from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
@@ -188,7 +188,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
 
     @staticmethod
-    def _asks_with(facts: TextFacts, sentence: Sentence, words: list, key: Lexicon) -> bool:
+    def _asks_with(facts: TextFacts, sentence: Sentence, words: list[Word], key: Lexicon) -> bool:
         """Does the question ask with this word — at its start, or after "know"/«подскажите» — rather than
         use it inside ("How do I get credit when I cancel")?"""
         clause_start = sentence.first
