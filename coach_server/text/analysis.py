@@ -13,6 +13,7 @@ from . import morph
 from .morph import WordInfo
 from .tokens import (
     EMAIL,
+    MAX_WORD_CHARS,
     NUMBER,
     PHONE,
     URL,
@@ -69,7 +70,7 @@ class TextFacts:
         info = morph.info
         for i in range(first, len(tokens)):
             tok = tokens[i]
-            if tok.kind == WORD:
+            if tok.kind == WORD and tok.end - tok.start <= MAX_WORD_CHARS:  # a longer run is no word to judge
                 words.append(Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr"))
         self.word_at: dict[int, Word] = {w.index: w for w in words}  # token index → Word
         self._sentence_words: dict[tuple[int, int], list[Word]] = {}

@@ -7,6 +7,7 @@ that the word rules must not look inside.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,13 +24,21 @@ NEWLINE = "newline"
 _TLDS = "ru|рф|su|com|net|org|info|io|by|kz|ua|uz|me|biz|online|site|shop|store|pro|app|dev|co|uk|de|eu"
 # Links, e-mails and phone numbers are found first, each by a pattern that can only start where such a
 # thing can (a scheme, a dot before a domain ending, an «@», a digit), so ordinary words cost nothing extra.
-_SCHEME_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>«»\"]+", re.IGNORECASE)
-_DOMAIN_END_RE = re.compile(rf"\.(?:{_TLDS})\b(?:/[^\s<>«»\"]*)?", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Every pattern runs in time linear in the text, whatever the text: no pattern can backtrack over a run it
+# has already read (possessive `++`/`*+` where a run could be given back), and where a piece must be found
+# by looking back from a match (a domain's start, an e-mail's local part), each character is looked at
+# once however many matches share it (see `_domains`, `_emails`).
+_SCHEME_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>«»\"]++", re.IGNORECASE)
+_DOMAIN_END_RE = re.compile(rf"\.(?:{_TLDS})\b(?:/[^\s<>«»\"]*+)?", re.IGNORECASE)
+_DOMAIN_RUN_RE = re.compile(r"[\w.-]++")  # the characters a domain is made of (letters, digits, «-», «.», «_»)
+_DOMAIN_LEAD_RE = re.compile(r"[._-]*+")  # …of which a domain does not start with these
+# an e-mail: a local part of [\w.+-] before an «@», then a domain of labels [\w-] joined by dots
+_EMAIL_LOCAL_RE = re.compile(r"(?<![\w.+-])[\w.+-]*+@")  # a whole run of local-part characters and its «@»
+_EMAIL_DOMAIN_RE = re.compile(r"[\w-]++(?:\.[\w-]++)++")
 # Code the operator or the client quotes (consoles and tickets render Markdown): judged as nothing but code.
-_CODE_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
+_CODE_RE = re.compile(r"```.*?```|`[^`\n]++`", re.DOTALL)
 # "?status=59&page=2" written bare: a query, not a question mark
-_QUERY_RE = re.compile(r"\?[A-Za-z_][\w.\[\]-]*=[^\s]*")
+_QUERY_RE = re.compile(r"\?[A-Za-z_][\w.\[\]-]*+=\S*+")
 _PHONE_RE = re.compile(
     r"(?<![\w+])\+?\d(?:[\s\-]?\(?\d{2,4}\)?){1,2}[\s\-]?\d{2,3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
 _PLAIN_RE = re.compile(
@@ -54,6 +63,11 @@ _ABBREVIATIONS = frozenset(
 _TERMINAL = frozenset(".!?…")
 CYRILLIC = "cyr"
 LATIN = "lat"
+# The longest word worth analysing. Dictionary words stop near 35 letters («превысокомногорассмотрительствующий»);
+# a longer run of letters is a paste, a key or a keyboard mash: it stays a word token, but no morphology,
+# spelling or word list looks at it (`TextFacts.words` leaves it out), so no cache holds it and no check
+# costs more than a word of this length would.
+MAX_WORD_CHARS = 64
 
 
 @dataclass(slots=True)
@@ -83,17 +97,67 @@ class Sentence:
         return "?" in self.terminator
 
 
-@lru_cache(maxsize=50_000)
-def script_of(word: str) -> str:
-    cyr = lat = False
-    for ch in word:
-        if "а" <= ch <= "я" or "А" <= ch <= "Я" or ch in "ёЁ":
-            cyr = True
-        elif ch.isascii() and ch.isalpha():
-            lat = True
+_CYRILLIC_RE = re.compile("[а-яА-ЯёЁ]")
+_LATIN_RE = re.compile("[A-Za-z]")
+
+
+def _scan_script(word: str) -> str:
+    cyr = _CYRILLIC_RE.search(word) is not None
+    lat = _LATIN_RE.search(word) is not None
     if cyr and lat:
         return "mixed"
     return CYRILLIC if cyr else (LATIN if lat else "")
+
+
+_cached_script = lru_cache(maxsize=50_000)(_scan_script)
+
+
+def script_of(word: str) -> str:
+    """"cyr", "lat", "mixed" or "" (no Cyrillic or Latin letter). Cached per word, words of a sane length
+    only: a run of 20,000 letters must not sit in a cache of 50,000 entries."""
+    return _cached_script(word) if len(word) <= MAX_WORD_CHARS else _scan_script(word)
+
+
+def _domains(text: str) -> list[tuple[int, int, str]]:
+    """Bare domains («bank.ru/cards», «Яндекс.рф»): from the start of the run of domain characters before a
+    known ending (not from a «.» or «-», not right after an «@») to the ending and its path. The start of
+    each run is found once (thousands of «.ru» pieces in one run share it), so this is linear in the text."""
+    found: list[tuple[int, int, str]] = []
+    runs: list[tuple[int, int]] | None = None
+    run_starts: list[int] = []
+    leads: dict[int, int] = {}
+    for m in _DOMAIN_END_RE.finditer(text):
+        end = m.start()
+        if end == 0 or not _DOMAIN_RUN_RE.match(text, end - 1, end):
+            continue  # nothing before the dot: no domain
+        if runs is None:
+            runs = [r.span() for r in _DOMAIN_RUN_RE.finditer(text)]
+            run_starts = [r[0] for r in runs]
+        run_start = runs[bisect_right(run_starts, end - 1) - 1][0]
+        begin = leads.get(run_start)
+        if begin is None:
+            begin = leads[run_start] = _DOMAIN_LEAD_RE.match(text, run_start).end()
+        if begin < end and text[begin - 1:begin] != "@":
+            found.append((begin, m.end(), URL))
+    return found
+
+
+def _emails(text: str) -> list[tuple[int, int, str]]:
+    """E-mail addresses — a local part, «@», dotted domain labels — exactly as one pattern scanned left to right
+    would find them, without re-reading a long run of letters for every place in it an address could start
+    (which makes such a pattern quadratic: «@» and 20,000 letters took a second)."""
+    found: list[tuple[int, int, str]] = []
+    last_end = 0
+    for m in _EMAIL_LOCAL_RE.finditer(text):
+        at = m.end() - 1
+        begin = max(m.start(), last_end)  # the local part may not reach into the address before it
+        if begin == at:
+            continue
+        domain = _EMAIL_DOMAIN_RE.match(text, at + 1)
+        if domain is not None:
+            found.append((begin, domain.end(), EMAIL))
+            last_end = domain.end()
+    return found
 
 
 def _special_spans(text: str) -> list[tuple[int, int, str]]:
@@ -109,17 +173,9 @@ def _special_spans(text: str) -> list[tuple[int, int, str]]:
     if "." in text or "/" in text:
         for m in _SCHEME_URL_RE.finditer(text):
             found.append((m.start(), m.end(), URL))
-        for m in _DOMAIN_END_RE.finditer(text):
-            begin = m.start()
-            while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "-._"):
-                begin -= 1
-            while begin < m.start() and not text[begin].isalnum():
-                begin += 1  # a domain starts with a letter or digit, not «.» or «-»
-            if begin < m.start() and text[begin - 1:begin] != "@":
-                found.append((begin, m.end(), URL))
+        found.extend(_domains(text))
     if "@" in text:
-        for m in _EMAIL_RE.finditer(text):
-            found.append((m.start(), m.end(), EMAIL))
+        found.extend(_emails(text))
     if _DIGIT_RE.search(text):
         for m in _PHONE_RE.finditer(text):
             found.append((m.start(), m.end(), PHONE))
