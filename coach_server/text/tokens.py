@@ -136,7 +136,8 @@ def _domains(text: str) -> list[tuple[int, int, str]]:
         run_start = runs[bisect_right(run_starts, end - 1) - 1][0]
         begin = leads.get(run_start)
         if begin is None:
-            begin = leads[run_start] = _DOMAIN_LEAD_RE.match(text, run_start).end()
+            lead = _DOMAIN_LEAD_RE.match(text, run_start)  # matches always (it may match nothing)
+            begin = leads[run_start] = lead.end() if lead is not None else run_start
         if begin < end and text[begin - 1:begin] != "@":
             found.append((begin, m.end(), URL))
     return found
