@@ -23,8 +23,10 @@ from typing import TextIO
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
-PHONE = re.compile(r"(?<![\w.:])\+?\d(?:[\s\-().]{0,2}\d){8,}(?!\w)")  # 9+ digits, separators allowed
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Linear whatever the line holds (possessive runs, each tried once from where it starts): 9+ digits with
+# separators, and any token with something after an «@» (user@localhost too).
+PHONE = re.compile(r"(?<![\w.:])\+?\d(?:[\s\-().]{0,2}+\d){8,}+")
+EMAIL = re.compile(r"(?<!\S)[^\s@]*+@[^\s@]\S*+")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
