@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__
 from .audit.command import add_audit_parser
 from .engine import Coach
-from .models import RequestError
+from .models import JsonInputError, RequestError, parse_json
 from .quality.commands import add_quality_parser
 from .rulebook.examples import missing_examples, run_examples
 from .rulebook.loader import default_rules_dir, load_rulebook
@@ -124,10 +124,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"coach check: {args.file} is not UTF-8 text (byte {exc.start})", file=sys.stderr)
         return 2
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        print(f"coach check: {args.file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-              file=sys.stderr)
+        data = parse_json(raw, args.file)
+    except JsonInputError as exc:
+        print(f"coach check: {exc.message}: {exc.details[0].problem}", file=sys.stderr)
         return 2
     coach = Coach.load(_rules_dir(args.rules))
     for error in coach.errors:

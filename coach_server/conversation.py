@@ -6,12 +6,12 @@ client message upset? did this operator message give something useful?) keep it 
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
+from .caching import SizedLRU
 from .models import Message
 from .text.analysis import FactsCache, TextFacts
 from .text.tokens import Sentence
@@ -103,16 +103,30 @@ class Conversation:
         return "en" if en > ru else "ru"
 
 
-class ConversationCache:
-    """Conversations by their exact message list: a chat analysed once, reused on every keystroke."""
+ConversationKey = tuple[tuple[str, str, float | None], ...]
 
-    def __init__(self, facts: FactsCache, size: int = 2_000):
+
+def conversation_size(key: ConversationKey, conv: Conversation) -> int:
+    """Bytes a cached conversation holds beyond the analysed texts (those are the facts cache's), estimated:
+    its key and turns, ~400 bytes a message, and what rules remember of it (normalised copies of texts,
+    word sets: up to ~4 bytes a character)."""
+    return 2_000 + 400 * len(key) + 4 * sum(len(text) for _, text, _ in key)
+
+
+class ConversationCache:
+    """Conversations by their exact message list: a chat analysed once, reused on every keystroke. Bounded
+    by entries and by bytes (a 2,000-message chat holds about as much as 500 small ones)."""
+
+    def __init__(self, facts: FactsCache, size: int = 2_000, max_bytes: int = 16 << 20):
         self.facts = facts
-        self.size = size
-        self._items: OrderedDict[tuple[tuple[str, str, float | None], ...], Conversation] = OrderedDict()
+        self._items: SizedLRU[ConversationKey, Conversation] = SizedLRU(size, max_bytes, conversation_size)
         self._last_list: Sequence[Message] | None = None
         self._last_len = -1
         self._last: Conversation | None = None
+
+    @property
+    def size(self) -> int:
+        return self._items.max_items
 
     def get(self, messages: Sequence[Message]) -> Conversation:
         # the live service keeps one list object per chat until a message arrives (it replaces the list,
@@ -121,13 +135,9 @@ class ConversationCache:
                 and (not messages or messages[-1] is self._last.tail)):
             return self._last
         key = tuple([(m.role, m.text, m.ts) for m in messages])
-        items = self._items
-        conv = items.get(key)
+        conv = self._items.get(key)
         if conv is None:
-            conv = items[key] = Conversation(messages, self.facts)
-            if len(items) > self.size:
-                items.popitem(last=False)
-        else:
-            items.move_to_end(key)
+            conv = Conversation(messages, self.facts)
+            self._items.put(key, conv)
         self._last_list, self._last_len, self._last = messages, len(messages), conv
         return conv

@@ -13,7 +13,6 @@ estimate from the message's length at a brisk typing speed — never before the 
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,8 +26,10 @@ from .models import (
     MAX_MESSAGES,
     Channel,
     CheckRequest,
+    JsonInputError,
     Message,
     check_unix_ts,
+    parse_json,
     validation_details,
 )
 
@@ -141,11 +142,11 @@ def parse_line(raw: str | bytes, line: int) -> Chat | None:
     if not text:
         return None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadLine(line, f"not valid JSON: {exc.msg} at column {exc.colno}") from None
-    except RecursionError:
-        raise BadLine(line, "JSON nested too deeply") from None
+        data = parse_json(text, "the line")
+    except JsonInputError as exc:
+        detail = exc.details[0]
+        where = "" if detail.field == "(body)" else f"{detail.field}: "
+        raise BadLine(line, f"{exc.message}: {where}{detail.problem}") from None
     return parse_chat(data, line)
 
 

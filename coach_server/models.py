@@ -1,13 +1,16 @@
 """The request and result of a check: the public contract of `/v1/check`, `coach check` and `Coach.check`."""
 from __future__ import annotations
 
+import json
 import math
-from collections import OrderedDict
+import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
+
+from .caching import SizedLRU
 
 Role = Literal["client", "operator", "system", "bot"]
 Severity = Literal["info", "warning", "error"]
@@ -173,20 +176,114 @@ def validation_details(exc: ValidationError, prefix: tuple[str | int, ...] = ())
     return [ErrorDetail(field=field_path(prefix + tuple(e["loc"])), problem=_problem(e)) for e in exc.errors()]
 
 
+# --- JSON as it comes in -------------------------------------------------------------------------------------
+# Every body and frame is decoded by `parse_json`: strict about what plain `json.loads` lets through and what
+# then fails far from the input — a number too long to convert (Python refuses integers over 4,300 digits,
+# deep inside a handler), a lone surrogate escape ("\\ud800": not Unicode text, it cannot be stored, hashed
+# or sent back), nesting deeper than the decoder's stack. (NaN and Infinity pass, as Python reads them: every
+# number field refuses them by name.)
+MAX_NUMBER_CHARS = 40  # a JSON number's characters: seconds, offsets and counters need 20 at most
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONG_NUMBER = re.compile(rf"-?[0-9][0-9.eE+-]{{{MAX_NUMBER_CHARS},}}")
+
+
+class JsonInputError(RequestError):
+    """Input that is not acceptable JSON, with where and what (rendered as a 400 / a `bad_json` frame)."""
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _NumberTooLong(text)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _NumberTooLong(text)
+    return float(text)
+
+
+def _position(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    return f"line {line} column {index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+
+
+def _lone_surrogate_at(data: Any) -> str | None:
+    """The path of the first string (or key) holding a lone surrogate, walked without recursion."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _has_lone_surrogate(value):
+                return field_path(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _has_lone_surrogate(key):
+                    return field_path((*path, key.encode("utf-8", "backslashreplace").decode("ascii")))
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+    return None
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def parse_json(text: str, what: str = "the request body") -> Any:
+    """Decode JSON input strictly; raise JsonInputError saying what is wrong and where."""
+    try:
+        data = json.loads(text, parse_int=_int, parse_float=_float)
+    except _NumberTooLong as exc:
+        found = _LONG_NUMBER.search(text)
+        where = f" at {_position(text, found.start())}" if found else ""
+        raise JsonInputError(f"{what} holds a number too long to be one", [ErrorDetail(
+            field="(body)", problem=f"{len(str(exc))} characters{where}; a number has at most "
+                                    f"{MAX_NUMBER_CHARS}")]) from None
+    except json.JSONDecodeError as exc:
+        problem = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if exc.doc is text else exc.msg
+        raise JsonInputError(f"{what} is not valid JSON", [ErrorDetail(field="(body)", problem=problem)]) from None
+    except RecursionError:
+        raise JsonInputError(f"{what} is nested too deeply", [ErrorDetail(
+            field="(body)", problem="arrays or objects nested deeper than the decoder reads (about a thousand levels)")]) from None
+    if _SURROGATE_ESCAPE.search(text):
+        path = _lone_surrogate_at(data)
+        if path is not None:
+            raise JsonInputError(f"{what} holds text that is not valid Unicode", [ErrorDetail(
+                field=path, problem="a lone surrogate escape (\\ud800–\\udfff without its pair) is no character")])
+    return data
+
+
 _MESSAGE_FIELDS = frozenset({"role", "text", "ts", "id"})
 # A message list by its exact content: (role, text, ts, id) per message.
 ChatKey = tuple[tuple[str, str, float | int | None, str | None], ...]
+
+
+def _chat_size(key: ChatKey, messages: list[Message]) -> int:
+    """Bytes a validated message list holds, estimated: ~500 a message (its model, its key) and its text."""
+    return 1_000 + 500 * len(key) + 2 * sum(len(text) for _, text, _, _ in key)
 
 
 class ValidatedChats:
     """Message lists already validated, by their exact content. A chat is sent again with every keystroke;
     its messages are validated once, and later requests with the same messages reuse the result (and the
     very same list, which the conversation cache then recognises at once). A list differing in anything —
-    a field, a type, a message — is validated in full."""
+    a field, a type, a message — is validated in full. Bounded by entries and by bytes."""
 
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._lists: OrderedDict[ChatKey, list[Message]] = OrderedDict()
+    def __init__(self, size: int = 256, max_bytes: int = 16 << 20):
+        self._lists: SizedLRU[ChatKey, list[Message]] = SizedLRU(size, max_bytes, _chat_size)
+
+    @property
+    def size(self) -> int:
+        return self._lists.max_items
 
     def lookup(self, raw: Any) -> tuple[ChatKey | None, list[Message] | None]:
         if type(raw) is not list or not raw:
@@ -203,15 +300,10 @@ class ValidatedChats:
                 return None, None
             keys.append((role, text, ts, mid))
         key = tuple(keys)
-        found = self._lists.get(key)
-        if found is not None:
-            self._lists.move_to_end(key)
-        return key, found
+        return key, self._lists.get(key)
 
     def remember(self, key: ChatKey, messages: list[Message]) -> None:
-        self._lists[key] = messages
-        if len(self._lists) > self.size:
-            self._lists.popitem(last=False)
+        self._lists.put(key, messages)
 
 
 def parse_request(data: Any, chats: ValidatedChats | None = None) -> CheckRequest:

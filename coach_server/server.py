@@ -37,12 +37,16 @@ log = logging.getLogger("coach.store")
 
 RECORD_INTERVAL_S = 2.0
 MAX_TRACKED_CHATS = 20_000
+# Stopping (SIGTERM, Ctrl+C) takes at most about this: live clients are told at once (1001) and given a
+# second to close, requests in flight a second to finish, the store a second to write what is queued (what
+# it cannot write by then stays in its spool file and is written on the next start).
+STOP_GRACE_S = 1.0
 
 
 def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
               supervisor_token: str | None = None, guard: GuardConfig | None = None,
               store: Store | None = None) -> web.Application:
-    """The whole service. `guard` is the Host/Origin policy (default: loopback, any extension origin);
+    """The whole service. `guard` is the Host/Origin policy (default: loopback, our extension's origin);
     `store` keeps feedback events and recorded chats (None: events stay in memory only)."""
     guard = guard or GuardConfig()
     feedback = feedback or FeedbackLog()
@@ -60,6 +64,11 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     trainer.register(app)
     supervisor.register(app, store)
     app.cleanup_ctx.append(in_background(rules.watch))
+
+    async def going_away(app: web.Application) -> None:
+        await hub.close_all()  # before aiohttp waits for the handlers: live sockets would hold it up
+
+    app.on_shutdown.append(going_away)
     if store is not None:
         attach_store(app, store, hub, feedback)
     return app
@@ -72,8 +81,8 @@ def attach_store(app: web.Application, store: Store, hub: LiveHub, feedback: Fee
     with text storage on, the chats the extension reports are recorded (masked) every `record_interval` s,
     so supervisors can back-test rule changes on their own chats. The store starts and stops with the app."""
 
-    def sink(event: FeedbackEvent) -> None:
-        store.submit(event, hub.draft_of(event.chat) if store.store_text else None)
+    def sink(event: FeedbackEvent) -> bool:
+        return store.submit(event, hub.draft_of(event.chat) if store.store_text else None)
 
     feedback.add_sink(sink)
 
@@ -82,7 +91,7 @@ def attach_store(app: web.Application, store: Store, hub: LiveHub, feedback: Fee
         recorder = asyncio.ensure_future(record_conversations(hub, store, record_interval))
         yield
         await cancel_and_wait(recorder)
-        await store.close()
+        await store.close(timeout=STOP_GRACE_S)
 
     app.cleanup_ctx.append(running)
 
@@ -125,5 +134,5 @@ def settle_memory(coach: Coach) -> None:
 
 
 def run(app: web.Application, host: str, port: int) -> None:
-    """Serve until interrupted (Ctrl+C)."""
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    """Serve until interrupted (Ctrl+C, SIGTERM): then stop within a few seconds (see STOP_GRACE_S)."""
+    web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=STOP_GRACE_S)

@@ -74,9 +74,11 @@ class Server:
     def token(self) -> str:
         return self.token_file.read_text(encoding="utf-8").strip()
 
-    def get(self, path: str) -> tuple[int, dict]:
+    def get(self, path: str, *, token: bool = True) -> tuple[int, dict]:
+        """GET as the supervisor (with the token: what it may read needs it) unless `token=False`."""
+        headers = {"Authorization": f"Bearer {self.token}"} if token else {}
         try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            with urllib.request.urlopen(urllib.request.Request(self.url + path, headers=headers), timeout=10) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())

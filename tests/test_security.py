@@ -15,11 +15,12 @@ import urllib.request
 import aiohttp
 import pytest
 
-from coach_server.service.guard import GuardConfig, is_loopback_address, parse_origins
+from coach_server.service.guard import EXTENSION_ORIGIN, GuardConfig, is_loopback_address, parse_origins
 
 from .conftest import ROOT, Server, free_port
 
-EXT = "chrome-extension://" + "abcdefghijklmnop" * 2
+EXT = EXTENSION_ORIGIN  # our extension: the id its manifest's key fixes
+OTHER_EXT = "chrome-extension://" + "abcdefghijklmnop" * 2  # any other installed extension
 FIREFOX = "moz-extension://3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 ROUTES = [("GET", "/healthz"), ("POST", "/v1/check"), ("GET", "/v1/rules"), ("GET", "/v1/feedback/recent"),
           ("GET", "/openapi.json"), ("GET", "/nope")]
@@ -52,7 +53,7 @@ def srv(tmp_path_factory):
 # --- Origin ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("origin", ["https://evil.example", "http://127.0.0.1.evil.example", "null",
                                     "http://localhost:3000", "https://web.jivo.ru", "file://",
-                                    "chrome-extension://not-an-id", "http://127.0.0.1"])
+                                    "chrome-extension://not-an-id", "http://127.0.0.1", OTHER_EXT, FIREFOX])
 @pytest.mark.parametrize("method, path", ROUTES)
 def test_web_origins_are_refused_on_every_route(srv, method, path, origin):
     status, headers, body = raw(srv, method, path, {"Origin": origin})
@@ -61,7 +62,7 @@ def test_web_origins_are_refused_on_every_route(srv, method, path, origin):
     assert "access-control-allow-origin" not in headers
 
 
-@pytest.mark.parametrize("origin", [EXT, FIREFOX, "http://127.0.0.1:{port}", "http://localhost:{port}",
+@pytest.mark.parametrize("origin", [EXT, "http://127.0.0.1:{port}", "http://localhost:{port}",
                                     "http://[::1]:{port}"])
 def test_extension_and_own_pages_are_served_with_cors(srv, origin):
     origin = origin.format(port=srv.port)
@@ -146,22 +147,22 @@ def test_websocket_from_a_web_page_is_refused(srv):
 
 
 def test_websocket_from_the_extension_is_served(srv):
-    for origin in (EXT, FIREFOX, f"http://localhost:{srv.port}", None):
+    for origin in (EXT, f"http://localhost:{srv.port}", None):
         status, hello = _ws(srv, {"Origin": origin} if origin else {})
         assert status == 101 and hello["type"] == "hello"
+    assert _ws(srv, {"Origin": OTHER_EXT}) == (403, None)  # another extension: refused by default
 
 
-# --- pinned extension origins ------------------------------------------------------------------------------
-def test_allow_origin_pins_the_extension(rules_copy):
-    other = "chrome-extension://" + "p" * 32
-    server = Server(rules_copy, "--allow-origin", EXT)
+# --- other extension origins, allowed on purpose ----------------------------------------------------------
+def test_allow_origin_adds_another_extension(rules_copy):
+    third = "chrome-extension://" + "p" * 32
+    server = Server(rules_copy, "--allow-origin", OTHER_EXT, "--allow-origin", FIREFOX)
     try:
-        assert raw(server, "GET", "/healthz", {"Origin": EXT})[0] == 200
-        assert raw(server, "GET", "/healthz", {"Origin": other})[0] == 403
-        assert raw(server, "GET", "/healthz", {"Origin": FIREFOX})[0] == 403
-        assert raw(server, "GET", "/healthz", {"Origin": f"http://127.0.0.1:{server.port}"})[0] == 200
-        assert _ws(server, {"Origin": other})[0] == 403
-        assert _ws(server, {"Origin": EXT})[0] == 101
+        for origin in (EXT, OTHER_EXT, FIREFOX, f"http://127.0.0.1:{server.port}"):
+            assert raw(server, "GET", "/healthz", {"Origin": origin})[0] == 200, origin
+        assert raw(server, "GET", "/healthz", {"Origin": third})[0] == 403
+        assert _ws(server, {"Origin": third})[0] == 403
+        assert _ws(server, {"Origin": OTHER_EXT})[0] == 101
     finally:
         server.stop()
 
@@ -170,7 +171,9 @@ def test_policy_unit():
     pinned = GuardConfig(allowed_origins=parse_origins(["chrome-extension://" + "a" * 32 + "/, " + FIREFOX]))
     assert pinned.origin_allowed("chrome-extension://" + "a" * 32, 8765)
     assert pinned.origin_allowed(FIREFOX.upper().replace("MOZ-EXTENSION", "moz-extension"), 8765)
-    assert not pinned.origin_allowed(EXT, 8765)
+    assert pinned.origin_allowed(EXT, 8765)  # ours stays allowed
+    assert not pinned.origin_allowed(OTHER_EXT, 8765)
+    assert not GuardConfig().origin_allowed(OTHER_EXT, 8765) and not GuardConfig().origin_allowed(FIREFOX, 8765)
     assert GuardConfig().origin_allowed("http://localhost:8765", 8765)
     assert not GuardConfig().origin_allowed("http://localhost:8766", 8765)
     with pytest.raises(ValueError):

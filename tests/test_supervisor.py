@@ -211,7 +211,9 @@ def test_backtest_on_the_scenarios(sup):
     row = next(r for r in result["rules"] if r["rule"] == "too_long")
     assert row["proposed"] > row["current"]
     assert call(sup, "POST", "/supervisor/api/backtest", {"corpus": "nope", "rules": {}})[0] == 404
-    assert call(sup, "POST", "/supervisor/api/backtest", {"corpus": "recorded", "rules": {}})[0] == 409  # none yet
+    assert call(sup, "POST", "/supervisor/api/backtest", {"corpus": "recorded", "rules": {}})[0] == 401  # clients' text
+    assert call(sup, "POST", "/supervisor/api/backtest", {"corpus": "recorded", "rules": {}},
+                token=sup.token)[0] == 409  # none yet
 
 
 async def _feedback_session(server, frames, chat_messages=None):
@@ -233,14 +235,17 @@ def test_stats_from_live_feedback(sup):
                   "text": "щас"}] * 3
               + [{"type": "feedback", "chat_id": "room-1", "action": "applied", "rule": "missing_please"}])
     asyncio.run(_feedback_session(sup, frames))
-    status, stats = call(sup, "GET", f"/supervisor/api/stats?since={time.time() - 3600}&until={time.time() + 60}")
+    period = f"since={time.time() - 3600}&until={time.time() + 60}"
+    assert call(sup, "GET", f"/supervisor/api/stats?{period}")[0] == 401  # what operators did: the token's
+    status, stats = call(sup, "GET", f"/supervisor/api/stats?{period}", token=sup.token)
     assert status == 200
     slang = next(r for r in stats["rules"] if r["rule"] == "slang")
     assert (slang["shown"], slang["dismissed"], slang["applied"]) == (4, 3, 0)
     assert slang["dismiss_rate"] == 0.75 and slang["title"] == "Сленг и сокращения"
     assert slang["operators"][0]["operator"] == "Анна" and slang["examples"] == []  # text storage is off
     assert stats["totals"]["applied"] == 1
-    assert call(sup, "GET", f"/supervisor/api/stats?since={time.time() + 10}&until={time.time()}")[0] == 400
+    assert call(sup, "GET", f"/supervisor/api/stats?since={time.time() + 10}&until={time.time()}",
+                token=sup.token)[0] == 400
     con = sqlite3.connect(sup.store_path)
     assert con.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == 0
     con.close()
@@ -262,7 +267,7 @@ def test_text_storage_records_masked_conversations_for_backtests(sup):
     assert len(stored) == 1 and "345-67" not in stored[0][0] and "•••-••-89" in stored[0][0]
     assert texts == [("Спс, щас гляну",)]  # the draft the warning was dismissed on
     assert call(sup, "GET", "/supervisor/api/state")[1]["recorded_conversations"] == 1
-    status, result = call(sup, "POST", "/supervisor/api/backtest", {"corpus": "recorded", "rules": {}})
+    status, result = call(sup, "POST", "/supervisor/api/backtest", {"corpus": "recorded", "rules": {}}, token=sup.token)
     assert status == 200 and result["chats"] == 1 and result["messages"] == 1
     assert next(r for r in result["rules"] if r["rule"] == "early_contact_request")["current"] == 1
 

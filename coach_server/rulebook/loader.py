@@ -206,12 +206,19 @@ def rule_files(directory: Path) -> list[Path]:
 
 
 def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook:
-    """Load every rule file; a broken file is reported and, if it loaded before, keeps its last good version."""
+    """Load every rule file; a broken file is reported and, if it loaded before, keeps its last good version.
+    So does a file that is gone, and every rule when the whole directory is (moved, unmounted): rules never
+    vanish from a running service without a word — the error says what is missing, the last good version
+    stays active (`stale`) until the file is back or the service restarts."""
     rules: dict[str, Rule] = {}
     errors: list[RuleError] = []
-    if not directory.is_dir():
-        return Rulebook(directory, rules, [RuleError(str(directory), "(directory)", "rules directory not found")])
     old = previous.rules if previous is not None else {}
+    if not directory.is_dir():
+        problem = "rules directory not found"
+        if old:
+            problem += f"; the last good version of its {len(old)} rules stays active"
+        return Rulebook(directory, {rule_id: _stale(rule) for rule_id, rule in old.items()},
+                        [RuleError(str(directory), "(directory)", problem)])
     for path in rule_files(directory):
         rule_id = path.stem
         try:
@@ -234,6 +241,12 @@ def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook
                 rules[rule_id] = _stale(previous_rule)
             continue
         rules[rule_id] = Rule(rule_id, path, digest, spec, check)
+    for rule_id, rule in old.items():
+        if rule_id not in rules:  # its file is no longer there
+            errors.append(RuleError(rule.path.name, "(file)", "the file is gone; its last good version stays active "
+                                                             "until it is back or the service restarts (to turn a "
+                                                             "rule off, set enabled = false)"))
+            rules[rule_id] = _stale(rule)
     return Rulebook(directory, rules, errors)
 
 

@@ -4,7 +4,7 @@
 - `POST /v1/check` — one check;
 - `GET /v1/live` — the WebSocket for live coaching (live.py);
 - `GET /v1/rules` — the loaded rules (with what each one's kind reads) and their errors;
-- `GET /v1/feedback/recent` — the latest shown/dismissed/applied events;
+- `GET /v1/feedback/recent` — the latest shown/dismissed/applied events (supervisor token);
 - `GET /openapi.json` — the OpenAPI 3.1 description of these routes.
 
 Every request first passes the guard (Host, Origin, CORS, remote peers: guard.py); the composition root
@@ -18,7 +18,7 @@ from aiohttp import web
 
 from .. import __version__
 from ..models import RequestError
-from .httpkit import json_response, read_json
+from .httpkit import HttpError, json_response, read_json, require_token
 from .keys import COACH, FEEDBACK
 from .live import LiveHub
 from .openapi import openapi_text
@@ -42,7 +42,7 @@ async def check(request: web.Request) -> web.Response:
     try:
         result = request.app[COACH].check(data)
     except RequestError as exc:
-        return json_response(exc.to_json(), status=400)
+        raise HttpError(400, exc.message, exc.details) from None
     if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator typed
         log.debug("check draft=%r → %s", data.get("draft") if isinstance(data, dict) else None,
                   [w.rule for w in result.warnings])
@@ -63,6 +63,7 @@ async def rules(request: web.Request) -> web.Response:
 
 
 async def feedback_recent(request: web.Request) -> web.Response:
+    require_token(request)  # what operators did, and who: for the supervisor, not for any local program
     return json_response({"events": [e.to_json() for e in request.app[FEEDBACK].recent]})
 
 

@@ -16,11 +16,11 @@ HTTP and WebSocket alike, passes these checks before any route sees it:
    `Host` (HTTP/1.0 tools) passes: browsers always send it.
 3. **Origin**: a request with an `Origin` header is served only if that origin is allowed (else `403`):
    the service's own pages (`http://127.0.0.1:<port>`, `http://localhost:<port>`, `http://[::1]:<port>`)
-   and the browser extension. By default any extension origin (`chrome-extension://<32 letters a–p>`,
-   `moz-extension://<uuid>`) is accepted: the unpacked extension's id depends on where it was loaded
-   from, and another installed extension is not the adversary here (it can read the chat console
-   itself). `--allow-origin ORIGIN` (repeatable) or `$COACH_ALLOW_ORIGINS` pins the list: then only the
-   service's own pages and exactly those origins are served. `Origin: null` (sandboxed frames, files) is
+   and *our* extension: `chrome-extension://<EXTENSION_ID>`, the id the `key` in `extension/manifest.json`
+   fixes wherever the extension is loaded from. Any other installed extension is refused: it could
+   otherwise read the feedback, the stats and (text storage on) what clients wrote, and dismiss warnings.
+   `--allow-origin ORIGIN` (repeatable) or `$COACH_ALLOW_ORIGINS` allows others besides (a build signed
+   with another key, Firefox's `moz-extension://<uuid>`). `Origin: null` (sandboxed frames, files) is
    refused. Requests without `Origin` (curl, the CLI, tests, the extension's own GETs) are served,
    except a browser's no-cors subresource request from another site (`Sec-Fetch-Site: cross-site` or
    `same-site` without `Origin`, not a top-level navigation) → `403`.
@@ -44,9 +44,12 @@ from aiohttp.typedefs import Handler, Middleware
 
 from ..models import ErrorDetail
 from .httpkit import error_response, token_ok
+from .ratelimit import TokenBucket
 
-CHROME_EXTENSION = re.compile(r"^chrome-extension://[a-p]{32}$")
-MOZ_EXTENSION = re.compile(r"^moz-extension://[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# The extension's id: the first 128 bits of the SHA-256 of the public key in extension/manifest.json's `key`,
+# written in the letters a–p (tests/test_pinned_extension.py computes it from the manifest).
+EXTENSION_ID = "lkcbkpejmflonblecnbdlljomkbmiopm"
+EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 CORS_HEADERS = "Content-Type, Authorization, X-Coach-Token"
@@ -102,7 +105,7 @@ def _host_names(name: str, port: int) -> set[str]:
 
 @dataclass
 class GuardConfig:
-    """The policy. `allowed_origins=None` accepts any browser-extension origin (the default)."""
+    """The policy. Origins allowed besides the service's own pages: our extension's, and `allowed_origins`."""
 
     allowed_origins: frozenset[str] | None = None
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)  # extra names, without port
@@ -133,9 +136,7 @@ class GuardConfig:
         origin = origin.rstrip("/").lower()
         if origin.startswith("http://") and origin[7:] in self._hosts(port):
             return True  # the service's own pages
-        if self.allowed_origins is None:
-            return bool(CHROME_EXTENSION.match(origin) or MOZ_EXTENSION.match(origin))
-        return origin in self.allowed_origins
+        return origin == EXTENSION_ORIGIN or (self.allowed_origins is not None and origin in self.allowed_origins)
 
 
 def _local_port(request: web.Request) -> int:
@@ -223,27 +224,6 @@ async def add_response_headers(request: web.Request, response: web.StreamRespons
 
 
 # --- WebSocket frame rate -------------------------------------------------------------------------------
-class TokenBucket:
-    """`capacity` frames at once, refilled at `rate` frames per second."""
-
-    def __init__(self, capacity: float, rate: float, clock: Callable[[], float] = time.monotonic):
-        self.capacity = capacity
-        self.rate = rate
-        self.tokens = capacity
-        self.clock = clock
-        self.stamp = clock()
-
-    def take(self) -> float:
-        """0.0 when a frame may pass (and takes it), else the seconds until one may."""
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
-
-
 class FrameLimiter:
     """Per-connection frame limit for `/v1/live`.
 

@@ -13,16 +13,19 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, EofStream, web
 from aiohttp.typedefs import Handler
 
-from ..models import ErrorDetail, error_body
+from ..models import ErrorDetail, JsonInputError, error_body, parse_json
+from .ratelimit import LogThrottle
 
 log = logging.getLogger("coach.service")
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: a 2,000-message chat fits with room to spare
+BODY_TIMEOUT_S = 5.0  # a body must arrive within this (a slow-loris client holds nothing longer)
 TOKEN_HEADER = "X-Coach-Token"
 
 # The supervisor token (see token.py): writes need it, and so does a remote peer when bound beyond loopback.
@@ -44,26 +47,65 @@ def error_response(status: int, message: str, details: Details = (),
 class HttpError(Exception):
     """Raised by a handler (or a helper it calls) to answer with an error body; `json_errors` renders it."""
 
-    def __init__(self, status: int, message: str, details: Details = (), headers: Mapping[str, str] | None = None):
+    def __init__(self, status: int, message: str, details: Details = (), headers: Mapping[str, str] | None = None,
+                 *, close: bool = False):
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = list(details)
         self.headers = headers
+        self.close = close  # the connection is closed after the answer (its body was not read to the end)
 
     def response(self) -> web.Response:
-        return error_response(self.status, self.message, self.details, self.headers)
+        response = error_response(self.status, self.message, self.details, self.headers)
+        if self.close:
+            response.force_close()
+        return response
 
 
 def bad_body(message: str, problem: str | None = None) -> HttpError:
     return HttpError(400, message, [ErrorDetail(field="(body)", problem=problem)] if problem else ())
 
 
+class ClientGone(Exception):
+    """The client closed the connection while its body was arriving: nobody is left to answer."""
+
+
+async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES, timeout: float = BODY_TIMEOUT_S) -> bytes:
+    """The request's body: at most `limit` bytes (else 413, at once when `Content-Length` announces more),
+    arriving within `timeout` seconds (else 408 and the connection is closed: a body announced and never
+    sent must not hold a connection open). A client that goes away mid-body raises ClientGone."""
+    if request.content_length is not None and request.content_length > limit:
+        raise HttpError(413, f"the request body is larger than {limit} bytes",
+                        [ErrorDetail(field="Content-Length", problem=f"{request.content_length} bytes announced")],
+                        close=True)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                chunk = await request.content.readany()
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise HttpError(413, f"the request body is larger than {limit} bytes",
+                                    [ErrorDetail(field="(body)", problem=f"more than {limit} bytes sent")],
+                                    close=True)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HttpError(408, f"the request body did not arrive within {timeout:g} s",
+                        [ErrorDetail(field="(body)", problem=f"{size} bytes received"
+                                     + (f" of {request.content_length} announced" if request.content_length
+                                        is not None else ""))], close=True) from None
+    except (ConnectionError, ClientPayloadError, asyncio.IncompleteReadError, EofStream):
+        raise ClientGone() from None
+    return b"".join(chunks)
+
+
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON, or an HttpError that says what is wrong with it."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)  # say so before reading
-    raw = await request.read()  # over client_max_size: aiohttp raises 413, rendered by json_errors
+    raw = await read_body(request)
     if not raw.strip():
         raise bad_body("the request body is empty; send a JSON object", "empty")
     try:
@@ -71,12 +113,9 @@ async def read_json(request: web.Request) -> Any:
     except UnicodeDecodeError as exc:
         raise bad_body("the request body is not UTF-8", f"invalid byte at position {exc.start}") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise bad_body("the request body is not valid JSON",
-                       f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise bad_body("the request body is nested too deeply") from None
+        return parse_json(text)
+    except JsonInputError as exc:
+        raise HttpError(400, exc.message, exc.details) from None
 
 
 # --- the supervisor token ----------------------------------------------------------------------------------
@@ -106,6 +145,30 @@ def require_token(request: web.Request) -> None:
 
 
 # --- middleware: every error is JSON with a reason -----------------------------------------------------------
+def _route(request: web.Request) -> str:
+    """The route a request matched, as registered (`/supervisor/api/rules/{rule_id}`): never what the client
+    put in its path, which may be anything."""
+    info = request.match_info.route.resource
+    return info.canonical if info is not None else "(no route)"
+
+
+def log_refusal(request: web.Request, status: int, message: str) -> None:
+    """One line per refused request, throttled. It names the status, the method and the route, not the
+    reason's words (they may quote what the client sent), unless debug logging is on."""
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%d %s %s refused: %s", status, request.method, request.path, message)
+        return
+    _refusals.log(logging.INFO, "%d %s %s refused (%s)", status, request.method, _route(request),
+                  _phrase(status))
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "client error"
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -113,7 +176,15 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
         raise
     except HttpError as exc:
+        if exc.status < 500:
+            log_refusal(request, exc.status, exc.message)
         return exc.response()
+    except ClientGone:
+        _refusals.log(logging.INFO, "%s %s: the client went away before its body arrived", request.method,
+                      _route(request))
+        response = error_response(400, "the request body ended early (the client went away)")
+        response.force_close()
+        return response
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json":
             raise
@@ -122,7 +193,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             405: f"{request.method} is not allowed on {request.path}",
             413: f"the request body is larger than {MAX_BODY_BYTES} bytes",
         }.get(exc.status, exc.reason)
+        log_refusal(request, exc.status, message)
         return error_response(exc.status, message, [ErrorDetail(field="(request)", problem=exc.text or exc.reason)])
     except Exception:  # a bug, not bad input: say so in JSON, keep serving; the log names no user data
-        log.exception("%s %s failed", request.method, request.path)
+        log.exception("%s %s failed", request.method, _route(request))
         return error_response(500, "internal error: the service could not answer this request")
+
+
+_refusals = LogThrottle(log)

@@ -7,11 +7,13 @@ when a timer rule crosses a threshold (the client has now waited 60 s) or the ru
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from itertools import count
 from typing import Annotated, Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -27,6 +29,7 @@ from ..models import (
     Channel,
     CheckRequest,
     ErrorDetail,
+    JsonInputError,
     JsonInt,
     Lang,
     Message,
@@ -34,10 +37,12 @@ from ..models import (
     Scope,
     check_unix_ts,
     error_body,
+    parse_json,
     validation_details,
 )
 from .guard import FrameLimiter
 from .httpkit import error_response
+from .ratelimit import LogThrottle
 
 log = logging.getLogger("coach.live")
 
@@ -49,6 +54,12 @@ HARD_FRAME_BYTES = 4 << 20  # beyond this aiohttp closes the connection (1009) w
 MAX_CHAT_CHARS = 1_000_000  # message text one chat may hold (an update that would exceed it is refused)
 MAX_CONNECTION_CHARS = 4_000_000  # across the connection's chats; the least recently used are dropped
 MAX_CONNECTIONS = 1000  # live connections the service holds at once; more get 503
+# …and across all of them, so that no sequence of frames within the limits above can grow the service
+# without bound: the least recently updated chats of any connection are dropped beyond these.
+MAX_HELD_CHARS = 8_000_000
+MAX_HELD_MESSAGES = 100_000
+MAX_DISMISSED_PER_CHAT = 100  # dismissals remembered per chat (the oldest are forgotten first)
+GOING_AWAY_TIMEOUT_S = 1.0  # on shutdown: how long a client gets to answer the close (1001)
 FRAME_BURST = 100  # frames that may arrive at once (a backlog after a pause)…
 FRAME_RATE = 30.0  # …and per second after that (fast typing is 10–15 keystrokes a second; the extension
 # debounces to at most 10 updates a second)
@@ -122,6 +133,7 @@ class ChatState:
         self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
         self.seq = 0
         self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
+        self.touched = 0  # when it was last updated, in the hub's order of updates
         self.timer: asyncio.TimerHandle | None = None
 
     def now(self) -> float:
@@ -140,20 +152,30 @@ class ChatState:
             self.timer = None
 
 
+def _text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
 class Dismissals:
     """Warnings an operator dismissed, per chat, shared by all connections (a reconnect keeps them).
 
     A warning about a piece of the draft stays dismissed for that text in that chat; one about the
-    conversation (a timer) stays dismissed until the conversation moves on (a new message)."""
+    conversation (a timer) stays dismissed until the conversation moves on (a new message). The flagged
+    text is kept as a digest (a dismissal must not hold 20,000 characters), at most
+    MAX_DISMISSED_PER_CHAT per chat."""
 
-    def __init__(self, size: int = 5000):
-        self._chats: OrderedDict[str, dict[tuple[str, str | None], int | None]] = OrderedDict()
+    def __init__(self, size: int = 2000):
+        self._chats: OrderedDict[str, OrderedDict[tuple[str, bytes | None], int | None]] = OrderedDict()
         self.size = size
 
     def add(self, chat_id: str, rule: str, text: str | None, message_count: int) -> None:
-        chat = self._chats.setdefault(chat_id, {})
+        chat = self._chats.setdefault(chat_id, OrderedDict())
         self._chats.move_to_end(chat_id)
-        chat[(rule, text)] = None if text else message_count
+        key = (rule, _text_key(text) if text else None)
+        chat[key] = None if text else message_count
+        chat.move_to_end(key)
+        if len(chat) > MAX_DISMISSED_PER_CHAT:
+            chat.popitem(last=False)
         if len(self._chats) > self.size:
             self._chats.popitem(last=False)
 
@@ -161,7 +183,7 @@ class Dismissals:
         chat = self._chats.get(chat_id)
         if not chat:
             return False
-        if text and (rule, text) in chat:
+        if text and (rule, _text_key(text)) in chat:
             return True
         since = chat.get((rule, None))
         return since is not None and since == message_count
@@ -180,6 +202,36 @@ class LiveHub:
         self.max_frame = max_frame
         self.dismissals = Dismissals()
         self.sessions: set[LiveSession] = set()
+        self.closing = False
+        self.held_chars = 0  # message text held by all connections' chats…
+        self.held_messages = 0  # …and their messages
+        self._updates = count(1)
+        self.refused = LogThrottle(log)  # one line per refused frame, throttled
+
+    def touch(self, chat: ChatState) -> None:
+        chat.touched = next(self._updates)
+
+    def over_budget(self) -> bool:
+        return self.held_chars > MAX_HELD_CHARS or self.held_messages > MAX_HELD_MESSAGES
+
+    def keep_within_budget(self, current: ChatState) -> None:
+        """Drop the least recently updated chats of any connection while all of them hold more than the
+        service keeps (MAX_HELD_CHARS, MAX_HELD_MESSAGES); `current` stays."""
+        if not self.over_budget():
+            return
+        chats = [(chat, session) for session in self.sessions for chat in session.chats.values()]
+        for chat, session in sorted(chats, key=lambda pair: pair[0].touched):
+            if not self.over_budget():
+                break
+            if chat is not current:
+                session.drop(chat.chat_id)
+
+    async def close_all(self) -> None:
+        """The service is stopping: tell every client so (1001, going away) and wait briefly for the closes."""
+        self.closing = True
+        sessions = list(self.sessions)
+        if sessions:
+            await asyncio.gather(*(s.going_away() for s in sessions), return_exceptions=True)
 
     def rules_changed(self) -> None:
         for session in list(self.sessions):
@@ -199,6 +251,8 @@ class LiveHub:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """`GET /v1/live`: one connection, until it closes."""
+        if self.closing:
+            return error_response(503, "the service is stopping", headers={"Retry-After": "2"})
         if len(self.sessions) >= MAX_CONNECTIONS:
             return error_response(503, f"too many live connections (at most {MAX_CONNECTIONS}); retry later",
                                   headers={"Retry-After": "5"})
@@ -309,13 +363,19 @@ class LiveSession:
             self.owe(chat, reason)
 
     # --- receiving ----------------------------------------------------------------------------------
+    def refused(self, code: str) -> None:
+        """One log line for a frame refused (its code, never its content), throttled service-wide."""
+        self.hub.refused.log(logging.INFO, "live frame refused (%s)", code)
+
     async def handle_text(self, raw: str) -> None:
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            await self.send(_error("bad_json", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"))
+            data = parse_json(raw, "the frame")
+        except JsonInputError as exc:
+            self.refused("bad_json")
+            await self.send(_error("bad_json", exc.message, exc.details))
             return
         if not isinstance(data, dict):
+            self.refused("bad_message")
             await self.send(_error("bad_message", "a frame must be a JSON object with a \"type\"",
                                    [ErrorDetail(field="(frame)", problem=f"got {type(data).__name__}")]))
             return
@@ -323,6 +383,7 @@ class LiveSession:
         handler = {"update": self._update, "feedback": self._feedback, "forget": self._forget,
                    "ping": self._ping}.get(kind) if isinstance(kind, str) else None
         if handler is None:
+            self.refused("bad_message")
             await self.send(_error("bad_message", "unknown frame type",
                                    [ErrorDetail(field="type", problem=f"must be one of update, feedback, forget, "
                                                                       f"ping; got {kind!r}")]))
@@ -340,6 +401,7 @@ class LiveSession:
         try:
             update = UpdateFrame.model_validate(data)
         except ValidationError as exc:
+            self.refused("bad_update")
             await self.send(_error("bad_update", "invalid update", validation_details(exc),
                                    chat_id=data.get("chat_id") if isinstance(data.get("chat_id"), str) else None,
                                    ref=data.get("seq") if isinstance(data.get("seq"), int) else None))
@@ -365,14 +427,14 @@ class LiveSession:
             chat = ChatState(update.chat_id)
             self.chats[update.chat_id] = chat
             if len(self.chats) > MAX_CHATS_PER_CONNECTION:
-                _, evicted = self.chats.popitem(last=False)
-                evicted.cancel_timer()
+                self.drop(next(iter(self.chats)))
         self.chats.move_to_end(update.chat_id)
+        self.hub.touch(chat)
         if update.messages is not None:
             messages = chat.messages + update.messages if update.append else list(update.messages)
-            chat.messages = messages[-MAX_MESSAGES:]
-            chat.chars = sum(len(m.text) for m in chat.messages)
+            self._hold(chat, messages[-MAX_MESSAGES:])
             self._keep_within_budget(chat)
+            self.hub.keep_within_budget(chat)
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
             log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
                       update.draft, len(chat.messages))
@@ -396,40 +458,63 @@ class LiveSession:
             if chat is current:
                 continue
             total -= chat.chars
+            self.drop(chat_id)
+
+    def _hold(self, chat: ChatState, messages: list[Message]) -> None:
+        """Set a chat's messages, keeping the hub's count of what all connections hold."""
+        chars = sum(len(m.text) for m in messages)
+        self.hub.held_chars += chars - chat.chars
+        self.hub.held_messages += len(messages) - len(chat.messages)
+        chat.messages, chat.chars = messages, chars
+
+    def drop(self, chat_id: str) -> None:
+        """Forget a chat (forgotten by the client, or dropped to stay within a limit: an `append` to it then
+        gets `unknown_chat`)."""
+        chat = self.chats.pop(chat_id, None)
+        if chat is not None:
             chat.cancel_timer()
-            del self.chats[chat_id]
+            self.hub.held_chars -= chat.chars
+            self.hub.held_messages -= len(chat.messages)
+        self._owed.pop(chat_id, None)
 
     async def _feedback(self, data: dict[str, Any]) -> None:
         try:
             fb = FeedbackFrame.model_validate(data)
         except ValidationError as exc:
+            self.refused("bad_feedback")
             await self.send(_error("bad_feedback", "invalid feedback", validation_details(exc), ref=data.get("seq")
                                    if isinstance(data.get("seq"), int) else None))
             return
+        if fb.rule not in self.hub.coach.rulebook.rules:
+            self.refused("bad_feedback")
+            await self.send(_error("bad_feedback", "feedback on a rule this service does not have", [ErrorDetail(
+                field="rule", problem="not a rule id of this service (GET /v1/rules lists them)")], ref=fb.seq))
+            return
         chat = self.chats.get(fb.chat_id)
-        self.hub.feedback.record(fb.action, fb.rule, fb.chat_id, fb.severity,
-                                 chat.operator_name if chat is not None else None)
+        if chat is None:  # feedback (a dismissal above all) only about this connection's own chats
+            self.refused("unknown_chat")
+            await self.send(_error("unknown_chat", "feedback on a chat this connection does not hold; send the "
+                                                   "chat's state first", chat_id=fb.chat_id, ref=fb.seq))
+            return
+        _, durable = self.hub.feedback.keep(fb.action, fb.rule, fb.chat_id, fb.severity, chat.operator_name)
         await self.send({"type": "feedback_ack", "chat_id": fb.chat_id, "rule": fb.rule, "action": fb.action,
-                         "ref": fb.seq})
+                         "ref": fb.seq, "durable": durable})
         if fb.action == "dismissed":
-            count = len(chat.messages) if chat is not None else 0
-            self.hub.dismissals.add(fb.chat_id, fb.rule, fb.text or None, count)
-            if chat is not None:
-                self.owe(chat, "feedback")
+            self.hub.dismissals.add(fb.chat_id, fb.rule, fb.text or None, len(chat.messages))
+            self.owe(chat, "feedback")
 
     async def _forget(self, data: dict[str, Any]) -> None:
         try:
             forget = ForgetFrame.model_validate(data)
         except ValidationError as exc:
+            self.refused("bad_message")
             await self.send(_error("bad_message", "invalid forget", validation_details(exc)))
             return
         owed = self._owed.pop(forget.chat_id, None)
         chat = self.chats.get(forget.chat_id)
         if chat is not None and owed is not None and owed[0] == "update":
             await self.send_warnings(chat, *owed)  # every update is answered, even one the client then left
-        chat = self.chats.pop(forget.chat_id, None)
-        if chat is not None:
-            chat.cancel_timer()
+        self.drop(forget.chat_id)
 
     # --- the connection -----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -464,8 +549,8 @@ class LiveSession:
                     continue
                 try:
                     await self.handle_text(data)
-                except Exception:  # never let one bad frame end the operator's session
-                    log.exception("live frame failed")
+                except Exception:  # a bug, never bad input: log it (throttled), keep the operator's session
+                    self.hub.refused.log(logging.ERROR, "live frame failed", exc_info=True)
                     await self.send(_error("internal", "the service could not process this frame"))
                 # Frames only change state (checks run in the session's worker), so a connection works through
                 # what it has buffered — that is what lets the worker skip stale drafts — yielding now and
@@ -478,12 +563,21 @@ class LiveSession:
             elif msg.type == WSMsgType.ERROR:
                 break
 
+    async def going_away(self) -> None:
+        """Close with 1001 (the service is stopping): the extension shows «offline» at once."""
+        self.closed = True
+        self._worker.cancel()
+        try:
+            async with asyncio.timeout(GOING_AWAY_TIMEOUT_S):
+                await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"the service is stopping")
+        except (TimeoutError, ConnectionError, RuntimeError):
+            pass
+
     def close(self) -> None:
         self.closed = True
         self._worker.cancel()
-        for chat in self.chats.values():
-            chat.cancel_timer()
-        self.chats.clear()
+        for chat_id in list(self.chats):
+            self.drop(chat_id)
 
 
 def _log_task_error(task: asyncio.Future[None]) -> None:

@@ -6,19 +6,23 @@
 
 The default is SQLite in the user's data directory: `$XDG_DATA_HOME/operator-coach/feedback.sqlite3`
 (`~/.local/share/…` when XDG_DATA_HOME is unset). Chat ids are stored hashed; message text only when the
-supervisor turns text storage on, and then with phone numbers and e-mails masked.
+supervisor turns text storage on, and then with card numbers, phone numbers and e-mails masked. Events are
+spooled (spool.py) in a file beside the SQLite file, or for PostgreSQL in the same data directory.
+A store's URL is shown (start-up line, supervisor page, log) only with its secrets redacted (`redact_url`).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 from .base import Store, StoreUnavailable
-from .postgres import PostgresStore
+from .postgres import PostgresStore, redact_url
+from .spool import SPOOL_SUFFIX
 from .sqlite import SQLiteStore
 
 __all__ = ["PostgresStore", "SQLiteStore", "Store", "StoreUnavailable", "StoreUrlError", "default_store_path",
-           "open_store"]
+           "open_store", "redact_url"]
 
 DISABLED = ("none", "off", "no", "")
 
@@ -40,19 +44,27 @@ def open_store(url: str | None, *, store_text: bool | None = None) -> Store | No
     if url is None:
         url = os.environ.get("COACH_STORE")
         if url is None:
-            return SQLiteStore(default_store_path(), store_text=store_text)
+            return _sqlite(default_store_path(), store_text)
     url = url.strip()
     if url.lower() in DISABLED:
         return None
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresStore(url, store_text=store_text)
+        # the spool of a shared store is this machine's own: named after the server and database, not the secret
+        name = hashlib.sha256(redact_url(url).encode("utf-8")).hexdigest()[:12]
+        return PostgresStore(url, store_text=store_text,
+                             spool=default_store_path().with_name(f"postgresql-{name}{SPOOL_SUFFIX}"))
     if url.startswith("sqlite://"):
         path = url[len("sqlite://"):]
         if not path or path == "/":
             raise StoreUrlError("sqlite:// needs a file path, e.g. sqlite:///var/lib/coach/feedback.sqlite3")
         if path.startswith("/"):
             path = "/" + path.lstrip("/")  # sqlite:///abs and sqlite:////abs both name /abs
-        return SQLiteStore(Path(path), store_text=store_text)
+        return _sqlite(Path(path), store_text)
     if "://" in url:
         raise StoreUrlError(f"unknown store {url.split('://')[0]!r}: use sqlite:///path, postgresql://… or none")
-    return SQLiteStore(Path(url), store_text=store_text)
+    return _sqlite(Path(url), store_text)
+
+
+def _sqlite(path: Path, store_text: bool | None) -> SQLiteStore:
+    path = path.expanduser()
+    return SQLiteStore(path, store_text=store_text, spool=path.with_name(path.name + SPOOL_SUFFIX))

@@ -1,9 +1,11 @@
 """What every feedback store shares: a queue that never blocks the coaching, masking, and the reports.
 
-`submit` (a FeedbackLog sink) and `record_conversation` only append to an in-memory queue and wake the
-writer; the writer (a thread for SQLite, a task for PostgreSQL) writes batches. When the database is
-unavailable or locked, the events stay queued (up to `max_pending`, oldest dropped beyond that and
-counted) and are written when it is back: a broken store never stops or slows the coaching.
+`submit` (a FeedbackLog sink) appends the event to the spool file next to the store (spool.py: what makes
+it *kept*, and acknowledged as such) and to an in-memory queue, and wakes the writer; `record_conversation`
+only queues. The writer (a thread for SQLite, a task for PostgreSQL) masks and writes batches. When the
+database is unavailable or locked, the events stay queued (up to `max_pending`; beyond that new ones are
+refused and counted) and in the spool, and are written when it is back — after a kill, by the next start:
+a broken store never stops or slows the coaching, and never loses an event it acknowledged.
 """
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from ..caching import SizedLRU
 from ..feedback import ACTIONS, FeedbackEvent
 from .mask import mask_personal
+from .spool import Spool
 
 log = logging.getLogger("coach.store")
 
@@ -28,8 +34,9 @@ RETRY_MAX_S = 5.0
 SETTINGS_REFRESH_S = 10.0  # how often a service re-reads store-wide settings another service may change
 EXAMPLES_PER_RULE = 3
 
-INSERT_EVENT = ("INSERT INTO events (ts, action, rule, severity, chat, operator, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)")
+INSERT_EVENT = ("INSERT INTO events (ts, action, rule, severity, chat, operator, text, eid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (eid) DO NOTHING")
+EVENT_COLUMNS = 8
 UPSERT_CONVERSATION = (
     "INSERT INTO conversations (chat, operator, started_at, updated_at, messages) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (chat) DO UPDATE SET operator = excluded.operator, "
@@ -51,9 +58,11 @@ def _truthy(value: str | None) -> bool:
 
 
 class Batch:
-    """Queued items sorted by table; conversations coalesced (only a chat's latest state matters)."""
+    """Queued items sorted by table; conversations coalesced (only a chat's latest state matters) and their
+    messages masked here, by the writer: off the event loop, once per chat and batch, each distinct text
+    once while it is in `masked` (a chat recorded again costs only its new messages)."""
 
-    def __init__(self, items: Sequence[Item]):
+    def __init__(self, items: Sequence[Item], masked: SizedLRU[str, str] | None = None):
         self.events: list[Row] = []
         conversations: dict[str, Row] = {}
         settings: dict[str, Row] = {}
@@ -64,8 +73,23 @@ class Batch:
                 conversations[row[0]] = row
             elif kind == "setting":
                 settings[row[0]] = row
-        self.conversations = list(conversations.values())
+        cache = masked if masked is not None else SizedLRU[str, str](0, 0, _masked_size)
+        self.conversations = [(chat, operator, started, updated, json.dumps(
+            [{"role": m["role"], "text": _mask_cached(m["text"], cache), "ts": m["ts"]} for m in messages],
+            ensure_ascii=False)) for chat, operator, started, updated, messages in conversations.values()]
         self.settings = list(settings.values())
+
+
+def _masked_size(text: str, masked: str) -> int:
+    return 200 + 2 * (len(text) + len(masked))
+
+
+def _mask_cached(text: str, cache: SizedLRU[str, str]) -> str:
+    found = cache.get(text)
+    if found is None:
+        found = mask_personal(text)
+        cache.put(text, found)
+    return found
 
 
 class Store:
@@ -74,11 +98,13 @@ class Store:
 
     kind = "none"
 
-    def __init__(self, *, store_text: bool | None = None, max_pending: int = 100_000):
+    def __init__(self, *, store_text: bool | None = None, max_pending: int = 100_000, spool: Path | None = None):
         # None: keep the store's setting; True/False: the service was started with it set (`--store-text`)
         self._initial_store_text = store_text
         self.store_text = bool(store_text)
         self.max_pending = max_pending
+        self.spool = Spool(spool) if spool is not None else None
+        self.masked: SizedLRU[str, str] = SizedLRU(20_000, 8 << 20, _masked_size)  # the writer's: text → masked
         self._pending: deque[Item] = deque()
         self._inflight: list[Item] = []
         self._lock = threading.Lock()
@@ -98,7 +124,8 @@ class Store:
     async def start(self) -> None:
         raise NotImplementedError
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued within `timeout` s and stop; what is not written stays in the spool."""
         raise NotImplementedError
 
     def _wake(self) -> None:
@@ -111,36 +138,47 @@ class Store:
     _DAY_EXPR = "CAST(ts / 86400 AS INTEGER)"
 
     # --- writing: never blocks, never raises ------------------------------------------------------------
-    def submit(self, event: FeedbackEvent, text: str | None = None) -> None:
-        """Queue one feedback event (the FeedbackLog sink). `text` is kept only when text storage is on."""
+    def submit(self, event: FeedbackEvent, text: str | None = None) -> bool:
+        """Keep one feedback event (the FeedbackLog sink): spooled and queued. `text` is kept only when text
+        storage is on, masked. True when the event is kept durably (in the spool)."""
         stored_text = mask_personal(text) if self.store_text and text else None
-        self._enqueue(("event", (float(event.ts), event.action, event.rule, event.severity, event.chat,
-                                 event.operator, stored_text)))
+        row = (float(event.ts), event.action, event.rule, event.severity, event.chat, event.operator, stored_text,
+               uuid.uuid4().hex)
+        return self._enqueue(("event", row), spool=True)
 
     def record_conversation(self, chat: str, operator: str | None, messages: Iterable[dict[str, Any]]) -> None:
         """Queue a chat's current transcript (chat = the hash of its id). Ignored unless text storage is on."""
         if not self.store_text:
             return
-        masked = [{"role": m["role"], "text": mask_personal(m.get("text") or ""), "ts": m.get("ts")}
-                  for m in messages]
-        if not masked:
+        raw = [{"role": m["role"], "text": m.get("text") or "", "ts": m.get("ts")} for m in messages]
+        if not raw:
             return
-        started = next((m["ts"] for m in masked if m["ts"] is not None), None)
-        self._enqueue(("conversation", (chat, operator, started, time.time(),
-                                        json.dumps(masked, ensure_ascii=False))))
+        started = next((m["ts"] for m in raw if m["ts"] is not None), None)
+        self._enqueue(("conversation", (chat, operator, started, time.time(), raw)))  # masked by the writer
 
     def set_store_text(self, on: bool) -> None:
         """Turn storing message text on or off for every service that shares this store."""
         self.store_text = bool(on)
         self._enqueue(("setting", ("store_text", "on" if on else "off")))
 
-    def _enqueue(self, item: Item) -> None:
+    def _enqueue(self, item: Item, *, spool: bool = False) -> bool:
+        """Queue an item (and spool it, for an event); False when it could not be kept durably."""
         with self._lock:
+            if len(self._pending) >= self.max_pending:
+                self.dropped += 1  # the store has been away long: refuse the new, keep what was acknowledged
+                return False
+            kept = spool and self.spool is not None and self.spool.append(item[1])
             self._pending.append(item)
-            if len(self._pending) > self.max_pending:
-                self._pending.popleft()
-                self.dropped += 1
         self._wake()
+        return kept
+
+    def _written_all(self) -> None:
+        """The writer has written everything it took: when nothing more is queued, the spool is emptied."""
+        if self.spool is None:
+            return
+        with self._lock:
+            if not self._pending and not self._inflight:
+                self.spool.empty()
 
     def _take(self, n: int = BATCH) -> list[Item]:
         with self._lock:
@@ -152,11 +190,23 @@ class Store:
         return len(self._pending) + len(self._inflight)
 
     def _started(self) -> None:
+        if self.spool is not None:
+            earlier = [("event", tuple(row)) for row in self.spool.open() if len(row) == EVENT_COLUMNS]
+            with self._lock:
+                self._pending.extendleft(reversed(earlier))  # events from before a kill are written first
         if self._initial_store_text is not None:
             self.set_store_text(self._initial_store_text)
 
+    def _close_spool(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+
+    def describe(self, exc: BaseException) -> str:
+        """An error as the store's status and log show it (a store with secrets takes them out)."""
+        return f"{type(exc).__name__}: {exc}".strip()
+
     def _failed(self, exc: BaseException) -> None:
-        message = f"{type(exc).__name__}: {exc}".strip()
+        message = self.describe(exc)
         if message != self.last_error:
             log.warning("feedback store %s unavailable (%d events kept in memory): %s", self.location,
                         self.pending, message)
@@ -192,7 +242,9 @@ class Store:
         return {"kind": self.kind, "location": self.location, "connected": self.connected,
                 "pending": self.pending, "dropped": self.dropped, "written": self.written,
                 "last_error": self.last_error, "store_text": self.store_text,
-                "schema_version": self.schema_version}
+                "schema_version": self.schema_version,
+                "spool": None if self.spool is None else {"path": str(self.spool.path), "bytes": self.spool.size,
+                                                          "failed": self.spool.failed}}
 
     # --- reading ---------------------------------------------------------------------------------------
     async def stats(self, since: float, until: float) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
@@ -42,12 +43,47 @@ def to_dollar_params(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
-def redact(dsn: str) -> str:
-    parts = urlsplit(dsn)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return dsn
+# query parameters of a connection URL that carry a secret (libpq's and common ones)
+_SECRET_PARAMS = frozenset({"password", "pass", "passwd", "pwd", "sslpassword", "secret", "token", "access_token",
+                            "api_key", "apikey", "key", "sslkey", "auth"})
+
+
+def redact_url(url: str) -> str:
+    """`url` as it may be shown: a password in the user-info (`user:secret@`) and the values of secret query
+    parameters (`?password=…`, `sslpassword`, `token`, …) replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            if ":" in userinfo:
+                userinfo = userinfo.split(":", 1)[0] + ":***"
+            netloc = f"{userinfo}@{host}"
+        query = "&".join(_redact_param(p) for p in parts.query.split("&"))
+        return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if parts.query else "")
+                + (f"#{parts.fragment}" if parts.fragment else ""))
+    except ValueError:  # not parseable as a URL: show nothing of it beyond its scheme
+        return url.split("://", 1)[0] + "://***" if "://" in url else "***"
+
+
+def _redact_param(param: str) -> str:
+    name, sep, _ = param.partition("=")
+    return f"{name}=***" if sep and name.strip().lower() in _SECRET_PARAMS else param
+
+
+def secrets_of(url: str) -> list[str]:
+    """The secret values in a URL (to take out of any message that might quote them)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [parts.password] if parts.password else []
+    for param in parts.query.split("&"):
+        name, sep, value = param.partition("=")
+        if sep and value and name.strip().lower() in _SECRET_PARAMS:
+            found.append(unquote(value))
+            found.append(value)
+    return [f for f in found if len(f) >= 3]
 
 
 async def migrate(con: asyncpg.Connection) -> int:
@@ -85,7 +121,13 @@ class PostgresStore(Store):
 
     @property
     def location(self) -> str:
-        return redact(self.dsn)
+        return redact_url(self.dsn)
+
+    def describe(self, exc: BaseException) -> str:
+        message = super().describe(exc)
+        for secret in secrets_of(self.dsn):  # a driver's message may quote the URL it was given
+            message = message.replace(secret, "***")
+        return message
 
     # --- lifecycle -----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -99,18 +141,20 @@ class PostgresStore(Store):
     async def close(self, timeout: float = 5.0) -> None:
         if self._task is None:
             return
+        deadline = time.monotonic() + timeout
         await self.flush(timeout=timeout)
         self._stopping = True
         self._wake()
         try:
-            await asyncio.wait_for(self._task, timeout)
+            await asyncio.wait_for(self._task, max(0.3, deadline - time.monotonic()))
         except (TimeoutError, asyncio.CancelledError):
             self._task.cancel()
         self._task = None
         await self._drop_connection()
+        self._close_spool()
         if self.pending:
-            log.warning("feedback store %s closed with %d events not written: %s", self.location, self.pending,
-                        self.last_error)
+            log.warning("feedback store %s closed with %d events not written (kept in its spool): %s",
+                        self.location, self.pending, self.last_error)
 
     def _wake(self) -> None:
         loop, event = self._loop, self._wake_event
@@ -164,6 +208,8 @@ class PostgresStore(Store):
                 con.terminate()
 
     async def write_pending(self) -> bool:
+        if self.spool is not None:
+            await asyncio.to_thread(self.spool.sync)
         try:
             if self._con is None or self._con.is_closed():
                 self._con = await self._connect()
@@ -173,7 +219,7 @@ class PostgresStore(Store):
                     self._inflight = self._take(BATCH)
                 if not self._inflight:
                     break
-                batch = Batch(self._inflight)
+                batch = await asyncio.to_thread(Batch, self._inflight, self.masked)  # masking: off the loop
                 async with con.transaction():
                     if batch.events:
                         await con.executemany(to_dollar_params(INSERT_EVENT), batch.events)
@@ -183,6 +229,7 @@ class PostgresStore(Store):
                         await con.executemany(to_dollar_params(UPSERT_SETTING), batch.settings)
                 self.written += len(self._inflight)
                 self._inflight = []
+            self._written_all()
             if self._settings_due():
                 self._apply_settings([(r[0], r[1]) for r in await con.fetch("SELECT key, value FROM settings")])
             self._succeeded()
@@ -201,11 +248,11 @@ class PostgresStore(Store):
         except SchemaTooNew as exc:
             raise StoreUnavailable(str(exc)) from None
         except Exception as exc:
-            raise StoreUnavailable(f"cannot reach {self.location}: {type(exc).__name__}: {exc}") from None
+            raise StoreUnavailable(f"cannot reach {self.location}: {self.describe(exc)}") from None
         try:
             rows = await con.fetch(to_dollar_params(sql), *params)
             return [tuple(r) for r in rows]
         except Exception as exc:
-            raise StoreUnavailable(f"cannot read {self.location}: {exc}") from None
+            raise StoreUnavailable(f"cannot read {self.location}: {self.describe(exc)}") from None
         finally:
             await con.close()

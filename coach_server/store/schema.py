@@ -9,6 +9,8 @@ can move from the default SQLite file to a shared PostgreSQL server without chan
 - `conversations`: recorded chats (only when text storage is on, masked the same way), one row per chat,
   kept current as the chat goes on; they are a corpus for back-testing rule changes.
 - `settings`: store-wide switches a supervisor sets (`store_text`), shared by every service on the store.
+- `events.eid` (version 3): each event's own id, unique — an event written from the spool after a kill
+  (see spool.py) is stored once even if it had been written before.
 
 SQLite keeps the version in `PRAGMA user_version`; PostgreSQL in the one-row table `coach_schema`.
 Version N of the schema is the state after the first N migrations. Never edit a released migration:
@@ -44,6 +46,11 @@ SQLITE_MIGRATIONS: list[list[str]] = [
         "CREATE INDEX conversations_updated ON conversations (updated_at)",
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ],
+    # 3: event ids (the spool's events are stored once)
+    [
+        "ALTER TABLE events ADD COLUMN eid TEXT",
+        "CREATE UNIQUE INDEX events_eid ON events (eid)",
+    ],
 ]
 
 POSTGRES_MIGRATIONS: list[list[str]] = [
@@ -71,6 +78,10 @@ POSTGRES_MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX conversations_updated ON conversations (updated_at)",
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ],
+    [
+        "ALTER TABLE events ADD COLUMN eid TEXT",
+        "CREATE UNIQUE INDEX events_eid ON events (eid)",
     ],
 ]
 

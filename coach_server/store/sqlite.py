@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -98,16 +99,19 @@ class SQLiteStore(Store):
         self._thread.start()
 
     async def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued within `timeout` s; what is not written stays in the spool for the next start."""
         if self._thread is None:
             return
+        deadline = time.monotonic() + timeout
         await self.flush(timeout=timeout)
         self._stop_event.set()
         self._wake_event.set()
-        await asyncio.to_thread(self._thread.join, timeout)
+        await asyncio.to_thread(self._thread.join, max(0.3, deadline - time.monotonic()))
         self._thread = None
+        self._close_spool()
         if self.pending:
-            log.warning("feedback store %s closed with %d events not written: %s", self.location, self.pending,
-                        self.last_error)
+            log.warning("feedback store %s closed with %d events not written (kept in its spool): %s",
+                        self.location, self.pending, self.last_error)
 
     def _wake(self) -> None:
         self._wake_event.set()
@@ -145,6 +149,8 @@ class SQLiteStore(Store):
 
     def write_pending(self) -> bool:
         """Write everything queued; False (events kept) when the database cannot be written now."""
+        if self.spool is not None:
+            self.spool.sync()
         try:
             con = self._connection()
             while True:
@@ -152,9 +158,10 @@ class SQLiteStore(Store):
                     self._inflight = self._take(BATCH)
                 if not self._inflight:
                     break
-                self._write(con, Batch(self._inflight))
+                self._write(con, Batch(self._inflight, self.masked))
                 self.written += len(self._inflight)
                 self._inflight = []
+            self._written_all()
             if self._settings_due():
                 self._apply_settings(con.execute("SELECT key, value FROM settings").fetchall())
             self._succeeded()

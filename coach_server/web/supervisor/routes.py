@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from ...models import ErrorDetail, error_body
 from ...rulebook.loader import Rule, RuleFileInvalid
 from ...scenarios import load_scenarios
 from ...service.guard import is_loopback_address
-from ...service.httpkit import HttpError, json_response, read_json, require_token, token_ok
+from ...service.httpkit import HttpError, json_response, read_body, read_json, require_token, token_ok
 from ...service.keys import COACH, RULES
 from ...store import Store, StoreUnavailable
 from .backtest import BackTester, Corpus
@@ -41,6 +42,7 @@ from .editing import EditError, apply_edit, check_edit, proposed_rule, rule_docu
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
+UPLOAD_TIMEOUT_S = 60.0  # the whole upload must arrive within this (a trickling client holds nothing longer)
 DAY = 86400.0
 
 STORE: web.AppKey[Store | None] = web.AppKey("supervisor_store")
@@ -149,17 +151,13 @@ async def save_rule(request: web.Request) -> web.Response:
 # --- back-test -----------------------------------------------------------------------------------------------
 async def upload_corpus(request: web.Request) -> web.Response:
     local_or_token(request)
-    chunks, size = [], 0
-    while True:
-        chunk = await request.content.read(1 << 16)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > MAX_UPLOAD_BYTES:
-            raise HttpError(413, f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB; audit it with "
-                                 "`coach audit` or upload a part")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    try:
+        raw = await read_body(request, MAX_UPLOAD_BYTES, UPLOAD_TIMEOUT_S)
+    except HttpError as exc:
+        if exc.status == 413:
+            exc.message = (f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB; audit it with `coach audit` "
+                           "or upload a part")
+        raise
     if not raw.strip():
         raise HttpError(400, "the corpus is empty: send JSON Lines, one chat per line (docs/audit.md)")
     result = await asyncio.to_thread(read_corpus, raw)
@@ -194,8 +192,8 @@ async def _corpus(request: web.Request, spec: Any) -> Corpus:
         store = request.app[STORE]
         if store is None:
             raise HttpError(409, "no feedback store: recorded conversations need one (coach serve --store)")
-        since = float(spec.get("since") or 0) if isinstance(spec, dict) else 0.0
-        until = float(spec.get("until") or time.time() + DAY) if isinstance(spec, dict) else time.time() + DAY
+        require_token(request)  # recorded conversations are what clients wrote
+        since, until = _recorded_period(spec)
         try:
             raw = await store.conversations(since, until)
         except StoreUnavailable as exc:
@@ -245,6 +243,26 @@ async def backtest(request: web.Request) -> web.Response:
     return json_response(result)
 
 
+def _seconds(value: Any, name: str, default: float) -> float:
+    """A moment of a back-test or stats period: Unix seconds as a JSON number (or absent)."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise HttpError(400, f"{name} is Unix seconds", [ErrorDetail(field=f"corpus.{name}", problem=(
+            f"must be a number, got {type(value).__name__}"))])
+    return float(value)
+
+
+def _recorded_period(spec: Any) -> tuple[float, float]:
+    if not isinstance(spec, dict):
+        return 0.0, time.time() + DAY
+    since = _seconds(spec.get("since"), "since", 0.0)
+    until = _seconds(spec.get("until"), "until", time.time() + DAY)
+    if since >= until:
+        raise HttpError(400, "since must be before until", [ErrorDetail(field="corpus.since", problem="not before until")])
+    return since, until
+
+
 # --- stats and settings -----------------------------------------------------------------------------------
 def _period(request: web.Request) -> tuple[float, float]:
     now = time.time()
@@ -253,13 +271,15 @@ def _period(request: web.Request) -> tuple[float, float]:
         since = float(request.query.get("since") or until - 7 * DAY)
     except ValueError:
         raise HttpError(400, "since/until are Unix seconds") from None
+    if not (math.isfinite(since) and math.isfinite(until)):
+        raise HttpError(400, "since/until are Unix seconds", [ErrorDetail(field="since", problem="not a finite number")])
     if since >= until:
         raise HttpError(400, "since must be before until")
     return since, until
 
 
 async def stats(request: web.Request) -> web.Response:
-    local_or_token(request)
+    require_token(request)  # what operators dismissed, with the texts when text storage is on
     store = request.app[STORE]
     if store is None:
         raise HttpError(409, "no feedback store: start the service with one (the default is a SQLite file)")

@@ -523,6 +523,7 @@ async function runBacktest() {
   btn.disabled = false;
   out.innerHTML = "";
   if (status === 422) { showErrors(data.errors); out.append(el("div", { class: "notice err" }, "Back-test невозможен: в предложенном правиле ошибки.")); return; }
+  if (status === 401) { out.append(needToken("Записанные разговоры — это тексты клиентов: нужен токен руководителя.", runBacktest)); return; }
   if (status !== 200) { out.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
   state.backtest = data;
   renderBacktest(data);
@@ -614,6 +615,12 @@ function openTokenDialog(then) {
   $("#token-input").focus();
 }
 
+// What needs the token to be read says so, with the way to give it.
+function needToken(why, then) {
+  return el("div", { class: "notice err", id: "need-token" }, why, " ",
+    el("button", { type: "button", class: "btn", onclick: () => openTokenDialog(then) }, "Ввести токен"));
+}
+
 // --- stats ----------------------------------------------------------------------------------------------------
 async function loadStats() {
   const body = $("#stats-body");
@@ -626,6 +633,10 @@ async function loadStats() {
   }
   const { status, data } = await api.call("GET", `/supervisor/api/stats?since=${since}&until=${until}`);
   body.innerHTML = "";
+  if (status === 401) {
+    body.append(needToken("Статистика показывает, что отклоняли операторы (и тексты, если их хранение включено): нужен токен руководителя.", loadStats));
+    return;
+  }
   if (status !== 200) {
     body.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`));
     return;
