@@ -74,15 +74,15 @@ def test_deep_nesting_is_400(srv):
 
 
 SUPERVISOR_CASES = [
-    ("POST", "/supervisor/api/rules/slang/check", b'{"ru": {"message": "VALUE"}}'.replace("VALUE", SURROGATE).encode()),
-    ("PUT", "/supervisor/api/rules/slang", b'{"ru": {"message": "VALUE"}}'.replace("VALUE", SURROGATE).encode()),
-    ("PUT", "/supervisor/api/rules/slang", b'{"params": {"max_warnings": VALUE}}'.replace("VALUE", LONG).encode()),
+    ("POST", "/supervisor/api/rules/slang/check", '{"ru": {"message": "VALUE"}}'.replace("VALUE", SURROGATE).encode()),
+    ("PUT", "/supervisor/api/rules/slang", '{"ru": {"message": "VALUE"}}'.replace("VALUE", SURROGATE).encode()),
+    ("PUT", "/supervisor/api/rules/slang", '{"params": {"max_warnings": VALUE}}'.replace("VALUE", LONG).encode()),
     ("POST", "/supervisor/api/backtest", b'{"corpus": {"source": "recorded", "since": "yesterday"}}'),
     ("POST", "/supervisor/api/backtest", b'{"corpus": {"source": "recorded", "since": [1]}}'),
     ("POST", "/supervisor/api/backtest", b'{"corpus": {"source": "recorded", "until": {"a": 1}}}'),
     ("POST", "/supervisor/api/backtest", b'{"corpus": {"source": "recorded", "since": 1e999}}'),
     ("POST", "/supervisor/api/backtest", b'{"corpus": [1, 2], "rules": {"slang": [1]}}'),
-    ("PUT", "/supervisor/api/settings", b'{"store_text": "VALUE"}'.replace("VALUE", SURROGATE).encode()),
+    ("PUT", "/supervisor/api/settings", '{"store_text": "VALUE"}'.replace("VALUE", SURROGATE).encode()),
 ]
 
 
