@@ -43,7 +43,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ..models import ErrorDetail
-from .httpkit import error_response, token_ok
+from .httpkit import error_response, log_refusal, token_ok
 from .ratelimit import TokenBucket
 
 # The extension's id: the first 128 bits of the SHA-256 of the public key in extension/manifest.json's `key`,
@@ -153,7 +153,8 @@ def _peer_is_loopback(request: web.Request) -> bool:
     return True  # a Unix socket: this machine
 
 
-def _refuse(status: int, message: str, field_: str, problem: str) -> web.Response:
+def _refuse(request: web.Request, status: int, message: str, field_: str, problem: str) -> web.Response:
+    log_refusal(request, status, message)
     return error_response(status, message, [ErrorDetail(field=field_, problem=problem)],
                           headers={"Cache-Control": "no-store", "Vary": "Origin"})
 
@@ -167,7 +168,7 @@ def guard_middleware(config: GuardConfig) -> Middleware:
         if config.remote_needs_token and not _peer_is_loopback(request):
             authenticated = token_ok(request)
             if not authenticated:
-                return _refuse(401, "requests from another machine need the supervisor token "
+                return _refuse(request, 401, "requests from another machine need the supervisor token "
                                     "(see `coach token`)", "Authorization", "missing or wrong token")
         # 2. DNS rebinding: the Host must be this service's own name
         host = request.headers.get("Host")
@@ -175,13 +176,13 @@ def guard_middleware(config: GuardConfig) -> Middleware:
             if authenticated is None:
                 authenticated = token_ok(request)
             if not authenticated:
-                return _refuse(421, "this service only answers requests addressed to 127.0.0.1 or localhost",
+                return _refuse(request, 421, "this service only answers requests addressed to 127.0.0.1 or localhost",
                                "Host", f"not allowed: {host[:100]!r}")
         # 3. Origin: ordinary websites are refused on every route
         origin = request.headers.get("Origin")
         if origin is not None:
             if not config.origin_allowed(origin, port):
-                return _refuse(403, "requests from web pages are not allowed; only the Operator Coach extension "
+                return _refuse(request, 403, "requests from web pages are not allowed; only the Operator Coach extension "
                                     "and the service's own pages may call it", "Origin",
                                f"not allowed: {origin[:100]!r}")
             request[_REQUEST_ORIGIN] = origin
@@ -201,7 +202,7 @@ def guard_middleware(config: GuardConfig) -> Middleware:
             site = request.headers.get("Sec-Fetch-Site", "").lower()
             mode = request.headers.get("Sec-Fetch-Mode", "").lower()
             if site in ("cross-site", "same-site") and mode != "navigate":
-                return _refuse(403, "requests embedded in other web pages are not allowed", "Sec-Fetch-Site",
+                return _refuse(request, 403, "requests embedded in other web pages are not allowed", "Sec-Fetch-Site",
                                f"{site} request without an Origin")
         return await handler(request)
 

@@ -127,7 +127,10 @@ LIVE_SERVER_FRAMES = {
         "error": ERROR_SCHEMA["properties"]["error"]}},
     "LiveFeedbackAck": {"type": "object", "required": ["type", "chat_id", "rule", "action", "ref"], "properties": {
         "type": {"const": "feedback_ack"}, "chat_id": {"type": "string"}, "rule": {"type": "string"},
-        "action": {"type": "string"}, "ref": {"type": ["integer", "null"]}}},
+        "action": {"type": "string"}, "ref": {"type": ["integer", "null"]},
+        "durable": {"type": "boolean", "description": "the event is kept on disk (in the store's spool: it "
+                                                      "survives a kill of the service); false: in memory only "
+                                                      "(no store, or its spool is unavailable or full)"}}},
     "LivePong": {"type": "object", "required": ["type", "ts"], "properties": {
         "type": {"const": "pong"}, "ts": {"type": "number"}}},
     "LivePing": {"type": "object", "required": ["type"], "additionalProperties": False,
@@ -139,8 +142,9 @@ COMMON_RESPONSES = {
                                       "(web pages may not call the service)"),
     "Misdirected": _json(_ref("Error"), "a `Host` other than 127.0.0.1/localhost/[::1] with the service's port "
                                         "(DNS rebinding)"),
-    "Unauthorized": _json(_ref("Error"), "only when bound beyond loopback: a request from another machine "
-                                         "without the supervisor token"),
+    "Unauthorized": _json(_ref("Error"), "without the supervisor token: a read of what operators did "
+                                         "(feedback), or — when bound beyond loopback — any request from "
+                                         "another machine"),
 }
 
 
@@ -204,7 +208,8 @@ def _document() -> dict[str, Any]:
             "version": __version__,
             "description": "Coaching for live-chat operators: the browser extension sends the draft and the "
                            "conversation, the service answers with warnings. Listens on 127.0.0.1 only by "
-                           "default. Requests with an `Origin` from ordinary websites are refused (403). "
+                           "default. Requests with an `Origin` other than the Operator Coach extension's "
+                           "(or one allowed with --allow-origin) are refused (403). "
                            "Times are Unix seconds.",
         },
         "servers": [{"url": "http://127.0.0.1:8765"}],
@@ -219,6 +224,7 @@ def _document() -> dict[str, Any]:
                     "200": _json(_ref("CheckResult"), "the warnings, most severe first, then by position"),
                     "400": _json(_ref("Error"), "bad input: not UTF-8 JSON, wrong types, unknown fields or roles, "
                                                 "timestamps out of range or in the future; each bad field named"),
+                    "408": _json(_ref("Error"), "the body did not arrive within 5 s (the connection is closed)"),
                     "413": _json(_ref("Error"), f"the body is larger than {MAX_BODY}"),
                 })}},
             "/v1/rules": {"get": {
@@ -226,6 +232,7 @@ def _document() -> dict[str, Any]:
                 "responses": _guarded({"200": _json(_ref("Rules"), "every rule file's rule")})}},
             "/v1/feedback/recent": {"get": {
                 "operationId": "feedbackRecent", "summary": "the latest feedback events from the live endpoint",
+                "security": [{"supervisorToken": []}, {"supervisorTokenHeader": []}],
                 "responses": _guarded({"200": _json(_ref("FeedbackRecent"), "newest last")})}},
             "/v1/live": {"get": {
                 "operationId": "live",
@@ -264,8 +271,9 @@ def _document() -> dict[str, Any]:
             "securitySchemes": {
                 "supervisorToken": {"type": "http", "scheme": "bearer",
                                     "description": "the supervisor token (`coach token`): needed for writes "
-                                                   "(rules, settings) and, when the service listens beyond "
-                                                   "loopback, for every request from another machine"},
+                                                   "(rules, settings), for reading feedback, stats and recorded "
+                                                   "text, and, when the service listens beyond loopback, for "
+                                                   "every request from another machine"},
                 "supervisorTokenHeader": {"type": "apiKey", "in": "header", "name": "X-Coach-Token"},
             },
         },

@@ -135,12 +135,21 @@ def in_thread(coro) -> None:
 def test_stats_view(service, page):
     in_thread(_feedback(service))
     page.goto(service.url + "/supervisor")
+    page.evaluate("() => { sessionStorage.clear(); localStorage.clear(); }")  # as if no token was ever given
+    page.reload()
     page.click("#tab-stats")
+    # what operators did is the supervisor's to read: the page asks for the token, then shows it
+    expect(page.locator("#need-token")).to_be_visible(timeout=10000)
+    page.click("#need-token button")
+    page.fill("#token-input", service.token)
+    page.click("#token-ok")
     expect(page.locator("#kpi-shown")).to_have_text("6", timeout=10000)
     expect(page.locator("#kpi-dismissed")).to_have_text("5")
     row = page.locator('#stats-table tr[data-rule="slang"]')
     expect(row).to_contain_text("83%")
     expect(row.locator(".tag")).to_be_visible()  # dismissed most of the time: a rule to fix
     page.screenshot(path=str(SHOTS / "coach-supervisor-stats.png"))
-    with urllib.request.urlopen(service.url + "/supervisor/api/stats", timeout=10) as r:
+    request = urllib.request.Request(service.url + "/supervisor/api/stats",
+                                     headers={"Authorization": f"Bearer {service.token}"})
+    with urllib.request.urlopen(request, timeout=10) as r:
         assert json.loads(r.read())["totals"]["applied"] == 1
