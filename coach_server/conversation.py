@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from .caching import SizedLRU
 from .models import Message
-from .text.analysis import FactsCache, TextFacts
+from .text.analysis import FactsCache, TextFacts, facts_size
 from .text.tokens import Sentence
 
 T = TypeVar("T")
@@ -107,10 +107,12 @@ ConversationKey = tuple[tuple[str, str, float | None], ...]
 
 
 def conversation_size(key: ConversationKey, conv: Conversation) -> int:
-    """Bytes a cached conversation holds beyond the analysed texts (those are the facts cache's), estimated:
-    its key and turns, ~400 bytes a message, and what rules remember of it (normalised copies of texts,
-    word sets: up to ~4 bytes a character)."""
-    return 2_000 + 400 * len(key) + 4 * sum(len(text) for _, text, _ in key)
+    """Bytes a cached conversation keeps alive, estimated: its key and turns (~400 bytes a message), what
+    rules remember of it (normalised copies of texts, word sets: up to ~4 bytes a character), and the
+    analysis of its messages — shared with the facts cache while that holds them, but kept alive by the
+    conversation after the facts cache has let them go."""
+    return (2_000 + 400 * len(key) + 4 * sum(len(text) for _, text, _ in key)
+            + sum(facts_size(turn.text, turn.facts) for turn in conv.turns))
 
 
 class ConversationCache:

@@ -1,0 +1,123 @@
+"""Memory stays bounded under any sequence of requests within the limits (issue 11, case 3): every cache that
+keeps what requests bring is bounded by bytes as well as by entries, and the chats the live connections hold
+are bounded service-wide. Measured with tracemalloc (exact and independent of the machine's load); the
+benchmark (bench/adversarial.py) measures the process's RSS over 1,000 maximal messages."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import tracemalloc
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from coach_server import Coach
+from coach_server.caching import SizedLRU
+from coach_server.server import build_app
+from coach_server.service import live
+from coach_server.text.analysis import FactsCache
+
+from .conftest import RULES
+
+NOW = 1_750_000_000
+WORDS = ("доставка заказ оплата карта курьер сегодня завтра адрес номер вопрос ответ спасибо пожалуйста "
+         "магазин товар склад возврат обмен скидка неделя").split()
+
+
+def maximal_message(seed: int, size: int = 20_000) -> str:
+    """A distinct 20,000-character message of ordinary words (cheap to analyse, large to keep)."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    length = 0
+    while length < size - 12:
+        word = rng.choice(WORDS)
+        out.append(word)
+        length += len(word) + 1
+    return " ".join(out)[:size]
+
+
+def test_sized_lru_keeps_both_bounds():
+    cache: SizedLRU[str, str] = SizedLRU(3, 100, lambda k, v: len(v))
+    for i in range(5):
+        cache.put(f"k{i}", "x" * 10)
+    assert len(cache) == 3 and cache.get("k0") is None and cache.get("k4") == "x" * 10
+    cache.put("big", "y" * 90)
+    assert cache.bytes <= 100 and cache.get("big") is not None
+    cache.put("huge", "z" * 101)  # larger than the whole budget: not kept, nothing pushed out for it
+    assert cache.get("huge") is None and cache.get("big") is not None
+    cache.get("big")
+    assert next(iter(cache.newest())) == "y" * 90
+
+
+def test_analysed_messages_are_bounded_by_bytes():
+    facts = FactsCache(size=4_000, max_bytes=8 << 20)
+    for seed in range(40):
+        facts.get(maximal_message(seed))
+    assert facts._items.bytes <= 8 << 20 and len(facts._items) < 40
+
+
+def test_a_coach_keeps_a_bounded_amount_of_many_maximal_messages():
+    coach = Coach.load(RULES)
+    coach.check({"draft": maximal_message(-1), "now": NOW})  # morphology of the words, once
+    tracemalloc.start()
+    try:
+        baseline, _ = tracemalloc.get_traced_memory()
+        for seed in range(120):
+            text = maximal_message(seed)
+            coach.check({"draft": text, "now": NOW, "messages": [
+                {"role": "client", "text": maximal_message(seed + 1_000), "ts": NOW - 60},
+                {"role": "operator", "text": text[:5_000], "ts": NOW - 30}]})
+        grown, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 240 distinct 20,000-character texts analysed (~3 MB each): without byte bounds ~700 MB stayed
+    assert grown - baseline < 120 << 20, f"{(grown - baseline) >> 20} MiB kept"
+
+
+@pytest.mark.parametrize("limit", ["chars", "messages"])
+def test_chats_held_by_all_connections_are_bounded(monkeypatch, limit):
+    if limit == "chars":
+        monkeypatch.setattr(live, "MAX_HELD_CHARS", 30_000)
+    else:
+        monkeypatch.setattr(live, "MAX_HELD_MESSAGES", 40)
+
+    async def go():
+        app = build_app(Coach.load(RULES), reload_interval=0)
+        async with TestClient(TestServer(app)) as client:
+            sockets = [await client.ws_connect("/v1/live") for _ in range(3)]
+            for ws in sockets:
+                assert (await ws.receive_json())["type"] == "hello"
+            for round_ in range(4):
+                for i, ws in enumerate(sockets):
+                    await ws.send_json({"type": "update", "chat_id": f"c{round_}-{i}", "now": NOW, "draft": "x",
+                                        "messages": [{"role": "client", "text": "а" * 1_000, "ts": NOW - 5}] * 10})
+                    assert (await ws.receive_json())["type"] == "warnings"
+            # the oldest chats were dropped, from every connection: an append to one is answered unknown_chat
+            await sockets[0].send_json({"type": "update", "chat_id": "c0-0", "append": True, "now": NOW,
+                                        "messages": [{"role": "client", "text": "ещё", "ts": NOW}]})
+            dropped = await sockets[0].receive_json()
+            await sockets[2].send_json({"type": "update", "chat_id": "c3-2", "draft": "y"})
+            kept = await sockets[2].receive_json()
+            for ws in sockets:
+                await ws.close()
+            return dropped, kept
+
+    dropped, kept = asyncio.run(go())
+    assert dropped["type"] == "error" and dropped["code"] == "unknown_chat", dropped
+    assert kept["type"] == "warnings"
+
+
+def test_dismissals_keep_digests_and_a_bounded_number_per_chat():
+    dismissals = live.Dismissals(size=10)
+    for i in range(500):
+        dismissals.add("chat", "slang", f"{i}" + "щ" * 20_000, 0)
+    chat = dismissals._chats["chat"]
+    assert len(chat) == live.MAX_DISMISSED_PER_CHAT
+    assert all(text is None or len(text) == 16 for _, text in chat)  # digests, not 20,000 characters each
+    assert dismissals.hides("chat", "slang", "499" + "щ" * 20_000, 0)
+    assert not dismissals.hides("chat", "slang", "0" + "щ" * 20_000, 0)  # the oldest were forgotten
+    for i in range(20):
+        dismissals.add(f"c{i}", "slang", None, 3)
+    assert len(dismissals._chats) == 10
+    json.dumps(list(dismissals._chats))  # chat ids only
