@@ -28,7 +28,7 @@ from .models import (
     parse_request,
 )
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook
-from .text.analysis import DraftCache, FactsCache
+from .text.analysis import AnalysisBudget, DraftCache, FactsCache, analysis_budget
 
 log = logging.getLogger("coach.engine")
 
@@ -43,6 +43,8 @@ class Evaluation:
     result: CheckResult
     next_change: float | None  # when a timed rule's answer will change with no new input
     timers: dict[str, float | None] = field(default_factory=dict)
+    slices: int = 1  # checked in slices (the service): how many
+    longest_slice_ms: float | None = None  # …and the longest of them
 
 
 class RulesUpdate(NamedTuple):
@@ -101,13 +103,18 @@ class Coach:
         """Warnings for the operator's draft in this conversation. Raises RequestError on bad input."""
         return self.evaluate(request, only=only).result
 
-    def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> Evaluation:
+    def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None,
+                 budget: AnalysisBudget | None = None) -> Evaluation:
+        """The warnings and what the live service needs besides. With `budget`, the analysis of new text is
+        limited to that slice: past it, AnalysisPending is raised (what was analysed is kept), and the same
+        call later goes on from there (see `evaluate_in_slices` in the service)."""
         started = time.perf_counter()
         req = parse_request(request, self.chats)
         now = req.now if req.now is not None else time.time()
-        conv = self.conversations.get(req.messages)
+        with analysis_budget(budget):
+            conv = self.conversations.get(req.messages)
+            draft = self.drafts.get(req.draft)
         _refuse_future(req, now, conv.latest_ts)
-        draft = self.drafts.get(req.draft)
         lang: Lang = "en" if (req.lang or conv.client_lang or draft.lang) == "en" else "ru"
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)
         if req.caret is not None and req.caret <= len(req.draft):

@@ -22,6 +22,7 @@ from .httpkit import HttpError, json_response, read_json, require_token
 from .keys import COACH, FEEDBACK
 from .live import LiveHub
 from .openapi import openapi_text
+from .slices import evaluate_in_slices
 
 log = logging.getLogger("coach.service")
 
@@ -40,7 +41,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def check(request: web.Request) -> web.Response:
     data = await read_json(request)
     try:
-        result = request.app[COACH].check(data)
+        result = (await evaluate_in_slices(request.app[COACH], lambda: data)).result
     except RequestError as exc:
         raise HttpError(400, exc.message, exc.details) from None
     if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator typed

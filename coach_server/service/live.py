@@ -43,6 +43,7 @@ from ..models import (
 from .guard import FrameLimiter
 from .httpkit import error_response
 from .ratelimit import LogThrottle
+from .slices import evaluate_in_slices
 
 log = logging.getLogger("coach.live")
 
@@ -303,9 +304,8 @@ class LiveSession:
     async def send_warnings(self, chat: ChatState, reason: str, ref: int | None = None) -> None:
         """Check the chat in its current state and send its warnings (less those the operator dismissed)."""
         chat.cancel_timer()
-        coach = self.hub.coach
         try:
-            evaluation = coach.evaluate(chat.request())
+            evaluation = await evaluate_in_slices(self.hub.coach, chat.request)
         except RequestError as exc:
             await self.send(_error("bad_update", exc.message, exc.details, chat_id=chat.chat_id, ref=ref))
             return

@@ -2,10 +2,20 @@
 
 A `TextFacts` is built for the draft and for every chat message. Chat messages never change, so their facts
 are cached by text (see `FactsCache`); expensive facts are computed lazily, the first time a rule asks.
+
+Analysis can be done in slices (`analysis_budget`): a check may then analyse at most so many word forms
+never seen before and so many characters of new text; past that it stops with `AnalysisPending`, keeping
+what it did (the forms' morphology, every text finished), and the next slice goes on from there. The live
+service checks in slices so that one long new text — 20,000 characters of words never seen — cannot hold
+the event loop for half a second: between slices the other connections are served.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
@@ -40,6 +50,92 @@ from .vocab import (
 )
 
 
+class AnalysisPending(Exception):
+    """This slice of analysis is spent; what it analysed is kept, the next slice goes on from there."""
+
+
+@dataclass(slots=True)
+class AnalysisBudget:
+    """What one slice of a check may analyse that was never analysed before."""
+
+    forms: int = 100  # word forms (morphology: ~0.15 ms each for a form pymorphy3 must guess)
+    chars: int = 50_000  # characters of texts (tokens, sentences: ~0.2 ms a thousand)
+    started: bool = False  # the first text of a slice is always begun (each slice makes progress)
+
+
+_budget: ContextVar[AnalysisBudget | None] = ContextVar("analysis_budget", default=None)
+
+
+@contextmanager
+def analysis_budget(budget: AnalysisBudget | None) -> Iterator[None]:
+    """Analyse within `budget` in this context (None: without limit, as the command-line tools do)."""
+    token = _budget.set(budget)
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+# The morphology of every form analysed lately: what a budgeted slice finds here costs it nothing. A plain
+# dict (its reads and writes are atomic: a back-test thread analyses alongside the service), emptied when
+# full; keys are forms of at most MAX_WORD_CHARS characters.
+_MORPHOLOGY: dict[tuple[str, str], WordInfo] = {}
+_MORPHOLOGY_SIZE = 60_000
+
+
+def word_info(form: str, script: str) -> WordInfo:
+    """The morphology of a lower-case word form, within the current slice's budget."""
+    key = (form, script)
+    found = _MORPHOLOGY.get(key)
+    if found is not None:
+        return found
+    budget = _budget.get()
+    if budget is not None:
+        if budget.forms <= 0:
+            raise AnalysisPending()
+        budget.forms -= 1
+    found = morph.info(form, script)
+    if len(_MORPHOLOGY) >= _MORPHOLOGY_SIZE:
+        _MORPHOLOGY.clear()
+    _MORPHOLOGY[key] = found
+    return found
+
+
+# The tokens of the last few long texts: a text analysed over several slices is tokenized once.
+_RECENT_TOKENS: OrderedDict[str, list[Token]] = OrderedDict()
+_RECENT_TOKENS_SIZE = 4
+_LONG_TEXT = 2_000
+
+
+_RECENT_TOKENS_LOCK = threading.Lock()  # a back-test thread analyses alongside the service
+
+
+def _tokens(text: str) -> list[Token]:
+    """tokenize(text), remembered for a long text (the list is shared: TextFacts never changes its tokens)."""
+    if len(text) < _LONG_TEXT:
+        return tokenize(text)
+    with _RECENT_TOKENS_LOCK:
+        found = _RECENT_TOKENS.get(text)
+    if found is None:
+        found = tokenize(text)
+        with _RECENT_TOKENS_LOCK:
+            _RECENT_TOKENS[text] = found
+            while len(_RECENT_TOKENS) > _RECENT_TOKENS_SIZE:
+                _RECENT_TOKENS.popitem(last=False)
+    return found
+
+
+def _spend_chars(text: str) -> None:
+    """Count a new text against the current slice's budget (the slice's first text is always begun)."""
+    budget = _budget.get()
+    if budget is None:
+        return
+    if budget.started and len(text) > budget.chars:
+        raise AnalysisPending()
+    budget.started = True
+    budget.chars -= len(text)
+
+
 @dataclass(slots=True)
 class Word:
     """A word token with its morphology."""
@@ -64,12 +160,12 @@ class TextFacts:
             self.words: list[Word] = [w for w in reuse.words if w.index < keep]
             first = keep
         else:
-            self.tokens = tokenize(text)
+            self.tokens = _tokens(text)
             self.words = []
             first = 0
         tokens = self.tokens
         words = self.words
-        info = morph.info
+        info = word_info
         for i in range(first, len(tokens)):
             tok = tokens[i]
             if tok.kind == WORD and tok.end - tok.start <= MAX_WORD_CHARS:  # a longer run is no word to judge
@@ -305,7 +401,8 @@ class FactsCache:
     def get(self, text: str) -> TextFacts:
         facts = self._items.get(text)
         if facts is None:
-            facts = self._analyse(text)
+            _spend_chars(text)
+            facts = self._analyse(text)  # AnalysisPending: nothing cached, the morphology done is kept
             self._items.put(text, facts)
         return facts
 
