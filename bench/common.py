@@ -140,18 +140,21 @@ def pin_prefix(cpu: int | None) -> list[str]:
 
 
 class Service:
-    """`coach serve` on 127.0.0.1 and a free port, for a benchmark; stopped by `stop()` (its own pid)."""
+    """`coach serve` on 127.0.0.1 and a free port, for a benchmark; stopped by `stop()` (its own pid).
+    In `extra`, «{tmp}» is the service's own temporary directory (for a store file)."""
 
     def __init__(self, cpu: int | None = None, *extra: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.tmp = Path(tempfile.mkdtemp(prefix="coach-bench-"))
+        extra = tuple(arg.replace("{tmp}", str(self.tmp)) for arg in extra)
         env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.tmp / "token"),
                    XDG_DATA_HOME=str(self.tmp / "data"))
         args = [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--reload-interval", "0",
                 *extra]
-        if "--store" in subprocess.run([sys.executable, "-m", "coach_server", "serve", "--help"],
-                                       capture_output=True, text=True, cwd=ROOT).stdout:
+        if "--store" not in extra and "--store" in subprocess.run(
+                [sys.executable, "-m", "coach_server", "serve", "--help"], capture_output=True, text=True,
+                cwd=ROOT).stdout:
             args += ["--store", "none"]
         self.log = (self.tmp / "serve.log").open("w")
         self.pinned = pin_prefix(cpu)
@@ -176,6 +179,10 @@ class Service:
 
     def rss(self) -> tuple[float, float]:
         return rss_mb(self.proc.pid)
+
+    def log_text(self) -> str:
+        self.log.flush()
+        return (self.tmp / "serve.log").read_text(encoding="utf-8")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

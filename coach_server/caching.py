@@ -43,6 +43,13 @@ class SizedLRU(Generic[K, V]):
             _, (_, dropped) = self._items.popitem(last=False)
             self.bytes -= dropped
 
+    def pop(self, key: K) -> V | None:
+        found = self._items.pop(key, None)
+        if found is None:
+            return None
+        self.bytes -= found[1]
+        return found[0]
+
     def newest(self) -> Iterator[V]:
         """The values, most recently used first."""
         for value, _ in reversed(self._items.values()):

@@ -3,6 +3,11 @@
 A `Conversation` is built once per distinct message list and cached (see `ConversationCache`), so rules can
 ask the same question on every keystroke for free. Rules that need their own per-message judgement (is this
 client message upset? did this operator message give something useful?) keep it in `memo`.
+
+The text analysed is the chat's latest part: its last MAX_ANALYSED_MESSAGES messages, as far back as
+MAX_ANALYSED_CHARS characters. Older messages stay turns — who wrote, when — with their text unanalysed (as
+if empty to the rules), so a chat of 2,000 long messages costs what a long live chat costs, never a megabyte
+of analysis held for one request.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from typing import Any, TypeVar
 
 from .caching import SizedLRU
 from .models import Message
-from .text.analysis import FactsCache, TextFacts, facts_size
+from .text.analysis import AnalysisPending, FactsCache, TextFacts, facts_size
 from .text.tokens import Sentence
 
 T = TypeVar("T")
@@ -31,9 +36,30 @@ class Turn:
     facts: TextFacts
 
 
+MAX_ANALYSED_MESSAGES = 200
+MAX_ANALYSED_CHARS = 60_000
+NOT_ANALYSED = TextFacts("")  # the facts of a message older than the analysed part
+
+
+def analysed_from(messages: Sequence[Message]) -> int:
+    """The index of the oldest message whose text is analysed."""
+    first = len(messages)
+    chars = 0
+    while first > 0 and len(messages) - first < MAX_ANALYSED_MESSAGES:
+        chars += len(messages[first - 1].text)
+        if chars > MAX_ANALYSED_CHARS and first < len(messages):
+            break  # (the newest message is analysed whatever its length)
+        first -= 1
+    return first
+
+
 class Conversation:
-    def __init__(self, messages: Sequence[Message], facts: FactsCache):
-        self.turns: list[Turn] = [Turn(i, m.role, m.text, m.ts, facts.get(m.text)) for i, m in enumerate(messages)]
+    def __init__(self, messages: Sequence[Message], facts: FactsCache | Sequence[TextFacts]):
+        """`facts`: the cache to analyse the messages with, or their facts already found (one per message)."""
+        if isinstance(facts, FactsCache):
+            first = analysed_from(messages)
+            facts = [facts.get(m.text) if i >= first else NOT_ANALYSED for i, m in enumerate(messages)]
+        self.turns: list[Turn] = [Turn(i, m.role, m.text, m.ts, f) for i, (m, f) in enumerate(zip(messages, facts))]
         self.tail = messages[-1] if messages else None
         self.memo: dict[Any, Any] = {}
 
@@ -119,9 +145,12 @@ class ConversationCache:
     """Conversations by their exact message list: a chat analysed once, reused on every keystroke. Bounded
     by entries and by bytes (a 2,000-message chat holds about as much as 500 small ones)."""
 
-    def __init__(self, facts: FactsCache, size: int = 2_000, max_bytes: int = 16 << 20):
+    def __init__(self, facts: FactsCache, size: int = 2_000, max_bytes: int = 24 << 20):
         self.facts = facts
         self._items: SizedLRU[ConversationKey, Conversation] = SizedLRU(size, max_bytes, conversation_size)
+        # conversations being analysed in slices (see text.analysis.AnalysisPending): the facts found so far,
+        # held here so that the analysis goes on where it stopped even if the facts cache lets them go
+        self._building: SizedLRU[ConversationKey, list[TextFacts]] = SizedLRU(8, 64 << 20, _building_size)
         self._last_list: Sequence[Message] | None = None
         self._last_len = -1
         self._last: Conversation | None = None
@@ -139,7 +168,24 @@ class ConversationCache:
         key = tuple([(m.role, m.text, m.ts) for m in messages])
         conv = self._items.get(key)
         if conv is None:
-            conv = Conversation(messages, self.facts)
+            conv = Conversation(messages, self._analyse(key, messages))
             self._items.put(key, conv)
         self._last_list, self._last_len, self._last = messages, len(messages), conv
         return conv
+
+    def _analyse(self, key: ConversationKey, messages: Sequence[Message]) -> list[TextFacts]:
+        """The facts of every message (the analysed part; NOT_ANALYSED before it), going on from where an
+        earlier slice stopped."""
+        found = self._building.pop(key) or []
+        first = analysed_from(messages)
+        try:
+            for i in range(len(found), len(messages)):
+                found.append(self.facts.get(messages[i].text) if i >= first else NOT_ANALYSED)
+        except AnalysisPending:
+            self._building.put(key, found)
+            raise
+        return found
+
+
+def _building_size(key: ConversationKey, found: list[TextFacts]) -> int:
+    return 1_000 + sum(facts_size(f.text, f) for f in found)

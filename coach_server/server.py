@@ -24,7 +24,7 @@ from .feedback import FeedbackEvent, FeedbackLog
 from .service import api
 from .service.background import cancel_and_wait, in_background
 from .service.guard import GuardConfig, add_response_headers, guard_middleware
-from .service.httpkit import MAX_BODY_BYTES, SUPERVISOR_TOKEN, json_errors
+from .service.httpkit import LINGER_S, MAX_BODY_BYTES, SUPERVISOR_TOKEN, json_errors
 from .service.keys import COACH, FEEDBACK, RULES
 from .service.live import LiveHub
 from .service.rulewatch import RuleWatcher
@@ -50,7 +50,8 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     `store` keeps feedback events and recorded chats (None: events stay in memory only)."""
     guard = guard or GuardConfig()
     feedback = feedback or FeedbackLog()
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors],
+                          handler_args={"lingering_time": LINGER_S})
     app.on_response_prepare.append(add_response_headers)
     hub = LiveHub(coach, feedback)
     rules = RuleWatcher(coach, reload_interval)

@@ -153,11 +153,14 @@ def test_hostile_frames_get_errors_and_the_connection_stays(srv):
 
 def test_repeated_bad_input_logs_a_few_lines_not_one_each(srv):
     before = srv.log.read_text(encoding="utf-8").count("refused")
+    started = time.monotonic()
     asyncio.run(_exchange(srv, ["{not json"] * 90))
     for _ in range(60):
         srv.post("/v1/check", b"{not json")
+    elapsed = time.monotonic() - started
     lines = srv.log.read_text(encoding="utf-8").count("refused") - before
-    assert lines <= 30, lines  # 150 bad requests: the throttle lets a burst of 20 and one a second through
+    # 150 bad requests: the throttle lets a burst of 20 through, then a line a second
+    assert lines <= 20 + elapsed + 1, (lines, elapsed)
 
 
 # --- connections -------------------------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def test_a_body_announced_and_never_sent_is_cut_off(srv, path):
     sock.close()
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"did not arrive within" in answer
-    assert took < 20, took  # 5 s in the service; ≥ 110 s before
+    assert took < 12, took  # 5 s in the service; ≥ 110 s before
 
 
 def test_a_client_leaving_mid_upload_is_no_error(srv):

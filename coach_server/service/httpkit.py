@@ -26,6 +26,9 @@ log = logging.getLogger("coach.service")
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: a 2,000-message chat fits with room to spare
 BODY_TIMEOUT_S = 5.0  # a body must arrive within this (a slow-loris client holds nothing longer)
+# After answering before a body ended (408, 413, a refusal), how long the connection waits for the rest to
+# drain before it is closed (aiohttp's default is 10 s).
+LINGER_S = 1.0
 TOKEN_HEADER = "X-Coach-Token"
 
 # The supervisor token (see token.py): writes need it, and so does a remote peer when bound beyond loopback.
@@ -158,7 +161,7 @@ def log_refusal(request: web.Request, status: int, message: str) -> None:
     if log.isEnabledFor(logging.DEBUG):
         log.debug("%d %s %s refused: %s", status, request.method, request.path, message)
         return
-    _refusals.log(logging.INFO, "%d %s %s refused (%s)", status, request.method, _route(request),
+    refusals.log(logging.INFO, "%d %s %s refused (%s)", status, request.method, _route(request),
                   _phrase(status))
 
 
@@ -180,7 +183,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             log_refusal(request, exc.status, exc.message)
         return exc.response()
     except ClientGone:
-        _refusals.log(logging.INFO, "%s %s: the client went away before its body arrived", request.method,
+        refusals.log(logging.INFO, "%s %s: the client went away before its body arrived", request.method,
                       _route(request))
         response = error_response(400, "the request body ended early (the client went away)")
         response.force_close()
@@ -200,4 +203,6 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(500, "internal error: the service could not answer this request")
 
 
-_refusals = LogThrottle(log)
+# One budget of lines for every refusal of the service (HTTP, the guard, live frames): a flood of bad input
+# of any kind costs the log a burst and then a line a second.
+refusals = LogThrottle(log)

@@ -41,8 +41,7 @@ from ..models import (
     validation_details,
 )
 from .guard import FrameLimiter
-from .httpkit import error_response
-from .ratelimit import LogThrottle
+from .httpkit import error_response, refusals
 from .slices import evaluate_in_slices
 
 log = logging.getLogger("coach.live")
@@ -207,7 +206,7 @@ class LiveHub:
         self.held_chars = 0  # message text held by all connections' chats…
         self.held_messages = 0  # …and their messages
         self._updates = count(1)
-        self.refused = LogThrottle(log)  # one line per refused frame, throttled
+        self.refused = refusals  # one line per refused frame, throttled with every other refusal
 
     def touch(self, chat: ChatState) -> None:
         chat.touched = next(self._updates)
@@ -230,9 +229,9 @@ class LiveHub:
     async def close_all(self) -> None:
         """The service is stopping: tell every client so (1001, going away) and wait briefly for the closes."""
         self.closing = True
-        sessions = list(self.sessions)
-        if sessions:
-            await asyncio.gather(*(s.going_away() for s in sessions), return_exceptions=True)
+        goodbyes = [session.say_goodbye() for session in list(self.sessions)]
+        if goodbyes:
+            await asyncio.wait(goodbyes, timeout=GOING_AWAY_TIMEOUT_S * 2)
 
     def rules_changed(self) -> None:
         for session in list(self.sessions):
@@ -263,6 +262,8 @@ class LiveHub:
         self.sessions.add(session)
         try:
             await session.run()
+            if session.goodbye is not None:  # the service is stopping: let the close handshake finish
+                await asyncio.wait([session.goodbye], timeout=GOING_AWAY_TIMEOUT_S * 2)
         finally:
             session.close()
             self.sessions.discard(session)
@@ -281,6 +282,7 @@ class LiveSession:
         self.hub = hub
         self.chats: OrderedDict[str, ChatState] = OrderedDict()
         self.closed = False
+        self.goodbye: asyncio.Task[None] | None = None  # closing with 1001 (the service is stopping)
         self.limiter = FrameLimiter(FRAME_BURST, FRAME_RATE)
         # Chats whose warnings are owed: chat id → (reason, the latest update's seq). Frames only change a
         # chat's state; one worker evaluates each owed chat in its latest state. When frames come faster
@@ -563,8 +565,13 @@ class LiveSession:
             elif msg.type == WSMsgType.ERROR:
                 break
 
-    async def going_away(self) -> None:
+    def say_goodbye(self) -> asyncio.Task[None]:
         """Close with 1001 (the service is stopping): the extension shows «offline» at once."""
+        if self.goodbye is None:
+            self.goodbye = asyncio.ensure_future(self._going_away())
+        return self.goodbye
+
+    async def _going_away(self) -> None:
         self.closed = True
         self._worker.cancel()
         try:
