@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup run test lint system-packages chromium bench load quality clean
+.PHONY: setup run test lint system-packages chromium wrk bench load quality clean
 
 setup: $(STAMP)
 
@@ -48,10 +48,16 @@ test: setup system-packages lint
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 	@if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser; fi
 
-bench: setup chromium
+# The HTTP load generator of bench/service.py (a Python client would be the bottleneck, not the service).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends wrk; }
+
+bench: setup chromium wrk
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/service.py
+	$(BIN)/python bench/adversarial.py
 	$(BIN)/python bench/extension_latency.py
 
 # Precision on real chats (docs/quality.md): every rule against the labels in quality/labels.jsonl, the chats

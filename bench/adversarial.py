@@ -120,10 +120,11 @@ def engine_part() -> list[dict[str, Any]]:
     coach = Coach.load()
     settle_memory(coach)
     rows: list[dict[str, Any]] = []
+    as_messages = hostile_texts(2)  # other texts of each class: words the drafts did not bring
     for name, text in hostile_texts(1).items():
         for where, request in (("draft", {"draft": text, "now": NOW}),
-                               ("chat message", {"draft": "Сейчас проверю", "now": NOW,
-                                                 "messages": [{"role": "client", "text": text, "ts": NOW - 60}]})):
+                               ("chat message", {"draft": "Сейчас проверю", "now": NOW, "messages": [
+                                   {"role": "client", "text": as_messages[name], "ts": NOW - 60}]})):
             longest, total, slices = timed_check(coach, request)
             again, _, _ = timed_check(coach, request)  # the same again: from the caches
             started = time.perf_counter()
@@ -167,7 +168,7 @@ def http(service: Service, method: str, path: str, body: bytes | None, token: bo
          timeout: float = 60) -> int:
     headers = {"Content-Type": "application/json"}
     if token:
-        headers["Authorization"] = f"Bearer {(service.tmp / 'token').read_text().strip()}"
+        headers["Authorization"] = f"Bearer {service.token}"
     request = urllib.request.Request(service.url + path, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as r:
@@ -322,6 +323,7 @@ async def stop_with_sockets(service: Service) -> dict[str, Any]:
 
 def service_part(messages: int) -> dict[str, Any]:
     service = Service(None, "--store", "sqlite:///{tmp}/feedback.sqlite3", "--store-text")
+    service.token = (service.tmp / "token").read_text().strip()
     try:
         started = service.rss()[0]
         flooded = asyncio.run(flood(service, messages, lambda: service.rss()[0]))

@@ -1,14 +1,18 @@
-"""Service benchmark: `POST /v1/check` throughput on one core with keep-alive, and the live WebSocket's
-update round trip. Prints figures; not a test. Loopback only: it starts its own `coach serve`.
+"""Service benchmark: `POST /v1/check` throughput on one core with keep-alive — beside a bare aiohttp JSON echo
+on the same pinned core, as a ratio — and the live WebSocket's update round trip. Prints figures; not a
+test. Loopback only: it starts its own `coach serve` and its own echo server.
 
     .venv/bin/python bench/service.py [--seconds 10] [--connections 16] [--updates 500]
 
 The service is pinned to core 0 with `taskset` (when there are two cores or more), the load generator to
 core 1: `wrk` (Debian package `wrk`) when installed, else a Python client in a second process. Each wrk
 request carries a draft the service has not seen (a counter at its end), so the draft is analysed every
-time; the 50-message chat is the same, as it is while an operator types. The WebSocket figure is one
-connection sending draft-only updates at typing speed (one every 40 ms), each timed until its warnings
-arrive.
+time; the 50-message chat is the same, as it is while an operator types. The same load is then run against
+a bare aiohttp application that only parses the JSON body and answers it back (the floor any aiohttp
+service on that core has): the ratio says what the coaching costs over aiohttp itself. `make bench`
+installs Debian's `wrk` when it is missing (the Python client understates the service: it is the
+bottleneck). The WebSocket figure is one connection sending draft-only updates at typing speed (one every
+40 ms), each timed until its warnings arrive.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +31,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import NOW, RU_DRAFT_TEXT, Service, chat, fit, percentile, pin_prefix, typing_variants
+from bench.common import (
+    NOW,
+    RU_DRAFT_TEXT,
+    Service,
+    chat,
+    fit,
+    free_port,
+    percentile,
+    pin_prefix,
+    typing_variants,
+)
 
 TARGET_CHECKS_PER_S = 2000
 
@@ -62,6 +77,41 @@ def _body_parts(with_chat: bool) -> tuple[str, str]:
     head, tail = text.split('"@@"')
     draft = fit(RU_DRAFT_TEXT, 300 - 6)
     return head + json.dumps(draft + " ", ensure_ascii=False)[:-1], '"' + tail
+
+
+ECHO_SERVER = r"""
+import sys
+from aiohttp import web
+async def echo(request):
+    return web.json_response(await request.json())
+app = web.Application(client_max_size=1 << 20)
+app.router.add_post("/v1/check", echo)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+class EchoServer:
+    """A bare aiohttp JSON echo on the same core as the service: the floor of an aiohttp service."""
+
+    def __init__(self, cpu: int | None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([*pin_prefix(cpu), sys.executable, "-c", ECHO_SERVER, str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("the echo server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
 
 
 def run_wrk(url: str, seconds: int, connections: int, with_chat: bool, cpu: int | None) -> dict:
@@ -181,6 +231,13 @@ def main() -> int:
         report["rss_after_mb"], report["peak_rss_mb"] = service.rss()
     finally:
         service.stop()
+    echo = EchoServer(server_cpu)
+    try:
+        run(echo.url, 2, args.connections, True, client_cpu)  # warm-up
+        report["echo_with_chat"] = run(echo.url, args.seconds, args.connections, True, client_cpu)
+        report["echo_draft_only"] = run(echo.url, args.seconds, args.connections, False, client_cpu)
+    finally:
+        echo.stop()
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -193,9 +250,12 @@ def main() -> int:
                        ("http_draft_only", "POST /v1/check, 300-char draft only")):
         r = report[key]
         verdict = "met" if r["checks_per_s"] >= TARGET_CHECKS_PER_S else "MISSED"
+        echo = report[key.replace("http", "echo")]
         print(f"{label}: {r['checks_per_s']:.0f} checks/s ({r['requests']} requests, {r['non_2xx']} non-2xx, "
               f"socket errors {r['socket_errors']}); latency p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms "
               f"— target ≥ {TARGET_CHECKS_PER_S}/s {verdict}")
+        print(f"    a bare aiohttp JSON echo of the same bodies on the same core: {echo['checks_per_s']:.0f} "
+              f"requests/s — the service does {r['checks_per_s'] / echo['checks_per_s']:.2f}× its throughput")
     w = report["ws"]
     print(f"WebSocket update round trip (draft-only update → its warnings, one connection, one update every "
           f"{args.interval * 1000:.0f} ms): p50 {w['p50_ms']:.2f} ms, p99 {w['p99_ms']:.2f} ms, max "

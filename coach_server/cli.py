@@ -212,9 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "loopback needs it configured: named here or in $COACH_TOKEN_FILE, already created, "
                             "owner-only (mode 600); requests from other machines must then carry the token")
     serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
-                       help="serve requests from this Origin, e.g. chrome-extension://<id> (repeatable; also "
-                            "$COACH_ALLOW_ORIGINS). Default: any browser-extension origin. Given, only these and "
-                            "the service's own pages are served; web pages never are")
+                       help="also serve requests from this Origin, e.g. chrome-extension://<id> of a build signed "
+                            "with another key, or moz-extension://<uuid> (repeatable; also $COACH_ALLOW_ORIGINS). "
+                            "Always served: the Operator Coach extension (its id is pinned by the key in its "
+                            "manifest) and the service's own pages; other extensions and web pages never are")
     serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                        help="also accept this name in the Host header (besides 127.0.0.1, localhost, [::1]); "
                             "for a service bound beyond loopback")
@@ -225,8 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "postgresql://USER@HOST/DB (shared by a team), or none. Default: $COACH_STORE, else "
                             "$XDG_DATA_HOME/operator-coach/feedback.sqlite3")
     serve.add_argument("--store-text", action="store_true",
-                       help="turn on storing message text (phones and e-mails masked) for back-testing; the "
-                            "supervisor page can turn it off again")
+                       help="turn on storing message text (card numbers, phones and e-mails masked) for "
+                            "back-testing; the supervisor page can turn it off again")
     serve.set_defaults(func=cmd_serve)
 
     check = sub.add_parser("check", help="check one request (the /v1/check JSON) and print the warnings")

@@ -28,12 +28,14 @@ from .models import (
     parse_request,
 )
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook
-from .text.analysis import AnalysisBudget, DraftCache, FactsCache, analysis_budget
+from .text.analysis import AnalysisBudget, AnalysisPending, DraftCache, FactsCache, analysis_budget
 
 log = logging.getLogger("coach.engine")
 
 # How far ahead of the check's clock a timestamp may be before it is refused (clocks of two machines).
 FUTURE_TOLERANCE_S = 120.0
+# Checked in slices: when analysing new text took this long, the rules wait for a slice of their own.
+RULES_IN_A_SLICE_OF_THEIR_OWN_S = 0.01
 
 
 @dataclass
@@ -114,6 +116,8 @@ class Coach:
         with analysis_budget(budget):
             conv = self.conversations.get(req.messages)
             draft = self.drafts.get(req.draft)
+        if budget is not None and budget.started and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S:
+            raise AnalysisPending()  # the texts are analysed and cached: the rules run in the next slice
         _refuse_future(req, now, conv.latest_ts)
         lang: Lang = "en" if (req.lang or conv.client_lang or draft.lang) == "en" else "ru"
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)

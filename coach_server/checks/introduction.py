@@ -51,11 +51,10 @@ class IntroductionCheck(Check[Params, Lang]):
     @staticmethod
     def _signed(draft: TextFacts) -> bool:
         """Signed with a name at the end: "-Ronnie", "^Kartika", «— Анна» (not initials like "^KK")."""
-        words = [t for t in draft.tokens if t.kind == "word"]
-        if not words:
+        tokens = draft.tokens
+        i = next((k for k in range(len(tokens) - 1, -1, -1) if tokens[k].kind == "word"), None)  # the last word
+        if i is None:
             return False
-        last = words[-1]
-        i = draft.tokens.index(last)
         if any(t.kind not in ("punct", "symbol") for t in draft.tokens[i + 1:]):
             return False
         for k in (i, i - 1):  # "-Ronnie" or "~Mark Y."

@@ -32,6 +32,7 @@ from .tokens import (
     WORD,
     Sentence,
     Token,
+    iter_tokens,
     split_sentences,
     tokenize,
 )
@@ -59,7 +60,8 @@ class AnalysisBudget:
     """What one slice of a check may analyse that was never analysed before."""
 
     forms: int = 100  # word forms (morphology: ~0.15 ms each for a form pymorphy3 must guess)
-    chars: int = 50_000  # characters of texts (tokens, sentences: ~0.2 ms a thousand)
+    chars: int = 20_000  # characters of new texts begun (a text is finished in later slices if need be)
+    tokens: int = 5_000  # tokens of a long text (~2.5 µs each)
     started: bool = False  # the first text of a slice is always begun (each slice makes progress)
 
 
@@ -101,12 +103,12 @@ def word_info(form: str, script: str) -> WordInfo:
     return found
 
 
-# The tokens of the last few long texts: a text analysed over several slices is tokenized once.
+# The tokens of the last few long texts: a text analysed over several slices is tokenized once — and, in
+# slices, a slice at a time (the tokens so far and the rest to come are kept between slices).
 _RECENT_TOKENS: OrderedDict[str, list[Token]] = OrderedDict()
+_TOKENIZING: OrderedDict[str, tuple[list[Token], Iterator[Token]]] = OrderedDict()
 _RECENT_TOKENS_SIZE = 4
 _LONG_TEXT = 2_000
-
-
 _RECENT_TOKENS_LOCK = threading.Lock()  # a back-test thread analyses alongside the service
 
 
@@ -116,13 +118,31 @@ def _tokens(text: str) -> list[Token]:
         return tokenize(text)
     with _RECENT_TOKENS_LOCK:
         found = _RECENT_TOKENS.get(text)
-    if found is None:
-        found = tokenize(text)
-        with _RECENT_TOKENS_LOCK:
-            _RECENT_TOKENS[text] = found
-            while len(_RECENT_TOKENS) > _RECENT_TOKENS_SIZE:
-                _RECENT_TOKENS.popitem(last=False)
+    if found is not None:
+        return found
+    budget = _budget.get()
+    found = tokenize(text) if budget is None else _tokens_in_slices(text, budget)
+    with _RECENT_TOKENS_LOCK:
+        _RECENT_TOKENS[text] = found
+        while len(_RECENT_TOKENS) > _RECENT_TOKENS_SIZE:
+            _RECENT_TOKENS.popitem(last=False)
     return found
+
+
+def _tokens_in_slices(text: str, budget: AnalysisBudget) -> list[Token]:
+    """A long text's tokens, at most `budget.tokens` of them in this slice (budgets are the event loop's: only
+    its thread comes here)."""
+    progress = _TOKENIZING.pop(text, None)
+    tokens, rest = progress if progress is not None else ([], iter_tokens(text))
+    for token in rest:
+        tokens.append(token)
+        budget.tokens -= 1
+        if budget.tokens <= 0:
+            _TOKENIZING[text] = (tokens, rest)
+            while len(_TOKENIZING) > _RECENT_TOKENS_SIZE:
+                _TOKENIZING.popitem(last=False)
+            raise AnalysisPending()
+    return tokens
 
 
 def _spend_chars(text: str) -> None:
@@ -452,6 +472,6 @@ class DraftCache(FactsCache):
             keep = sentence.last
             while keep > 0 and best.tokens[keep - 1].end > end:
                 keep -= 1
-        if keep == 0:
-            return TextFacts(text)
+        if keep == 0 or (_budget.get() is not None and len(text) - best.tokens[keep - 1].end >= _LONG_TEXT):
+            return TextFacts(text)  # (a long new part in slices: tokenized afresh, a slice at a time)
         return TextFacts(text, reuse=best, keep=keep)

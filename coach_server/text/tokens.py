@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -191,38 +192,44 @@ def _special_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _plain_tokens(text: str, start: int, end: int, out: list[Token]) -> None:
-    for m in _PLAIN_RE.finditer(text, start, end):
-        kind = m.lastgroup or SYMBOL
-        value = m.group()
-        if kind == WORD:
-            out.append(Token(value, m.start(), m.end(), WORD, value.lower().replace("’", "'"), script_of(value)))
-        else:
-            out.append(Token(value, m.start(), m.end(), kind, value.lower()))
+def _plain_token(m: re.Match[str]) -> Token:
+    kind = m.lastgroup or SYMBOL
+    value = m.group()
+    if kind == WORD:
+        return Token(value, m.start(), m.end(), WORD, value.lower().replace("’", "'"), script_of(value))
+    return Token(value, m.start(), m.end(), kind, value.lower())
 
 
-def tokenize(text: str, start: int = 0) -> list[Token]:
-    """Tokens of text[start:] with offsets into `text` (`start` lets a caller reuse the tokens before it)."""
-    tokens: list[Token] = []
+def _plain(text: str, start: int, end: int) -> Iterator[Token]:
+    return map(_plain_token, _PLAIN_RE.finditer(text, start, end))
+
+
+def iter_tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """The tokens of text[start:] one by one, with offsets into `text`: what `tokenize` lists, for a caller
+    that takes a long text's tokens a slice at a time (the plain pattern resumes exactly where it stopped)."""
     pos = start
     rest = text[start:] if start else text
     for s_start, s_end, kind in _special_spans(rest):
         s_start += start
         s_end += start
-        _plain_tokens(text, pos, s_start, tokens)
+        yield from _plain(text, pos, s_start)
         value = text[s_start:s_end]
         if kind == URL:
             stripped = value.rstrip(_URL_TRAILING)
             # keep a closing bracket that belongs to the URL itself: (see wiki/Foo_(bar))
             if value.endswith(")") and stripped.count("(") > stripped.count(")"):
                 stripped += ")"
-            tokens.append(Token(stripped, s_start, s_start + len(stripped), URL, stripped.lower()))
-            _plain_tokens(text, s_start + len(stripped), s_end, tokens)  # the punctuation after a link
+            yield Token(stripped, s_start, s_start + len(stripped), URL, stripped.lower())
+            yield from _plain(text, s_start + len(stripped), s_end)  # the punctuation after a link
         else:
-            tokens.append(Token(value, s_start, s_end, kind, value.lower()))
+            yield Token(value, s_start, s_end, kind, value.lower())
         pos = s_end
-    _plain_tokens(text, pos, len(text), tokens)
-    return tokens
+    yield from _plain(text, pos, len(text))
+
+
+def tokenize(text: str, start: int = 0) -> list[Token]:
+    """Tokens of text[start:] with offsets into `text` (`start` lets a caller reuse the tokens before it)."""
+    return list(iter_tokens(text, start))
 
 
 def _ends_sentence(tokens: list[Token], i: int) -> bool:
