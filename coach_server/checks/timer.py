@@ -7,6 +7,8 @@ Clocks:
 - `client_silence`: the operator wrote last and the client has been quiet this long — check in, don't close.
 
 `steps` raise the severity as time passes; `next_change` tells the live service when to push again.
+A clock's warning carries `clock`, `since` (when that clock started) and `template` (the message with `{wait}`
+left in), so a client can keep its wording true second by second between the service's pushes.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pydantic import Field, model_validator
 from ..conversation import OPERATOR
 from ..models import Severity, Warning
 from ..text.lexicon import Lexicon
-from .base import Check, Context, LangSection, Settings, format_duration
+from .base import Check, Context, LangSection, Settings, format_duration, render
 
 
 class Step(Settings):
@@ -103,7 +105,9 @@ class TimerCheck(Check):
             if not pending:
                 return None, p.steps, "message"
             if not conv.has_operator_reply and p.first_reply_steps:
-                return min(pending), p.first_reply_steps, "message_first"
+                # «greet them now» is for an empty reply box: an operator already writing is told to send
+                template = "message" if ctx.draft.words else "message_first"
+                return min(pending), p.first_reply_steps, template
             return min(pending), p.steps, "message"
         if p.clock == "draft":
             started = ctx.request.draft_started_at
@@ -129,11 +133,15 @@ class TimerCheck(Check):
             step, _ = _step(steps, elapsed)
             if step is not None:
                 template = getattr(section, template_name, None) or section.message
-                yield self.warning(ctx, severity=step.severity, template=template,
-                                   suggestion=self._suggestion(ctx, section),
-                                   start=0 if self.params.clock == "client_silence" else None,
-                                   end=0 if self.params.clock == "client_silence" else None,
-                                   wait=format_duration(elapsed, ctx.lang))
+                warning = self.warning(ctx, severity=step.severity, template=template,
+                                       suggestion=self._suggestion(ctx, section),
+                                       start=0 if self.params.clock == "client_silence" else None,
+                                       end=0 if self.params.clock == "client_silence" else None,
+                                       wait=format_duration(elapsed, ctx.lang))
+                warning.clock = self.params.clock
+                warning.since = start
+                warning.template = render(template, {})  # {wait} stays for the client to fill
+                yield warning
                 return
         if self.params.clock == "draft" and self.params.new_client_message and ctx.draft.words:
             started = ctx.request.draft_started_at
