@@ -6,6 +6,7 @@
     coach rules check [DIR]                        validate every rule file and run its examples
     coach rules list [DIR]
     coach audit FILE.jsonl [--html REPORT] [--json]  audit exported chats (docs/audit.md)
+    coach quality sample|label|verdict|show|report …  precision on real chats (docs/quality.md)
     coach token [--token-file PATH]                print the supervisor token
 """
 from __future__ import annotations
@@ -258,8 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_token)
 
     from .audit.cli import add_audit_parser
+    from .quality.commands import add_quality_parser
 
     add_audit_parser(sub)
+    add_quality_parser(sub)
 
     rules = sub.add_parser("rules", help="work with rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)

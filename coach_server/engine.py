@@ -16,6 +16,7 @@ from typing import Any
 from .checks.base import Context
 from .conversation import ConversationCache
 from .models import (
+    DEFAULT_CHANNEL,
     SEVERITY_RANK,
     CheckRequest,
     CheckResult,
@@ -89,7 +90,7 @@ class Coach:
         _refuse_future(req, now, conv.latest_ts)
         draft = self.drafts.get(req.draft)
         lang = req.lang or conv.client_lang or draft.lang or "ru"
-        ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang)
+        ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)
         if req.caret is not None and req.caret <= len(req.draft):
             word = draft.word_touching(req.caret)
             if word is not None:
@@ -100,7 +101,9 @@ class Coach:
         for rule in self.rulebook.active:
             if wanted is not None and rule.id not in wanted:
                 continue
-            check = rule.check
+            check = rule.check.for_channel(ctx.channel)
+            if check is None:
+                continue
             try:
                 warnings.extend(check.run(ctx))
                 if check.timed:

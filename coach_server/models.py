@@ -10,6 +10,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 Role = Literal["client", "operator", "system", "bot"]
 Severity = Literal["info", "warning", "error"]
 Lang = Literal["ru", "en"]
+# Where the chat happens: norms differ (a tweet is not answered in a minute; an e-mail needs no introduction
+# per message). Rule files may set thresholds or switch a rule off per channel (docs/rules.md).
+Channel = Literal["chat", "messenger", "social", "email"]
+CHANNELS: tuple[str, ...] = ("chat", "messenger", "social", "email")
+DEFAULT_CHANNEL = "chat"
 
 SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
@@ -70,6 +75,7 @@ class CheckRequest(BaseModel):
     chat_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
+    channel: Channel | None = None  # None: "chat" (a live chat on a website)
     # Where the operator's cursor is in the draft, when known: the word touching it is still being typed
     # and is not judged yet (no red squiggle under half a word).
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None

@@ -25,6 +25,7 @@ from ..models import (
     MAX_DRAFT_CHARS,
     MAX_ID_CHARS,
     MAX_MESSAGES,
+    Channel,
     CheckRequest,
     Message,
     check_unix_ts,
@@ -95,6 +96,7 @@ class Chat(BaseModel):
     chat_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     operator: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Literal["ru", "en"] | None = None
+    channel: Channel | None = None
     messages: list[CorpusMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
 
     @field_validator("chat_id", "operator", mode="before")
@@ -217,7 +219,8 @@ def moments(chat: Chat, typing_cps: float = TYPING_CPS) -> Iterator[Moment]:
             request = CheckRequest.model_construct(
                 draft=m.text, messages=list(history), now=now,
                 draft_started_at=estimate_start(chat, index, typing_cps) if m.ts is not None else None,
-                chat_id=chat.chat_id, operator_name=chat.operator_of(m), lang=chat.lang, caret=None)
+                chat_id=chat.chat_id, operator_name=chat.operator_of(m), lang=chat.lang, channel=chat.channel,
+                caret=None)
             if now is None:
                 # no clock anywhere in this chat: check the text alone, at a fixed moment
                 request.now = 1_750_000_000.0
@@ -250,6 +253,8 @@ def chat_to_json(chat: Chat) -> dict[str, Any]:
         out["operator"] = chat.operator
     if chat.lang is not None:
         out["lang"] = chat.lang
+    if chat.channel is not None:
+        out["channel"] = chat.channel
     out["messages"] = [m.model_dump(exclude_none=True, exclude={"note"}) for m in chat.messages]
     return out
 

@@ -45,6 +45,7 @@ class Context:
     draft: TextFacts
     conv: Conversation
     lang: str  # the chat's language: warnings are worded in it
+    channel: str = "chat"  # chat, messenger, social or email (models.CHANNELS)
     scratch: dict[str, Any] = field(default_factory=dict)
     typing_span: tuple[int, int] | None = None  # the word under the caret, still being typed
 
@@ -68,7 +69,15 @@ class Check:
         self.params = params
         self.langs = langs
         self.serial = next(_serial)  # a key for per-message memos that dies with this check
+        self.enabled = True  # the rule file's `enabled` (in the channels it does not name)
+        self.channels: dict[str, Check | None] = {}  # a channel's own check; None: off in that channel
         self.compile()
+
+    def for_channel(self, channel: str) -> Check | None:
+        """The check that runs in this channel (its own settings, if the rule file gives some), or None."""
+        if channel in self.channels:
+            return self.channels[channel]
+        return self if self.enabled else None
 
     # --- for subclasses ------------------------------------------------------------------------------
     def compile(self) -> None:

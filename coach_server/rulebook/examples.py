@@ -41,6 +41,7 @@ def example_request(example: Example) -> CheckRequest:
         chat_id=None,
         operator_name=example.operator_name,
         lang=None,
+        channel=example.channel,
     )
 
 

@@ -57,7 +57,8 @@ class Rule:
 
     @property
     def enabled(self) -> bool:
-        return self.spec.enabled
+        """On in some channel: the rule's own `enabled`, or a channel that switches it on."""
+        return self.spec.enabled or any(c.enabled for c in self.spec.channels.values())
 
 
 @dataclass
@@ -126,30 +127,53 @@ def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
         raise RuleFileInvalid([RuleError(file, "kind", f"unknown kind {spec.kind!r}; known kinds: "
                                                        + ", ".join(sorted(KINDS)))])
     errors: list[RuleError] = []
-    params = _validate_part(kind.Params, spec.params, file, "params", errors)
+    params, langs = _validate_settings(kind, spec.params, {lang: getattr(spec, lang) for lang in LANGS}, file, "",
+                                       errors)
+    # a channel's own settings make a check of its own; channels not named share the rule's check
+    variants: dict[str, tuple[str, Any, dict[str, Any]] | None] = {}
+    if params is not None and len(langs) == len(LANGS):
+        for channel, settings in spec.channels.items():
+            if settings.enabled is False:
+                variants[channel] = None
+                continue
+            own = {lang: {**getattr(spec, lang), **getattr(settings, lang)} for lang in LANGS}
+            c_params, c_langs = _validate_settings(kind, {**spec.params, **settings.params}, own, file,
+                                                   f"channels.{channel}.", errors)
+            if c_params is not None and len(c_langs) == len(LANGS):
+                variants[channel] = (settings.severity or spec.severity, c_params, c_langs)
+    if errors:
+        raise RuleFileInvalid(errors)
+    try:
+        check = kind(rule_id, spec.severity, params, langs)
+        check.channels = {channel: None if v is None else kind(rule_id, v[0], v[1], v[2])
+                          for channel, v in variants.items()}
+        check.enabled = spec.enabled
+    except ValueError as exc:  # a pattern that does not compile, a word list that makes no sense
+        raise RuleFileInvalid([RuleError(file, getattr(exc, "field", "(rule)"), str(exc))])
+    return spec, check
+
+
+def _validate_settings(kind: type[Check], params_data: dict[str, Any], lang_data: dict[str, dict[str, Any]], file: str,
+                       prefix: str, errors: list[RuleError]) -> tuple[Any, dict[str, Any]]:
+    """Validate a rule's params and language sections (or a channel's merged ones, under `prefix`)."""
+    params = _validate_part(kind.Params, params_data, file, prefix + "params", errors)
     langs = {}
     for lang in LANGS:
-        section = _validate_part(kind.Lang, getattr(spec, lang), file, lang, errors)
+        section = _validate_part(kind.Lang, lang_data[lang], file, prefix + lang, errors)
         if section is None:
             continue
         langs[lang] = section
         for name, value in section:
             if isinstance(value, str) and (name == "message" or name.startswith("message_")):
-                _check_template(value, kind, file, f"{lang}.{name}", errors)
+                _check_template(value, kind, file, f"{prefix}{lang}.{name}", errors)
             elif isinstance(value, dict) and name == "messages":
                 for key, text in value.items():
                     if isinstance(text, str):
-                        _check_template(text, kind, file, f"{lang}.{name}.{key}", errors)
+                        _check_template(text, kind, file, f"{prefix}{lang}.{name}.{key}", errors)
     if params is not None and len(langs) == len(LANGS):
         for path, problem in kind.validate_langs(langs) + kind.validate_params(params):
-            errors.append(RuleError(file, path, problem))
-    if errors:
-        raise RuleFileInvalid(errors)
-    try:
-        check = kind(rule_id, spec.severity, params, langs)
-    except ValueError as exc:  # a pattern that does not compile, a word list that makes no sense
-        raise RuleFileInvalid([RuleError(file, getattr(exc, "field", "(rule)"), str(exc))])
-    return spec, check
+            errors.append(RuleError(file, prefix + path, problem))
+    return params, langs
 
 
 def _check_template(text: str, kind: type[Check], file: str, where: str, errors: list[RuleError]) -> None:

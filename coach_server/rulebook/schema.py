@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import Lang, Role, Severity
+from ..models import Channel, Lang, Role, Severity
 
 LANGS: tuple[str, ...] = ("ru", "en")
 
@@ -28,6 +28,7 @@ class Example(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lang: Lang
+    channel: Channel | None = Field(default=None, description="the channel of the chat (default: chat)")
     draft: str = ""
     messages: list[ExampleMessage] = Field(default_factory=list)
     operator_name: str | None = None
@@ -36,6 +37,19 @@ class Example(BaseModel):
     severity: Severity | None = Field(default=None, description="invalid only: the expected severity")
     suggestion: str | None = Field(default=None, description="invalid only: the expected suggestion")
     note: str = ""
+
+
+class ChannelSettings(BaseModel):
+    """What a rule does differently in one channel: off, another severity, other thresholds or wording.
+    `params`, `ru` and `en` hold only the fields that differ; the rest come from the rule's own sections."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    severity: Severity | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    ru: dict[str, Any] = Field(default_factory=dict, description="messages or word lists that differ in this channel")
+    en: dict[str, Any] = Field(default_factory=dict, description="messages or word lists that differ in this channel")
 
 
 class RuleFile(BaseModel):
@@ -47,6 +61,8 @@ class RuleFile(BaseModel):
     severity: Severity = "warning"
     enabled: bool = True
     params: dict[str, Any] = Field(default_factory=dict)
+    channels: dict[Channel, ChannelSettings] = Field(
+        default_factory=dict, description="per channel (chat, messenger, social, email): enabled, severity, params")
     ru: dict[str, Any]
     en: dict[str, Any]
     valid: list[Example] = Field(default_factory=list)

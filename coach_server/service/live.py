@@ -21,6 +21,7 @@ from ..models import (
     MAX_DRAFT_CHARS,
     MAX_ID_CHARS,
     MAX_MESSAGES,
+    Channel,
     CheckRequest,
     ErrorDetail,
     JsonInt,
@@ -64,6 +65,7 @@ class Update(BaseModel):
     draft_started_at: float | None = None
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
+    channel: Channel | None = None
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
     now: float | None = None
 
@@ -104,6 +106,7 @@ class ChatState:
         self.draft_started_at: float | None = None
         self.operator_name: str | None = None
         self.lang: str | None = None
+        self.channel: str | None = None
         self.caret: int | None = None
         self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
         self.seq = 0
@@ -117,7 +120,8 @@ class ChatState:
         # parts were validated as they arrived; constructing skips re-validating every message per keystroke
         return CheckRequest.model_construct(
             draft=self.draft, messages=self.messages, now=self.now(), draft_started_at=self.draft_started_at,
-            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, caret=self.caret)
+            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, channel=self.channel,
+            caret=self.caret)
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
@@ -342,7 +346,7 @@ class LiveSession:
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
             log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
                       update.draft, len(chat.messages))
-        for name in ("draft", "draft_started_at", "operator_name", "lang", "caret"):
+        for name in ("draft", "draft_started_at", "operator_name", "lang", "channel", "caret"):
             if name in given:
                 value = getattr(update, name)
                 setattr(chat, name, value if value is not None or name != "draft" else "")

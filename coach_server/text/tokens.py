@@ -15,6 +15,7 @@ NUMBER = "number"
 URL = "url"
 EMAIL = "email"
 PHONE = "phone"
+CODE = "code"  # `inline code`, a ```fenced block``` or a URL query piece (?status=59): never prose
 PUNCT = "punct"
 SYMBOL = "symbol"
 NEWLINE = "newline"
@@ -25,6 +26,10 @@ _TLDS = "ru|рф|su|com|net|org|info|io|by|kz|ua|uz|me|biz|online|site|shop|stor
 _SCHEME_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>«»\"]+", re.IGNORECASE)
 _DOMAIN_END_RE = re.compile(rf"\.(?:{_TLDS})\b(?:/[^\s<>«»\"]*)?", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Code the operator or the client quotes (consoles and tickets render Markdown): judged as nothing but code.
+_CODE_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
+# "?status=59&page=2" written bare: a query, not a question mark
+_QUERY_RE = re.compile(r"\?[A-Za-z_][\w.\[\]-]*=[^\s]*")
 _PHONE_RE = re.compile(
     r"(?<![\w+])\+?\d(?:[\s\-]?\(?\d{2,4}\)?){1,2}[\s\-]?\d{2,3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
 _PLAIN_RE = re.compile(
@@ -91,8 +96,15 @@ def script_of(word: str) -> str:
 
 
 def _special_spans(text: str) -> list[tuple[int, int, str]]:
-    """Links, e-mails and phone numbers: (start, end, kind), sorted, not overlapping."""
+    """Code, links, e-mails and phone numbers: (start, end, kind), sorted, not overlapping (the first found
+    of two that start together wins when as long: code before a link inside it)."""
     found: list[tuple[int, int, str]] = []
+    if "`" in text:
+        for m in _CODE_RE.finditer(text):
+            found.append((m.start(), m.end(), CODE))
+    if "?" in text and "=" in text:
+        for m in _QUERY_RE.finditer(text):
+            found.append((m.start(), m.end(), CODE))
     if "." in text or "/" in text:
         for m in _SCHEME_URL_RE.finditer(text):
             found.append((m.start(), m.end(), URL))

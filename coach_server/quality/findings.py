@@ -1,0 +1,150 @@
+"""Every warning the engine gives on a corpus of real chats, each operator message checked as it was typed.
+
+A corpus is the audit's JSON Lines format (docs/audit.md). A chat's channel is its own `channel` field, else
+the channel its `source` maps to (`--channel-map`: source prefix → channel, for corpora gathered from several
+places), else the default channel. A chat's language for the figures is its `lang` field, else the language
+the engine detected; the engine itself is not told the language (an extension does not know it either).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..audit.corpus import BadLine, Chat, moments, parse_chat
+from ..engine import Coach
+from ..models import CHANNELS, DEFAULT_CHANNEL, RequestError
+
+QUOTE_CHARS = 160  # labels keep short quotes only: the corpus itself stays where it is
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One warning on one operator message of a real chat."""
+
+    corpus: str
+    chat_id: str
+    message: int  # the operator message's index in the chat
+    rule: str
+    lang: str
+    channel: str
+    severity: str
+    text: str  # the warning as the operator reads it
+    span: str | None  # the flagged piece of the draft, if the warning points at one
+    draft: str
+    client: str  # the client's latest message before the draft ("" when none)
+
+    @property
+    def key(self) -> str:
+        """What identifies this warning across runs: the chat, the message, the rule and the flagged text."""
+        raw = "\x1f".join([self.corpus, self.chat_id, str(self.message), self.rule, self.span or ""])
+        return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
+
+    def quote(self) -> str:
+        """A short quote of the draft: around the flagged piece, or its beginning."""
+        return shorten_around(self.draft, self.span)
+
+
+@dataclass
+class Run:
+    """The findings of one corpus and what they are counted against."""
+
+    corpus: str
+    findings: list[Finding] = field(default_factory=list)
+    messages: Counter = field(default_factory=Counter)  # operator messages checked, by (lang, channel)
+    bad_lines: list[str] = field(default_factory=list)
+
+    def by_key(self) -> dict[str, Finding]:
+        return {f.key: f for f in self.findings}
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def shorten_around(text: str, piece: str | None, limit: int = QUOTE_CHARS) -> str:
+    flat = " ".join(text.split())
+    if not piece or len(flat) <= limit:
+        return shorten(flat, limit)
+    at = flat.find(" ".join(piece.split()))
+    if at < 0:
+        return shorten(flat, limit)
+    start = max(0, at - limit // 3)
+    end = min(len(flat), start + limit)
+    start = max(0, end - limit)
+    return ("…" if start else "") + flat[start:end].strip() + ("…" if end < len(flat) else "")
+
+
+def load_channel_map(path: Path | None) -> dict[str, str]:
+    """`[sources]` of a TOML file: source prefix → channel ("ibm-twitter" = "social")."""
+    if path is None:
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict):
+        raise ValueError(f"{path}: [sources] must be a table of source prefix = channel")
+    for prefix, channel in sources.items():
+        if channel not in CHANNELS:
+            raise ValueError(f"{path}: sources.{prefix}: unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+    return dict(sources)
+
+
+def channel_of(raw: dict, chat: Chat, channel_map: dict[str, str], default: str) -> str:
+    if chat.channel is not None:
+        return chat.channel
+    source = raw.get("source")
+    if isinstance(source, str):
+        for prefix in sorted(channel_map, key=len, reverse=True):
+            if source.startswith(prefix):
+                return channel_map[prefix]
+    return default
+
+
+def read_chats(lines: Iterable[str]) -> Iterator[tuple[int, dict, Chat] | BadLine]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            yield number, raw, parse_chat(raw, number)
+        except json.JSONDecodeError as exc:
+            yield BadLine(number, f"not valid JSON: {exc.msg}")
+        except BadLine as bad:
+            yield bad
+
+
+def run_corpus(coach: Coach, path: Path, *, channel_map: dict[str, str] | None = None,
+               default_channel: str = DEFAULT_CHANNEL, name: str | None = None) -> Run:
+    """Check every operator message of the corpus at `path`; collect every warning."""
+    run = Run(corpus=name or path.stem)
+    channel_map = channel_map or {}
+    with path.open(encoding="utf-8") as lines:
+        for item in read_chats(lines):
+            if isinstance(item, BadLine):
+                run.bad_lines.append(str(item))
+                continue
+            number, raw, chat = item
+            chat_id = chat.chat_id or f"line-{number}"
+            channel = channel_of(raw, chat, channel_map, default_channel)
+            for moment in moments(chat):
+                request = moment.request
+                request.lang = None  # detected, as in the extension
+                request.channel = channel  # type: ignore[assignment]
+                try:
+                    result = coach.check(request)
+                except RequestError as exc:
+                    run.bad_lines.append(f"line {number}, message {moment.index}: {exc.message}")
+                    continue
+                lang = chat.lang or result.lang
+                run.messages[(lang, channel)] += 1
+                client = next((m.text for m in reversed(request.messages) if m.role == "client"), "")
+                for w in result.warnings:
+                    span = request.draft[w.start:w.end] if w.start is not None and w.end is not None else None
+                    run.findings.append(Finding(run.corpus, chat_id, moment.index, w.rule, lang, channel,
+                                                w.severity, w.message, span, request.draft, client))
+    return run

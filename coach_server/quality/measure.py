@@ -1,0 +1,127 @@
+"""Per-rule precision and fire rates against the labels, the regressions, and the stratified sample to label.
+
+Precision is counted over the labelled warnings that fire now: correct / (correct + wrong). The sample is
+drawn at random among the warnings that fire now (stratified by channel), so the labelled ones stand for
+the rest; a rule change that makes new warnings leaves them unlabelled until the next sample.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..models import CHANNELS
+from .findings import Finding, Run
+from .labels import Label
+
+
+@dataclass
+class RuleFigures:
+    rule: str
+    lang: str
+    warnings: int = 0
+    flagged: dict[str, int] = field(default_factory=dict)  # channel → operator messages flagged
+    correct: int = 0
+    wrong: int = 0
+    pending: int = 0
+
+    @property
+    def labelled(self) -> int:
+        return self.correct + self.wrong
+
+    @property
+    def precision(self) -> float | None:
+        return self.correct / self.labelled if self.labelled else None
+
+    @property
+    def precision_low(self) -> float | None:
+        """The Wilson 95 % lower bound: how low precision may really be, given so few labels."""
+        n = self.labelled
+        if not n:
+            return None
+        z = 1.96
+        p = self.correct / n
+        centre = p + z * z / (2 * n)
+        margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        return (centre - margin) / (1 + z * z / n)
+
+
+@dataclass
+class Measurement:
+    figures: list[RuleFigures]
+    messages: dict[tuple[str, str], int]  # operator messages by (lang, channel)
+    false_positives_firing: list[tuple[Label, Finding]]  # labelled wrong, still fires
+    correct_lost: list[Label]  # labelled correct, no longer fires
+    unlabelled: int  # warnings that fire now and have no label
+
+    def rate(self, fig: RuleFigures, channel: str) -> float | None:
+        """Operator messages flagged per 100 of that language and channel."""
+        total = self.messages.get((fig.lang, channel), 0)
+        return 100.0 * fig.flagged.get(channel, 0) / total if total else None
+
+
+def measure(run: Run, labels: dict[str, Label]) -> Measurement:
+    firing = run.by_key()
+    figures: dict[tuple[str, str], RuleFigures] = {}
+    flagged_messages: dict[tuple[str, str], set[tuple[str, int, str]]] = defaultdict(set)
+    for f in run.findings:
+        fig = figures.setdefault((f.rule, f.lang), RuleFigures(f.rule, f.lang))
+        fig.warnings += 1
+        flagged_messages[(f.rule, f.lang)].add((f.chat_id, f.message, f.channel))
+    for (rule, lang), messages in flagged_messages.items():
+        fig = figures[(rule, lang)]
+        for _, _, channel in messages:
+            fig.flagged[channel] = fig.flagged.get(channel, 0) + 1
+    fps: list[tuple[Label, Finding]] = []
+    lost: list[Label] = []
+    labelled_firing = 0
+    for label in labels.values():
+        if label.corpus != run.corpus:
+            continue
+        finding = firing.get(label.id)
+        if finding is None:
+            if label.verdict == "correct":
+                lost.append(label)
+            continue
+        labelled_firing += 1
+        fig = figures[(finding.rule, finding.lang)]
+        if label.verdict == "correct":
+            fig.correct += 1
+        elif label.verdict == "wrong":
+            fig.wrong += 1
+            fps.append((label, finding))
+        else:
+            fig.pending += 1
+    ordered = sorted(figures.values(), key=lambda fg: (fg.rule, fg.lang))
+    return Measurement(ordered, dict(run.messages), fps, lost, len(firing) - labelled_firing)
+
+
+def draw_sample(run: Run, labels: dict[str, Label], per_rule: int, *, seed: int = 1,
+                rules: set[str] | None = None, langs: set[str] | None = None) -> list[Finding]:
+    """Up to `per_rule` labels per rule and language among the warnings firing now: the unlabelled ones
+    needed to get there, drawn at random, taking the channels in turn."""
+    rng = random.Random(seed)
+    groups: dict[tuple[str, str], dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    have: dict[tuple[str, str], int] = defaultdict(int)
+    for f in run.by_key().values():
+        if (rules and f.rule not in rules) or (langs and f.lang not in langs):
+            continue
+        if f.key in labels:
+            have[(f.rule, f.lang)] += 1
+        else:
+            groups[(f.rule, f.lang)][f.channel].append(f)
+    picked: list[Finding] = []
+    for group in sorted(groups):
+        need = per_rule - have[group]
+        by_channel = groups[group]
+        for items in by_channel.values():
+            items.sort(key=lambda f: f.key)
+            rng.shuffle(items)
+        order = [c for c in CHANNELS if c in by_channel]
+        while need > 0 and any(by_channel[c] for c in order):
+            for channel in order:
+                if need > 0 and by_channel[channel]:
+                    picked.append(by_channel[channel].pop())
+                    need -= 1
+    return picked
