@@ -1,14 +1,20 @@
 // The content script's main loop: find the console's adapter, watch the reply box and the message list,
-// send the draft (debounced) and the conversation to the service worker, and draw what comes back.
+// send the draft (as the operator types, see scheduleDraft) and the conversation to the service worker, and
+// draw what comes back; the operator's shortcut into the panel and back.
 // It never talks to the network itself (the worker holds the one WebSocket), never blocks an event and
 // never changes the page except through the operator's own Apply.
 (() => {
   const NS = (globalThis.__operatorCoach ??= {});
   if (NS.started) return;
   NS.started = true;
-  const { Adapter, Editor, Panel } = NS;
+  const { Adapter, Editor, Hotkey, Panel } = NS;
 
-  const DEBOUNCE_MS = 100; // typing → service
+  // Typing → service. A keystroke after a pause goes out at once (the remark for a word just finished comes
+  // back in a few tens of ms); while the operator keeps typing the draft goes out after QUIET_MS without a
+  // key, and at least every MAX_WAIT_MS however fast they type — the remarks never freeze mid-sentence.
+  const PAUSE_MS = 40;
+  const QUIET_MS = 50;
+  const MAX_WAIT_MS = 250;
   const SCAN_MS = 120; // DOM changes → re-read the conversation
   const RECONNECT_MS = 250; // the worker went away (stopped by the browser): come back at once
 
@@ -30,6 +36,10 @@
   let sentDraft = null;
   let sentCaret = null;
   let draftTimer = null;
+  let lastInputAt = 0;
+  let pendingSince = null; // the first keystroke not yet sent
+  let hotkey = Hotkey.DEFAULT;
+  let savedCaret = null; // the selection in the reply box when the operator went into the panel
   let paintQueued = false;
   let scanTimer = null;
   let hrefTimer = null;
@@ -89,6 +99,7 @@
     switch (msg.type) {
       case "config":
         adapters = msg.adapters || [];
+        hotkey = msg.hotkey || Hotkey.DEFAULT;
         setEnabled(!!msg.enabled);
         setState(msg.state);
         if (enabled && chatId) sendChat(); // a new worker knows nothing: send the whole state again
@@ -101,6 +112,12 @@
         break;
       case "warnings":
         if (msg.chat_id === chatId) showWarnings(msg);
+        break;
+      case "timers": // the service is away: the worker's own clock for the chip
+        if (msg.chat_id === chatId) panel?.setTimers(msg.timers);
+        break;
+      case "prefs":
+        hotkey = msg.hotkey || Hotkey.DEFAULT;
         break;
     }
   }
@@ -124,6 +141,7 @@
       document.addEventListener("focusin", onFocus, true);
       document.addEventListener("keyup", onKeyup, true);
       document.addEventListener("mouseup", onKeyup, true);
+      document.addEventListener("keydown", onKeydown, true);
       listening = true;
     }
     observer = new MutationObserver(onMutations);
@@ -150,6 +168,7 @@
       document.removeEventListener("focusin", onFocus, true);
       document.removeEventListener("keyup", onKeyup, true);
       document.removeEventListener("mouseup", onKeyup, true);
+      document.removeEventListener("keydown", onKeydown, true);
       listening = false;
     }
     if (chatId) post({ type: "leave", chat_id: chatId });
@@ -168,11 +187,17 @@
   }
 
   // --- reading the console ------------------------------------------------------------------------------
+  function ours(node) {
+    return !!panel && (node === panel.host || node === panel.overlay);
+  }
+
   function onMutations(records) {
     for (const r of records) {
       const t = r.target;
       if (editor && (editor === t || editor.contains(t))) continue; // typing is handled by `input`
-      if (panel && t === panel.host) continue;
+      if (ours(t)) continue;
+      if (r.type === "childList" && [...r.addedNodes, ...r.removedNodes].every(ours)) continue; // the panel docking
+      panel?.invalidate();
       scheduleScan(SCAN_MS);
       return;
     }
@@ -203,10 +228,12 @@
     if (ed !== editor) {
       editor = ed;
       if (editor && !panel) {
-        panel = new Panel({ onApply: guard(applyWarning), onDismiss: guard(dismissWarning), adapterId: adapter.id });
+        panel = new Panel({ onApply: guard(applyWarning), onDismiss: guard(dismissWarning),
+          onEscape: guard(backToEditor), adapter });
         panel.setState(state);
       }
       if (panel) {
+        panel.adapter = adapter;
         panel.host.setAttribute("data-adapter", adapter.id);
         panel.setEditor(editor);
       }
@@ -290,13 +317,51 @@
       if (adapter?.fallback && Editor.isEditable(e.target)) scheduleScan(0);
       return;
     }
+    panel?.typing();
     queuePaint();
-    scheduleDraft();
+    scheduleDraft(true);
   }
 
+  const NAVIGATION = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+
   function onKeyup(e) {
-    // the caret moved without typing (arrows, click): the service should judge the word it left
-    if (inEditor(e.target) || (e.type === "mouseup" && editor && inEditor(document.activeElement))) scheduleDraft();
+    // the caret moved without typing (arrows, click): the service should judge the word it left, and an
+    // underlined word the caret now sits in opens its card
+    if (ours(e.target)) return;
+    const here = inEditor(e.target) || (e.type === "mouseup" && editor && inEditor(document.activeElement));
+    if (!here) return;
+    scheduleDraft();
+    if (inEditor(e.target) && (e.type === "mouseup" || NAVIGATION.has(e.key))) {
+      panel?.cardAt(Editor.read(editor).caret);
+    }
+  }
+
+  function onKeydown(e) {
+    if (!panel || !editor) return;
+    if (Hotkey.matches(e, hotkey)) {
+      e.preventDefault();
+      e.stopPropagation();
+      if (panel.focusInside()) {
+        backToEditor();
+      } else if (inEditor(document.activeElement) || inEditor(e.target)) {
+        savedCaret = Editor.saveSelection(editor);
+        panel.focusFirst();
+      } else {
+        savedCaret = null;
+        panel.focusFirst();
+      }
+    } else if (e.key === "Escape" && panel.cardOpen() && inEditor(e.target)) {
+      e.preventDefault();
+      e.stopPropagation();
+      panel.closeCard();
+    }
+  }
+
+  /** Escape from the panel: back into the reply box, the caret where it was. */
+  function backToEditor() {
+    if (!editor || !editor.isConnected) return;
+    Editor.restoreSelection(editor, savedCaret);
+    savedCaret = null;
   }
 
   function queuePaint() {
@@ -308,12 +373,25 @@
     }));
   }
 
-  function scheduleDraft() {
+  /** A debounce with a leading edge and a maximum wait (see PAUSE_MS, QUIET_MS, MAX_WAIT_MS). */
+  function scheduleDraft(keystroke = false) {
+    const t = performance.now();
+    const paused = t - lastInputAt >= PAUSE_MS;
+    if (keystroke) lastInputAt = t;
+    if (keystroke && paused) {
+      sendDraft();
+      return;
+    }
+    pendingSince ??= t;
     clearTimeout(draftTimer);
-    draftTimer = setTimeout(guard(sendDraft), DEBOUNCE_MS);
+    const due = Math.min(t + QUIET_MS, pendingSince + MAX_WAIT_MS);
+    draftTimer = setTimeout(guard(sendDraft), Math.max(0, due - t));
   }
 
   function sendDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = null;
+    pendingSince = null;
     if (!chatId || !editor) return;
     readDraft();
     if (draft === sentDraft && caret === sentCaret) return;
