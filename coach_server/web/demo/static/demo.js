@@ -6,6 +6,8 @@
 
   const COLORS = ["#0ea5e9", "#f97316", "#8b5cf6", "#10b981", "#ef4444", "#eab308"];
   const params = new URLSearchParams(location.search);
+  // ?theme=dark|light: the console's own theme (else the operator's prefers-color-scheme, see demo.css)
+  if (["dark", "light"].includes(params.get("theme"))) document.documentElement.dataset.theme = params.get("theme");
   const now = () => Date.now();
   let nextId = 1;
 
