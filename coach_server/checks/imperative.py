@@ -69,7 +69,7 @@ _CLAUSE_BREAKS = frozenset({",", ";", ":", "—", "–"})
 _COORDINATORS = frozenset({"и", "или", "and", "or"})
 
 
-class ImperativeCheck(Check):
+class ImperativeCheck(Check[Params, Lang]):
     kind = "imperative"
     Params = Params
     Lang = Lang

@@ -51,9 +51,10 @@ def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
 
 
 _FORMULA_MAX_WORDS = 6
+_SIGNS = frozenset({"^", "~", "-", "—", "–", "/", "*"})
 
 
-class MetricCheck(Check):
+class MetricCheck(Check[Params, Lang]):
     kind = "metric"
     Params = Params
     Lang = Lang
@@ -63,11 +64,14 @@ class MetricCheck(Check):
         self.formula = lemma_keys(w for s in self.langs.values() for w in s.formula_words)
 
     def _is_formula(self, draft: TextFacts, sentence: Sentence) -> bool:
-        """«Здравствуйте!», «Меня зовут Анна.», "Thanks!": courtesy, not content (one or two sentences of
-        content is the rule, and a greeting does not make a reply long)."""
+        """«Здравствуйте!», «Меня зовут Анна.», "Thanks!", "Standing by!", a signature ("^Kate", "— Анна"):
+        courtesy, not content (one or two sentences of content is the rule, and a greeting does not make a
+        reply long)."""
         words = draft.sentence_words(sentence)
         if len(words) <= 1:
             return True
+        if len(words) <= 3 and ("!" in sentence.terminator or self._signature(draft, sentence)):
+            return True  # a short exclamation, or a signature at the end
         if len(words) > _FORMULA_MAX_WORDS or not self.formula:
             return False
         openers = draft.sentence_openers
@@ -81,6 +85,15 @@ class MetricCheck(Check):
                 return False  # a word that says something
         # «Сколько вас будет?» is all function words, and a real question; «С вами Анна.» is an introduction
         return courteous or (named and len(words) <= 3)
+
+    @staticmethod
+    def _signature(draft: TextFacts, sentence: Sentence) -> bool:
+        """"^Kartika", "~Heather Y.", "-Shannon", "/AX" closing the message."""
+        if sentence.end < len(draft.text.rstrip()) - 2:
+            return False
+        first = draft.tokens[sentence.first]
+        before = draft.tokens[sentence.first - 1] if sentence.first > 0 else None
+        return first.text in _SIGNS or (before is not None and before.text in _SIGNS)
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft

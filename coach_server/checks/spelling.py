@@ -90,7 +90,7 @@ def dictionary_neighbours(word: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-class SpellingCheck(Check):
+class SpellingCheck(Check[Params, Lang]):
     kind = "spelling"
     Params = Params
     Lang = Lang

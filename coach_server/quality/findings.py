@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audit.corpus import BadLine, Chat, moments, parse_chat
+from ..corpus import BadLine, Chat, moments, parse_chat
 from ..engine import Coach
 from ..models import CHANNELS, DEFAULT_CHANNEL, RequestError
 
