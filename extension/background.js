@@ -425,9 +425,10 @@ function detach(port, chatId) {
 function sendFull(chatId, chat) {
   const s = chat.state;
   chat.lastSeq = ++seq;
+  // a chat whose conversation the adapter cannot read: the service runs only the draft's own rules
   send({ type: "update", chat_id: chatId, seq: chat.lastSeq, append: false, messages: s.messages,
     draft: s.draft || "", caret: s.caret ?? null, draft_started_at: s.draft_started_at ?? null,
-    operator_name: s.operator_name ?? null, lang: s.lang ?? null });
+    operator_name: s.operator_name ?? null, lang: s.lang ?? null, scope: s.text_only ? "text" : "all" });
 }
 
 function sameMessage(a, b) {
