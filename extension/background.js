@@ -10,13 +10,14 @@ const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, cu
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
 // Heartbeat: while a console is open a ping goes out every HEARTBEAT_MS (socket traffic also keeps an MV3
 // worker alive). No frame for STALL_MS after a ping: the service is gone (stopped, frozen, shutting down)
-// and the tabs are told «offline» — well within 2 s; a socket silent for DEAD_MS is dropped and dialled
-// again. A connection that has not said hello after CONNECT_MS is given up the same way.
-const HEARTBEAT_MS = 400;
-const STALL_MS = 1200;
+// and the tabs are told «offline» — at most ~1.4 s after it fell silent; the first frame after that puts
+// it back online. A socket silent for DEAD_MS is dropped and dialled again; so is a connection that has
+// not said hello after CONNECT_MS.
+const HEARTBEAT_MS = 300;
+const STALL_MS = 1000;
 const DEAD_MS = 6000;
 const CONNECT_MS = 3000;
-const TICK_MS = 200;
+const TICK_MS = 100;
 const CONTENT_FILES = chrome.runtime.getManifest().content_scripts[0].js;
 const SITES_SCRIPT_ID = "coach-enabled-sites";
 
@@ -155,7 +156,15 @@ async function adapters() {
 }
 
 // --- content scripts on the sites the operator enabled -------------------------------------------------------
-async function syncSiteScripts() {
+// One at a time: the popup's switch and the storage change it causes both ask for a sync, and two
+// overlapping registrations of the same script id fail.
+let siteSync = Promise.resolve();
+function syncSiteScripts() {
+  siteSync = siteSync.catch(() => {}).then(registerSiteScripts);
+  return siteSync;
+}
+
+async function registerSiteScripts() {
   await loadSettings();
   const wanted = [];
   for (const [origin, on] of Object.entries(settings.sites)) {

@@ -32,6 +32,7 @@
   const firstSeen = new Map(); // chat id + message key → when this page first showed it (Unix s)
   let draft = "";
   let caret = null;
+  let typing = false; // the last change to the reply box was a keystroke (not a click or an arrow)
   let draftStartedAt = null;
   let sentDraft = null;
   let sentCaret = null;
@@ -284,6 +285,9 @@
       caret = null;
     } else {
       ({ text: draft, caret } = Editor.read(editor));
+      // the word at the caret is the one being typed — only while typing: a caret moved into a word (a click,
+      // the arrows) leaves every word judged, so its underline and card stay
+      if (!typing) caret = null;
     }
     if (draft.trim() && draftStartedAt == null) draftStartedAt = now();
     if (!draft.trim()) draftStartedAt = null;
@@ -318,6 +322,7 @@
       return;
     }
     panel?.typing();
+    typing = true;
     queuePaint();
     scheduleDraft(true);
   }
@@ -325,11 +330,12 @@
   const NAVIGATION = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
 
   function onKeyup(e) {
-    // the caret moved without typing (arrows, click): the service should judge the word it left, and an
-    // underlined word the caret now sits in opens its card
+    // the caret moved without typing (arrows, click): the service judges every word again, and an underlined
+    // word the caret now sits in opens its card
     if (ours(e.target)) return;
     const here = inEditor(e.target) || (e.type === "mouseup" && editor && inEditor(document.activeElement));
     if (!here) return;
+    if (e.type === "mouseup" || NAVIGATION.has(e.key)) typing = false;
     scheduleDraft();
     if (inEditor(e.target) && (e.type === "mouseup" || NAVIGATION.has(e.key))) {
       panel?.cardAt(Editor.read(editor).caret);
@@ -422,6 +428,7 @@
     const e = Editor.cpToU16(current, w.end);
     if (w._text != null && current.slice(s, e) !== w._text) return; // the draft moved on; fresh hints follow
     Editor.apply(editor, w.start, w.end, w.suggestion, current);
+    typing = false; // an applied fix is not a word being typed: judge it at once
     post({ type: "feedback", chat_id: chatId, action: "applied", rule: w.rule, severity: w.severity,
       text: w._text || null });
     queuePaint();

@@ -488,7 +488,8 @@
       const body = el("div", { class: "body" },
         el("div", { class: "msg", "data-timer": w.template ? index : null }, text));
       body.append(el("button", { class: "more", "data-action": "more", "data-index": index, hidden: true,
-        "aria-expanded": String(expanded) }, expanded ? this.t("lessText") : `${this.t("more")} ▾`));
+        "aria-expanded": String(expanded), "aria-label": expanded ? this.t("lessText") : this.t("moreText") },
+      expanded ? `${this.t("lessText")} ▴` : `${this.t("more")} ▾`));
       const fix = this.fix(w, index);
       if (fix) body.append(fix);
       const dismiss = el("button", { class: "icon-btn dismiss", "data-action": "dismiss", "data-index": index,

@@ -36,7 +36,8 @@
     const bg = backgroundOf(el || document.body);
     // dark when white text would stand out more than black on it (luminance below ~0.18)
     if (bg) return luminance(bg) < 0.179 ? "dark" : "light";
-    const scheme = getComputedStyle(document.documentElement).colorScheme || "";
+    let scheme = getComputedStyle(document.documentElement).colorScheme || "normal";
+    if (scheme === "normal") scheme = document.querySelector('meta[name="color-scheme"]')?.content || "";
     if (!/\bdark\b/.test(scheme)) return "light";
     if (!/\blight\b/.test(scheme)) return "dark";
     return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";

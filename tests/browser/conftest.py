@@ -85,6 +85,7 @@ ROUTES = [
     (re.compile(r"^/app/accounts/\d+/conversations/\d+$"), "chatwoot.html"),
     (re.compile(r"^/operator/chat/\d+/\d+$"), "mibew.html"),
     (re.compile(r"^/helpdesk/tickets/\d+$"), "generic.html"),
+    (re.compile(r"^/plain$"), "plain.html"),
 ]
 
 
@@ -128,12 +129,12 @@ class ConsoleServer:
 class Browser:
     """Chromium with the extension loaded, pointed at a coach service."""
 
-    def __init__(self, playwright, profile: Path, service_url: str):
+    def __init__(self, playwright, profile: Path, service_url: str, extra_args: tuple[str, ...] = ()):
         self.context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
             args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", "--no-sandbox",
                   "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                  "--disable-sync"])
+                  "--disable-sync", *extra_args])
         # errors the extension's service worker logs (console.error, uncaught): the coach must log none
         self.worker_errors: list[str] = []
         self.context.on("console", lambda m: self.worker_errors.append(m.text)
