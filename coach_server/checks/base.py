@@ -163,15 +163,22 @@ def template_fields(template: str) -> set[str]:
 
 
 def format_duration(seconds: float, lang: str) -> str:
+    """«45 с», «1 мин 4 с», «2 ч 5 мин», «3 дн 4 ч» ("45 s", "1 min 4 s", "2 h 5 min", "3 days 4 h"): the two
+    largest units, so a wait of a day does not read «1440 мин»."""
     seconds = int(max(0, seconds))
-    minutes, secs = divmod(seconds, 60)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
     if lang == "en":
-        if minutes == 0:
-            return f"{secs} s"
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    if minutes == 0:
-        return f"{secs} с"
-    return f"{minutes} мин {secs} с" if secs else f"{minutes} мин"
+        units = (f"{days} day" + ("s" if days != 1 else ""), f"{hours} h", f"{minutes} min", f"{secs} s")
+    else:
+        units = (f"{days} дн", f"{hours} ч", f"{minutes} мин", f"{secs} с")
+    values = (days, hours, minutes, secs)
+    first = next((i for i, v in enumerate(values) if v), 3)
+    parts = [units[first]]
+    if first < 3 and values[first + 1]:
+        parts.append(units[first + 1])
+    return " ".join(parts)
 
 
 def quote(text: str, limit: int = 60) -> str:

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from ..conversation import Turn
 from ..models import Warning
-from ..text.analysis import TextFacts, is_topic_word
+from ..text.analysis import TextFacts, Word, is_topic_word
 from ..text.lexicon import Lexicon
 from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
@@ -33,9 +33,13 @@ _YES_NO_OPENERS_EN = frozenset({"is", "are", "am", "was", "were", "do", "does", 
                                 "doesn't", "didn't", "can't", "won't"})
 _PART = re.compile(r"(?:^|[\s(])\d/\d(?:[\s).:]|$)")  # "1/2", "(2/3)": one message of a split answer
 _PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it"})
+_IDENTIFIER_MARKS = frozenset({"№", "#"})
+_IDENTIFIER_WORDS = frozenset({"номер", "заказ", "заказа", "артикул", "артикула", "договор", "договора", "счёт",
+                               "счет", "order", "article", "ticket", "case", "id", "sku", "model", "модель"})
 _LOADED = frozenset({"shouldn't", "isn't", "aren't", "don't", "doesn't", "didn't", "can't", "won't", "wouldn't",
                      "разве", "неужели"})
-_EMBEDDING = frozenset({"know", "tell", "знаете", "подскажите", "скажите", "сказать", "подсказать", "уточните"})
+_EMBEDDING = frozenset({"know", "tell", "wonder", "wondering", "знаете", "подскажите", "скажите", "сказать",
+                        "подсказать", "уточните", "узнать", "знать", "интересует", "интересно"})
 _REFERENCES = frozenset({"это", "этого", "этом", "так", "такое", "такая", "такой", "this", "that", "it", "so"})
 
 
@@ -81,6 +85,10 @@ class Lang(LangSection):
         default_factory=list, description="«есть ли способ», \"is there a way\": any working instruction answers them")
     asks_back: list[str] = Field(default_factory=list,
                                  description="the draft asks for details first («уточните», \"could you\"): not judged")
+    link_words: list[str] = Field(
+        default_factory=list,
+        description="words around a link that say nothing of their own («ссылка», \"article\"): a reply of a link "
+                    "and these answers no yes/no question")
     concrete_verbs: list[str] = Field(
         default_factory=list,
         description="a short yes/no question opening with these is about the business: «есть», «доставлять», \"have\"")
@@ -106,6 +114,26 @@ class Reply:
     negative: bool  # a statement with a negation: «нельзя», "we don't"
     unknown: bool  # «пока неизвестно», "no timeline yet"
     yes_no: bool  # a sentence opening with «да», «нет», "yes"…
+    link_only: bool  # links and courtesy around them: no statement of its own answers anything
+    numbers: bool  # a number that can answer «сколько», «когда» — not an order or article number
+
+
+def _answer_numbers(draft: TextFacts) -> bool:
+    """A number that can answer «сколько стоит», "how long": a price, a count, a time — not an identifier
+    («заказ № 1234567», "order #58213", an article number), which answers nothing."""
+    tokens = draft.tokens
+    for i, tok in enumerate(tokens):
+        if tok.kind != "number":
+            continue
+        digits = sum(c.isdigit() for c in tok.text)
+        before = tokens[i - 1].lower if i > 0 else ""
+        before2 = tokens[i - 2].lower if i > 1 else ""
+        if digits >= 6 and not any(c in tok.text for c in " .,:"):
+            continue  # 1234567: an identifier, not a quantity
+        if before in _IDENTIFIER_MARKS or before2 in _IDENTIFIER_WORDS or before in _IDENTIFIER_WORDS:
+            continue
+        return True
+    return False
 
 
 class QuestionCoverageCheck(Check[Params, Lang]):
@@ -137,6 +165,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         self.solution_requests = Lexicon(lemmas=[w for s in sections for w in s.solution_requests])
         self.asks_back = Lexicon(lemmas=[w for s in sections for w in s.asks_back])
         self.concrete = Lexicon(lemmas=[w for s in sections for w in s.concrete_verbs])
+        self.link_words = frozenset(self._topics(lemma_keys(w for s in sections for w in s.link_words)))
         self.help_forms = frozenset(w.lower() for s in sections for w in s.help_words)
         self.greeting_phrases = Lexicon(lemmas=[w for s in sections for w in s.greeting_phrases])
 
@@ -157,6 +186,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             skip = (len(words) > self.params.max_question_words
                     or self.rhetorical.contains(facts, sentence.first, sentence.last)
                     or self.solution_requests.contains(facts, sentence.first, sentence.last)
+                    or sentence.terminator == "."  # "When will you solve this problem." — said, not asked
                     or (words and words[0].lower in ("or", "или") and index > 0)  # "…? Or do you think…?"
                     # "Shouldn't I…?", «Разве…?»: a reproach
                     or (words and (words[0].lower in _LOADED or words[0].lower.endswith(("n't", "'nt"))))
@@ -164,6 +194,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
                         and self._is_yes_no(facts, sentence))  # "Is this correct?" confirms what came before
                     or self._heated(ctx, turn))
             topics = self._sentence_topics(facts, sentence)
+            skip = skip or not topics  # "Can I get some assistance?": a plea for help; any help answers it
             yes_no = self._is_yes_no(facts, sentence)
             if yes_no and index > 0 and not facts.is_question(facts.sentences[index - 1]):
                 # "Is there a way to fix this?": what it is about, the statement before says (its own words:
@@ -179,11 +210,16 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
 
     @staticmethod
-    def _asks_with(facts: TextFacts, sentence: Sentence, words: list, key: Lexicon) -> bool:
+    def _asks_with(facts: TextFacts, sentence: Sentence, words: list[Word], key: Lexicon) -> bool:
         """Does the question ask with this word — at its start, or after "know"/«подскажите» — rather than
         use it inside ("How do I get credit when I cancel")?"""
+        clause_start = sentence.first
+        for i in range(sentence.first, sentence.last):
+            if facts.tokens[i].text in (":", ";", "—", "–"):
+                clause_start = i + 1  # «Хочу узнать про Camry: сколько стоит…» asks after the colon
         for m in key.find(facts, sentence.first, sentence.last):
-            before = [w for w in words if w.index < m.first]
+            start = clause_start if m.first >= clause_start else sentence.first
+            before = [w for w in words if start <= w.index < m.first]
             after = facts.word_at.get(m.last + 1)
             if after is not None and after.lower in _PRONOUNS:
                 continue  # "… when I call for assistance": a clause, not the question word
@@ -237,8 +273,10 @@ class QuestionCoverageCheck(Check[Params, Lang]):
                           and not (w.token.text[:1].isupper() and w.index not in openers
                                    and (w.info.name or (introducing and w.token.script == "lat"))))
         negative = any(w.lower in self.negations or w.lower.endswith("n't") for w in draft.words)
-        return Reply(self._topics(frozenset(lemmas) - self.greeting_lemmas), negative, self.unknown.contains(draft),
-                     any(draft.word_at[i].lower in self.yes_no for i in openers))
+        topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)
+        link_only = bool(draft.links) and len(topics - self.link_words) <= 2
+        return Reply(topics, negative, self.unknown.contains(draft),
+                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only, _answer_numbers(draft))
 
     def _answers(self, ctx: Context, answers: Lexicon) -> bool:
         """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""
@@ -250,7 +288,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time (or «пока неизвестно»,
             # a no on its topic — "when will you add X?" — "we don't offer X", or a reply about the very thing)
             shared = len(question.topics & reply.topics)
-            return ctx.draft.has_number or reply.unknown or any(self._answers(ctx, a) for a in question.typed) \
+            return reply.numbers or reply.unknown or any(self._answers(ctx, a) for a in question.typed) \
                 or (reply.negative and shared > 0) or shared >= 2
         if question.topics & reply.topics:
             return True
@@ -302,10 +340,12 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             # asks whether the business has or does something, and the draft, about something else, says nothing
             # of it
             unrelated = not (self._client_topics(ctx) & reply.topics)
+            # — or the reply is only a link: "Is my flight refundable?" — "Here is a link that may help: …"
             left = [(t, s, q) for t, s, q in left
                     if q.typed
                     or (q.concrete and q.words <= self.params.max_yes_no_words and unrelated
-                        and not reply.negative and not reply.unknown)]
+                        and not reply.negative and not reply.unknown)
+                    or (q.yes_no and reply.link_only and not reply.negative and not reply.yes_no)]
         if not left:
             return
         section = self.section(ctx.lang)

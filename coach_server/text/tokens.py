@@ -173,7 +173,11 @@ def _ends_sentence(tokens: list[Token], i: int) -> bool:
     tok = tokens[i]
     if "?" in tok.text or "!" in tok.text or "…" in tok.text or len(tok.text) > 1:
         return True
-    # a single full stop: not after an abbreviation or an initial ("А. Петров", "т.е.")
+    # a single full stop: not inside a name («Яндекс.Касса», "Node.js"), not after an abbreviation or an
+    # initial ("А. Петров", "т.е.")
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if nxt is not None and nxt.start == tok.end and nxt.kind == WORD:
+        return False
     prev = tokens[i - 1] if i > 0 else None
     if prev is not None and prev.kind == WORD and prev.end == tok.start:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None

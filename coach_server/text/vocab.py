@@ -46,7 +46,8 @@ EN_STOP_WORDS = frozenset(
     may might must i you he she it we they me him her us them my your his its our their this that these
     those there here what when where why who whom which how not no yes please thank thanks hello hi
     just also too very really any some all there's it's i'm you're we're don't doesn't didn't can't
-    won't isn't aren't let me okay ok well now today tomorrow
+    won't isn't aren't let me okay ok well now today tomorrow we've we'd we'll i've i'd i'll you've you'd
+    you'll they're they've that's what's let's here's
     """.split()
 )
 # Function words that only English text contains: evidence that a Latin-script text is English,
