@@ -104,6 +104,8 @@
         setEnabled(!!msg.enabled);
         setState(msg.state);
         if (enabled && chatId) sendChat(); // a new worker knows nothing: send the whole state again
+        // (a «toggle» may have switched the coach on before the adapters came: read the page with them now)
+        if (enabled) scheduleScan(0);
         break;
       case "status":
         setState(msg.state);
