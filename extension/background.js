@@ -440,6 +440,43 @@ function sendFull(chatId, chat) {
     operator_name: s.operator_name ?? null, lang: s.lang ?? null, scope: s.text_only ? "text" : "all" });
 }
 
+// Drafts go out as the tabs send them (a keystroke after a pause at once), within a budget that keeps the
+// socket well under the service's frame limit (30 a second, docs/live-protocol.md) however fast someone
+// types: past it, a chat's drafts wait a few ms and only the latest goes.
+const DRAFT_BURST = 12;
+const DRAFTS_PER_S = 20;
+let draftTokens = DRAFT_BURST;
+let draftRefill = Date.now();
+let draftTimer = null;
+const draftsDue = new Set();
+
+function sendDraft(chatId) {
+  draftsDue.add(chatId);
+  flushDrafts();
+}
+
+function flushDrafts() {
+  const now = Date.now();
+  draftTokens = Math.min(DRAFT_BURST, draftTokens + ((now - draftRefill) / 1000) * DRAFTS_PER_S);
+  draftRefill = now;
+  for (const chatId of [...draftsDue]) {
+    if (draftTokens < 1) break;
+    draftsDue.delete(chatId);
+    const chat = chats.get(chatId);
+    if (!chat) continue;
+    draftTokens -= 1;
+    chat.lastSeq = ++seq;
+    send({ type: "update", chat_id: chatId, seq: chat.lastSeq, draft: chat.state.draft, caret: chat.state.caret,
+      draft_started_at: chat.state.draft_started_at });
+  }
+  if (draftsDue.size && !draftTimer) {
+    draftTimer = setTimeout(() => {
+      draftTimer = null;
+      flushDrafts();
+    }, Math.ceil(((1 - draftTokens) / DRAFTS_PER_S) * 1000));
+  }
+}
+
 function sameMessage(a, b) {
   return a.role === b.role && a.text === b.text && a.ts === b.ts && (a.id ?? null) === (b.id ?? null);
 }
@@ -494,9 +531,7 @@ async function onPortMessage(port, msg) {
       if (!chat || !chat.ports.has(port)) return;
       Object.assign(chat.state, { draft: msg.draft || "", caret: msg.caret ?? null,
         draft_started_at: msg.draft_started_at ?? null });
-      chat.lastSeq = ++seq;
-      send({ type: "update", chat_id: msg.chat_id, seq: chat.lastSeq, draft: chat.state.draft,
-        caret: chat.state.caret, draft_started_at: chat.state.draft_started_at });
+      sendDraft(msg.chat_id);
       break;
     }
     case "feedback":
