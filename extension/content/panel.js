@@ -118,9 +118,10 @@
     .rest:hover { background: var(--hover); color: var(--fg); }
     .offline { padding: 8px 12px; color: var(--muted); font-size: 12px; white-space: normal; }
     .hidden, [hidden] { display: none !important; }
-    .card { position: fixed; z-index: 2147483647; width: 320px; max-width: calc(100vw - 16px); background: var(--bg);
+    .card { position: fixed; z-index: 2147483647; width: 360px; max-width: calc(100vw - 16px); background: var(--bg);
       color: var(--fg); border: 1px solid var(--border); border-radius: 10px; box-shadow: var(--shadow);
       font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; padding: 2px 0; }
+    .card .msg { -webkit-line-clamp: unset; display: block; } /* a card says it all */
     .entry { display: grid; grid-template-columns: 3px minmax(0, 1fr) auto; gap: 9px; padding: 8px 8px 8px 10px; }
     .entry + .entry { border-top: 1px solid var(--sep); }
   `;
