@@ -33,6 +33,16 @@ def focus(page, spec) -> str:
     return page.evaluate(FOCUS, spec["editor"])
 
 
+def tab_to(page, spec, target: str) -> None:
+    """From the reply box into the panel, then Tab until `target` ("<rule>:<action>") has the focus."""
+    page.keyboard.press("Alt+Shift+K")
+    for _ in range(12):
+        if focus(page, spec) == target:
+            return
+        page.keyboard.press("Tab")
+    assert focus(page, spec) == target
+
+
 @pytest.mark.parametrize("name", ["demo", "chatwoot"])
 def test_keyboard_walk(browser, service, consoles, name):
     page, errors, spec = open_console(browser, service, consoles, name)
@@ -75,24 +85,14 @@ def test_keyboard_walk(browser, service, consoles, name):
     assert page.evaluate(CARETS[name]) == caret
 
     # Enter on Apply applies the fix; the focus is back in the reply box
-    page.keyboard.press("Alt+Shift+K")
-    for _ in range(12):
-        if focus(page, spec) == "missing_please:apply":
-            break
-        page.keyboard.press("Tab")
-    assert focus(page, spec) == "missing_please:apply"
+    tab_to(page, spec, "missing_please:apply")
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => ({spec['state']}).includes('пожалуйста')", timeout=3000)
     assert focus(page, spec) == "editor"
 
     # Enter on Dismiss hides the remark and moves to the next one (the reply box when none is left)
     wait_rule(page, "slang")
-    page.keyboard.press("Alt+Shift+K")
-    for _ in range(12):
-        if focus(page, spec) == "slang:dismiss":
-            break
-        page.keyboard.press("Tab")
-    assert focus(page, spec) == "slang:dismiss"
+    tab_to(page, spec, "slang:dismiss")
     page.keyboard.press("Enter")
     page.wait_for_selector(f'{PANEL} li[data-rule="slang"]', state="detached", timeout=3000)
     after = focus(page, spec)

@@ -26,6 +26,17 @@ def own_browser(playwright_instance, own_service, tmp_path_factory):
     b.close()
 
 
+def mibew(browser, consoles, typed: str, rule: str):
+    """The Mibew console with `typed` in its reply box and `rule` in the panel; the page and its errors."""
+    page = browser.context.new_page()
+    errors = PageErrors(page)
+    page.goto(consoles.url + MIBEW)
+    page.click("#message-input")
+    page.keyboard.type(typed)
+    wait_rule(page, rule)
+    return page, errors
+
+
 def state(page) -> str:
     return page.get_attribute(PANEL, "data-coach-state")
 
@@ -37,12 +48,7 @@ def clear(page, selector):
 
 
 def test_service_down_and_back(own_browser, own_service, consoles):
-    page = own_browser.context.new_page()
-    errors = PageErrors(page)
-    page.goto(consoles.url + MIBEW)
-    page.click("#message-input")
-    page.keyboard.type("Пройдите на сайт")
-    wait_rule(page, "missing_please")
+    page, errors = mibew(own_browser, consoles, "Пройдите на сайт", "missing_please")
     assert state(page) == "online"
 
     own_service.stop()
@@ -74,12 +80,7 @@ def test_service_down_and_back(own_browser, own_service, consoles):
 
 
 def test_worker_stopped_by_the_browser_resumes(own_browser, own_service, consoles):
-    page = own_browser.context.new_page()
-    errors = PageErrors(page)
-    page.goto(consoles.url + MIBEW)
-    page.click("#message-input")
-    page.keyboard.type("Спс за ожидание")
-    wait_rule(page, "slang")
+    page, errors = mibew(own_browser, consoles, "Спс за ожидание", "slang")
     before = own_browser.diagnostics()["instance"]
 
     cdp = own_browser.context.new_cdp_session(page)
@@ -161,12 +162,7 @@ def test_a_hung_service_is_offline_within_two_seconds_and_the_chip_keeps_countin
 
 
 def test_a_closed_connection_is_offline_at_once(own_browser, own_service, consoles):
-    page = own_browser.context.new_page()
-    errors = PageErrors(page)
-    page.goto(consoles.url + MIBEW)
-    page.click("#message-input")
-    page.keyboard.type("Пройдите на сайт")
-    wait_rule(page, "missing_please")
+    page, errors = mibew(own_browser, consoles, "Пройдите на сайт", "missing_please")
     # the process dies: the system closes its connections at once
     own_service.proc.kill()
     own_service.proc.wait()

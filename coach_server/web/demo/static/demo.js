@@ -6,8 +6,14 @@
 
   const COLORS = ["#0ea5e9", "#f97316", "#8b5cf6", "#10b981", "#ef4444", "#eab308"];
   const params = new URLSearchParams(location.search);
-  // ?theme=dark|light: the console's own theme (else the operator's prefers-color-scheme, see demo.css)
-  if (["dark", "light"].includes(params.get("theme"))) document.documentElement.dataset.theme = params.get("theme");
+  // The console's theme: ?theme=dark|light, else the operator's prefers-color-scheme, followed live.
+  const dark = matchMedia("(prefers-color-scheme: dark)");
+  const theme = () => {
+    const asked = params.get("theme");
+    document.documentElement.dataset.theme = ["dark", "light"].includes(asked) ? asked : dark.matches ? "dark" : "light";
+  };
+  theme();
+  dark.addEventListener("change", theme);
   const now = () => Date.now();
   let nextId = 1;
 
