@@ -89,7 +89,7 @@ class Coach:
         conv = self.conversations.get(req.messages)
         _refuse_future(req, now, conv.latest_ts)
         draft = self.drafts.get(req.draft)
-        lang = req.lang or conv.client_lang or draft.lang or "ru"
+        lang = req.lang or conv.wording_lang(draft)
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)
         if req.caret is not None and req.caret <= len(req.draft):
             word = draft.word_touching(req.caret)
