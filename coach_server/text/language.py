@@ -149,6 +149,7 @@ def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int]
              skip: Sequence[tuple[int, int]]) -> Evidence:
     """The language evidence of a text's words, leaving out those that start inside the `skip` ranges."""
     ru = other = 0.0
+    other_cyrillic = 0
     function_words = brands = 0
     plain: list[str] = []
     prose: list[str] = []  # the Latin words that are not names, in order (what lingua reads)
@@ -163,7 +164,7 @@ def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int]
             if _OTHER_CYRILLIC.isdisjoint(w.lower):
                 ru += 1
             else:
-                other += 1
+                other_cyrillic += 1
         elif script == "lat":
             raw = tok.text
             if w.lower in EN_FUNCTION_WORDS:
@@ -175,7 +176,15 @@ def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int]
                 plain.append(w.lower)
                 prose.append(w.lower)
         elif script == "" and any(c.isalpha() for c in tok.text):
-            other += max(1.0, len(tok.text) / 2)  # Japanese, Chinese … write words without spaces
+            if all("\u0400" <= c <= "\u04ff" for c in tok.text):
+                other_cyrillic += 1  # «є», «ї»: Cyrillic letters Russian lacks
+            else:
+                other += max(1.0, len(tok.text) / 2)  # Japanese, Chinese … write words without spaces
+    if other_cyrillic:
+        if other_cyrillic >= 2 and other_cyrillic * 5 >= ru + other_cyrillic:
+            ru, other = 0.0, other + ru + other_cyrillic  # Ukrainian, Kazakh …: «все», «але» are theirs too
+        else:
+            ru += other_cyrillic  # one odd letter in Russian text
     if not plain and not function_words:
         return Evidence(ru, 0.5 * brands if not ru else 0.0, other)
     english = [p for p in plain if frequency.zipf(p, EN) >= ENGLISH_WORD_ZIPF]
