@@ -1,13 +1,13 @@
 # Operator Coach — two commands for a fresh machine:
 #   make run    set everything up and start the local service (http://127.0.0.1:8765)
-#   make test   set everything up (Chromium and PostgreSQL from Debian included) and run the whole test suite
+#   make test   set everything up (Chromium and PostgreSQL from Debian included), lint, and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup run test system-packages chromium bench load clean
+.PHONY: setup run test lint system-packages chromium bench load clean
 
 setup: $(STAMP)
 
@@ -37,9 +37,14 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium; }
 
+# ruff (the rule set in pyproject.toml) and mypy, strict, over the package; part of `make test`.
+lint: setup
+	$(BIN)/ruff check coach_server tests bench
+	$(BIN)/mypy
+
 # Browser tests run in their own pytest process: Playwright's sync API and asyncio-based tests do not
 # share one process well.
-test: setup system-packages
+test: setup system-packages lint
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 	@if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser; fi
 

@@ -165,7 +165,7 @@ class Service:
                         break
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("coach serve did not start: " + (self.tmp / "serve.log").read_text())
+                    raise RuntimeError("coach serve did not start: " + (self.tmp / "serve.log").read_text()) from None
                 time.sleep(0.1)
 
     def post(self, path: str, body: dict) -> dict:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import EN_DRAFT_TEXT, NOW, ROOT, RU_DRAFT_TEXT, chat, fit, percentile, rss_mb, typing_variants  # noqa: E402
+from bench.common import EN_DRAFT_TEXT, NOW, ROOT, RU_DRAFT_TEXT, chat, fit, percentile, rss_mb, typing_variants
 
 TARGET_MEDIAN_MS = 0.3
 TARGET_P99_MS = 2.0
@@ -99,7 +99,7 @@ def bench_engine(checks: int) -> dict:
             coach.check({"draft": d, "messages": messages, "now": NOW, "operator_name": operator})
         failures_before = sum(coach.rule_failures.values())
 
-        def typed(d: str, caret: int | None = None) -> dict:
+        def typed(d: str, caret: int | None = None, messages: list = messages, operator: str = operator) -> dict:
             return {"draft": d, "messages": messages, "now": NOW, "operator_name": operator,
                     "caret": len(d) if caret is None else caret}
 

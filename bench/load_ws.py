@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import EN_DRAFT_TEXT, RU_DRAFT_TEXT, Service, chat, fit, percentile, rss_mb  # noqa: E402
+from bench.common import EN_DRAFT_TEXT, RU_DRAFT_TEXT, Service, chat, fit, percentile, rss_mb
 
 MAX_CLIENTS = 1000
 MAX_SECONDS = 600
@@ -61,7 +61,7 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
         async with aiohttp.ClientSession() as session:
             try:
                 ws = await session.ws_connect(url, heartbeat=None, timeout=aiohttp.ClientWSTimeout(ws_close=5))
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError, OSError):
                 stats.connect_failures += 1
                 return
             hello = json.loads((await ws.receive(timeout=30)).data)
@@ -131,7 +131,7 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
             stats.unanswered += len(pending)
             await ws.close()
             read_task.cancel()
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ConnectionError):
+    except (TimeoutError, aiohttp.ClientError, OSError, ConnectionError):
         stats.dropped += 1
         stats.unanswered += len(pending)
 

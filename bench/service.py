@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import NOW, RU_DRAFT_TEXT, Service, chat, fit, percentile, pin_prefix, typing_variants  # noqa: E402
+from bench.common import NOW, RU_DRAFT_TEXT, Service, chat, fit, percentile, pin_prefix, typing_variants
 
 TARGET_CHECKS_PER_S = 2000
 

@@ -17,5 +17,13 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
-__all__ = ["Coach", "Evaluation", "CheckRequest", "CheckResult", "Message", "RequestError", "Warning",
-           "__version__"]
+__all__ = [
+    "CheckRequest",
+    "CheckResult",
+    "Coach",
+    "Evaluation",
+    "Message",
+    "RequestError",
+    "Warning",
+    "__version__",
+]

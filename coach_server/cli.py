@@ -16,12 +16,21 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
+from .audit.command import add_audit_parser
 from .engine import Coach
 from .models import RequestError
+from .quality.commands import add_quality_parser
+from .rulebook.examples import missing_examples, run_examples
 from .rulebook.loader import default_rules_dir, load_rulebook
+from .server import build_app, run, settle_memory
+from .service.guard import GuardConfig, is_loopback_address, parse_origins
+from .service.logsafe import configure_logging, debug_requested
+from .service.token import load_or_create_token, token_path
+from .store import StoreUrlError, open_store
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -58,27 +67,7 @@ def configured_token(path: Path | None) -> tuple[str | None, str]:
     return token, ""
 
 
-def _settle_memory(coach: Coach) -> None:
-    """A long-running service: warm the engine once, then move everything loaded so far (dictionaries,
-    compiled rules) out of the garbage collector's sight, so collections only walk what checks create and
-    their pauses do not grow with the process; and collect young objects less often (a check makes many)."""
-    import gc
-
-    coach.check({"draft": "Здравствуйте! Пройдите, пожалуйста, на сайт. Hello!", "messages": [
-        {"role": "client", "text": "Сколько стоит доставка?"}]})
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from .service.app import create_app
-    from .service.guard import GuardConfig, is_loopback_address, parse_origins
-    from .service.logsafe import configure_logging, debug_requested
-    from .service.token import load_or_create_token
-
     debug = debug_requested(args.debug)
     configure_logging(debug=debug)
     try:
@@ -87,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"coach serve: --allow-origin: {exc}", file=sys.stderr)
         return 2
     token_file = _token_file(args)
+    token: str | None
     if is_loopback_address(args.host):
         token = load_or_create_token(token_file)
     else:
@@ -99,24 +89,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     coach = Coach.load(directory)
     for error in coach.errors:
         print(f"rule file error: {error}", file=sys.stderr)
-    _settle_memory(coach)
+    settle_memory(coach)
     guard = GuardConfig(allowed_origins=origins or None,
                         allowed_hosts=frozenset(h.lower() for h in args.allow_host), bound_host=args.host)
-    from .store import StoreUrlError, open_store
-
     try:
         store = open_store(args.store, store_text=True if args.store_text else None)
     except StoreUrlError as exc:
         print(f"coach serve: --store: {exc}", file=sys.stderr)
         return 2
-    app = create_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard, store=store)
+    app = build_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard, store=store)
     print(f"Feedback store: {store.location if store is not None else 'none (in memory only)'}", flush=True)
     if debug:
         print("Debug logging is on: the log shows what operators type. Do not use it in production.",
               file=sys.stderr, flush=True)
     print(f"Operator Coach {__version__}: {len(coach.rulebook.active)} rules from {directory}", flush=True)
     print(f"Listening on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    run(app, args.host, args.port)
     return 0
 
 
@@ -171,8 +159,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
-    from .rulebook.examples import missing_examples, run_examples
-
     directory = _rules_dir(args.dir)
     coach = Coach(load_rulebook(directory))
     problems = 0
@@ -203,8 +189,6 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from .service.token import load_or_create_token, token_path
-
     path = Path(args.token_file) if args.token_file else token_path()
     print(load_or_create_token(path))
     if args.verbose:
@@ -258,9 +242,6 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "~/.config/operator-coach/token)")
     token.set_defaults(func=cmd_token)
 
-    from .audit.cli import add_audit_parser
-    from .quality.commands import add_quality_parser
-
     add_audit_parser(sub)
     add_quality_parser(sub)
 
@@ -277,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    command: Callable[[argparse.Namespace], int] = args.func
+    return command(args)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The coach: rule files → checks → warnings for one request, in order of severity.
 
 `Coach` is the public Python API (`from coach_server import Coach`). It owns the loaded rules and the
-caches that make a warm check cheap: each distinct message text is analysed once, each distinct chat
-once, each word form once.
+caches that make a warm check cheap: each distinct message list is validated once, each distinct message
+text analysed once, each distinct chat once.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .checks.base import Context
 from .conversation import ConversationCache
@@ -21,7 +21,9 @@ from .models import (
     CheckRequest,
     CheckResult,
     ErrorDetail,
+    Lang,
     RequestError,
+    ValidatedChats,
     Warning,
     parse_request,
 )
@@ -43,16 +45,28 @@ class Evaluation:
     timers: dict[str, float | None] = field(default_factory=dict)
 
 
-def _sort_key(w: Warning) -> tuple:
+class RulesUpdate(NamedTuple):
+    """What re-reading the rules directory did."""
+
+    errors: list[RuleError]  # problems in rule files (each broken file keeps its last good version)
+    changed: frozenset[str]  # the ids of the rules added, removed or edited
+
+
+def _sort_key(w: Warning) -> tuple[int, int, str]:
     return (SEVERITY_RANK[w.severity], w.start if w.start is not None else 1 << 30, w.rule)
 
 
 class Coach:
-    def __init__(self, rulebook: Rulebook):
+    def __init__(self, rulebook: Rulebook, *, share_analysis_with: Coach | None = None):
+        """A coach over `rulebook`. With `share_analysis_with`, the text and chat analysis of that coach is
+        shared (the back-test runs proposed rules beside the current ones: each text is analysed once)."""
         self.rulebook = rulebook
-        self.facts = FactsCache()  # chat messages: each analysed once
+        other = share_analysis_with
+        self.chats: ValidatedChats = other.chats if other else ValidatedChats()  # message lists: each validated once
+        self.facts: FactsCache = other.facts if other else FactsCache()  # chat messages: each analysed once
+        self.conversations: ConversationCache = (other.conversations if other else
+                                                 ConversationCache(self.facts, size=500))
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
-        self.conversations = ConversationCache(self.facts, size=500)
         self.rule_failures: dict[str, int] = {}
 
     # --- loading -------------------------------------------------------------------------------------
@@ -72,10 +86,15 @@ class Coach:
 
     def reload(self) -> list[RuleError]:
         """Re-read the rules directory; broken files keep their last good version. Returns the errors."""
-        if self.rulebook.directory is None:
-            return []
-        self.rulebook = load_rulebook(self.rulebook.directory, previous=self.rulebook)
-        return self.rulebook.errors
+        return self.update_rules().errors
+
+    def update_rules(self) -> RulesUpdate:
+        """Re-read the rules directory, like `reload`, and say which rules changed."""
+        before = self.rulebook
+        if before.directory is None:
+            return RulesUpdate([], frozenset())
+        self.rulebook = load_rulebook(before.directory, previous=before)
+        return RulesUpdate(self.rulebook.errors, self.rulebook.changed_since(before))
 
     # --- checking ------------------------------------------------------------------------------------
     def check(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> CheckResult:
@@ -84,25 +103,26 @@ class Coach:
 
     def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> Evaluation:
         started = time.perf_counter()
-        req = parse_request(request)
+        req = parse_request(request, self.chats)
         now = req.now if req.now is not None else time.time()
         conv = self.conversations.get(req.messages)
         _refuse_future(req, now, conv.latest_ts)
         draft = self.drafts.get(req.draft)
-        lang = req.lang or conv.wording_lang(draft)
+        lang: Lang = "en" if (req.lang or conv.wording_lang(draft)) == "en" else "ru"
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)
         if req.caret is not None and req.caret <= len(req.draft):
             word = draft.word_touching(req.caret)
             if word is not None:
                 ctx.typing_span = (word.start, word.end)
         wanted = set(only) if only is not None else None
+        text_only = req.scope == "text"
         warnings: list[Warning] = []
         next_change: float | None = None
         for rule in self.rulebook.active:
             if wanted is not None and rule.id not in wanted:
                 continue
             check = rule.check.for_channel(ctx.channel)
-            if check is None:
+            if check is None or (text_only and check.needs_conversation):
                 continue
             try:
                 warnings.extend(check.run(ctx))

@@ -3,20 +3,32 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 Role = Literal["client", "operator", "system", "bot"]
 Severity = Literal["info", "warning", "error"]
 Lang = Literal["ru", "en"]
+# Which rules a check runs: "all", or "text" — only the rules that judge the draft by itself (for a console
+# whose conversation cannot be read, where "introduce yourself in your first message" would be noise).
+Scope = Literal["all", "text"]
 # Where the chat happens: norms differ (a tweet is not answered in a minute; an e-mail needs no introduction
 # per message). Rule files may set thresholds or switch a rule off per channel (docs/rules.md).
 Channel = Literal["chat", "messenger", "social", "email"]
 CHANNELS: tuple[str, ...] = ("chat", "messenger", "social", "email")
 DEFAULT_CHANNEL = "chat"
 
-SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+# The one order of severities, most severe first: warnings are sorted by it, reports count in it.
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+SEVERITY_RANK: dict[str, int] = {s: rank for rank, s in enumerate(SEVERITIES)}
+
+
+def worse(a: Severity, b: Severity) -> Severity:
+    """The more severe of two severities."""
+    return a if SEVERITY_RANK[a] <= SEVERITY_RANK[b] else b
 
 # Limits keep one request from costing the service more than a real chat ever would.
 MAX_DRAFT_CHARS = 20_000
@@ -79,7 +91,7 @@ class CheckRequest(BaseModel):
     # Where the operator's cursor is in the draft, when known: the word touching it is still being typed
     # and is not judged yet (no red squiggle under half a word).
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
-
+    scope: Scope = "all"
 
 
 class Warning(BaseModel):
@@ -102,6 +114,13 @@ class ErrorDetail(BaseModel):
     problem: str
 
 
+def error_body(message: str, details: Iterable[ErrorDetail | Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The one shape of every error the service answers, over HTTP and on the live socket:
+    `{"error": {"message": "what is wrong, for a person", "details": [{"field": …, "problem": …}, …]}}`."""
+    return {"error": {"message": message,
+                      "details": [d.model_dump() if isinstance(d, ErrorDetail) else dict(d) for d in details]}}
+
+
 class RequestError(ValueError):
     """A request that cannot be checked, with the fields at fault (rendered as a 400 by the service)."""
 
@@ -111,10 +130,10 @@ class RequestError(ValueError):
         self.details = details or []
 
     def to_json(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "details": [d.model_dump() for d in self.details]}}
+        return error_body(self.message, self.details)
 
 
-def field_path(loc: tuple[Any, ...]) -> str:
+def field_path(loc: Iterable[Any]) -> str:
     """("messages", 3, "role") → "messages[3].role"."""
     out = ""
     for part in loc:
@@ -132,28 +151,31 @@ _TS_PROBLEMS = {
 }
 
 
-def _problem(err: dict[str, Any]) -> str:
+def _problem(err: ErrorDetails) -> str:
     msg = err.get("msg", "invalid")
     loc = err.get("loc", ())
-    if loc and loc[-1] in ("ts", "now", "draft_started_at") and err.get("type") in _TS_PROBLEMS:
-        return _TS_PROBLEMS[err["type"]]
-    if err.get("type") == "literal_error":
+    kind = err.get("type")
+    if loc and loc[-1] in ("ts", "now", "draft_started_at") and kind in _TS_PROBLEMS:
+        return _TS_PROBLEMS[kind]
+    if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return f"must be one of {allowed}; got {err.get('input')!r}"
-    if err.get("type") == "extra_forbidden":
-        return "unknown field"
-    if err.get("type") == "missing":
+    if kind == "extra_forbidden":
+        return "unknown field (check its spelling)"
+    if kind == "missing":
         return "required field is missing"
-    if msg.startswith("Value error, "):
-        return msg[len("Value error, "):]
-    return msg
+    return msg.removeprefix("Value error, ")
 
 
-def validation_details(exc: ValidationError) -> list[ErrorDetail]:
-    return [ErrorDetail(field=field_path(e["loc"]), problem=_problem(e)) for e in exc.errors()]
+def validation_details(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[ErrorDetail]:
+    """pydantic's errors in this project's words, each with the path of its field (after `prefix`): the one
+    translation used for requests, live frames, rule files, scenario files and corpus lines."""
+    return [ErrorDetail(field=field_path(prefix + tuple(e["loc"])), problem=_problem(e)) for e in exc.errors()]
 
 
 _MESSAGE_FIELDS = frozenset({"role", "text", "ts", "id"})
+# A message list by its exact content: (role, text, ts, id) per message.
+ChatKey = tuple[tuple[str, str, float | int | None, str | None], ...]
 
 
 class ValidatedChats:
@@ -164,9 +186,9 @@ class ValidatedChats:
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._lists: OrderedDict[tuple, list[Message]] = OrderedDict()
+        self._lists: OrderedDict[ChatKey, list[Message]] = OrderedDict()
 
-    def lookup(self, raw: Any) -> tuple[tuple | None, list[Message] | None]:
+    def lookup(self, raw: Any) -> tuple[ChatKey | None, list[Message] | None]:
         if type(raw) is not list or not raw:
             return None, None
         keys = []
@@ -186,23 +208,21 @@ class ValidatedChats:
             self._lists.move_to_end(key)
         return key, found
 
-    def remember(self, key: tuple, messages: list[Message]) -> None:
+    def remember(self, key: ChatKey, messages: list[Message]) -> None:
         self._lists[key] = messages
         if len(self._lists) > self.size:
             self._lists.popitem(last=False)
 
 
-_validated_chats = ValidatedChats()
-
-
-def parse_request(data: Any) -> CheckRequest:
-    """Validate a decoded JSON body into a CheckRequest, or raise RequestError naming every bad field."""
+def parse_request(data: Any, chats: ValidatedChats | None = None) -> CheckRequest:
+    """Validate a decoded JSON body into a CheckRequest, or raise RequestError naming every bad field.
+    `chats` (the Coach's) remembers message lists already validated."""
     if isinstance(data, CheckRequest):
         return data
     if not isinstance(data, dict):
         raise RequestError("the request body must be a JSON object", [
             ErrorDetail(field="(body)", problem=f"expected an object, got {type(data).__name__}")])
-    key, messages = _validated_chats.lookup(data.get("messages"))
+    key, messages = chats.lookup(data.get("messages")) if chats is not None else (None, None)
     try:
         if messages is not None:
             request = CheckRequest.model_validate({**data, "messages": []})
@@ -211,6 +231,6 @@ def parse_request(data: Any) -> CheckRequest:
             request = CheckRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestError("invalid check request", validation_details(exc)) from None
-    if key is not None and messages is None:
-        _validated_chats.remember(key, request.messages)
+    if chats is not None and key is not None and messages is None:
+        chats.remember(key, request.messages)
     return request

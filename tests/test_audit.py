@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from coach_server.audit import Audit, moments, parse_line, read_corpus
-from coach_server.audit.corpus import BadLine, estimate_start, parse_ts
 from coach_server.audit.report import render_html, render_text
 from coach_server.audit.synth import generate
+from coach_server.corpus import BadLine, estimate_start, parse_ts
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = 1_750_000_000.0

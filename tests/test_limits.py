@@ -195,10 +195,10 @@ def test_flooding_closes_the_connection(server):
 # --- WebSocket, in process, with small budgets -------------------------------------------------------------
 def _in_process(scenario):
     from coach_server import Coach
-    from coach_server.service.app import create_app
+    from coach_server.server import build_app
 
     async def go():
-        app = create_app(Coach.load(RULES), reload_interval=0)
+        app = build_app(Coach.load(RULES), reload_interval=0)
         async with TestClient(TestServer(app)) as client:
             await scenario(client)
     asyncio.run(go())

@@ -50,7 +50,7 @@ def test_phones_and_emails_in_messages_are_masked():
     assert "(912)" not in text and "345-67" not in text and EMAIL not in text
     assert "[number hidden]" in text and "[e-mail hidden]" in text
     for phone in ("89123456789", "8 912 345 67 89", "+79123456789", "+48 601 234 567"):
-        assert "[number hidden]" == scrub(phone), phone
+        assert scrub(phone) == "[number hidden]", phone
     for fine in ("21 rules active", "port 8765", "updated: 2022-01-08T22:09:09.773384", "took 0.41 ms"):
         assert scrub(fine) == fine
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from coach_server.web.trainer.scenarios import default_scenarios_dir, load_scenarios, play
+from coach_server.scenarios import default_scenarios_dir, load_scenarios, play
 
 SCENARIOS = load_scenarios()
 

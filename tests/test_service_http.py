@@ -94,5 +94,5 @@ def test_broken_rule_edit_keeps_last_good_and_shows_error(server):
         time.sleep(0.1)
     assert body["rule_errors"][0]["file"] == "slang.toml"
     assert body["rules"] == 21
-    status, check = server.post("/v1/check", {"draft": "Спс, щас проверю", "now": NOW})
+    _, check = server.post("/v1/check", {"draft": "Спс, щас проверю", "now": NOW})
     assert "slang" in {w["rule"] for w in check["warnings"]}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coach_server.service.feedback import FeedbackEvent, FeedbackLog, chat_hash
+from coach_server.feedback import FeedbackEvent, FeedbackLog, chat_hash
 from coach_server.store import SQLiteStore, StoreUrlError, default_store_path, open_store
 from coach_server.store.mask import mask_personal
 from coach_server.store.schema import SCHEMA_VERSION, SQLITE_MIGRATIONS

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from coach_server.service.feedback import FeedbackEvent, chat_hash
+from coach_server.feedback import FeedbackEvent, chat_hash
 from coach_server.store import PostgresStore
 from coach_server.store.schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import free_port
@@ -56,7 +56,7 @@ class PG:
             try:
                 user = pwd.getpwnam("postgres")
             except KeyError:
-                raise RuntimeError("running as root and there is no 'postgres' user to run the server as")
+                raise RuntimeError("running as root and there is no 'postgres' user to run the server as") from None
             os.chown(self.base, user.pw_uid, user.pw_gid)
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "coach", "-E", "UTF8", "--no-sync")

@@ -268,8 +268,8 @@ def test_text_storage_records_masked_conversations_for_backtests(sup):
 
 
 def test_reads_are_local_only():
-    from coach_server.service.keys import SUPERVISOR_TOKEN
-    from coach_server.web.supervisor import _local_or_token
+    from coach_server.service.httpkit import SUPERVISOR_TOKEN
+    from coach_server.web.supervisor.routes import local_or_token
 
     app = {SUPERVISOR_TOKEN: "s3cret-token-0123456789"}
     for peer, token, allowed in [("127.0.0.1", None, True), ("::1", None, True), ("10.1.2.3", None, False),
@@ -279,8 +279,8 @@ def test_reads_are_local_only():
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         request = make_mocked_request("GET", "/supervisor/api/state", headers=headers, transport=transport, app=app)
         if allowed:
-            _local_or_token(request)
+            local_or_token(request)
         else:
             with pytest.raises(Exception) as info:
-                _local_or_token(request)
+                local_or_token(request)
             assert info.value.status == 403

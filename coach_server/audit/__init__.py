@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from .corpus import BadLine, Chat, CorpusMessage, Moment, moments, parse_line, read_corpus, read_lines
+from ..corpus import BadLine, Chat, CorpusMessage, Moment, moments, parse_line, read_corpus, read_lines
 from .runner import Audit, audit_lines
 
 __all__ = ["Audit", "BadLine", "Chat", "CorpusMessage", "Moment", "audit_lines", "moments", "parse_line",

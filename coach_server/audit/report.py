@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
+
+from ..models import SEVERITIES
 
 SEVERITY_COLOURS = {"error": "#d64545", "warning": "#e8a33d", "info": "#4a90d9"}
 SEVERITY_RU = {"error": "ошибка", "warning": "предупреждение", "info": "совет"}
@@ -138,7 +140,7 @@ def _highlight(draft: str, warnings: list[dict[str, Any]]) -> str:
 def _when(ts: float | None) -> str:
     if ts is None:
         return ""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _example_html(ex: dict[str, Any]) -> str:
@@ -185,7 +187,7 @@ details summary{cursor:pointer;color:var(--accent)}footer{color:var(--muted);fon
 def render_html(report: dict[str, Any], *, source: str = "") -> str:
     s = report["summary"]
     rule_rows = [(r["rule"], [(r["by_severity"].get(k, 0), SEVERITY_COLOURS[k], SEVERITY_RU[k])
-                              for k in ("error", "warning", "info")]) for r in report["rules"]]
+                              for k in SEVERITIES]) for r in report["rules"]]
     op_rows = [(o["operator"], [(round(o["flagged_share"] * 100, 1), "#2f6fdf", "% сообщений с замечаниями")])
                for o in sorted(report["operators"], key=lambda o: -o["flagged_share"])[:25]]
     reply = [(b["bucket"], b["chats"]) for b in report["first_reply"]]
@@ -199,7 +201,7 @@ def render_html(report: dict[str, Any], *, source: str = "") -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
         f"<title>Аудит чатов — Operator Coach</title><style>{CSS}</style></head><body>",
         f"<header><h1>Аудит чатов</h1><p>{_e(source)} · {s['chats']} чатов · "
-        f"{_when(datetime.now(tz=timezone.utc).timestamp())}</p></header><main>",
+        f"{_when(datetime.now(tz=UTC).timestamp())}</p></header><main>",
         '<div class="cards">' + "".join(f"<div class=\"card\"><b>{_e(v)}</b><span>{_e(k)}</span></div>" for v, k in cards)
         + "</div>",
         '<section id="rules"><h2>Замечания по правилам</h2><div class="legend">'

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..corpus import TYPING_CPS, BadLine, Chat, Moment, first_reply_seconds, moments, read_lines
 from ..engine import Coach
-from ..models import SEVERITY_RANK, RequestError
-from .corpus import TYPING_CPS, BadLine, Chat, first_reply_seconds, moments, read_lines
+from ..models import SEVERITIES, RequestError, Severity, Warning, worse
 
-SEVERITY_WEIGHT = {"error": 3, "warning": 2, "info": 1}
-SEVERITIES = ("error", "warning", "info")
+# how much a message's worst warning per rule weighs when the worst examples are picked: error 3 … info 1
+SEVERITY_WEIGHT = {s: len(SEVERITIES) - rank for rank, s in enumerate(SEVERITIES)}
 # first-reply time buckets: (upper bound in seconds, label)
 REPLY_BUCKETS: list[tuple[float, str]] = [
     (30, "< 30 s"), (60, "30–60 s"), (120, "1–2 min"), (300, "2–5 min"), (900, "5–15 min"), (float("inf"), "> 15 min"),
@@ -29,8 +29,8 @@ MAX_LISTED_PROBLEMS = 200
 class RuleTally:
     messages: int = 0  # operator messages this rule flagged (once per message)
     warnings: int = 0
-    by_severity: Counter = field(default_factory=Counter)  # the message's worst severity for this rule
-    operators: Counter = field(default_factory=Counter)
+    by_severity: Counter[str] = field(default_factory=Counter)  # the message's worst severity for this rule
+    operators: Counter[str] = field(default_factory=Counter)
     examples: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -40,7 +40,7 @@ class OperatorTally:
     flagged: int = 0
     warnings: int = 0
     chats: int = 0
-    rules: Counter = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
 
 
 class Audit:
@@ -60,12 +60,12 @@ class Audit:
         self.flagged = 0
         self.warnings = 0
         self.unanswered_chats = 0
-        self.reply_buckets = Counter()
+        self.reply_buckets: Counter[str] = Counter()
         self.bad_lines: list[dict[str, Any]] = []
         self.bad_line_count = 0
         self.skipped: list[dict[str, Any]] = []
         self.skipped_count = 0
-        self._worst: list[tuple] = []  # min-heap of (score, warnings, -serial, example)
+        self._worst: list[tuple[int, int, int, dict[str, Any]]] = []  # min-heap of (score, warnings, -serial, example)
         self._serial = 0
         self.started = time.perf_counter()
         self.elapsed = 0.0
@@ -113,11 +113,10 @@ class Audit:
             op.flagged += 1
             self.warnings += len(warnings)
             op.warnings += len(warnings)
-            worst_by_rule: dict[str, str] = {}
+            worst_by_rule: dict[str, Severity] = {}
             for w in warnings:
                 current = worst_by_rule.get(w.rule)
-                if current is None or SEVERITY_RANK[w.severity] < SEVERITY_RANK[current]:
-                    worst_by_rule[w.rule] = w.severity
+                worst_by_rule[w.rule] = w.severity if current is None else worse(w.severity, current)
             example = None
             for rule, severity in worst_by_rule.items():
                 tally = self.rules.get(rule)
@@ -149,7 +148,7 @@ class Audit:
                 else:
                     heapq.heapreplace(self._worst, item)
 
-    def _example(self, chat: Chat, line: int | None, moment, warnings) -> dict[str, Any]:
+    def _example(self, chat: Chat, line: int | None, moment: Moment, warnings: list[Warning]) -> dict[str, Any]:
         request = moment.request
         context = [{"role": m.role, "text": m.text, "ts": m.ts} for m in request.messages[-self.context:]]
         return {
@@ -163,10 +162,9 @@ class Audit:
         self.elapsed = time.perf_counter() - self.started
         elapsed = max(self.elapsed, 1e-9)
         rules = []
-        titles = {rid: r.spec.title for rid, r in self.coach.rulebook.rules.items()}
         for rule, t in sorted(self.rules.items(), key=lambda kv: (-kv[1].messages, kv[0])):
             rules.append({
-                "rule": rule, "title": titles.get(rule, rule), "messages": t.messages, "warnings": t.warnings,
+                "rule": rule, "title": self.coach.rulebook.title(rule), "messages": t.messages, "warnings": t.warnings,
                 "share": round(t.messages / self.messages, 4) if self.messages else 0.0,
                 "by_severity": {s: t.by_severity.get(s, 0) for s in SEVERITIES},
                 "top_operators": [{"operator": o, "messages": n} for o, n in t.operators.most_common(5)],

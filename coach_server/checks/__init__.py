@@ -1,7 +1,7 @@
 """The check kinds a rule file can name in `kind = "..."`. One module per kind."""
 from __future__ import annotations
 
-from .base import Check
+from .base import AnyCheck
 from .caps import CapsCheck
 from .closing import ClosingCheck
 from .contact_request import ContactRequestCheck
@@ -20,7 +20,7 @@ from .repetition import RepetitionCheck
 from .spelling import SpellingCheck
 from .timer import TimerCheck
 
-KINDS: dict[str, type[Check]] = {
+KINDS: dict[str, type[AnyCheck]] = {
     cls.kind: cls
     for cls in (
         LexiconCheck, PatternCheck, MetricCheck, TimerCheck,

@@ -1,9 +1,13 @@
 """What every check kind shares: its typed settings, the context it reads, and how it words a warning.
 
-A check kind is a class registered under a name (`kind = "lexicon"` in a rule file). It declares:
+A check kind is a class registered under a name (`kind = "lexicon"` in a rule file), generic in its two
+models — `class LexiconCheck(Check[Params, Lang])` — so that `self.params.<field>` and
+`self.section(lang).<field>` are typed. It declares:
 - `Params`: language-independent settings (thresholds), a pydantic model;
 - `Lang`: what each language section (`[ru]`, `[en]`) holds: the messages and word lists;
-- `placeholders`: the `{names}` its messages may use.
+- `placeholders`: the `{names}` its messages may use;
+- `needs_conversation`: whether it judges the draft against the conversation (else the draft alone);
+- `timed`: whether its answer changes with the clock alone.
 The rule file supplies the values; `run` reads a `Context` and yields warnings.
 """
 from __future__ import annotations
@@ -12,12 +16,12 @@ import itertools
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
 from ..conversation import Conversation
-from ..models import CheckRequest, Warning
+from ..models import CheckRequest, Severity, Warning
 from ..text.analysis import TextFacts
 
 _serial = itertools.count(1)
@@ -38,6 +42,10 @@ class LangSection(Settings):
     suggestion: str | None = None
 
 
+P = TypeVar("P", bound=Settings)
+L = TypeVar("L", bound=LangSection)
+
+
 @dataclass
 class Context:
     request: CheckRequest
@@ -55,25 +63,28 @@ class Context:
         return span is not None and start <= span[1] and end >= span[0]
 
 
-class Check:
+class Check(Generic[P, L]):
     kind: ClassVar[str]
     Params: ClassVar[type[Settings]] = NoParams
     Lang: ClassVar[type[LangSection]] = LangSection
     placeholders: ClassVar[frozenset[str]] = frozenset()
     # True for checks whose answer changes with the clock alone (they tell when via next_change)
     timed: ClassVar[bool] = False
+    # True for checks that judge the draft against the conversation (who wrote what, when); with the
+    # request's scope "text" (a console whose conversation cannot be read) they do not run
+    needs_conversation: ClassVar[bool] = False
 
-    def __init__(self, rule_id: str, severity: str, params: Settings, langs: dict[str, LangSection]):
+    def __init__(self, rule_id: str, severity: Severity, params: P, langs: dict[str, L]):
         self.rule_id = rule_id
         self.severity = severity
-        self.params = params
-        self.langs = langs
+        self.params: P = params
+        self.langs: dict[str, L] = langs
         self.serial = next(_serial)  # a key for per-message memos that dies with this check
         self.enabled = True  # the rule file's `enabled` (in the channels it does not name)
-        self.channels: dict[str, Check | None] = {}  # a channel's own check; None: off in that channel
+        self.channels: dict[str, Check[P, L] | None] = {}  # a channel's own check; None: off in that channel
         self.compile()
 
-    def for_channel(self, channel: str) -> Check | None:
+    def for_channel(self, channel: str) -> Check[P, L] | None:
         """The check that runs in this channel (its own settings, if the rule file gives some), or None."""
         if channel in self.channels:
             return self.channels[channel]
@@ -91,17 +102,17 @@ class Check:
         return None
 
     @classmethod
-    def validate_langs(cls, langs: dict[str, LangSection]) -> list[tuple[str, str]]:
+    def validate_langs(cls, langs: dict[str, L]) -> list[tuple[str, str]]:
         """Extra cross-field validation of the language sections: [(field path, problem)]."""
         return []
 
     @classmethod
-    def validate_params(cls, params: Settings) -> list[tuple[str, str]]:
+    def validate_params(cls, params: P) -> list[tuple[str, str]]:
         """Extra cross-field validation of params: [(field path, problem)]."""
         return []
 
     # --- helpers -------------------------------------------------------------------------------------
-    def section(self, lang: str) -> LangSection:
+    def section(self, lang: str) -> L:
         return self.langs.get(lang) or self.langs["ru"]
 
     def warning(
@@ -119,7 +130,7 @@ class Check:
         # the fields are ours and already the right types: skip validation on the hot path
         return Warning.model_construct(
             rule=self.rule_id,
-            severity=severity or self.severity,
+            severity=cast(Severity, severity or self.severity),  # a check passes one of its own Severity values
             message=render(text, values),
             start=start,
             end=end,
@@ -127,7 +138,11 @@ class Check:
         )
 
 
-class _SafeDict(dict):
+# Any check kind, whatever its models: what the registry and the rule loader hold.
+AnyCheck = Check[Any, Any]
+
+
+class _SafeDict(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -139,7 +154,7 @@ def render(template: str, values: dict[str, Any]) -> str:
 def template_fields(template: str) -> set[str]:
     """The {placeholders} a message template uses; raises ValueError on a malformed template."""
     names: set[str] = set()
-    for _, name, spec, _ in string.Formatter().parse(template):
+    for _, name, _spec, _ in string.Formatter().parse(template):
         if name is not None:
             if not name.isidentifier():
                 raise ValueError(f"placeholder {{{name}}} is not a plain name")
@@ -148,15 +163,22 @@ def template_fields(template: str) -> set[str]:
 
 
 def format_duration(seconds: float, lang: str) -> str:
+    """«45 с», «1 мин 4 с», «2 ч 5 мин», «3 дн 4 ч» ("45 s", "1 min 4 s", "2 h 5 min", "3 days 4 h"): the two
+    largest units, so a wait of a day does not read «1440 мин»."""
     seconds = int(max(0, seconds))
-    minutes, secs = divmod(seconds, 60)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
     if lang == "en":
-        if minutes == 0:
-            return f"{secs} s"
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    if minutes == 0:
-        return f"{secs} с"
-    return f"{minutes} мин {secs} с" if secs else f"{minutes} мин"
+        units = (f"{days} day" + ("s" if days != 1 else ""), f"{hours} h", f"{minutes} min", f"{secs} s")
+    else:
+        units = (f"{days} дн", f"{hours} ч", f"{minutes} мин", f"{secs} с")
+    values = (days, hours, minutes, secs)
+    first = next((i for i, v in enumerate(values) if v), 3)
+    parts = [units[first]]
+    if first < 3 and values[first + 1]:
+        parts.append(units[first + 1])
+    return " ".join(parts)
 
 
 def quote(text: str, limit: int = 60) -> str:

@@ -36,7 +36,7 @@ class Lang(LangSection):
     acronyms: list[str] = Field(default_factory=list, description="capitalised words that are fine")
 
 
-class CapsCheck(Check):
+class CapsCheck(Check[Params, Lang]):
     kind = "caps"
     Params = Params
     Lang = Lang

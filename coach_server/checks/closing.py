@@ -13,7 +13,8 @@ from pydantic import Field
 
 from ..conversation import OPERATOR
 from ..models import Warning
-from ..text.lexicon import Lexicon
+from ..text.analysis import TextFacts
+from ..text.lexicon import Lexicon, Match
 from .base import Check, Context, LangSection, Settings, quote
 
 
@@ -29,8 +30,9 @@ class Lang(LangSection):
     client_done: list[str] = Field(default_factory=list, description="the client closes: «спасибо», «пока»")
 
 
-class ClosingCheck(Check):
+class ClosingCheck(Check[Params, Lang]):
     kind = "closing"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"question"})
@@ -52,11 +54,24 @@ class ClosingCheck(Check):
             return False
         return ctx.conv.remember((self.serial, "asked"), compute)
 
+    @staticmethod
+    def _stands_alone(draft: TextFacts, match: Match) -> bool:
+        """A farewell is a sentence of its own, or ends one («Спасибо, до свидания!»): "we will take good care
+        of it" or «хорошего дня не бывает без кофе» say no goodbye."""
+        for sentence in draft.sentences:
+            if sentence.first <= match.first < sentence.last:
+                words = draft.sentence_words(sentence)
+                after = [w for w in words if w.index > match.last]
+                comma = match.first > 0 and draft.tokens[match.first - 1].text in (",", "—", "-", "–")
+                return not after and (comma or len(words) - (match.last - match.first + 1) <= 3)
+        return False
+
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if not draft.words:
             return
-        farewell = next((m for m in self.farewells.find(draft) if not draft.is_quoted(m.start, m.end)), None)
+        farewell = next((m for m in self.farewells.find(draft)
+                         if not draft.is_quoted(m.start, m.end) and self._stands_alone(draft, m)), None)
         if farewell is None or ctx.typing(farewell.start, farewell.end):
             return
         section = self.section(ctx.lang)

@@ -21,6 +21,7 @@ from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from .base import Check, Context, LangSection, Settings
 
+_FILLERS = frozenset({"пожалуйста", "please", "us", "me", "нам", "мне", "i", "мой"})
 _CHANNEL_PREPOSITIONS = frozenset({"по", "на", "в", "через", "by", "via", "over", "on", "to", "in"})
 
 
@@ -49,10 +50,20 @@ class Lang(LangSection):
                                       description="client lemmas that make an ask welcome: «перезвонить»")
     small_talk_lemmas: list[str] = Field(default_factory=list,
                                          description="words that do not count as giving: «звать», «здравствуйте»")
+    request_verbs: list[str] = Field(default_factory=list,
+                                     description="verbs that ask the client for something: «оставить», \"share\"")
+    your_words: list[str] = Field(default_factory=list, description="«ваш», \"your\": the client's own contact")
+    not_before: list[str] = Field(default_factory=list,
+                                  description="«без», \"without\", \"another\" a few words before: no contact asked")
+    not_asks: list[str] = Field(default_factory=list,
+                                description="an instruction or identification, not an ask: «в поле», \"associated with\"")
+    purposes: list[str] = Field(default_factory=list,
+                                description="asking to check the case is welcome: «чтобы проверить», \"to look into\"")
 
 
-class ContactRequestCheck(Check):
+class ContactRequestCheck(Check[Params, Lang]):
     kind = "contact_request"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"given"})
@@ -69,38 +80,81 @@ class ContactRequestCheck(Check):
         self.own = frozenset(w.lower() for w in ru.own_words + en.own_words)
         self.invites = Lexicon(lemmas=ru.client_invites, words=en.client_invites)
         self.small_talk = lemma_keys(ru.small_talk_lemmas + en.small_talk_lemmas)
+        self.request_verbs = lemma_keys(ru.request_verbs) | frozenset(w.lower() for w in en.request_verbs)
+        self.yours = frozenset(w.lower() for w in ru.your_words + en.your_words)
+        self.not_before = frozenset(w.lower() for w in ru.not_before + en.not_before)
+        self.not_asks = Lexicon(lemmas=ru.not_asks, words=en.not_asks)
+        self.purposes = Lexicon(lemmas=ru.purposes, words=en.purposes)
 
     # --- what the draft asks ---------------------------------------------------------------------------
     def _contact_in(self, facts: TextFacts, sentence: Sentence, contacts: list) -> tuple[int, int] | None:
-        """Span of a contact the sentence asks for, or None (`contacts`: the draft's contact-word matches)."""
+        """Span of the client's contact the sentence asks for, or None (`contacts`: the draft's contact-word
+        matches). An ask names a contact of the client's — «ваш телефон», "your email", or the object of a
+        request verb («Оставьте номер») — in a sentence that requests it («оставьте», "could you share", a «?»).
+        Not an ask: the operator's own contact or a channel («наш телефон», «по телефону», "phone support",
+        "email us"), "without revealing your email", an instruction («введите номер в поле»), or asking for
+        the address an account is registered to — that is checking the case, which is welcome."""
         words = facts.sentence_words(sentence)
-        found: tuple[int, int] | None = None
-        for m in contacts:
-            if sentence.first <= m.first < sentence.last and not self._owned(facts, m.first) \
-                    and not self._channel(facts, m.first):
-                found = (m.start, m.end)
-                break
-        if found is None:
-            for k, w in enumerate(words):
-                if w.lower in self.numbers or w.info.lemma in self.numbers:
-                    nxt = words[k + 1] if k + 1 < len(words) else None
-                    if nxt is not None and nxt.index == w.index + 1 and not self.not_contact_after.isdisjoint(
-                            nxt.info.keys):
-                        continue  # «номер заказа»
-                    prev = words[k - 1] if k > 0 else None
-                    if prev is not None and prev.index == w.index - 1 and not self.not_contact_before.isdisjoint(
-                            prev.info.keys):
-                        continue  # "order number"
-                    if self._owned(facts, w.index):
-                        continue
-                    found = (w.token.start, w.token.end)
-                    break
-        if found is None:
+        if not words or self.purposes.contains(facts, sentence.first, sentence.last):
+            return None  # «…, чтобы проверить заказ», "so we can look into it": checking the case
+        requests = [w for w in words if self._requesting(w)]
+        question = sentence.is_question_mark
+        if not requests and not question:
             return None
-        asks = sentence.is_question_mark or any(
-            w.lower in self.ask or (w.is_cyrillic and w.info.pos == "VERB" and (w.info.impr or w.info.second_plural))
-            for w in words)
-        return found if asks else None
+        for index, start, end in self._contact_words(facts, sentence, words, contacts):
+            if self._owned(facts, index) or self._channel(facts, index) or self._excluded(facts, sentence, index):
+                continue
+            # the client's own contact («ваш телефон», "your email"), or what a request verb asks for right
+            # away («Оставьте номер телефона», «Скиньте телефон»)
+            if any(self._asks_for(words, w, index) for w in requests) and (
+                    self._client_owned(facts, index) or facts.tokens[index].script == "cyr"):
+                return start, end
+            if facts.tokens[index].script == "cyr" and self._client_owned(facts, index) and question:
+                return start, end  # «Какой у вас номер телефона?»
+        return None
+
+    def _contact_words(self, facts: TextFacts, sentence: Sentence, words: list, contacts: list):
+        """(token index, start, end) of every contact word in the sentence: «телефон», "email", a «номер»
+        that is not the number of an order."""
+        for m in contacts:
+            if sentence.first <= m.first < sentence.last:
+                yield m.first, m.start, m.end
+        for k, w in enumerate(words):
+            if w.lower in self.numbers or w.info.lemma in self.numbers:
+                nxt = words[k + 1] if k + 1 < len(words) else None
+                if nxt is not None and nxt.index == w.index + 1 and not self.not_contact_after.isdisjoint(
+                        nxt.info.keys):
+                    continue  # «номер заказа»
+                prev = words[k - 1] if k > 0 else None
+                if prev is not None and prev.index == w.index - 1 and not self.not_contact_before.isdisjoint(
+                        prev.info.keys):
+                    continue  # "order number"
+                yield w.index, w.token.start, w.token.end
+
+    def _asks_for(self, words: list, verb, index: int) -> bool:
+        """Is the contact at token `index` what the verb asks for — at most two other words between them
+        («Оставьте, пожалуйста, ваш номер телефона», "leave us your phone number")?"""
+        between = [w for w in words if verb.index < w.index < index and w.lower not in self.yours
+                   and w.lower not in _FILLERS]
+        return verb.index < index and len(between) <= 2
+
+    def _requesting(self, w) -> bool:
+        """A verb that asks the client for something: «оставьте», «продиктуйте», "share", "leave"."""
+        if w.is_cyrillic:
+            return (w.info.impr or w.info.second_plural) and not self.request_verbs.isdisjoint(w.info.keys)
+        return w.lower in self.request_verbs
+
+    def _client_owned(self, facts: TextFacts, token_index: int) -> bool:
+        """«ваш телефон», «номер вашего телефона», "your email": within three words before the contact."""
+        return any(facts.tokens[i].lower in self.yours for i in range(max(0, token_index - 3), token_index))
+
+    def _excluded(self, facts: TextFacts, sentence: Sentence, token_index: int) -> bool:
+        """"without revealing your email", «введите номер в поле», "another number", "the email associated
+        with your account": no contact is asked for there."""
+        before = range(max(sentence.first, token_index - 4), token_index)
+        if any(facts.tokens[i].lower in self.not_before for i in before):
+            return True
+        return self.not_asks.contains(facts, sentence.first, sentence.last)
 
     @staticmethod
     def _channel(facts: TextFacts, token_index: int) -> bool:

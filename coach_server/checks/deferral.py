@@ -31,9 +31,12 @@ class Lang(LangSection):
     contact: list[str] = Field(default_factory=list, description="taking a contact (any form): «телефон»")
     promises: list[str] = Field(default_factory=list,
                                 description="the operator will come back (exact forms): «перезвоним»")
+    retry_objects: list[str] = Field(
+        default_factory=list,
+        description="«оплатить», \"purchase\": «попробуйте оплатить позже» is advice about the client's own try")
 
 
-class DeferralCheck(Check):
+class DeferralCheck(Check[Params, Lang]):
     kind = "deferral"
     Params = Params
     Lang = Lang
@@ -45,6 +48,7 @@ class DeferralCheck(Check):
         self.later = Lexicon(lemmas=ru.later, words=en.later)
         self.time_words = lemma_keys(ru.time_words + en.time_words)
         self.contact = Lexicon(lemmas=ru.contact + en.contact, words=ru.promises + en.promises)
+        self.retry_objects = Lexicon(lemmas=ru.retry_objects + en.retry_objects)
 
     def _time_promised(self, draft: TextFacts) -> bool:
         tokens = draft.tokens
@@ -95,6 +99,8 @@ class DeferralCheck(Check):
                     continue
                 if self._time_promised(draft) or self.contact.contains(draft):
                     return
+                if self.retry_objects.contains(draft, sentence.first, sentence.last):
+                    continue  # "try the purchase again later", «попробуйте оплатить позже»: advice, not a brush-off
                 start, end = verb.start, later[0].end
                 yield self.warning(ctx, start=start, end=end, match=draft.text[start:end],
                                    suggestion=self.section(ctx.lang).suggestion)

@@ -1,8 +1,14 @@
 """`empathy`: the client is upset and the draft answers as if nothing happened.
 
-Upset is read from the client's messages since the operator last wrote: listed words and phrases
-(«безобразие», «сколько можно», "ridiculous"), runs of «!!!» or «?!», and shouting in capitals. The draft
-shows empathy with an apology or a word of understanding («извините», «понимаю», "sorry").
+Upset is read from the client's messages since the operator last wrote, and it takes a clear sign: a word or
+phrase of anger, disappointment, sarcasm or insult from the rule file («безобразие», «издеваетесь», "worst",
+"this is a joke", "you never"), or shouting — several real words in capitals, not acronyms like API or PDF.
+Weaker signs — «!!!», «?!», «???», an angry emoji, «опять», «третий день жду» — count only two together:
+excitement and confusion use the same punctuation. A problem report («не работает», «ошибка») is not upset.
+
+The draft shows empathy with an apology, a word of understanding or an acknowledgement («извините»,
+«понимаю», "sorry", "that's not what we want to hear"). A draft still being typed is given a few words to
+get there; a finished curt reply («Фамилия?») to an upset client is the clearest case of ignoring.
 """
 from __future__ import annotations
 
@@ -16,25 +22,29 @@ from ..models import Warning
 from ..text.lexicon import Lexicon
 from .base import Check, Context, LangSection, Settings, quote
 
-_HEATED = re.compile(r"!{2,}|\?!|!\?|\?{3,}")
+_HEATED_PUNCTUATION = re.compile(r"!{2,}|\?!|!\?|\?{3,}")
+_DISTRESS = frozenset({"HELP", "SOS", "ПОМОГИТЕ", "SOS!"})
+_SHORT_WORDS = frozenset("not why how now fix you the and all any can get but was are has had did out".split())
+_ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F620\U0001F624\U0001F644\U0001F612\U0001F4A2\U0001F62D\U0001F622]|:\\(|:-\\(|\\(\\(")
 
 
 class Params(Settings):
-    min_draft_words: int = Field(default=3, ge=1, description="shorter drafts are still being written")
-    min_upset: int = Field(default=1, ge=1, description="signals of upset needed")
+    min_draft_words: int = Field(default=3, ge=1, description="while typing, shorter drafts are still being written")
+    min_shouted: int = Field(default=2, ge=1, description="words in capitals that make shouting")
 
 
 class Lang(LangSection):
     upset: list[str] = Field(default_factory=list, description="lemmas and phrases of an upset client")
+    heated: list[str] = Field(default_factory=list,
+                              description="weaker signs («опять», «третий день») — two of them, or one with «!!!»")
     empathy: list[str] = Field(default_factory=list, description="lemmas and phrases that show empathy")
+    not_shouting: list[str] = Field(default_factory=list,
+                                    description="words in capitals that are no shouting: «ОК», \"HELP\" in a tag")
 
 
-def shouted_words(turn: Turn) -> int:
-    return sum(1 for w in turn.facts.words if len(w.token.text) >= 3 and w.token.text.isupper() and not w.info.abbr)
-
-
-class EmpathyCheck(Check):
+class EmpathyCheck(Check[Params, Lang]):
     kind = "empathy"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"quote"})
@@ -42,23 +52,47 @@ class EmpathyCheck(Check):
     def compile(self) -> None:
         ru, en = self.langs["ru"], self.langs["en"]
         self.upset = Lexicon(lemmas=ru.upset, words=en.upset)
+        self.heated = Lexicon(lemmas=ru.heated, words=en.heated)
         self.empathy = Lexicon(lemmas=ru.empathy, words=en.empathy)
+        self.not_shouting = frozenset(w.lower() for w in ru.not_shouting + en.not_shouting)
 
-    def _upset(self, turn: Turn) -> int:
+    def _shouted(self, turn: Turn) -> int:
+        """Real words in capitals: «ВЕРНИТЕ», "NEVER" — not acronyms (API, PDF, МФЦ) or single letters."""
+        count = 0
         facts = turn.facts
-        score = len(self.upset.find(facts)) + len(_HEATED.findall(facts.text))
-        if shouted_words(turn) >= 2:
-            score += 1
-        return score
+        latin = facts.lang == "en"  # capitals in the other script are names and identifiers (SECRET_KEY, API)
+        for w in facts.words:
+            text = w.token.text
+            if text in _DISTRESS:
+                count += 1  # "HELP HELP", «SOS» in any language
+                continue
+            if len(text) < 3 or not text.isupper() or w.lower in self.not_shouting or w.is_cyrillic == latin \
+                    or facts.is_quoted(w.token.start, w.token.end):
+                continue
+            if w.is_cyrillic:
+                if w.info.known and not w.info.abbr and len(text) >= 4:
+                    count += 1
+            elif w.lower in _SHORT_WORDS or (len(text) >= 4 and any(c in "AEIOUY" for c in text)):
+                count += 1  # acronyms are short or vowel-less (API, PDF, HTTP); longer ones are listed
+        return count
+
+    def _upset(self, turn: Turn) -> bool:
+        facts = turn.facts
+        if self.upset.contains(facts) or self._shouted(turn) >= self.params.min_shouted:
+            return True
+        weak = len(self.heated.find(facts)) + bool(_HEATED_PUNCTUATION.search(facts.text)) \
+            + bool(_ANGRY_EMOJI.search(facts.text))
+        return weak >= 2
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
-        if draft.word_count < self.params.min_draft_words:
+        if not draft.words:
             return
+        if ctx.request.caret is not None and draft.word_count < self.params.min_draft_words:
+            return  # still being typed: the apology may come in the next words
         upset_turn = None
         for turn in ctx.conv.pending:
-            score = ctx.conv.remember((self.serial, turn.index), lambda t=turn: self._upset(t))
-            if score >= self.params.min_upset:
+            if ctx.conv.remember((self.serial, turn.index), lambda t=turn: self._upset(t)):
                 upset_turn = turn
         if upset_turn is None or self.empathy.contains(draft):
             return

@@ -1,11 +1,20 @@
-"""`imperative`: an order to the client with nothing to soften it («Пройдите на сайт», "Click here").
+"""`imperative`: an order to the client with nothing to soften it («Пройдите на сайт», "Click the button").
 
-Russian: pymorphy3 tells imperatives; «посмотрите», «уточните» also read as "you will look", so the
-sentence decides — after «вы», «если», «когда» it is a statement, not an order. Polite formulas that are
-imperatives in form («здравствуйте», «извините», «давайте», «не волнуйтесь») are listed in `not_orders`.
-English has no morphology here: a listed base verb that opens a clause and is followed by an object or
-the end of the sentence is an order. Questions are requests, not orders. One warning per sentence: one
-«пожалуйста» softens the whole sentence, and the suggestion puts it right after the first verb.
+One warning per message, at its first order: a numbered how-to is one instruction, and one «пожалуйста»
+in the right place fixes its tone. What is not an order, although its verb looks like one:
+
+Russian (pymorphy3 tells imperatives; the sentence decides between readings):
+- «посмотрите», «уточните» also read "you will look": after «вы», «если», «когда»… in the same clause it is
+  a statement; after a «когда/если …» clause a verb of result («получите», «увидите») is the future;
+- «нашли», «пришли», «перешли» are ты-imperatives and past tenses: to a client on «вы», the past;
+- words pymorphy3 does not know (a name like «Хронопей») and abbreviations («напр.», «т. е.») are no verbs;
+- polite formulas («здравствуйте», «извините», «давайте», «не волнуйтесь») and advice («попробуйте») are
+  listed in `not_orders`; an offer under the client's wish («если хотите, оставьте…») is no order either.
+
+English (no morphology here): a listed base verb that opens a clause and is followed by an object or the end
+of the sentence is an order — unless it points to information or suggests ("Check out…", "Take a look",
+"Try…", "Keep in mind"), is governed by a modal before it ("you can go to… and click"), or the message has
+already said "please". Questions are requests, not orders.
 """
 from __future__ import annotations
 
@@ -16,6 +25,7 @@ from pydantic import Field
 from ..models import Warning
 from ..text.analysis import TextFacts, Word
 from ..text.lexicon import Lexicon
+from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from .base import Check, Context, LangSection, Settings
 
@@ -27,25 +37,39 @@ class Params(Settings):
 class Lang(LangSection):
     softeners: list[str] = Field(default_factory=list, description="words that soften an order: «пожалуйста»")
     not_orders: list[str] = Field(default_factory=list,
-                                  description="imperatives that are polite formulas (lemmas): «извинить»")
+                                  description="imperatives that are polite formulas or advice (lemmas): «извинить»")
     statement_markers: list[str] = Field(
-        default_factory=list, description="words before a verb that make it a statement: «вы», «если»")
+        default_factory=list, description="words before a verb in its clause that make it a statement: «вы», «если»")
     invitations: list[str] = Field(default_factory=list,
                                    description="verbs that invite rather than order when a condition follows: «пишите, если…»")
     conditions: list[str] = Field(default_factory=list, description="«если», «когда» — turn an invitation conditional")
     invitation_objects: list[str] = Field(default_factory=list,
                                           description="«мне», «нам»: «напишите мне» invites; «напишите номер» asks")
+    offers: list[str] = Field(default_factory=list,
+                              description="the client's wish makes an offer of it: «если хотите», «при желании»")
+    result_openers: list[str] = Field(
+        default_factory=list, description="«когда», «если»: a sentence opening with them states a result after the comma")
+    result_verbs: list[str] = Field(
+        default_factory=list, description="«получить», «увидеть»: after such an opening clause, the future, not an order")
     verbs: list[str] = Field(default_factory=list, description="English: base verbs that give orders")
     objects: list[str] = Field(default_factory=list,
                                description="English: words after a verb that show it is an order (the, your, us…)")
+    pointers: list[str] = Field(default_factory=list,
+                                description="English: phrases that point to information or suggest: \"check out\"")
+    pointer_verbs: list[str] = Field(default_factory=list,
+                                     description="English: \"go\", \"visit\" — pointers in a sentence with a purpose below")
+    pointer_purposes: list[str] = Field(default_factory=list,
+                                        description="English: \"for more info\" — the sentence points to information")
     please: str = Field(description="the word the suggestion inserts")
 
 
 _CLAUSE_JOINERS = frozenset({",", ";", ":", "—", "–", "-", "и", "а", "но", "или", "then", "and", "or", "but", "just",
                              "also", "simply", "now"})
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "—", "–"})
+_COORDINATORS = frozenset({"и", "или", "and", "or"})
 
 
-class ImperativeCheck(Check):
+class ImperativeCheck(Check[Params, Lang]):
     kind = "imperative"
     Params = Params
     Lang = Lang
@@ -60,55 +84,123 @@ class ImperativeCheck(Check):
         self.invitations = Lexicon(lemmas=ru.invitations, words=en.invitations)
         self.conditions = frozenset(w.lower() for w in ru.conditions + en.conditions)
         self.invitation_objects = frozenset(w.lower() for w in ru.invitation_objects + en.invitation_objects)
+        self.offers = Lexicon(lemmas=ru.offers, words=en.offers)
+        self.result_openers = Lexicon(words=ru.result_openers + en.result_openers)
+        self.result_verbs = lemma_keys(ru.result_verbs)
         self.en_verbs = frozenset(w.lower() for w in en.verbs)
         self.en_objects = frozenset(w.lower() for w in en.objects)
+        self.pointers = Lexicon(words=en.pointers)
+        self.pointer_verbs = frozenset(w.lower() for w in en.pointer_verbs)
+        self.pointer_purposes = Lexicon(words=en.pointer_purposes)
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if not draft.words:
             return
         excused = {m.first for m in self.not_orders.find(draft)}
+        excused |= {m.first for m in self.pointers.find(draft)}
+        for m in self.pointer_purposes.find(draft):  # "Visit … for more info": every go/visit there points
+            for s in draft.sentences:
+                if s.first <= m.first < s.last:
+                    excused |= {w.index for w in draft.sentence_words(s) if w.lower in self.pointer_verbs}
         invited = {m.first for m in self.invitations.find(draft)}
         softened = [m.first for m in self.softeners.find(draft)]
+        offered = [m.first for m in self.offers.find(draft)]
         for sentence in draft.sentences:
             if self.params.skip_questions and sentence.is_question_mark:
                 continue
-            if any(sentence.first <= i < sentence.last for i in softened):
+            if any(sentence.first <= i < sentence.last for i in softened + offered):
                 continue
             words = draft.sentence_words(sentence)
-            order = self._first_order(draft, sentence, words, excused, invited)
+            please_before = any(i < sentence.first for i in softened)
+            order = self._first_order(draft, sentence, words, excused, invited, please_before)
             if order is None:
                 continue
             start, end, verb = order
-            if ctx.typing(start, end):
-                continue
-            yield self.warning(ctx, start=start, end=end, verb=draft.text[start:end],
-                               suggestion=self._suggest(ctx, draft, start, end, verb))
+            if not ctx.typing(start, end):
+                yield self.warning(ctx, start=start, end=end, verb=draft.text[start:end],
+                                   suggestion=self._suggest(draft, start, end, verb))
+            return  # one warning per message: its first order
 
     # --- finding the order ---------------------------------------------------------------------------
     def _first_order(self, draft: TextFacts, sentence: Sentence, words: list[Word], excused: set[int],
-                     invited: set[int]) -> tuple[int, int, Word] | None:
+                     invited: set[int], please_before: bool) -> tuple[int, int, Word] | None:
         has_condition = any(w.lower in self.conditions for w in words)
+        result_clause = self._opens_with_result_clause(draft, sentence, words)
         for k, w in enumerate(words):
             if w.index in excused:
                 continue
             if w.is_cyrillic:
-                if not w.info.impr or w.info.pos != "VERB":
+                if not self._russian_order(draft, sentence, words, k, result_clause):
                     continue
-                prev = words[k - 1] if k > 0 else None
-                if prev is not None and prev.lower in self.ru_markers and w.info.indicative_too:
-                    continue  # «вы посмотрите», «если уточните»: a statement
                 if w.index in invited and has_condition and self._inviting(draft, w):
                     continue  # «Пишите, если будут вопросы», «Если что-то не так, напишите мне»: an invitation
                 start = w.token.start
+                prev = words[k - 1] if k > 0 else None
                 if prev is not None and prev.lower == "не" and prev.index == w.index - 1:
                     start = prev.token.start  # «Не забудьте» — the order is both words
                 return start, w.token.end, w
-            elif w.token.script == "lat" and self._english_order(draft, sentence, words, k):
+            if w.token.script == "lat" and not please_before and self._english_order(draft, sentence, words, k):
                 if w.index in invited and has_condition and self._inviting(draft, w):
                     continue
                 return w.token.start, w.token.end, w
         return None
+
+    def _russian_order(self, draft: TextFacts, sentence: Sentence, words: list[Word], k: int,
+                       result_clause: int | None) -> bool:
+        w = words[k]
+        info = w.info
+        if not info.impr or info.pos != "VERB" or not info.known or len(w.lower) < 3:
+            return False
+        if info.past_too and not info.impr_plural:
+            return False  # «нашли», «пришли»: to a client on «вы», the past tense
+        if self._abbreviation(draft, w):
+            return False
+        if info.indicative_too:
+            clause = self._clause_words(draft, words, k)
+            if any(c.lower in self.ru_markers for c in clause):
+                return False  # «вы посмотрите», «если уточните», «когда вы оплатите»: a statement
+            if result_clause is not None and w.index > result_clause and not self.result_verbs.isdisjoint(
+                    info.keys):
+                return False  # «Когда вы оплатите заказ, получите чек»: the future
+        return True
+
+    @staticmethod
+    def _clause_words(draft: TextFacts, words: list[Word], k: int) -> list[Word]:
+        """The words before words[k] in its clause (back to a comma, dash or colon)."""
+        out: list[Word] = []
+        tokens = draft.tokens
+        i = words[k].index - 1
+        j = k - 1
+        while i >= 0 and j >= 0:
+            tok = tokens[i]
+            if tok.kind == "punct" and tok.text in _CLAUSE_BREAKS and not (
+                    i + 1 < len(tokens) and tokens[i + 1].lower in _COORDINATORS):
+                break  # «…, или используйте» continues the clause it coordinates with
+            if words[j].index == i:
+                out.append(words[j])
+                j -= 1
+            i -= 1
+        return out
+
+    def _opens_with_result_clause(self, draft: TextFacts, sentence: Sentence, words: list[Word]) -> int | None:
+        """Token index of the comma that closes an opening «Когда/Если …» clause, if the sentence has one."""
+        if not words or not self.result_openers.contains(draft, sentence.first, words[0].index + 2):
+            return None
+        for i in range(words[0].index, sentence.last):
+            if draft.tokens[i].text == ",":
+                return i
+        return None
+
+    @staticmethod
+    def _abbreviation(draft: TextFacts, w: Word) -> bool:
+        """«напр.», «т. е.», «см.»: a short word with a full stop that does not end the sentence."""
+        tokens = draft.tokens
+        nxt = tokens[w.index + 1] if w.index + 1 < len(tokens) else None
+        if nxt is None or nxt.text != "." or nxt.start != w.token.end:
+            return False
+        after = tokens[w.index + 2] if w.index + 2 < len(tokens) else None
+        return len(w.lower) <= 4 or (after is not None and after.kind == "word" and after.text[:1].islower())
 
     def _inviting(self, draft: TextFacts, verb: Word) -> bool:
         """An invitation has no object of its own: «пишите,», «напишите мне», "call us" — not «напишите номер»."""
@@ -119,11 +211,13 @@ class ImperativeCheck(Check):
         w = words[k]
         if w.lower not in self.en_verbs:
             return False
+        if 2 * sum(1 for x in words if x.token.script == "lat") <= len(words):
+            return False  # a Latin word in a Russian sentence («ответ на эту почту - email») gives no English order
         # it must open a clause: first in the sentence, or after a comma, "and", "then"…
         if w.index > sentence.first and draft.tokens[w.index - 1].lower not in _CLAUSE_JOINERS:
             return False
-        if k > 0 and words[k - 1].lower in self.en_markers:
-            return False  # "if you click", "when you go"
+        if any(p.lower.split("'")[0] in self.en_markers for p in self._clause_words(draft, words, k)):
+            return False  # "if you click", "you can go to … and click": not an order
         # and be followed by an object or end the sentence: "Click the button", "Wait."
         if w.index + 1 >= sentence.last:
             return True
@@ -135,7 +229,7 @@ class ImperativeCheck(Check):
         return nxt.text[0] in ".!…"
 
     # --- the fix ---------------------------------------------------------------------------------------
-    def _suggest(self, ctx: Context, draft: TextFacts, start: int, end: int, verb: Word) -> str:
+    def _suggest(self, draft: TextFacts, start: int, end: int, verb: Word) -> str:
         span = draft.text[start:end]
         if verb.is_cyrillic:
             please = self.langs["ru"].please

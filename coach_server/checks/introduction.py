@@ -33,8 +33,9 @@ class Lang(LangSection):
     suggestion_greeting: str | None = Field(default=None, description="the greeting to insert")
 
 
-class IntroductionCheck(Check):
+class IntroductionCheck(Check[Params, Lang]):
     kind = "introduction"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"name"})

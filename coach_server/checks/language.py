@@ -21,8 +21,9 @@ class Params(Settings):
     min_words: int = Field(default=2, ge=1, description="words of the other language needed to be sure")
 
 
-class LanguageCheck(Check):
+class LanguageCheck(Check[Params, LangSection]):
     kind = "language"
+    needs_conversation = True
     Params = Params
     Lang = LangSection
     placeholders = frozenset()

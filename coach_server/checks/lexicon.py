@@ -61,7 +61,7 @@ def match_case(original: str, replacement: str) -> str:
     return replacement
 
 
-class LexiconCheck(Check):
+class LexiconCheck(Check[Params, Lang]):
     kind = "lexicon"
     Params = Params
     Lang = Lang

@@ -1,7 +1,10 @@
 """`links`: a link sent with little or no explanation.
 
 The visitor came to the chat because the site did not answer them; a bare link sends them back to it.
-Words that only point at the link («вот ссылка», "see here") do not count as explanation.
+Words that only point at the link («вот ссылка», "see here") do not count as explanation. Not a bare link:
+one to a form or a private channel with what to do there («заполните заявку по ссылке», "send us an email
+at …", "follow this link so we can help you one-on-one"), one after an answer ("Yes! …", «К сожалению,
+нельзя…»), or one that continues the operator's own explanation in the message just before.
 """
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from ..conversation import OPERATOR
 from ..models import Warning
-from ..text.analysis import is_topic_word
+from ..text.analysis import TextFacts, is_topic_word
+from ..text.lexicon import Lexicon
 from ..text.morph import lemma_keys
 from .base import Check, Context, LangSection, Settings
 
@@ -22,25 +27,42 @@ class Params(Settings):
 class Lang(LangSection):
     pointer_lemmas: list[str] = Field(default_factory=list,
                                       description="words that only point at the link: «ссылка», «здесь»")
+    actions: list[str] = Field(default_factory=list,
+                               description="what to do at a form or private channel: «заполните заявку», \"send us an email\"")
+    answers: list[str] = Field(default_factory=list,
+                               description="a sentence opening with these answers the question: «да», «к сожалению», \"yes\"")
 
 
-class LinksCheck(Check):
+class LinksCheck(Check[Params, Lang]):
     kind = "links"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"count", "link"})
 
     def compile(self) -> None:
-        self.pointers = lemma_keys(w for s in self.langs.values() for w in s.pointer_lemmas)
+        sections = self.langs.values()
+        self.pointers = lemma_keys(w for s in sections for w in s.pointer_lemmas)
+        self.actions = Lexicon(lemmas=[w for s in sections for w in s.actions])
+        self.answers = Lexicon(lemmas=[w for s in sections for w in s.answers])
+
+    def _explaining(self, facts: TextFacts) -> int:
+        count = sum(1 for w in facts.words
+                    if is_topic_word(w) and w.lower not in self.pointers and w.info.lemma not in self.pointers)
+        return count + sum(1 for t in facts.tokens if t.kind == "number")  # a price or a date explains too
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if not draft.links:
             return
-        explaining = sum(1 for w in draft.words
-                         if is_topic_word(w) and w.lower not in self.pointers and w.info.lemma not in self.pointers)
-        explaining += sum(1 for t in draft.tokens if t.kind == "number")  # a price or a date explains too
-        if explaining >= self.params.min_words:
+        explaining = self._explaining(draft)
+        if explaining >= self.params.min_words or self.actions.contains(draft):
             return
+        early = {w.index for s in draft.sentences for w in draft.sentence_words(s)[:4]}
+        if any(m.first in early for m in self.answers.find(draft)):
+            return  # "Hi Ryan - yes! Here's how…", «К сожалению, нельзя. Подробнее: …»
+        last = ctx.conv.last_speaker_turn
+        if last is not None and last.role == OPERATOR and ctx.conv.remember(
+                (self.serial, last.index), lambda: self._explaining(last.facts) >= self.params.min_words):
+            return  # the link follows the operator's own explanation in the message before
         link = draft.links[0]
         yield self.warning(ctx, start=link.start, end=link.end, count=explaining, link=link.text)

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from ..models import Warning
 from ..text.analysis import TextFacts, is_topic_word
+from ..text.lexicon import Lexicon
 from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from ..text.vocab import EN_INTERROGATIVES, RU_INTERROGATIVES
@@ -35,6 +36,14 @@ class Lang(LangSection):
         default_factory=list,
         description="sentences: a short sentence of only these words (and names, function words) is a formula "
                     "— «Здравствуйте!», «Меня зовут Анна.» — and is not counted")
+    formula_phrases: list[str] = Field(
+        default_factory=list,
+        description="sentences: a sentence built around one of these is courtesy, not content — «Обращайтесь, "
+                    "если будут вопросы», \"Let us know how it goes\"")
+    interjections: list[str] = Field(default_factory=list,
+                                     description="sentences: a short reaction opening with these — «Ой!», \"Hmm, odd.\"")
+    link_words: list[str] = Field(default_factory=list,
+                                  description="sentences: words that only label a link («подробнее», \"more info\")")
 
 
 def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
@@ -51,23 +60,56 @@ def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
 
 
 _FORMULA_MAX_WORDS = 6
+_FORMULA_REST_WORDS = 5
+_URL_READS_AS = 12  # characters a link costs the reader: it is not read letter by letter
+_SIGNS = frozenset({"^", "~", "-", "—", "–", "/", "*"})
 
 
-class MetricCheck(Check):
+def _squeeze(word: str) -> str:
+    """"hmmm" → "hm", "ooh" → "oh", «ооой» → «ой»: interjections are stretched at will."""
+    out: list[str] = []
+    for ch in word:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+class MetricCheck(Check[Params, Lang]):
     kind = "metric"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"count", "limit"})
 
     def compile(self) -> None:
-        self.formula = lemma_keys(w for s in self.langs.values() for w in s.formula_words)
+        sections = self.langs.values()
+        self.formula = lemma_keys(w for s in sections for w in s.formula_words)
+        self.formula_phrases = Lexicon(lemmas=[w for s in sections for w in s.formula_phrases])
+        self.interjections = frozenset(w.lower() for s in sections for w in s.interjections)
+        self.link_words = lemma_keys(w for s in sections for w in s.link_words)
 
     def _is_formula(self, draft: TextFacts, sentence: Sentence) -> bool:
-        """«Здравствуйте!», «Меня зовут Анна.», "Thanks!": courtesy, not content (one or two sentences of
-        content is the rule, and a greeting does not make a reply long)."""
+        """«Здравствуйте!», «Меня зовут Анна.», "Thanks!", "Standing by!", a signature ("^Kate", "— Анна"):
+        courtesy, not content (one or two sentences of content is the rule, and a greeting does not make a
+        reply long)."""
         words = draft.sentence_words(sentence)
         if len(words) <= 1:
             return True
+        tokens = draft.tokens[sentence.first:sentence.last]
+        has_link = any(t.kind == "url" for t in tokens)
+        listed = sentence.first > 0 and draft.tokens[sentence.first - 1].text in (")", ".") and sentence.first > 1 \
+            and draft.tokens[sentence.first - 2].kind == "number"
+        if len(words) <= 4 and not sentence.is_question_mark and not has_link and not listed and not any(
+                t.kind in ("number", "phone") for t in tokens):
+            return True  # "We'll check further.", "Super helpful!", a signature: too short to weigh on a reader
+        if len(words) <= 4 and _squeeze(words[0].lower) in self.interjections:
+            return True  # "Hmm, that's weird.", «Ой, как неприятно.»
+        if has_link and sum(1 for w in words if is_topic_word(w) and w.info.lemma not in self.link_words
+                            and w.lower not in self.link_words) <= 1:
+            return True  # "More info: https://…", "Here is more about it: …", «Подробнее здесь: …» — a link's label
+        for m in ([] if sentence.is_question_mark else self.formula_phrases.find(draft, sentence.first, sentence.last)):
+            rest = [w for w in words if not m.first <= w.index <= m.last and is_topic_word(w)]
+            if len(rest) <= _FORMULA_REST_WORDS:
+                return True  # "Let us know if the option works.", «Обращайтесь, если будут вопросы!»
         if len(words) > _FORMULA_MAX_WORDS or not self.formula:
             return False
         openers = draft.sentence_openers
@@ -81,6 +123,15 @@ class MetricCheck(Check):
                 return False  # a word that says something
         # «Сколько вас будет?» is all function words, and a real question; «С вами Анна.» is an introduction
         return courteous or (named and len(words) <= 3)
+
+    @staticmethod
+    def _signature(draft: TextFacts, sentence: Sentence) -> bool:
+        """"^Kartika", "~Heather Y.", "-Shannon", "/AX" closing the message."""
+        if sentence.end < len(draft.text.rstrip()) - 2:
+            return False
+        first = draft.tokens[sentence.first]
+        before = draft.tokens[sentence.first - 1] if sentence.first > 0 else None
+        return first.text in _SIGNS or (before is not None and before.text in _SIGNS)
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
@@ -103,14 +154,15 @@ class MetricCheck(Check):
             return len(sentences), sentences[limit].start if len(sentences) > limit else None
         if measure == "chars":
             text = draft.text.strip()
-            if len(text) <= limit:
-                return len(text), None
+            length = len(text) - sum(max(0, len(t.text) - _URL_READS_AS) for t in draft.links)
+            if length <= limit:
+                return length, None
             offset = len(draft.text) - len(draft.text.lstrip()) + limit
             # start the span at a word boundary, not inside a word
             for tok in draft.tokens:
                 if tok.end > offset:
-                    return len(text), tok.start
-            return len(text), offset
+                    return length, tok.start
+            return length, offset
         if measure == "words":
             words = draft.words
             return len(words), words[limit].token.start if len(words) > limit else None

@@ -29,7 +29,7 @@ class PatternError(ValueError):
         self.field = field
 
 
-class PatternCheck(Check):
+class PatternCheck(Check[Params, Lang]):
     kind = "pattern"
     Params = Params
     Lang = Lang

@@ -1,13 +1,21 @@
 """`question_coverage`: a client question since the operator last wrote that the draft does not address.
 
-Addressing is judged on meaning, not wording: a question and the draft share a lemma («сколько дней
-займёт» — «займёт 3 дня»), or a synonym group from the rule file (цена/стоимость/стоить), or the draft
-answers the kind of question («сколько», "how much" → a number; «есть ли», "do you" → «да»/«нет»).
-A holding reply («минутку, уточню»), a greeting, or a clarifying question back are not judged yet.
+Precision first: it speaks only where it can tell. A question counts as addressed when the draft shares its
+topic (lemmas, synonym groups from the rule file, the sentence before it when the question only says "this"),
+answers its kind («сколько», "how much" → a number of the right sort or an answer word; «есть ли», "do you" →
+a yes, a no or a negative statement), or says honestly that there is no answer yet («пока неизвестно»,
+"we can't confirm a timeline"). It stays silent while the draft is still a greeting, holds («минутку,
+уточню»), hands the case over («напишите на почту», "DM us"), or asks something back — a clarifying
+question is how the answer starts. Requests for help ("Can you help?", «Помогите!»), rhetorical and
+exasperated questions («Сколько можно ждать?!») and long story-like questions are not judged. A question
+left alone is flagged when the draft answers another one and skips it, or when it wants a number, time or
+place — or a yes or no — and the draft, about something else, gives none.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pydantic import Field
 
@@ -20,16 +28,37 @@ from ..text.tokens import Sentence
 from ..text.vocab import RU_INTERROGATIVES
 from .base import Check, Context, LangSection, Settings, quote
 
+_YES_NO_OPENERS_EN = frozenset({"is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "will",
+                                "would", "have", "has", "should", "shall", "may", "isn't", "aren't", "don't",
+                                "doesn't", "didn't", "can't", "won't"})
+_PART = re.compile(r"(?:^|[\s(])\d/\d(?:[\s).:]|$)")  # "1/2", "(2/3)": one message of a split answer
+_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it"})
+_LOADED = frozenset({"shouldn't", "isn't", "aren't", "don't", "doesn't", "didn't", "can't", "won't", "wouldn't",
+                     "разве", "неужели"})
+_EMBEDDING = frozenset({"know", "tell", "wonder", "wondering", "знаете", "подскажите", "скажите", "сказать",
+                        "подсказать", "уточните", "узнать", "знать", "интересует", "интересно"})
+_REFERENCES = frozenset({"это", "этого", "этом", "так", "такое", "такая", "такой", "this", "that", "it", "so"})
+
 
 class Params(Settings):
     min_draft_words: int = Field(default=3, ge=1,
                                  description="while typing (caret known), shorter drafts are not judged yet")
+    max_question_words: int = Field(default=20, ge=3,
+                                    description="longer questions tell a story rather than ask: not judged")
+    max_focus_words: int = Field(default=6, ge=2,
+                                 description="a short question is about its focus word («Какая цена?»)")
+    max_forgotten_words: int = Field(default=12, ge=2,
+                                     description="a skipped question longer than this may be answered in other words")
+    max_yes_no_words: int = Field(default=6, ge=2,
+                                  description="a yes/no question judged on its own is at most this long")
 
 
 class Lang(LangSection):
     message_many: str | None = Field(default=None, description="when several questions are left: {count}")
     holding: list[str] = Field(default_factory=list,
                                description="a holding reply («минутку», «уточню») — the answer comes next")
+    redirects: list[str] = Field(default_factory=list,
+                                 description="the case is handed over («напишите на почту», \"DM us\"): not judged")
     greetings: list[str] = Field(default_factory=list, description="words of a greeting or introduction")
     greeting_phrases: list[str] = Field(default_factory=list,
                                         description="«добрый день»: its «день» answers no «когда»")
@@ -37,128 +66,268 @@ class Lang(LangSection):
     typed_questions: dict[str, list[str]] = Field(
         default_factory=dict,
         description="question word → words that answer it besides a number: «когда» → «завтра», «через»…")
+    focus_words: list[str] = Field(default_factory=list,
+                                   description="typed question words that type only a short question: «цена» "
+                                               "(«Какая цена?» wants a number; \"what about price gouging\" does not)")
     yes_no_answers: list[str] = Field(default_factory=list, description="«да», «нет», «конечно»")
+    negations: list[str] = Field(default_factory=list,
+                                 description="a statement with these answers a yes/no question: «нельзя», \"not\"")
+    unknown_answers: list[str] = Field(default_factory=list,
+                                       description="an honest «пока неизвестно» answers when, where, how much")
+    help_words: list[str] = Field(default_factory=list,
+                                  description="«помочь», \"help\": a question of only these asks for help, not facts")
     rhetorical: list[str] = Field(default_factory=list,
                                   description="questions with these are exclamations, not questions: «сколько можно»")
+    solution_requests: list[str] = Field(
+        default_factory=list, description="«есть ли способ», \"is there a way\": any working instruction answers them")
+    asks_back: list[str] = Field(default_factory=list,
+                                 description="the draft asks for details first («уточните», \"could you\"): not judged")
+    link_words: list[str] = Field(
+        default_factory=list,
+        description="words around a link that say nothing of their own («ссылка», \"article\"): a reply of a link "
+                    "and these answers no yes/no question")
+    concrete_verbs: list[str] = Field(
+        default_factory=list,
+        description="a short yes/no question opening with these is about the business: «есть», «доставлять», \"have\"")
 
 
-class QuestionCoverageCheck(Check):
+@dataclass(frozen=True)
+class Question:
+    """What one client question is, worked out once per chat."""
+
+    skip: bool  # rhetorical, a plea for help, too long, heated: not judged
+    topics: frozenset[str]
+    typed: tuple[Lexicon, ...]  # the answer word lists of its question words («когда» → «завтра»…)
+    yes_no: bool
+    words: int
+    concrete: bool  # a yes/no about something the business has or does: «Есть парковка?», "Do you deliver…?"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the draft does, for every question."""
+
+    topics: set[str]
+    negative: bool  # a statement with a negation: «нельзя», "we don't"
+    unknown: bool  # «пока неизвестно», "no timeline yet"
+    yes_no: bool  # a sentence opening with «да», «нет», "yes"…
+    link_only: bool  # links and courtesy around them: no statement of its own answers anything
+
+
+class QuestionCoverageCheck(Check[Params, Lang]):
     kind = "question_coverage"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"question", "count"})
 
     def compile(self) -> None:
-        self.holding = Lexicon(lemmas=[w for s in self.langs.values() for w in s.holding])
-        self.greeting_lemmas = lemma_keys(w for s in self.langs.values() for w in s.greetings)
+        sections = self.langs.values()
+        self.holding = Lexicon(lemmas=[w for s in sections for w in s.holding])
+        self.redirects = Lexicon(lemmas=[w for s in sections for w in s.redirects])
+        self.greeting_lemmas = lemma_keys(w for s in sections for w in s.greetings)
         self.group_of: dict[str, str] = {}
-        for section in self.langs.values():
+        for section in sections:
             for group in section.synonyms:
                 self.group_of.update(dict.fromkeys(lemma_keys(group), group[0].lower()))
         # a typed question («когда», «сколько», "how much") is answered by a number or one of its words
-        self.typed: list[tuple[Lexicon, Lexicon]] = [
-            (Lexicon(lemmas=[key]), Lexicon(lemmas=answers))
-            for s in self.langs.values() for key, answers in s.typed_questions.items()
+        focus = {w.lower() for s in sections for w in s.focus_words}
+        self.typed: list[tuple[Lexicon, Lexicon, bool]] = [
+            (Lexicon(lemmas=[key]), Lexicon(lemmas=answers), key.lower() in focus)
+            for s in sections for key, answers in s.typed_questions.items()
         ]
-        self.yes_no = frozenset(w.lower() for s in self.langs.values() for w in s.yes_no_answers)
-        self.rhetorical = Lexicon(lemmas=[w for s in self.langs.values() for w in s.rhetorical])
-        self.greeting_phrases = Lexicon(lemmas=[w for s in self.langs.values() for w in s.greeting_phrases])
+        self.yes_no = frozenset(w.lower() for s in sections for w in s.yes_no_answers)
+        self.negations = frozenset(w.lower() for s in sections for w in s.negations)
+        self.unknown = Lexicon(lemmas=[w for s in sections for w in s.unknown_answers])
+        self.rhetorical = Lexicon(lemmas=[w for s in sections for w in s.rhetorical])
+        self.solution_requests = Lexicon(lemmas=[w for s in sections for w in s.solution_requests])
+        self.asks_back = Lexicon(lemmas=[w for s in sections for w in s.asks_back])
+        self.concrete = Lexicon(lemmas=[w for s in sections for w in s.concrete_verbs])
+        self.link_words = frozenset(self._topics(lemma_keys(w for s in sections for w in s.link_words)))
+        self.help_forms = frozenset(w.lower() for s in sections for w in s.help_words)
+        self.greeting_phrases = Lexicon(lemmas=[w for s in sections for w in s.greeting_phrases])
 
-    def _topics(self, lemmas: frozenset[str]) -> set[str]:
+    # --- the client's questions --------------------------------------------------------------------------
+    def _topics(self, lemmas: frozenset[str] | set[str]) -> set[str]:
         return {self.group_of.get(lemma, lemma) for lemma in lemmas}
 
-    def _question_topics(self, facts: TextFacts, sentence: Sentence) -> set[str]:
-        return self._topics(frozenset(w.info.lemma for w in facts.sentence_words(sentence) if is_topic_word(w)))
+    def _sentence_topics(self, facts: TextFacts, sentence: Sentence) -> set[str]:
+        tokens = facts.tokens
+        return {w.info.lemma for w in facts.sentence_words(sentence)
+                if is_topic_word(w) and w.lower not in self.help_forms and w.info.lemma not in self.help_forms
+                and not (w.index > 0 and tokens[w.index - 1].text in "#@" and tokens[w.index - 1].end == w.token.start)}
 
-    def _is_yes_no(self, facts: TextFacts, sentence: Sentence) -> bool:
+    def _question(self, ctx: Context, turn: Turn, index: int, sentence: Sentence) -> Question:
+        def compute() -> Question:
+            facts = turn.facts
+            words = facts.sentence_words(sentence)
+            skip = (len(words) > self.params.max_question_words
+                    or self.rhetorical.contains(facts, sentence.first, sentence.last)
+                    or self.solution_requests.contains(facts, sentence.first, sentence.last)
+                    or sentence.terminator == "."  # "When will you solve this problem." — said, not asked
+                    or (words and words[0].lower in ("or", "или") and index > 0)  # "…? Or do you think…?"
+                    # "Shouldn't I…?", «Разве…?»: a reproach
+                    or (words and (words[0].lower in _LOADED or words[0].lower.endswith(("n't", "'nt"))))
+                    or (len(words) <= 4 and any(w.lower in _REFERENCES for w in words)
+                        and self._is_yes_no(facts, sentence))  # "Is this correct?" confirms what came before
+                    or self._heated(ctx, turn))
+            topics = self._sentence_topics(facts, sentence)
+            skip = skip or not topics  # "Can I get some assistance?": a plea for help; any help answers it
+            yes_no = self._is_yes_no(facts, sentence)
+            if yes_no and index > 0 and not facts.is_question(facts.sentences[index - 1]):
+                # "Is there a way to fix this?": what it is about, the statement before says (its own words:
+                # a passing "2 weeks" there does not make any answer about time address the question)
+                topics |= {t for t in self._sentence_topics(facts, facts.sentences[index - 1])
+                           if t not in self.group_of}
+            typed = tuple(answers for key, answers, focus in self.typed
+                          if self._asks_with(facts, sentence, words, key)
+                          and (not focus or len(words) <= self.params.max_focus_words))
+            concrete = yes_no and bool(words) and self.concrete.contains(
+                facts, sentence.first, min(sentence.last, words[min(3, len(words) - 1)].index + 1))
+            return Question(skip or not topics, frozenset(self._topics(topics)), typed, yes_no, len(words), concrete)
+        return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
+
+    @staticmethod
+    def _asks_with(facts: TextFacts, sentence: Sentence, words: list, key: Lexicon) -> bool:
+        """Does the question ask with this word — at its start, or after "know"/«подскажите» — rather than
+        use it inside ("How do I get credit when I cancel")?"""
+        clause_start = sentence.first
+        for i in range(sentence.first, sentence.last):
+            if facts.tokens[i].text in (":", ";", "—", "–"):
+                clause_start = i + 1  # «Хочу узнать про Camry: сколько стоит…» asks after the colon
+        for m in key.find(facts, sentence.first, sentence.last):
+            start = clause_start if m.first >= clause_start else sentence.first
+            before = [w for w in words if start <= w.index < m.first]
+            after = facts.word_at.get(m.last + 1)
+            if after is not None and after.lower in _PRONOUNS:
+                continue  # "… when I call for assistance": a clause, not the question word
+            if len(before) <= 2 or before[-1].lower in _EMBEDDING:
+                return True
+        return False
+
+    def _heated(self, ctx: Context, turn: Turn) -> bool:
+        """A client message of «?!», «???» or shouting: its questions are outbursts, answered by help and empathy."""
+        def compute() -> bool:
+            text = turn.text
+            shouted = sum(1 for w in turn.facts.words if len(w.token.text) >= 3 and w.token.text.isupper())
+            return "?!" in text or "!?" in text or "??" in text or shouted >= 2
+        return ctx.conv.remember((self.serial, "heated", turn.index), compute)
+
+    def _client_topics(self, ctx: Context) -> set[str]:
+        """Every topic of the client's messages since the operator last wrote."""
+        def compute() -> set[str]:
+            out: set[str] = set()
+            for turn in ctx.conv.pending:
+                for sentence in turn.facts.sentences:
+                    out |= self._sentence_topics(turn.facts, sentence)
+            return self._topics(out)
+        return ctx.conv.remember((self.serial, "client_topics"), compute)
+
+    @staticmethod
+    def _is_yes_no(facts: TextFacts, sentence: Sentence) -> bool:
         words = facts.sentence_words(sentence)
         if not words:
             return False
-        if any(w.lower in ("если", "if") for w in words):
-            return False  # «А если есть долг?» asks what then: an open question, not a yes or no
+        if any(w.lower in ("если", "if", "или", "or") for w in words):
+            return False  # «А если есть долг?», "this or that?": open questions, not a yes or no
         first = words[1] if words[0].lower == "а" and len(words) > 1 else words[0]
         if first.is_cyrillic:
             # «Есть ли…», «Можно…», «Доставляете в Казань?» — not «Сколько…», «Когда…»
             return "ли" in facts.forms_of(words) or first.info.pos in ("VERB", "PRED") \
                 or first.lower in ("есть", "можно") or not any(w.lower in RU_INTERROGATIVES for w in words)
-        return first.lower in ("is", "are", "do", "does", "did", "can", "could", "will", "would", "have", "has")
+        return first.lower in _YES_NO_OPENERS_EN
 
-    def _typed(self, facts: TextFacts, sentence: Sentence) -> list[Lexicon]:
-        """The answer word lists of the typed question words in the sentence («когда», «сколько»)."""
-        return [answers for key, answers in self.typed if key.contains(facts, sentence.first, sentence.last)]
+    # --- the draft -----------------------------------------------------------------------------------------
+    def _reply(self, ctx: Context) -> Reply:
+        draft = ctx.draft
+        openers = draft.sentence_openers
+        lemmas: set[str] = set()
+        for sentence in draft.sentences:
+            words = draft.sentence_words(sentence)
+            # a name in «Меня зовут Анна», "Hello, Mark here" is no topic; "Spanish captions" is
+            introducing = any(not self.greeting_lemmas.isdisjoint(w.info.keys) for w in words)
+            lemmas.update(w.info.lemma for w in words
+                          if is_topic_word(w) and not ctx.typing(w.token.start, w.token.end)
+                          and not (w.token.text[:1].isupper() and w.index not in openers
+                                   and (w.info.name or (introducing and w.token.script == "lat"))))
+        negative = any(w.lower in self.negations or w.lower.endswith("n't") for w in draft.words)
+        topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)
+        link_only = bool(draft.links) and len(topics - self.link_words) <= 2
+        return Reply(topics, negative, self.unknown.contains(draft),
+                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only)
 
     def _answers(self, ctx: Context, answers: Lexicon) -> bool:
         """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""
         greeting = {i for m in self.greeting_phrases.find(ctx.draft) for i in range(m.first, m.last + 1)}
         return any(m.first not in greeting for m in answers.find(ctx.draft))
 
-    def _question(self, ctx: Context, turn: Turn, sentence: Sentence) -> tuple[bool, set[str], list[Lexicon], bool]:
-        """What a client question is (rhetorical?, topics, typed answers, yes/no?) — worked out once per chat."""
-        def compute():
-            facts = turn.facts
-            return (self.rhetorical.contains(facts, sentence.first, sentence.last),
-                    self._question_topics(facts, sentence), self._typed(facts, sentence),
-                    self._is_yes_no(facts, sentence))
-        return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
-
-    def _addressed(self, ctx: Context, draft_topics: set[str], turn: Turn, sentence: Sentence) -> bool:
-        rhetorical, topics, typed, yes_no = self._question(ctx, turn, sentence)
-        if rhetorical:
-            return True  # «Сколько можно ждать?!» wants an apology, not a number
-        if not topics:
-            return True  # «Вы тут?» — any reply answers it
-        if typed:
-            # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time
-            return ctx.draft.has_number or any(self._answers(ctx, answers) for answers in typed)
-        if topics & draft_topics:
+    def _addressed(self, ctx: Context, reply: Reply, question: Question, alone: bool) -> bool:
+        if question.typed:
+            # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time (or «пока неизвестно»,
+            # a no on its topic — "when will you add X?" — "we don't offer X", or a reply about the very thing)
+            shared = len(question.topics & reply.topics)
+            return ctx.draft.has_number or reply.unknown or any(self._answers(ctx, a) for a in question.typed) \
+                or (reply.negative and shared > 0) or shared >= 2
+        if question.topics & reply.topics:
             return True
-        # «Здравствуйте! Да, есть.»: a yes or no opening any sentence of the draft
-        draft = ctx.draft
-        return yes_no and any(draft.word_at[i].lower in self.yes_no for i in draft.sentence_openers)
+        if question.yes_no:
+            # «Да, есть.», «К сожалению, нет», "you can't do that": a yes or a no; a negative statement is a
+            # "no" to the only question asked
+            return reply.yes_no or reply.unknown or (reply.negative and alone)
+        return reply.unknown and alone
 
-    def _checkable_alone(self, ctx: Context, turn: Turn, sentence: Sentence) -> bool:
-        """Can we tell on its own that this question went unanswered? Yes for a question that wants a
-        number, time or place («сколько», «когда», «где») or a yes/no («Доставляете в Казань?»); an open
-        question («Как оформить возврат?») may be answered in words it does not share — it is only judged
-        when the draft answers another question of the client's and skips it."""
-        _, _, typed, yes_no = self._question(ctx, turn, sentence)
-        return bool(typed) or yes_no
-
+    # --- the check -----------------------------------------------------------------------------------------
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if ctx.request.caret is not None and (
                 draft.word_count + sum(1 for t in draft.tokens if t.kind == "number") < self.params.min_draft_words):
             return  # still being typed
-        questions = ctx.conv.open_questions
-        if not questions:
+        open_questions = ctx.conv.open_questions
+        if not open_questions:
             return
         caret = ctx.request.caret
         if caret is not None and draft.sentences:
             last = draft.sentences[-1]
             if not last.terminator and len(draft.sentence_words(last)) < 4 and caret >= last.end:
                 return  # a sentence just begun: let the operator get to the answer
-        # a draft made only of questions is a clarifying question back; of greetings or «минутку» — a hold
-        statements = [s for s in draft.sentences if not draft.is_question(s)]
-        if not statements:
+        # a question back clarifies; a hold or a hand-over promises the answer elsewhere; a greeting comes first
+        if not draft.sentences or any(draft.is_question(s) for s in draft.sentences):
             return
-        if self.holding.contains(draft):
+        if self.holding.contains(draft) or self.redirects.contains(draft) or self.asks_back.contains(draft):
             return
-        # what the draft is about: not the half-typed word, not a greeting, not the operator's own name
-        openers = draft.sentence_openers
-        lemmas = frozenset(w.info.lemma for w in draft.words
-                           if is_topic_word(w) and not ctx.typing(w.token.start, w.token.end)
-                           and not (w.token.text[:1].isupper() and (w.info.name or (
-                               w.token.script == "lat" and w.index not in openers))))
-        draft_topics = self._topics(lemmas - self.greeting_lemmas)
-        if lemmas and not draft_topics:
+        if _PART.search(draft.text):
+            return  # "1/2": the answer is split over several messages
+        reply = self._reply(ctx)
+        if not reply.topics and not reply.yes_no and not reply.negative:
             return  # only a greeting or an introduction so far: the answer comes next
-        left = [(t, s) for t, s in questions if not self._addressed(ctx, draft_topics, t, s)]
-        if len(left) == len(questions):  # nothing answered: only the questions that show it count
-            left = [(t, s) for t, s in left if self._checkable_alone(ctx, t, s)]
+        questions = []
+        for turn, sentence in open_questions:
+            index = turn.facts.sentences.index(sentence)
+            question = self._question(ctx, turn, index, sentence)
+            if not question.skip:
+                questions.append((turn, sentence, question))
+        if not questions:
+            return
+        alone = len(questions) == 1
+        left = [(t, s, q) for t, s, q in questions if not self._addressed(ctx, reply, q, alone)]
+        if len(left) < len(questions):
+            # the draft answers one question and skips another: a short, concrete one is clearly forgotten
+            left = [(t, s, q) for t, s, q in left if q.words <= self.params.max_forgotten_words]
+        else:
+            # nothing answered: only a question that shows it counts — it wants a number, time or place, or it
+            # asks whether the business has or does something, and the draft, about something else, says nothing
+            # of it
+            unrelated = not (self._client_topics(ctx) & reply.topics)
+            # — or the reply is only a link: "Is my flight refundable?" — "Here is a link that may help: …"
+            left = [(t, s, q) for t, s, q in left
+                    if q.typed
+                    or (q.concrete and q.words <= self.params.max_yes_no_words and unrelated
+                        and not reply.negative and not reply.unknown)
+                    or (q.yes_no and reply.link_only and not reply.negative and not reply.yes_no)]
         if not left:
             return
         section = self.section(ctx.lang)
-        turn, sentence = left[0]
+        turn, sentence, _ = left[0]
         text = turn.facts.sentence_text(sentence)
         if len(left) > 1 and section.message_many:
             yield self.warning(ctx, template=section.message_many, count=len(left), question=quote(text))

@@ -26,8 +26,9 @@ def normalize(text: str) -> str:
     return default_process(text.replace("ё", "е").replace("Ё", "Е"))
 
 
-class RepetitionCheck(Check):
+class RepetitionCheck(Check[Params, LangSection]):
     kind = "repetition"
+    needs_conversation = True
     Params = Params
     Lang = LangSection
     placeholders = frozenset({"similarity", "ago", "quote"})

@@ -63,7 +63,7 @@ def _abbreviation(text: str, end: int) -> bool:
     return rest[:1] == "." and len(rest) == 3 and rest[1] == " " and rest[2].islower()
 
 
-class SpellingCheck(Check):
+class SpellingCheck(Check[Params, Lang]):
     kind = "spelling"
     Params = Params
     Lang = Lang

@@ -62,8 +62,9 @@ def _step(steps: list[Step], elapsed: float) -> tuple[Step | None, float | None]
     return reached, None
 
 
-class TimerCheck(Check):
+class TimerCheck(Check[Params, Lang]):
     kind = "timer"
+    needs_conversation = True
     Params = Params
     Lang = Lang
     placeholders = frozenset({"wait"})

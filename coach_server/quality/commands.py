@@ -25,7 +25,7 @@ from ..models import CHANNELS, DEFAULT_CHANNEL
 from ..rulebook.loader import default_rules_dir
 from .findings import Finding, Run, load_channel_map, run_corpus
 from .labels import Label, LabelsError, load_labels, save_labels
-from .measure import Measurement, draw_sample, measure
+from .measure import Measurement, SameRule, applicable, draw_sample, measure
 
 DEFAULT_LABELS = Path("quality/labels.jsonl")
 TARGET = 0.9  # precision every rule must reach
@@ -56,6 +56,7 @@ def add_quality_parser(sub: Any) -> None:
 
     p = corpus_command("label", "judge the pending warnings one by one")
     p.add_argument("--rule", action="append", help="only this rule (repeatable)")
+    p.add_argument("--all-unlabelled", action="store_true", help="also every firing warning without a label")
     p.set_defaults(func=cmd_label)
 
     p = corpus_command("show", "print warnings with their context")
@@ -101,7 +102,17 @@ def _load(args: argparse.Namespace) -> tuple[Run, dict[str, Label]] | int:
     run = run_corpus(coach, corpus, channel_map=channel_map, default_channel=args.channel, name=args.name)
     for problem in run.bad_lines[:20]:
         print(f"coach quality: {corpus.name}: {problem} — skipped", file=sys.stderr)
+    args.same = same_in(coach)
     return run, labels
+
+
+def same_in(coach: Coach) -> SameRule:
+    """A verdict holds across two channels when the rule runs the very same check in both."""
+    def same(rule_id: str, judged: str, checked: str) -> bool:
+        rule = coach.rulebook.rules.get(rule_id)
+        return judged == checked or (rule is not None
+                                     and rule.check.for_channel(judged) is rule.check.for_channel(checked))
+    return same
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -110,7 +121,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return loaded
     run, labels = loaded
     picked = draw_sample(run, labels, args.per_rule, seed=args.seed, rules=set(args.rule or ()),
-                         langs=set(args.lang or ()))
+                         langs=set(args.lang or ()), same=args.same)
     for finding in picked:
         labels[finding.key] = Label.pending(finding)
     save_labels(args.labels, labels)
@@ -140,8 +151,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         return loaded
     run, labels = loaded
     shown = 0
+    judge = applicable(labels, args.same)
     for finding in run.by_key().values():
-        label = labels.get(finding.key)
+        label = judge(finding)
         if args.rule and finding.rule not in args.rule:
             continue
         if args.lang and finding.lang != args.lang:
@@ -169,6 +181,8 @@ def cmd_label(args: argparse.Namespace) -> int:
     firing = run.by_key()
     pending = [lb for lb in labels.values() if lb.verdict is None and lb.id in firing
                and (not args.rule or lb.rule in args.rule)]
+    pending += [Label.pending(f) for f in firing.values() if f.key not in labels
+                and (not args.rule or f.rule in args.rule) and args.all_unlabelled]
     print(f"{len(pending)} warnings to judge. c = correct, w = wrong (then say why), s = skip, q = quit.")
     for label in pending:
         print(describe(firing[label.id]))
@@ -180,6 +194,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             break
         if answer == "s":
             continue
+        labels[label.id] = label
         if answer == "c":
             label.verdict, label.reason = "correct", ""
         else:
@@ -235,6 +250,7 @@ def report_json(m: Measurement) -> dict[str, Any]:
                    "per_100": {c: m.rate(f, c) for c in CHANNELS if m.rate(f, c) is not None}}
                   for f in m.figures],
         "unlabelled": m.unlabelled,
+        "accepted_misses": [{"id": lb.id, "rule": lb.rule, "why": lb.miss} for lb in m.accepted_misses],
         "failures": failures(m),
     }
 
@@ -244,7 +260,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     run, labels = loaded
-    m = measure(run, labels)
+    m = measure(run, labels, args.same)
     if args.json:
         print(json.dumps(report_json(m), ensure_ascii=False, indent=2))
         return 1 if args.strict and failures(m) else 0
@@ -264,6 +280,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"all rules: {correct}/{labelled} labelled warnings right ({correct / labelled:.0%}); "
               f"{m.unlabelled} firing warnings have no label; {sum(f.pending for f in m.figures)} wait for a verdict")
     problems = failures(m)
+    for label in m.accepted_misses:
+        print(f"· accepted miss: {label.id} {label.rule} «{label.quote}» ({label.miss})")
     for problem in problems:
         print("✗ " + problem)
     if not problems:

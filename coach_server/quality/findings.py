@@ -1,6 +1,7 @@
 """Every warning the engine gives on a corpus of real chats, each operator message checked as it was typed.
 
-A corpus is the audit's JSON Lines format (docs/audit.md). A chat's channel is its own `channel` field, else
+A corpus is the audit's JSON Lines format (docs/audit.md). When the operator began each message is taken
+only from the export (`draft_started_at`), never estimated: a measure of precision must not rest on guesses. A chat's channel is its own `channel` field, else
 the channel its `source` maps to (`--channel-map`: source prefix → channel, for corpora gathered from several
 places), else the default channel. A chat's language for the figures is its `lang` field, else the language
 the engine detected; the engine itself is not told the language (an extension does not know it either).
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audit.corpus import BadLine, Chat, moments, parse_chat
+from ..corpus import BadLine, Chat, moments, parse_chat
 from ..engine import Coach
 from ..models import CHANNELS, DEFAULT_CHANNEL, RequestError
 
@@ -40,13 +41,32 @@ class Finding:
 
     @property
     def key(self) -> str:
-        """What identifies this warning across runs: the chat, the message, the rule and the flagged text."""
-        raw = "\x1f".join([self.corpus, self.chat_id, str(self.message), self.rule, self.span or ""])
-        return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
+        """What identifies this warning across runs: the chat, the message, the rule, the flagged word or
+        phrase (a longer span — a sentence, the tail of a long message — moves with the rule's settings, and
+        the warning is about the message) and the channel it was checked as."""
+        return label_key(self.corpus, self.chat_id, self.message, self.rule, self.span, self.channel)
+
+    @property
+    def place(self) -> tuple[str, str, int, str, str]:
+        """The warning without its channel: the same warning checked as another channel."""
+        return place_of(self.corpus, self.chat_id, self.message, self.rule, self.span)
 
     def quote(self) -> str:
         """A short quote of the draft: around the flagged piece, or its beginning."""
         return shorten_around(self.draft, self.span)
+
+
+MAX_KEY_SPAN = 40
+
+
+def place_of(corpus: str, chat_id: str, message: int, rule: str, span: str | None) -> tuple[str, str, int, str, str]:
+    return corpus, chat_id, message, rule, span if span is not None and len(span) <= MAX_KEY_SPAN else ""
+
+
+def label_key(corpus: str, chat_id: str, message: int, rule: str, span: str | None, channel: str) -> str:
+    *place, piece = place_of(corpus, chat_id, message, rule, span)
+    raw = "\x1f".join([*map(str, place), piece, channel])
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
 
 
 @dataclass
@@ -56,6 +76,7 @@ class Run:
     corpus: str
     findings: list[Finding] = field(default_factory=list)
     messages: Counter = field(default_factory=Counter)  # operator messages checked, by (lang, channel)
+    channels: dict[str, str] = field(default_factory=dict)  # chat id → the channel it was checked as
     bad_lines: list[str] = field(default_factory=list)
 
     def by_key(self) -> dict[str, Finding]:
@@ -131,7 +152,8 @@ def run_corpus(coach: Coach, path: Path, *, channel_map: dict[str, str] | None =
             number, raw, chat = item
             chat_id = chat.chat_id or f"line-{number}"
             channel = channel_of(raw, chat, channel_map, default_channel)
-            for moment in moments(chat):
+            run.channels[chat_id] = channel
+            for moment in moments(chat, typing_cps=0):  # draft times only where the export records them
                 request = moment.request
                 request.lang = None  # detected, as in the extension
                 request.channel = channel  # type: ignore[assignment]

@@ -7,7 +7,8 @@ One JSON object per line, sorted by rule, language and id so that a diff shows w
      "client": "I never got the code", "verdict": "correct", "reason": ""}
 
 `verdict` is `correct`, `wrong`, or null while the warning waits for a person to judge it; a `wrong` verdict
-says why in `reason`. Quotes are short (the corpus itself stays where it is); the id ties the label to the
+says why in `reason`. A correct warning that a rule knowingly stopped giving (the price of precision) says
+why in `miss`: it is reported as an accepted miss, not as a regression. Quotes are short (the corpus itself stays where it is); the id ties the label to the
 warning (corpus, chat, message, rule, flagged text), so a label outlives changes to the rules.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..models import CHANNELS, validation_details
-from .findings import Finding, shorten
+from .findings import Finding, place_of, shorten
 
 Verdict = Literal["correct", "wrong"]
 
@@ -41,6 +42,11 @@ class Label(BaseModel):
     client: str = Field(default="", max_length=400)
     verdict: Verdict | None = None
     reason: str = ""
+    miss: str = Field(default="", description="a correct warning knowingly given up for precision: why")
+
+    @property
+    def place(self) -> tuple[str, str, int, str, str]:
+        return place_of(self.corpus, self.chat_id, self.message, self.rule, self.span)
 
     @classmethod
     def pending(cls, finding: Finding) -> Label:

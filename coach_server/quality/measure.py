@@ -2,18 +2,25 @@
 
 Precision is counted over the labelled warnings that fire now: correct / (correct + wrong). The sample is
 drawn at random among the warnings that fire now (stratified by channel), so the labelled ones stand for
-the rest; a rule change that makes new warnings leaves them unlabelled until the next sample.
+the rest; a rule change that makes new warnings leaves them unlabelled until the next sample. A label holds
+for the channel it was judged in, and for another channel only where the rule runs the very same check there:
+the same corpus checked as another channel (every chat as a live chat, say) gets its own verdicts where the
+rule's settings differ.
 """
 from __future__ import annotations
 
 import math
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..models import CHANNELS
 from .findings import Finding, Run
 from .labels import Label
+
+
+SameRule = Callable[[str, str, str], bool]  # (rule, channel judged in, channel checked in) → verdict holds?
 
 
 @dataclass
@@ -54,6 +61,7 @@ class Measurement:
     false_positives_firing: list[tuple[Label, Finding]]  # labelled wrong, still fires
     correct_lost: list[Label]  # labelled correct, no longer fires
     unlabelled: int  # warnings that fire now and have no label
+    accepted_misses: list[Label] = field(default_factory=list)  # labelled correct, knowingly given up
 
     def rate(self, fig: RuleFigures, channel: str) -> float | None:
         """Operator messages flagged per 100 of that language and channel."""
@@ -61,8 +69,27 @@ class Measurement:
         return 100.0 * fig.flagged.get(channel, 0) / total if total else None
 
 
-def measure(run: Run, labels: dict[str, Label]) -> Measurement:
-    firing = run.by_key()
+def same_everywhere(rule: str, judged: str, checked: str) -> bool:
+    """Does a verdict given in one channel hold in another? Only where the rule works the same in both."""
+    return judged == checked
+
+
+def applicable(labels: dict[str, Label], same: SameRule) -> Callable[[Finding], Label | None]:
+    """The label that judges a finding: its own (same channel), or one given where the rule runs the same."""
+    by_place: dict[tuple, list[Label]] = defaultdict(list)
+    for label in labels.values():
+        by_place[label.place].append(label)
+
+    def find(finding: Finding) -> Label | None:
+        own = labels.get(finding.key)
+        if own is not None:
+            return own
+        return next((lb for lb in by_place.get(finding.place, ())
+                     if same(finding.rule, lb.channel, finding.channel)), None)
+    return find
+
+
+def measure(run: Run, labels: dict[str, Label], same: SameRule = same_everywhere) -> Measurement:
     figures: dict[tuple[str, str], RuleFigures] = {}
     flagged_messages: dict[tuple[str, str], set[tuple[str, int, str]]] = defaultdict(set)
     for f in run.findings:
@@ -73,18 +100,16 @@ def measure(run: Run, labels: dict[str, Label]) -> Measurement:
         fig = figures[(rule, lang)]
         for _, _, channel in messages:
             fig.flagged[channel] = fig.flagged.get(channel, 0) + 1
+    judge = applicable(labels, same)
     fps: list[tuple[Label, Finding]] = []
-    lost: list[Label] = []
-    labelled_firing = 0
-    for label in labels.values():
-        if label.corpus != run.corpus:
+    used: set[str] = set()
+    unlabelled = 0
+    for finding in run.by_key().values():
+        label = judge(finding)
+        if label is None:
+            unlabelled += 1
             continue
-        finding = firing.get(label.id)
-        if finding is None:
-            if label.verdict == "correct":
-                lost.append(label)
-            continue
-        labelled_firing += 1
+        used.add(label.id)
         fig = figures[(finding.rule, finding.lang)]
         if label.verdict == "correct":
             fig.correct += 1
@@ -93,21 +118,29 @@ def measure(run: Run, labels: dict[str, Label]) -> Measurement:
             fps.append((label, finding))
         else:
             fig.pending += 1
+    places = {f.place for f in run.findings}
+    gone = [label for label in labels.values()
+            if label.verdict == "correct" and label.corpus == run.corpus and label.id not in used
+            and label.chat_id in run.channels and same(label.rule, label.channel, run.channels[label.chat_id])
+            and label.place not in places]
     ordered = sorted(figures.values(), key=lambda fg: (fg.rule, fg.lang))
-    return Measurement(ordered, dict(run.messages), fps, lost, len(firing) - labelled_firing)
+    return Measurement(ordered, dict(run.messages), fps, [lb for lb in gone if not lb.miss], unlabelled,
+                       [lb for lb in gone if lb.miss])
 
 
 def draw_sample(run: Run, labels: dict[str, Label], per_rule: int, *, seed: int = 1,
-                rules: set[str] | None = None, langs: set[str] | None = None) -> list[Finding]:
+                rules: set[str] | None = None, langs: set[str] | None = None,
+                same: SameRule = same_everywhere) -> list[Finding]:
     """Up to `per_rule` labels per rule and language among the warnings firing now: the unlabelled ones
     needed to get there, drawn at random, taking the channels in turn."""
     rng = random.Random(seed)
     groups: dict[tuple[str, str], dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     have: dict[tuple[str, str], int] = defaultdict(int)
+    judge = applicable(labels, same)
     for f in run.by_key().values():
         if (rules and f.rule not in rules) or (langs and f.lang not in langs):
             continue
-        if f.key in labels:
+        if judge(f) is not None:
             have[(f.rule, f.lang)] += 1
         else:
             groups[(f.rule, f.lang)][f.channel].append(f)

@@ -1,16 +1,16 @@
 """Running a rule's own examples: each `[[invalid]]` must be flagged (at its span, with its severity and
-suggestion when given), each `[[valid]]` must not. Used by the test suite and `coach rules check`."""
+suggestion when given, worded by the template it names — `message` unless it says otherwise), each
+`[[valid]]` must not. Used by the test suite and `coach rules check`."""
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from ..engine import Coach
 from ..models import CheckRequest, Message, Warning
+from .loader import Rule
 from .schema import LANGS, Example
-
-if TYPE_CHECKING:
-    from ..engine import Coach
-    from .loader import Rule
 
 # Examples happen at a fixed moment so that `ago` and `draft_age` mean the same on every run.
 EXAMPLE_NOW = 1_750_000_000.0
@@ -51,32 +51,71 @@ def _describe(draft: str, warnings: list[Warning]) -> str:
     parts = []
     for w in warnings:
         span = f" at {draft[w.start:w.end]!r}" if w.start is not None and w.end is not None else ""
-        parts.append(f"{w.severity}{span} suggestion={w.suggestion!r}")
+        parts.append(f"{w.severity}{span} suggestion={w.suggestion!r} message={w.message!r}")
     return "; ".join(parts)
 
 
-def _matches(example: Example, draft: str, w: Warning) -> bool:
+DEFAULT_TEMPLATE = "message"
+
+
+def template_named(rule: Rule, lang: str, name: str) -> str | None:
+    """The template `name` (a field of the kind's language section, or `field.key` of a table of templates)
+    in the rule's `lang` section; None when there is no such template."""
+    section = rule.check.langs.get(lang) or rule.check.langs["ru"]
+    field, _, key = name.partition(".")
+    value = getattr(section, field, None) if field in type(section).model_fields else None
+    if key:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A pattern that matches exactly the messages `template` renders: its text, any value per placeholder."""
+    parts = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is not None:
+            parts.append("(?s:.*?)")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _matches(example: Example, draft: str, w: Warning, worded: re.Pattern[str] | None) -> bool:
     if example.span is not None and (w.start is None or w.end is None or draft[w.start:w.end] != example.span):
+        return False
+    if worded is not None and not worded.fullmatch(w.message):
         return False
     if example.severity is not None and w.severity != example.severity:
         return False
-    if example.suggestion is not None and w.suggestion != example.suggestion:
-        return False
-    return True
+    return example.suggestion is None or w.suggestion == example.suggestion
 
 
 def run_examples(coach: Coach, rule: Rule) -> list[ExampleFailure]:
     failures: list[ExampleFailure] = []
     for kind, examples in (("invalid", rule.spec.invalid), ("valid", rule.spec.valid)):
         for i, example in enumerate(examples):
-            warnings = [w for w in coach.check(example_request(example), only=[rule.id]).warnings
-                        if w.rule == rule.id]
+            if kind == "valid" and example.message is not None:
+                failures.append(ExampleFailure(rule.id, kind, i, example,
+                                               "`message` names the template of a warning: invalid examples only"))
+                continue
+            result = coach.check(example_request(example), only=[rule.id])
+            warnings = [w for w in result.warnings if w.rule == rule.id]
             if kind == "valid" and warnings:
                 failures.append(ExampleFailure(rule.id, kind, i, example,
                                                "flagged but should not be: " + _describe(example.draft, warnings)))
-            elif kind == "invalid" and not any(_matches(example, example.draft, w) for w in warnings):
+                continue
+            if kind == "valid":
+                continue
+            name = example.message or DEFAULT_TEMPLATE
+            template = template_named(rule, result.lang, name)
+            if template is None and example.message is not None:
+                failures.append(ExampleFailure(rule.id, kind, i, example,
+                                               f"message = {name!r}: the {result.lang} section has no such template"))
+                continue
+            worded = template_pattern(template) if template is not None else None
+            if not any(_matches(example, example.draft, w, worded) for w in warnings):
                 wanted = ", ".join(f"{k}={v!r}" for k, v in (("span", example.span), ("severity", example.severity),
-                                                              ("suggestion", example.suggestion)) if v is not None)
+                                                              ("suggestion", example.suggestion),
+                                                              ("message", name)) if v is not None)
                 failures.append(ExampleFailure(rule.id, kind, i, example,
                                                f"expected a warning{' with ' + wanted if wanted else ''}; got "
                                                + _describe(example.draft, warnings)))

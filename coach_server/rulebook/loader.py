@@ -13,16 +13,20 @@ import hashlib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..checks import KINDS
-from ..checks.base import Check, template_fields
-from ..models import field_path
+from ..checks.base import AnyCheck, template_fields
+from ..models import Severity, validation_details
 from .schema import LANGS, RuleFile
+
+M = TypeVar("M", bound=BaseModel)
 
 RULE_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -52,7 +56,7 @@ class Rule:
     path: Path
     digest: str  # sha256 of the file's bytes: tells a changed file from an unchanged one
     spec: RuleFile
-    check: Check
+    check: AnyCheck
     stale: bool = False  # the file is broken now; this is its last good version
 
     @property
@@ -60,21 +64,39 @@ class Rule:
         """On in some channel: the rule's own `enabled`, or a channel that switches it on."""
         return self.spec.enabled or any(c.enabled for c in self.spec.channels.values())
 
+    def traits(self) -> dict[str, bool]:
+        """What a client may want to know of the rule's kind: does it read the conversation, the clock."""
+        return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed}
 
-@dataclass
+
+@dataclass(frozen=True)
 class Rulebook:
+    """The rules as loaded, never changed afterwards: a reload makes a new book."""
+
     directory: Path | None
-    rules: dict[str, Rule] = field(default_factory=dict)
+    rules: Mapping[str, Rule] = field(default_factory=dict)
     errors: list[RuleError] = field(default_factory=list)
 
-    @property
+    @cached_property
     def active(self) -> list[Rule]:
         """The enabled rules (worked out once: the book does not change after loading)."""
-        active = self.__dict__.get("_active")
-        if active is None or len(self.rules) != self.__dict__.get("_active_of"):
-            active = self.__dict__["_active"] = [r for r in self.rules.values() if r.enabled]
-            self.__dict__["_active_of"] = len(self.rules)
-        return active
+        return [r for r in self.rules.values() if r.enabled]
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Rule id → its title, for every report that names rules."""
+        return {rule_id: rule.spec.title for rule_id, rule in self.rules.items()}
+
+    def title(self, rule_id: str) -> str:
+        """The rule's title, or its id when the book has no such rule (any more)."""
+        return self.titles.get(rule_id, rule_id)
+
+    def changed_since(self, before: Rulebook) -> frozenset[str]:
+        """The ids of the rules added, removed or edited since `before` (a broken edit is no change: the
+        last good version stays)."""
+        ids = set(self.rules) | set(before.rules)
+        return frozenset(i for i in ids if (i in self.rules) != (i in before.rules)
+                         or (i in self.rules and self.rules[i].digest != before.rules[i].digest))
 
     @property
     def digest(self) -> str:
@@ -85,21 +107,11 @@ class Rulebook:
         return h.hexdigest()[:16]
 
 
-def _errors_from(exc: ValidationError, file: str, prefix: tuple[Any, ...] = ()) -> list[RuleError]:
-    out = []
-    for e in exc.errors():
-        problem = e["msg"]
-        if e["type"] == "extra_forbidden":
-            problem = "unknown field (check its spelling)"
-        elif e["type"] == "missing":
-            problem = "required field is missing"
-        elif problem.startswith("Value error, "):
-            problem = problem[len("Value error, "):]
-        out.append(RuleError(file, field_path(prefix + tuple(e["loc"])), problem))
-    return out
+def _errors_from(exc: ValidationError, file: str, prefix: tuple[str | int, ...] = ()) -> list[RuleError]:
+    return [RuleError(file, d.field, d.problem) for d in validation_details(exc, prefix)]
 
 
-def _validate_part(model: type[BaseModel], data: Any, file: str, where: str, errors: list[RuleError]):
+def _validate_part(model: type[M], data: Any, file: str, where: str, errors: list[RuleError]) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -107,7 +119,7 @@ def _validate_part(model: type[BaseModel], data: Any, file: str, where: str, err
         return None
 
 
-def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
+def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, AnyCheck]:
     """Validate one rule file's bytes; raise RuleFileInvalid listing every problem."""
     if not RULE_ID_RE.match(rule_id):
         raise RuleFileInvalid([RuleError(file, "(file name)", "a rule id is lower-case latin letters, digits "
@@ -115,13 +127,13 @@ def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise RuleFileInvalid([RuleError(file, "(encoding)", f"not UTF-8 text: {exc.reason} at byte {exc.start}")])
+        raise RuleFileInvalid([RuleError(file, "(encoding)", f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise RuleFileInvalid([RuleError(file, "(syntax)", f"not valid TOML: {exc}")])
+        raise RuleFileInvalid([RuleError(file, "(syntax)", f"not valid TOML: {exc}")]) from None
     try:
         spec = RuleFile.model_validate(data)
     except ValidationError as exc:
-        raise RuleFileInvalid(_errors_from(exc, file))
+        raise RuleFileInvalid(_errors_from(exc, file)) from None
     kind = KINDS.get(spec.kind)
     if kind is None:
         raise RuleFileInvalid([RuleError(file, "kind", f"unknown kind {spec.kind!r}; known kinds: "
@@ -130,7 +142,7 @@ def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
     params, langs = _validate_settings(kind, spec.params, {lang: getattr(spec, lang) for lang in LANGS}, file, "",
                                        errors)
     # a channel's own settings make a check of its own; channels not named share the rule's check
-    variants: dict[str, tuple[str, Any, dict[str, Any]] | None] = {}
+    variants: dict[str, tuple[Severity, Any, dict[str, Any]] | None] = {}
     if params is not None and len(langs) == len(LANGS):
         for channel, settings in spec.channels.items():
             if settings.enabled is False:
@@ -149,11 +161,11 @@ def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, Check]:
                           for channel, v in variants.items()}
         check.enabled = spec.enabled
     except ValueError as exc:  # a pattern that does not compile, a word list that makes no sense
-        raise RuleFileInvalid([RuleError(file, getattr(exc, "field", "(rule)"), str(exc))])
+        raise RuleFileInvalid([RuleError(file, getattr(exc, "field", "(rule)"), str(exc))]) from None
     return spec, check
 
 
-def _validate_settings(kind: type[Check], params_data: dict[str, Any], lang_data: dict[str, dict[str, Any]], file: str,
+def _validate_settings(kind: type[AnyCheck], params_data: dict[str, Any], lang_data: dict[str, dict[str, Any]], file: str,
                        prefix: str, errors: list[RuleError]) -> tuple[Any, dict[str, Any]]:
     """Validate a rule's params and language sections (or a channel's merged ones, under `prefix`)."""
     params = _validate_part(kind.Params, params_data, file, prefix + "params", errors)
@@ -176,7 +188,7 @@ def _validate_settings(kind: type[Check], params_data: dict[str, Any], lang_data
     return params, langs
 
 
-def _check_template(text: str, kind: type[Check], file: str, where: str, errors: list[RuleError]) -> None:
+def _check_template(text: str, kind: type[AnyCheck], file: str, where: str, errors: list[RuleError]) -> None:
     try:
         names = template_fields(text)
     except ValueError as exc:
@@ -189,53 +201,47 @@ def _check_template(text: str, kind: type[Check], file: str, where: str, errors:
                                              f"; this kind offers: {allowed}"))
 
 
-def load_rule_file(path: Path) -> Rule:
-    raw = path.read_bytes()
-    spec, check = parse_rule(path.stem, raw, path.name)
-    return Rule(path.stem, path, hashlib.sha256(raw).hexdigest(), spec, check)
-
-
 def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if p.is_file() and not p.name.startswith("."))
 
 
 def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook:
     """Load every rule file; a broken file is reported and, if it loaded before, keeps its last good version."""
-    book = Rulebook(directory)
+    rules: dict[str, Rule] = {}
+    errors: list[RuleError] = []
     if not directory.is_dir():
-        book.errors.append(RuleError(str(directory), "(directory)", "rules directory not found"))
-        return book
+        return Rulebook(directory, rules, [RuleError(str(directory), "(directory)", "rules directory not found")])
     old = previous.rules if previous is not None else {}
     for path in rule_files(directory):
         rule_id = path.stem
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            book.errors.append(RuleError(path.name, "(file)", f"cannot read: {exc.strerror}"))
+            errors.append(RuleError(path.name, "(file)", f"cannot read: {exc.strerror}"))
             if rule_id in old:
-                book.rules[rule_id] = _stale(old[rule_id])
+                rules[rule_id] = _stale(old[rule_id])
             continue
         digest = hashlib.sha256(raw).hexdigest()
         previous_rule = old.get(rule_id)
         if previous_rule is not None and previous_rule.digest == digest and not previous_rule.stale:
-            book.rules[rule_id] = previous_rule  # unchanged: keep its compiled check
+            rules[rule_id] = previous_rule  # unchanged: keep its compiled check
             continue
         try:
             spec, check = parse_rule(rule_id, raw, path.name)
         except RuleFileInvalid as exc:
-            book.errors.extend(exc.errors)
+            errors.extend(exc.errors)
             if previous_rule is not None:
-                book.rules[rule_id] = _stale(previous_rule)
+                rules[rule_id] = _stale(previous_rule)
             continue
-        book.rules[rule_id] = Rule(rule_id, path, digest, spec, check)
-    return book
+        rules[rule_id] = Rule(rule_id, path, digest, spec, check)
+    return Rulebook(directory, rules, errors)
 
 
 def _stale(rule: Rule) -> Rule:
     return Rule(rule.id, rule.path, rule.digest, rule.spec, rule.check, stale=True)
 
 
-def directory_signature(directory: Path) -> tuple:
+def directory_signature(directory: Path) -> tuple[object, ...]:
     """A cheap fingerprint of the rules directory (names, sizes, mtimes) to notice edits without reading."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)

@@ -36,6 +36,9 @@ class Example(BaseModel):
     span: str | None = Field(default=None, description="invalid only: the text the warning points at")
     severity: Severity | None = Field(default=None, description="invalid only: the expected severity")
     suggestion: str | None = Field(default=None, description="invalid only: the expected suggestion")
+    message: str | None = Field(default=None, pattern=r"^[a-z_]+(\.[A-Za-z0-9_]+)?$",
+                                description="invalid only: the language section's template the warning's message "
+                                            "must come from, e.g. message_many or messages.long (default: message)")
     note: str = ""
 
 

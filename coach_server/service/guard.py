@@ -32,19 +32,18 @@ It also holds the WebSocket frame rate limiter used by the live endpoint.
 """
 from __future__ import annotations
 
-import hmac
 import ipaddress
-import json
 import re
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
-from .keys import SUPERVISOR_TOKEN
-from .token import presented_token
+from ..models import ErrorDetail
+from .httpkit import error_response, token_ok
 
 CHROME_EXTENSION = re.compile(r"^chrome-extension://[a-p]{32}$")
 MOZ_EXTENSION = re.compile(r"^moz-extension://[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -130,9 +129,6 @@ class GuardConfig:
     def host_allowed(self, host_header: str, port: int) -> bool:
         return host_header.lower() in self._hosts(port)
 
-    def own_origins(self, port: int) -> frozenset[str]:
-        return frozenset(f"http://{h}" for h in self._hosts(port))
-
     def origin_allowed(self, origin: str, port: int) -> bool:
         origin = origin.rstrip("/").lower()
         if origin.startswith("http://") and origin[7:] in self._hosts(port):
@@ -156,31 +152,14 @@ def _peer_is_loopback(request: web.Request) -> bool:
     return True  # a Unix socket: this machine
 
 
-def request_token(request: web.Request) -> str | None:
-    """The supervisor token the request presents: headers, or `?access_token=` on the WebSocket upgrade
-    (a browser cannot set headers on a WebSocket)."""
-    given = presented_token(request)
-    if not given and request.headers.get("Upgrade", "").lower() == "websocket":
-        given = request.query.get("access_token")
-    return given
-
-
-def token_ok(request: web.Request) -> bool:
-    expected: str | None = request.app.get(SUPERVISOR_TOKEN)
-    given = request_token(request)
-    return bool(expected and given and hmac.compare_digest(expected.encode(), given.encode()))
-
-
 def _refuse(status: int, message: str, field_: str, problem: str) -> web.Response:
-    body = {"error": {"message": message, "details": [{"field": field_, "problem": problem}]}}
-    return web.Response(text=json.dumps(body, ensure_ascii=False), status=status,
-                        content_type="application/json", charset="utf-8",
-                        headers={"Cache-Control": "no-store", "Vary": "Origin"})
+    return error_response(status, message, [ErrorDetail(field=field_, problem=problem)],
+                          headers={"Cache-Control": "no-store", "Vary": "Origin"})
 
 
-def guard_middleware(config: GuardConfig):
+def guard_middleware(config: GuardConfig) -> Middleware:
     @web.middleware
-    async def guard(request: web.Request, handler):
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         port = _local_port(request)
         authenticated: bool | None = None
         # 1. another machine, when bound beyond loopback: the token or nothing
@@ -247,7 +226,7 @@ async def add_response_headers(request: web.Request, response: web.StreamRespons
 class TokenBucket:
     """`capacity` frames at once, refilled at `rate` frames per second."""
 
-    def __init__(self, capacity: float, rate: float, clock=time.monotonic):
+    def __init__(self, capacity: float, rate: float, clock: Callable[[], float] = time.monotonic):
         self.capacity = capacity
         self.rate = rate
         self.tokens = capacity
@@ -275,7 +254,7 @@ class FrameLimiter:
     disconnected (close code 1008)."""
 
     def __init__(self, burst: float = 50, rate: float = 30, *, abuse_drops: int = 500, abuse_window: float = 10.0,
-                 notice_interval: float = 0.1, clock=time.monotonic):
+                 notice_interval: float = 0.1, clock: Callable[[], float] = time.monotonic):
         self.bucket = TokenBucket(burst, rate, clock)
         self.clock = clock
         self.abuse_drops = abuse_drops

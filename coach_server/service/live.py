@@ -11,12 +11,15 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .. import __version__
 from ..engine import Coach
+from ..feedback import ACTIONS, FeedbackLog, chat_hash
 from ..models import (
     MAX_DRAFT_CHARS,
     MAX_ID_CHARS,
@@ -28,12 +31,13 @@ from ..models import (
     Lang,
     Message,
     RequestError,
+    Scope,
     check_unix_ts,
+    error_body,
     validation_details,
 )
-from .feedback import ACTIONS, FeedbackLog
 from .guard import FrameLimiter
-from .keys import LIVE_HUB, WS_MAX_FRAME
+from .httpkit import error_response
 
 log = logging.getLogger("coach.live")
 
@@ -51,7 +55,7 @@ FRAME_RATE = 30.0  # …and per second after that (fast typing is 10–15 keystr
 TIMER_SLACK_S = 0.05  # push just after the threshold, so the check sees it crossed
 
 
-class Update(BaseModel):
+class UpdateFrame(BaseModel):
     """An `update` frame. Absent fields keep their previous value for the chat."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -67,6 +71,7 @@ class Update(BaseModel):
     lang: Lang | None = None
     channel: Channel | None = None
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
+    scope: Scope | None = None
     now: float | None = None
 
     @field_validator("draft_started_at", "now")
@@ -75,7 +80,11 @@ class Update(BaseModel):
         return check_unix_ts(value)
 
 
-class Feedback(BaseModel):
+# What `null` sets a field to in an update (any other field: null clears it).
+_NULL_MEANS: dict[str, Any] = {"draft": "", "scope": "all"}
+
+
+class FeedbackFrame(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     type: Literal["feedback"]
@@ -87,7 +96,7 @@ class Feedback(BaseModel):
     seq: JsonInt | None = None
 
 
-class Forget(BaseModel):
+class ForgetFrame(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     type: Literal["forget"]
@@ -101,13 +110,15 @@ class _Pong:
 class ChatState:
     def __init__(self, chat_id: str):
         self.chat_id = chat_id
+        self.key = chat_hash(chat_id)  # how the feedback log and the store name this chat
         self.messages: list[Message] = []
         self.draft = ""
         self.draft_started_at: float | None = None
         self.operator_name: str | None = None
-        self.lang: str | None = None
-        self.channel: str | None = None
+        self.lang: Lang | None = None
+        self.channel: Channel | None = None
         self.caret: int | None = None
+        self.scope: Scope = "all"
         self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
         self.seq = 0
         self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
@@ -121,7 +132,7 @@ class ChatState:
         return CheckRequest.model_construct(
             draft=self.draft, messages=self.messages, now=self.now(), draft_started_at=self.draft_started_at,
             chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, channel=self.channel,
-            caret=self.caret)
+            caret=self.caret, scope=self.scope)
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
@@ -160,11 +171,13 @@ class Dismissals:
 
 
 class LiveHub:
-    """Everything the live endpoint shares across connections."""
+    """Everything the live endpoint shares across connections, and what the rest of the service may ask
+    of it: the chats the connections hold (`chats`, `draft_of`), and `rules_changed` to re-check them all."""
 
-    def __init__(self, coach_ref: "CoachRef", feedback: FeedbackLog):
-        self.coach_ref = coach_ref
+    def __init__(self, coach: Coach, feedback: FeedbackLog, *, max_frame: int = MAX_FRAME_BYTES):
+        self.coach = coach
         self.feedback = feedback
+        self.max_frame = max_frame
         self.dismissals = Dismissals()
         self.sessions: set[LiveSession] = set()
 
@@ -172,17 +185,37 @@ class LiveHub:
         for session in list(self.sessions):
             session.recheck_all("rules")
 
+    def chats(self) -> Iterator[ChatState]:
+        """Every chat some connection holds now."""
+        for session in list(self.sessions):
+            yield from list(session.chats.values())
 
-class CoachRef:
-    """The current Coach; swapped as a whole when needed (the rules reload in place)."""
+    def draft_of(self, key: str) -> str | None:
+        """The current draft of the chat whose hashed id (`ChatState.key`, `FeedbackEvent.chat`) is `key`."""
+        for chat in self.chats():
+            if chat.key == key:
+                return chat.draft or None
+        return None
 
-    def __init__(self, coach: Coach):
-        self.coach = coach
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """`GET /v1/live`: one connection, until it closes."""
+        if len(self.sessions) >= MAX_CONNECTIONS:
+            return error_response(503, f"too many live connections (at most {MAX_CONNECTIONS}); retry later",
+                                  headers={"Retry-After": "5"})
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=HARD_FRAME_BYTES)
+        await ws.prepare(request)
+        session = LiveSession(ws, self)
+        self.sessions.add(session)
+        try:
+            await session.run()
+        finally:
+            session.close()
+            self.sessions.discard(session)
+        return ws
 
 
 def _error(code: str, message: str, details: list[ErrorDetail] | None = None, **extra: Any) -> dict[str, Any]:
-    out = {"type": "error", "code": code, "error": {"message": message,
-                                                   "details": [d.model_dump() for d in details or []]}}
+    out: dict[str, Any] = {"type": "error", "code": code, **error_body(message, details or [])}
     out.update({k: v for k, v in extra.items() if v is not None})
     return out
 
@@ -212,14 +245,11 @@ class LiveSession:
         except (ConnectionResetError, RuntimeError):
             self.closed = True
 
-    def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        task.add_done_callback(_log_task_error)
-
     # --- evaluating ---------------------------------------------------------------------------------
-    async def evaluate(self, chat: ChatState, reason: str, ref: int | None = None) -> None:
+    async def send_warnings(self, chat: ChatState, reason: str, ref: int | None = None) -> None:
+        """Check the chat in its current state and send its warnings (less those the operator dismissed)."""
         chat.cancel_timer()
-        coach = self.hub.coach_ref.coach
+        coach = self.hub.coach
         try:
             evaluation = coach.evaluate(chat.request())
         except RequestError as exc:
@@ -264,7 +294,7 @@ class LiveSession:
                     continue
                 chat = self.chats.get(chat_id)
                 if chat is not None:
-                    await self.evaluate(chat, reason, ref)
+                    await self.send_warnings(chat, reason, ref)
                 await asyncio.sleep(0)  # readers and other connections run between checks
 
     def _schedule(self, chat: ChatState, due: float | None) -> None:
@@ -308,7 +338,7 @@ class LiveSession:
 
     async def _update(self, data: dict[str, Any]) -> None:
         try:
-            update = Update.model_validate(data)
+            update = UpdateFrame.model_validate(data)
         except ValidationError as exc:
             await self.send(_error("bad_update", "invalid update", validation_details(exc),
                                    chat_id=data.get("chat_id") if isinstance(data.get("chat_id"), str) else None,
@@ -346,10 +376,12 @@ class LiveSession:
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
             log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
                       update.draft, len(chat.messages))
-        for name in ("draft", "draft_started_at", "operator_name", "lang", "channel", "caret"):
+        for name in ("draft", "draft_started_at", "operator_name", "lang", "channel", "caret", "scope"):
             if name in given:
                 value = getattr(update, name)
-                setattr(chat, name, value if value is not None or name != "draft" else "")
+                if value is None and name in _NULL_MEANS:
+                    value = _NULL_MEANS[name]
+                setattr(chat, name, value)
         if update.now is not None:
             chat.clock_offset = update.now - time.time()
         self.owe(chat, "update", update.seq)
@@ -369,7 +401,7 @@ class LiveSession:
 
     async def _feedback(self, data: dict[str, Any]) -> None:
         try:
-            fb = Feedback.model_validate(data)
+            fb = FeedbackFrame.model_validate(data)
         except ValidationError as exc:
             await self.send(_error("bad_feedback", "invalid feedback", validation_details(exc), ref=data.get("seq")
                                    if isinstance(data.get("seq"), int) else None))
@@ -387,50 +419,29 @@ class LiveSession:
 
     async def _forget(self, data: dict[str, Any]) -> None:
         try:
-            forget = Forget.model_validate(data)
+            forget = ForgetFrame.model_validate(data)
         except ValidationError as exc:
             await self.send(_error("bad_message", "invalid forget", validation_details(exc)))
             return
         owed = self._owed.pop(forget.chat_id, None)
         chat = self.chats.get(forget.chat_id)
         if chat is not None and owed is not None and owed[0] == "update":
-            await self.evaluate(chat, *owed)  # every update is answered, even one the client then left
+            await self.send_warnings(chat, *owed)  # every update is answered, even one the client then left
         chat = self.chats.pop(forget.chat_id, None)
         if chat is not None:
             chat.cancel_timer()
 
-    def close(self) -> None:
-        self.closed = True
-        self._worker.cancel()
-        for chat in self.chats.values():
-            chat.cancel_timer()
-        self.chats.clear()
-
-
-def _log_task_error(task: asyncio.Future) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("live task failed", exc_info=task.exception())
-
-
-async def live_handler(request: web.Request) -> web.StreamResponse:
-    hub: LiveHub = request.app[LIVE_HUB]
-    if len(hub.sessions) >= MAX_CONNECTIONS:
-        body = {"error": {"message": f"too many live connections (at most {MAX_CONNECTIONS}); retry later",
-                          "details": []}}
-        return web.json_response(body, status=503, headers={"Retry-After": "5"})
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=HARD_FRAME_BYTES)
-    await ws.prepare(request)
-    max_frame = request.app.get(WS_MAX_FRAME, MAX_FRAME_BYTES)
-    session = LiveSession(ws, hub)
-    hub.sessions.add(session)
-    coach = hub.coach_ref.coach
-    from .. import __version__
-
-    await session.send({"type": "hello", "protocol": PROTOCOL_VERSION, "version": __version__,
-                        "rules": len(coach.rulebook.active), "actions": list(ACTIONS)})
-    limiter = session.limiter
-    handled = 0
-    try:
+    # --- the connection -----------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Greet, then read frames until the connection closes."""
+        ws = self.ws
+        max_frame = self.hub.max_frame
+        book = self.hub.coach.rulebook
+        await self.send({"type": "hello", "protocol": PROTOCOL_VERSION, "version": __version__,
+                         "rules": len(book.active), "actions": list(ACTIONS),
+                         "rule_traits": {r.id: r.traits() for r in book.active}})
+        limiter = self.limiter
+        handled = 0
         async for msg in ws:
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 allowed, retry_after, notify, abusive = limiter.admit()
@@ -440,7 +451,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
                     break
                 if not allowed:
                     if notify:
-                        await session.send(_error(
+                        await self.send(_error(
                             "rate_limited", f"too many frames: at most {FRAME_BURST} at once and {FRAME_RATE:g} "
                                             "a second; this frame was dropped, resend the chat's current state",
                             retry_after_ms=max(1, round(retry_after * 1000))))
@@ -448,14 +459,14 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
             if msg.type == WSMsgType.TEXT:
                 data = msg.data
                 if len(data) > max_frame // 4 and len(data.encode("utf-8")) > max_frame:
-                    await session.send(_error("too_large", f"the frame is larger than {max_frame} bytes",
-                                              [ErrorDetail(field="(frame)", problem=f"{len(data.encode())} bytes")]))
+                    await self.send(_error("too_large", f"the frame is larger than {max_frame} bytes",
+                                           [ErrorDetail(field="(frame)", problem=f"{len(data.encode())} bytes")]))
                     continue
                 try:
-                    await session.handle_text(data)
+                    await self.handle_text(data)
                 except Exception:  # never let one bad frame end the operator's session
                     log.exception("live frame failed")
-                    await session.send(_error("internal", "the service could not process this frame"))
+                    await self.send(_error("internal", "the service could not process this frame"))
                 # Frames only change state (checks run in the session's worker), so a connection works through
                 # what it has buffered — that is what lets the worker skip stale drafts — yielding now and
                 # then so that one connection's backlog cannot hold the others up.
@@ -463,10 +474,18 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
                 if handled % 32 == 0:
                     await asyncio.sleep(0)
             elif msg.type == WSMsgType.BINARY:
-                await session.send(_error("bad_message", "frames must be JSON text, not binary"))
+                await self.send(_error("bad_message", "frames must be JSON text, not binary"))
             elif msg.type == WSMsgType.ERROR:
                 break
-    finally:
-        session.close()
-        hub.sessions.discard(session)
-    return ws
+
+    def close(self) -> None:
+        self.closed = True
+        self._worker.cancel()
+        for chat in self.chats.values():
+            chat.cancel_timer()
+        self.chats.clear()
+
+
+def _log_task_error(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("live task failed", exc_info=task.exception())

@@ -18,6 +18,10 @@ import os
 import re
 import sys
 import traceback
+from types import TracebackType
+from typing import TextIO
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 PHONE = re.compile(r"(?<![\w.:])\+?\d(?:[\s\-().]{0,2}\d){8,}(?!\w)")  # 9+ digits, separators allowed
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -50,7 +54,7 @@ class RedactingFormatter(logging.Formatter):
         safe.stack_info = None
         return super().format(safe)
 
-    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: ExcInfo) -> str:
         if self.debug:
             return super().formatException(ei)
         _, exc, _ = ei
@@ -78,7 +82,7 @@ def debug_requested(flag: bool = False) -> bool:
     return flag or os.environ.get("COACH_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def configure_logging(debug: bool = False, stream=None) -> logging.Handler:
+def configure_logging(debug: bool = False, stream: TextIO | None = None) -> logging.Handler:
     """Route every log record (the service's and aiohttp's) through one redacting handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(debug=debug))

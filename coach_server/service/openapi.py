@@ -8,7 +8,6 @@ allows: its upgrade request and answers, and its frames as schemas under `compon
 """
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from typing import Any
@@ -17,7 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from .. import __version__
 from ..models import MAX_TS, MIN_TS, CheckRequest, CheckResult
-from .live import Feedback, Forget, Update
+from .live import FeedbackFrame, ForgetFrame, UpdateFrame
 
 REF = "#/components/schemas/{model}"
 MAX_BODY = "1 MiB"
@@ -31,7 +30,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERROR_SCHEMA = {
+ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
     "properties": {
@@ -80,6 +79,9 @@ RULES = {
                 "severity": {"enum": ["info", "warning", "error"]}, "enabled": {"type": "boolean"},
                 "description": {"type": "string"},
                 "stale": {"type": "boolean", "description": "its file is broken; the last good version is used"},
+                "needs_conversation": {"type": "boolean", "description": "its kind judges the draft against the "
+                                       "conversation; it does not run with scope \"text\""},
+                "timed": {"type": "boolean", "description": "its answer changes with the clock alone"},
             }}},
         "errors": {"type": "array", "items": _ref("RuleError")},
     },
@@ -102,7 +104,11 @@ FEEDBACK_RECENT = {
 LIVE_SERVER_FRAMES = {
     "LiveHello": {"type": "object", "required": ["type", "protocol", "version", "rules", "actions"], "properties": {
         "type": {"const": "hello"}, "protocol": {"const": 1}, "version": {"type": "string"},
-        "rules": {"type": "integer"}, "actions": {"type": "array", "items": {"type": "string"}}}},
+        "rules": {"type": "integer"}, "actions": {"type": "array", "items": {"type": "string"}},
+        "rule_traits": {"type": "object", "description": "the active rules at connect time: rule id → what its kind "
+                        "reads", "additionalProperties": {
+                            "type": "object", "required": ["needs_conversation", "timed"],
+                            "properties": {"needs_conversation": {"type": "boolean"}, "timed": {"type": "boolean"}}}}}},
     "LiveWarnings": {"type": "object", "required": ["type", "chat_id", "seq", "ref", "reason", "warnings", "lang",
                                                      "took_ms", "timers", "next_check_at"], "properties": {
         "type": {"const": "warnings"}, "chat_id": {"type": "string"}, "seq": {"type": "integer"},
@@ -181,10 +187,10 @@ def _json_schema_bounds(node: Any) -> None:
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     _, defs = models_json_schema(
-        [(CheckRequest, "validation"), (CheckResult, "serialization"), (Update, "validation"),
-         (Feedback, "validation"), (Forget, "validation")], ref_template=REF)
+        [(CheckRequest, "validation"), (CheckResult, "serialization"), (UpdateFrame, "validation"),
+         (FeedbackFrame, "validation"), (ForgetFrame, "validation")], ref_template=REF)
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    for model, name in ((Update, "LiveUpdate"), (Feedback, "LiveFeedback"), (Forget, "LiveForget")):
+    for model, name in ((UpdateFrame, "LiveUpdate"), (FeedbackFrame, "LiveFeedback"), (ForgetFrame, "LiveForget")):
         schemas[name] = schemas.pop(model.__name__)
     _json_schema_bounds(schemas)
     _bound_timestamps(schemas)
@@ -264,10 +270,6 @@ def _document() -> dict[str, Any]:
             },
         },
     }
-
-
-def openapi_document() -> dict[str, Any]:
-    return copy.deepcopy(_document())
 
 
 @lru_cache(maxsize=1)

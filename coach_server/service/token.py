@@ -2,20 +2,14 @@
 
 Generated on the service's first start, stored with owner-only permissions in the user's config
 directory ($COACH_TOKEN_FILE, else $XDG_CONFIG_HOME/operator-coach/token, else ~/.config/…), printed by
-`coach token`. Requests carry it as `Authorization: Bearer <token>` or `X-Coach-Token: <token>`.
+`coach token`. Requests carry it as `Authorization: Bearer <token>` or `X-Coach-Token: <token>` (checked by
+`httpkit.token_ok`).
 """
 from __future__ import annotations
 
-import hmac
 import os
 import secrets
 from pathlib import Path
-
-from aiohttp import web
-
-from .keys import SUPERVISOR_TOKEN
-
-HEADER = "X-Coach-Token"
 
 
 def token_path() -> Path:
@@ -42,26 +36,3 @@ def load_or_create_token(path: Path | None = None) -> str:
         f.write(token + "\n")
     os.chmod(path, 0o600)
     return token
-
-
-def presented_token(request: web.Request) -> str | None:
-    auth = request.headers.get("Authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return request.headers.get(HEADER)
-
-
-def has_valid_token(request: web.Request) -> bool:
-    expected: str | None = request.app.get(SUPERVISOR_TOKEN)
-    given = presented_token(request)
-    return bool(expected and given and hmac.compare_digest(expected.encode(), given.encode()))
-
-
-def require_token(request: web.Request) -> None:
-    """Raise 401 (JSON) unless the request carries the supervisor token."""
-    if not has_valid_token(request):
-        from .app import error_response
-
-        raise web.HTTPUnauthorized(
-            text=error_response(401, "this action needs the supervisor token (see `coach token`)").text,
-            content_type="application/json")

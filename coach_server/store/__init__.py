@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .base import FeedbackStore, StoreUnavailable
+from .base import Store, StoreUnavailable
 from .postgres import PostgresStore
 from .sqlite import SQLiteStore
 
-__all__ = ["FeedbackStore", "PostgresStore", "SQLiteStore", "StoreUnavailable", "default_store_path",
-           "open_store", "StoreUrlError"]
+__all__ = ["PostgresStore", "SQLiteStore", "Store", "StoreUnavailable", "StoreUrlError", "default_store_path",
+           "open_store"]
 
 DISABLED = ("none", "off", "no", "")
 
@@ -32,7 +32,7 @@ def default_store_path() -> Path:
     return Path(base) / "operator-coach" / "feedback.sqlite3"
 
 
-def open_store(url: str | None, *, store_text: bool | None = None) -> FeedbackStore | None:
+def open_store(url: str | None, *, store_text: bool | None = None) -> Store | None:
     """A store for `url` (None: $COACH_STORE, else the default SQLite file); None when turned off.
 
     `sqlite:///abs/path`, `sqlite://rel/path` or a plain file path → SQLite; `postgresql://…` or

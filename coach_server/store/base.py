@@ -1,22 +1,23 @@
 """What every feedback store shares: a queue that never blocks the coaching, masking, and the reports.
 
-`submit` (the FeedbackLog sink) and `record_conversation` only append to an in-memory queue and wake the
+`submit` (a FeedbackLog sink) and `record_conversation` only append to an in-memory queue and wake the
 writer; the writer (a thread for SQLite, a task for PostgreSQL) writes batches. When the database is
 unavailable or locked, the events stay queued (up to `max_pending`, oldest dropped beyond that and
 counted) and are written when it is back: a broken store never stops or slows the coaching.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from ..service.feedback import ACTIONS, FeedbackEvent
+from ..feedback import ACTIONS, FeedbackEvent
 from .mask import mask_personal
 
 log = logging.getLogger("coach.store")
@@ -37,6 +38,10 @@ UPSERT_CONVERSATION = (
 UPSERT_SETTING = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 
 
+Row = tuple[Any, ...]  # one row of a table, as written or read
+Item = tuple[str, Row]  # a queued write: ("event" | "conversation" | "setting", its row)
+
+
 class StoreUnavailable(RuntimeError):
     """A read could not reach the store (it is down, locked or misconfigured)."""
 
@@ -48,10 +53,10 @@ def _truthy(value: str | None) -> bool:
 class Batch:
     """Queued items sorted by table; conversations coalesced (only a chat's latest state matters)."""
 
-    def __init__(self, items: Sequence[tuple[str, tuple]]):
-        self.events: list[tuple] = []
-        conversations: dict[str, tuple] = {}
-        settings: dict[str, tuple] = {}
+    def __init__(self, items: Sequence[Item]):
+        self.events: list[Row] = []
+        conversations: dict[str, Row] = {}
+        settings: dict[str, Row] = {}
         for kind, row in items:
             if kind == "event":
                 self.events.append(row)
@@ -63,7 +68,10 @@ class Batch:
         self.settings = list(settings.values())
 
 
-class FeedbackStore:
+class Store:
+    """The store of what the coaching did: feedback events, recorded conversations (text storage on) and
+    store-wide settings. A concrete store (SQLite, PostgreSQL) provides the connection and the writer."""
+
     kind = "none"
 
     def __init__(self, *, store_text: bool | None = None, max_pending: int = 100_000):
@@ -71,8 +79,8 @@ class FeedbackStore:
         self._initial_store_text = store_text
         self.store_text = bool(store_text)
         self.max_pending = max_pending
-        self._pending: deque[tuple[str, tuple]] = deque()
-        self._inflight: list[tuple[str, tuple]] = []
+        self._pending: deque[Item] = deque()
+        self._inflight: list[Item] = []
         self._lock = threading.Lock()
         self.dropped = 0
         self.written = 0
@@ -96,7 +104,7 @@ class FeedbackStore:
     def _wake(self) -> None:
         raise NotImplementedError
 
-    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read query (written with `?` placeholders); raise StoreUnavailable when it cannot."""
         raise NotImplementedError
 
@@ -126,7 +134,7 @@ class FeedbackStore:
         self.store_text = bool(on)
         self._enqueue(("setting", ("store_text", "on" if on else "off")))
 
-    def _enqueue(self, item: tuple[str, tuple]) -> None:
+    def _enqueue(self, item: Item) -> None:
         with self._lock:
             self._pending.append(item)
             if len(self._pending) > self.max_pending:
@@ -134,7 +142,7 @@ class FeedbackStore:
                 self.dropped += 1
         self._wake()
 
-    def _take(self, n: int = BATCH) -> list[tuple[str, tuple]]:
+    def _take(self, n: int = BATCH) -> list[Item]:
         with self._lock:
             count = min(n, len(self._pending))
             return [self._pending.popleft() for _ in range(count)]
@@ -172,8 +180,6 @@ class FeedbackStore:
 
     async def flush(self, timeout: float = 2.0) -> bool:
         """Wait until everything queued has been written (or `timeout`); True when nothing is left."""
-        import asyncio
-
         deadline = time.monotonic() + timeout
         self._wake()
         while self.pending:
@@ -227,7 +233,7 @@ class FeedbackStore:
 
 
 def _day(day: int) -> str:
-    return datetime.fromtimestamp(int(day) * 86400, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(int(day) * 86400, tz=UTC).strftime("%Y-%m-%d")
 
 
 def summarize(rows: Iterable[Sequence[Any]], examples: Iterable[Sequence[Any]], since: float,
@@ -248,9 +254,9 @@ def summarize(rows: Iterable[Sequence[Any]], examples: Iterable[Sequence[Any]], 
         d[action] += count
         totals[action] += count
     for rule, text, ts, operator in examples:
-        entry = rules.get(rule)
-        if entry is not None and len(entry["examples"]) < EXAMPLES_PER_RULE:
-            entry["examples"].append({"text": text, "ts": ts, "operator": operator})
+        listed = rules.get(rule)
+        if listed is not None and len(listed["examples"]) < EXAMPLES_PER_RULE:
+            listed["examples"].append({"text": text, "ts": ts, "operator": operator})
     out = []
     for entry in rules.values():
         entry["dismiss_rate"] = dismiss_rate(entry)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+
 from .base import (
     BATCH,
     INSERT_EVENT,
@@ -22,7 +24,8 @@ from .base import (
     UPSERT_CONVERSATION,
     UPSERT_SETTING,
     Batch,
-    FeedbackStore,
+    Row,
+    Store,
     StoreUnavailable,
 )
 from .schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
@@ -47,11 +50,11 @@ def redact(dsn: str) -> str:
     return dsn
 
 
-async def migrate(con) -> int:
+async def migrate(con: asyncpg.Connection) -> int:
     async with con.transaction():
         await con.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await con.execute("CREATE TABLE IF NOT EXISTS coach_schema (version INTEGER NOT NULL)")
-        version = await con.fetchval("SELECT version FROM coach_schema")
+        version: int | None = await con.fetchval("SELECT version FROM coach_schema")
         if version is None:
             await con.execute("INSERT INTO coach_schema (version) VALUES (0)")
             version = 0
@@ -66,15 +69,15 @@ async def migrate(con) -> int:
     return version
 
 
-class PostgresStore(FeedbackStore):
+class PostgresStore(Store):
     kind = "postgresql"
     _DAY_EXPR = "CAST(FLOOR(ts / 86400) AS BIGINT)"
 
     def __init__(self, dsn: str, **kwargs: Any):
         super().__init__(**kwargs)
         self.dsn = dsn
-        self._con = None
-        self._task: asyncio.Task | None = None
+        self._con: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake_event: asyncio.Event | None = None
         self._stopping = False
@@ -101,7 +104,7 @@ class PostgresStore(FeedbackStore):
         self._wake()
         try:
             await asyncio.wait_for(self._task, timeout)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             self._task.cancel()
         self._task = None
         await self._drop_connection()
@@ -134,16 +137,14 @@ class PostgresStore(FeedbackStore):
                 delay = RETRY_MIN_S
                 try:
                     await asyncio.wait_for(self._wake_event.wait(), SETTINGS_REFRESH_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 self._wake_event.clear()
             else:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
 
-    async def _connect(self):
-        import asyncpg
-
+    async def _connect(self) -> asyncpg.Connection:
         con = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT_S)
         if not self._migrated:
             try:
@@ -194,7 +195,7 @@ class PostgresStore(FeedbackStore):
             return False
 
     # --- reading ---------------------------------------------------------------------------------------
-    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
             con = await self._connect()
         except SchemaTooNew as exc:

@@ -25,7 +25,8 @@ from .base import (
     UPSERT_CONVERSATION,
     UPSERT_SETTING,
     Batch,
-    FeedbackStore,
+    Row,
+    Store,
     StoreUnavailable,
 )
 from .schema import SCHEMA_VERSION, SQLITE_MIGRATIONS, SchemaTooNew
@@ -50,7 +51,7 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
 
 def migrate(con: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the file's schema to `target` (each migration in its own transaction); return the version."""
-    version = con.execute("PRAGMA user_version").fetchone()[0]
+    version: int = con.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise SchemaTooNew(version)
     while version < target:
@@ -73,7 +74,7 @@ def migrate(con: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     return version
 
 
-class SQLiteStore(FeedbackStore):
+class SQLiteStore(Store):
     kind = "sqlite"
 
     def __init__(self, path: str | Path, **kwargs: Any):
@@ -185,10 +186,10 @@ class SQLiteStore(FeedbackStore):
             raise
 
     # --- reading ---------------------------------------------------------------------------------------
-    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await asyncio.to_thread(self._fetch_sync, sql, tuple(params))
 
-    def _fetch_sync(self, sql: str, params: tuple) -> list[tuple]:
+    def _fetch_sync(self, sql: str, params: Row) -> list[Row]:
         if not self.path.exists():
             return []  # nothing recorded yet
         try:

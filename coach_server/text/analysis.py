@@ -25,8 +25,11 @@ from .tokens import (
 )
 from .vocab import (
     EN_ASKING_VERBS,
+    EN_AUXILIARIES,
     EN_INTERROGATIVES,
     EN_STOP_WORDS,
+    EN_SUBJECTS,
+    EN_WH_WORDS,
     RU_ASKING_VERBS,
     RU_INTERROGATIVES,
     RU_STOP_LEMMAS,
@@ -238,20 +241,32 @@ class TextFacts:
         words = self.sentence_words(sentence)
         if not words:
             return False
-        first = words[0]
-        if first.lower == "а" and len(words) > 1:  # "а доставка есть" / "а когда привезут"
-            first = words[1]
+        k = 1 if words[0].lower == "а" and len(words) > 1 else 0  # "а доставка есть" / "а когда привезут"
+        first = words[k]
+        second = words[k + 1] if k + 1 < len(words) else None
         has_comma = any(t.text == "," for t in self.tokens[sentence.first:sentence.last])
         if first.is_cyrillic:
             if "ли" in self.forms_of(words):
                 return True
             if first.info.lemma in RU_ASKING_VERBS and first.info.impr:
-                return True  # "Подскажите, сколько стоит доставка"
+                # «Подскажите, сколько стоит доставка» asks; «Объясните, пожалуйста.» requests
+                return any(w.lower in RU_INTERROGATIVES for w in words[k + 1:])
             # "Когда привезут заказ" is a question; "Когда заказ приедет, мы позвоним" is not
             return first.lower in RU_INTERROGATIVES and not has_comma
         if first.lower in EN_ASKING_VERBS:
-            return True
-        return first.lower in EN_INTERROGATIVES and not has_comma
+            return any(w.lower in EN_WH_WORDS for w in words[k + 1:])  # "Tell me, where is it" — not "Tell us more."
+        if first.lower.split("'")[0] in EN_WH_WORDS and first.lower.endswith("'s"):
+            return not has_comma  # "what's the price", "where's my order"
+        if has_comma or second is None or first.lower not in EN_INTERROGATIVES:
+            return False
+        if first.lower in EN_WH_WORDS:
+            # "When will it arrive" asks; "When I launch the game it crashes", "When printing…" do not
+            return second.lower in EN_AUXILIARIES or (first.lower in ("who", "what", "which") and second.lower
+                                                       not in EN_SUBJECTS and not second.lower.endswith("ing"))
+        # an auxiliary asks when its subject follows: "can you…", "is there…" — not "can not load…", "Had a question"
+        if second.lower == "not" or (first.lower in ("have", "has", "had") and second.lower in ("a", "an", "the")):
+            return False
+        return second.lower in EN_SUBJECTS or (second.token.text[:1].isupper() and not second.token.text.isupper())
 
     @staticmethod
     def forms_of(words: list[Word]) -> set[str]:

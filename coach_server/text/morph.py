@@ -29,6 +29,7 @@ class WordInfo:
     second_singular: bool  # the likeliest parse is a 2nd person singular finite verb ("можешь")
     second_plural: bool  # the likeliest parse is a 2nd person plural finite verb ("можете", "напишете")
     indicative_too: bool  # also parses as an indicative verb ("посмотрите" = you will look)
+    past_too: bool  # also parses as a past-tense verb («нашли»: the ты-imperative of «наслать», or "found")
     abbr: bool  # dictionary abbreviation ("МВД")
     name: bool  # a name, surname, place or organisation
     content: bool  # carries meaning (noun, verb, adjective, numeral, adverb)
@@ -72,6 +73,7 @@ def russian(form: str) -> WordInfo:
         second_singular=top.POS == "VERB" and "2per" in top and "sing" in top and "indc" in top,
         second_plural=top_is_verb_2pl,
         indicative_too=any("indc" in t for t in tags),
+        past_too=any("past" in t for t in tags),
         abbr="Abbr" in best.tag,
         name=any(not _NAME_GRAMMEMES.isdisjoint(t.grammemes) for t in tags),
         content=(best.tag.POS in _CONTENT_POS),
@@ -95,6 +97,7 @@ def english(form: str) -> WordInfo:
         second_singular=False,
         second_plural=False,
         indicative_too=False,
+        past_too=False,
         abbr=False,
         name=False,
         content=True,

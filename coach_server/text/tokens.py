@@ -48,7 +48,8 @@ _DIGIT_RE = re.compile(r"\d")
 # Words after which a full stop is not a sentence end (Russian and English abbreviations).
 _ABBREVIATIONS = frozenset(
     "т е к д г гг ул пр просп пер стр корп кв руб коп тыс млн млрд тел см им др пр проч напр т.е т.к "
-    "e g i etc mr mrs ms dr st vs no approx".split()
+    "т.н т.д т.п п ст рис табл моб эл админ доп орг юр физ мин макс ср вкл искл прим ориг зам нач спец "
+    "e g i etc mr mrs ms dr st vs no approx dept incl min max est misc jr sr".split()
 )
 _TERMINAL = frozenset(".!?…")
 CYRILLIC = "cyr"
@@ -172,12 +173,19 @@ def _ends_sentence(tokens: list[Token], i: int) -> bool:
     tok = tokens[i]
     if "?" in tok.text or "!" in tok.text or "…" in tok.text or len(tok.text) > 1:
         return True
-    # a single full stop: not after an abbreviation or an initial ("А. Петров", "т.е.")
+    # a single full stop: not inside a name («Яндекс.Касса», "Node.js"), not after an abbreviation or an
+    # initial ("А. Петров", "т.е.")
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if nxt is not None and nxt.start == tok.end and nxt.kind == WORD:
+        return False
     prev = tokens[i - 1] if i > 0 else None
     if prev is not None and prev.kind == WORD and prev.end == tok.start:
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if prev.lower in _ABBREVIATIONS or (len(prev.text) == 1 and prev.text.isupper()):
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             return nxt is None or nxt.kind == NEWLINE
+        if nxt is not None and nxt.kind == WORD and nxt.text[:1].islower() and len(prev.text) <= 4 \
+                and prev.text[:1].islower():
+            return False  # «доп. программирование», «см. выше»: a short cut word, the sentence goes on
     return True
 
 

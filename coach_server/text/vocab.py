@@ -13,6 +13,16 @@ EN_INTERROGATIVES = frozenset(
     "what when where why who whom whose which how is are am was were do does did can could would will "
     "should shall may might have has had isn't aren't don't doesn't didn't can't won't".split()
 )
+EN_WH_WORDS = frozenset("what when where why who whom whose which how".split())
+EN_AUXILIARIES = frozenset(
+    "is are am was were do does did can could will would should shall may might must have has had isn't aren't "
+    "don't doesn't didn't can't won't wouldn't couldn't shouldn't".split()
+)
+# What follows an auxiliary in a question without "?": "can you…", "is there…", "does it…"
+EN_SUBJECTS = frozenset(
+    "i you he she it we they there this that these those anyone anybody someone somebody everyone my your his "
+    "her its our their the a an any some".split()
+)
 # Requests for information phrased as imperatives: "Подскажите, сколько…" is a question.
 RU_ASKING_VERBS = frozenset({"подсказать", "сказать", "уточнить", "объяснить", "рассказать"})
 EN_ASKING_VERBS = frozenset({"tell", "explain", "advise"})
@@ -36,7 +46,8 @@ EN_STOP_WORDS = frozenset(
     may might must i you he she it we they me him her us them my your his its our their this that these
     those there here what when where why who whom which how not no yes please thank thanks hello hi
     just also too very really any some all there's it's i'm you're we're don't doesn't didn't can't
-    won't isn't aren't let me okay ok well now today tomorrow
+    won't isn't aren't let me okay ok well now today tomorrow we've we'd we'll i've i'd i'll you've you'd
+    you'll they're they've that's what's let's here's
     """.split()
 )
 # Function words that only English text contains: evidence that a Latin-script text is English,

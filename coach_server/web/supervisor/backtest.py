@@ -13,12 +13,13 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...audit.corpus import BadLine, Chat, moments
+from ...corpus import BadLine, Chat, moments
 from ...engine import Coach
-from ...models import SEVERITY_RANK, RequestError
+from ...models import SEVERITIES, RequestError, Severity, Warning, worse
 from ...rulebook.loader import Rule, Rulebook
 from .editing import proposed_book
 
@@ -46,21 +47,31 @@ class Corpus:
                 "bad_line_examples": [b.to_json() for b in self.bad_lines[:20]], "created": self.created}
 
 
-def _summary(warnings) -> dict[str, tuple]:
-    """rule → (worst severity, [(message, start, end, suggestion), …]) for one check result."""
-    out: dict[str, tuple] = {}
+# One warning as the back-test compares it: (message, start, end, suggestion, severity).
+Item = tuple[str, int | None, int | None, str | None, Severity]
+# rule → (the worst severity, its warnings) for one check result; None: the check refused the request.
+Summary = dict[str, tuple[Severity, list[Item]]]
+
+
+def _summary(warnings: Iterable[Warning]) -> Summary:
+    """rule → (worst severity, [(message, start, end, suggestion, severity), …]) for one check result."""
+    out: Summary = {}
     for w in warnings:
         entry = out.get(w.rule)
         item = (w.message, w.start, w.end, w.suggestion, w.severity)
         if entry is None:
             out[w.rule] = (w.severity, [item])
         else:
-            severity = w.severity if SEVERITY_RANK[w.severity] < SEVERITY_RANK[entry[0]] else entry[0]
-            out[w.rule] = (severity, entry[1] + [item])
+            out[w.rule] = (worse(w.severity, entry[0]), entry[1] + [item])
     return out
 
 
-def _warnings_json(entry: tuple | None) -> list[dict[str, Any]]:
+def _no_counts() -> dict[str, int]:
+    """A rule's tally over a corpus: messages it flagged, by their worst severity, and in all."""
+    return {**dict.fromkeys(SEVERITIES, 0), "messages": 0}
+
+
+def _warnings_json(entry: tuple[Severity, list[Item]] | None) -> list[dict[str, Any]]:
     if entry is None:
         return []
     return [{"message": m, "start": s, "end": e, "suggestion": sug, "severity": sev} for m, s, e, sug, sev in entry[1]]
@@ -71,12 +82,12 @@ class BackTester:
 
     def __init__(self) -> None:
         self.corpora: OrderedDict[str, Corpus] = OrderedDict()
-        self._baselines: OrderedDict[tuple[str, str], list[dict[str, tuple]]] = OrderedDict()
+        self._baselines: OrderedDict[tuple[str, str], list[Summary | None]] = OrderedDict()
         self._coaches: dict[str, Coach] = {}
 
-    def add(self, name: str, source: str, chats: list[tuple[int | None, Chat]], bad_lines: list[BadLine] | None = None,
+    def add(self, name: str, source: str, chats: Sequence[tuple[int | None, Chat]], bad_lines: list[BadLine] | None = None,
             corpus_id: str | None = None) -> Corpus:
-        corpus = Corpus(corpus_id or secrets.token_hex(6), name, source, chats, bad_lines or [])
+        corpus = Corpus(corpus_id or secrets.token_hex(6), name, source, list(chats), bad_lines or [])
         if corpus.id in self.corpora:
             self.forget(corpus.id)
         self.corpora[corpus.id] = corpus
@@ -103,19 +114,15 @@ class BackTester:
         worker thread)."""
         started = time.perf_counter()
         current = self._coach_for(book)
-        proposed = Coach(proposed_book(book, proposals))
-        proposed.facts = current.facts  # one analysis of each text serves both runs
-        proposed.conversations = current.conversations
+        proposed = Coach(proposed_book(book, proposals), share_analysis_with=current)  # each text analysed once
         edited = set(proposals)
         key = (corpus.id, book.digest)
-        baseline = self._baselines.get(key)
-        fresh = baseline is None
-        if fresh:
-            baseline = []
-        titles = {rid: r.spec.title for rid, r in proposed.rulebook.rules.items()}
+        cached = self._baselines.get(key)
+        fresh = cached is None
+        baseline: list[Summary | None] = [] if cached is None else cached
         counts_now: dict[str, dict[str, int]] = {}
         counts_new: dict[str, dict[str, int]] = {}
-        changes: dict[str, dict[str, list]] = {rid: {"newly_flagged": [], "no_longer_flagged": [], "changed": []}
+        changes: dict[str, dict[str, list[dict[str, Any]]]] = {rid: {"newly_flagged": [], "no_longer_flagged": [], "changed": []}
                                                for rid in edited}
         change_counts: dict[str, dict[str, int]] = {rid: {"newly_flagged": 0, "no_longer_flagged": 0, "changed": 0}
                                                     for rid in edited}
@@ -143,11 +150,11 @@ class BackTester:
                         new_summary.pop(rid, None)
                     new_summary.update(_summary(proposed.check(moment.request, only=edited).warnings))
                 for rid, (severity, _) in now_summary.items():
-                    c = counts_now.setdefault(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
+                    c = counts_now.setdefault(rid, _no_counts())
                     c[severity] += 1
                     c["messages"] += 1
                 for rid, (severity, _) in new_summary.items():
-                    c = counts_new.setdefault(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
+                    c = counts_new.setdefault(rid, _no_counts())
                     c[severity] += 1
                     c["messages"] += 1
                 flagged_now += bool(now_summary)
@@ -176,15 +183,15 @@ class BackTester:
             while len(self._baselines) > MAX_BASELINES:
                 self._baselines.popitem(last=False)
         took = time.perf_counter() - started
-        rules = []
-        for rid in sorted(set(titles) | set(counts_now) | set(counts_new)):
-            now_c = counts_now.get(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
-            new_c = counts_new.get(rid, {"error": 0, "warning": 0, "info": 0, "messages": 0})
-            entry = {"rule": rid, "title": titles.get(rid, rid), "edited": rid in edited,
+        rules: list[dict[str, Any]] = []
+        for rid in sorted(set(proposed.rulebook.rules) | set(counts_now) | set(counts_new)):
+            now_c = counts_now.get(rid) or _no_counts()
+            new_c = counts_new.get(rid) or _no_counts()
+            entry = {"rule": rid, "title": proposed.rulebook.title(rid), "edited": rid in edited,
                      "current": now_c["messages"], "proposed": new_c["messages"],
                      "delta": new_c["messages"] - now_c["messages"],
-                     "current_by_severity": {k: now_c[k] for k in ("error", "warning", "info")},
-                     "proposed_by_severity": {k: new_c[k] for k in ("error", "warning", "info")}}
+                     "current_by_severity": {k: now_c[k] for k in SEVERITIES},
+                     "proposed_by_severity": {k: new_c[k] for k in SEVERITIES}}
             if rid in edited:
                 entry["changes"] = change_counts[rid]
                 entry["examples"] = changes[rid]

@@ -23,7 +23,7 @@ from tomlkit.items import AoT, Array, InlineTable, Table
 from ...checks import KINDS
 from ...engine import Coach
 from ...rulebook.examples import run_examples
-from ...rulebook.loader import Rule, RuleError, RuleFileInvalid, Rulebook, parse_rule
+from ...rulebook.loader import Rule, Rulebook, RuleError, RuleFileInvalid, parse_rule
 from ...rulebook.schema import LANGS, RuleFile
 
 COMMON_FIELDS = ("enabled", "severity", "title", "description")
@@ -108,7 +108,7 @@ def _set(container: Any, key: str, value: Any) -> None:
     old = container.get(key) if key in container else None
     if old is not None and _plain(old) == value:
         return
-    if isinstance(value, dict) and isinstance(old, Table) or (
+    if (isinstance(value, dict) and isinstance(old, Table)) or (
             isinstance(value, dict) and isinstance(old, InlineTable) and all(k in value for k in old)):
         for k in [k for k in old if k not in value]:
             del old[k]
@@ -130,9 +130,7 @@ def _model_default(model: type[BaseModel], name: str) -> Any:
     field = model.model_fields.get(name)
     if field is None:
         return object()  # an unknown key: always written, so that validation names it
-    if field.default_factory is not None:
-        return field.default_factory()
-    return field.default
+    return field.get_default(call_default_factory=True, validated_data={})
 
 
 _AOT_HEADER = re.compile(r"(?m)^[ \t]*\[\[")

@@ -37,10 +37,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ...audit.corpus import Chat, CorpusMessage
-from ...engine import Coach
-from ...models import CheckRequest, Message, field_path
-from ...rulebook.loader import RULE_ID_RE, RuleError
+from .corpus import Chat, CorpusMessage
+from .engine import Coach
+from .models import CheckRequest, Message, validation_details
+from .rulebook.loader import RULE_ID_RE, RuleError, RuleFileInvalid
 
 START = 1_750_000_000.0  # the scenario clock's zero (2025-06-15 15:06 UTC)
 
@@ -56,7 +56,7 @@ class ScenarioMessage(BaseModel):
     note: str = ""
 
     @model_validator(mode="after")
-    def _shape(self):
+    def _shape(self) -> ScenarioMessage:
         if self.role in ("client", "operator", "bot", "system") and not self.text.strip():
             raise ValueError(f"a {self.role} message needs text")
         if self.role == "checkpoint" and self.text:
@@ -85,7 +85,7 @@ class Scenario(BaseModel):
     messages: list[ScenarioMessage] = Field(min_length=2)
 
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Scenario:
         times = [m.at for m in self.messages]
         if any(b < a for a, b in zip(times, times[1:])):
             raise ValueError("messages must be in order of time (`at` never decreases)")
@@ -133,6 +133,7 @@ class Scenario(BaseModel):
 
 # A problem in a scenario file is told like one in a rule file: the file, the field, what is wrong.
 ScenarioError = RuleError
+ScenarioInvalid = RuleFileInvalid
 
 
 def default_scenarios_dir() -> Path:
@@ -140,7 +141,7 @@ def default_scenarios_dir() -> Path:
     env = os.environ.get("COACH_SCENARIOS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "scenarios"
+    return Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -155,16 +156,10 @@ def load_scenario(path: Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioInvalid([ScenarioError(path.name, field_path(e["loc"]),
-                                             e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None
+        raise ScenarioInvalid([ScenarioError(path.name, d.field, d.problem)
+                               for d in validation_details(exc)]) from None
     scenario.id = path.stem
     return scenario
-
-
-class ScenarioInvalid(Exception):
-    def __init__(self, errors: list[ScenarioError]):
-        super().__init__("; ".join(map(str, errors)))
-        self.errors = errors
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Exported chats as JSON Lines — the one corpus format of the audit, the back-test and the trainer.
+"""Exported chats as JSON Lines — the one corpus format of the audit, the back-test, the store and the trainer.
 
 One chat per line (docs/audit.md):
 
@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..models import (
+from .models import (
     MAX_DRAFT_CHARS,
     MAX_ID_CHARS,
     MAX_MESSAGES,
@@ -55,7 +55,7 @@ def parse_ts(value: Any) -> float | None:
         except ValueError:
             raise ValueError(f"not an ISO 8601 date-time: {value[:40]!r}") from None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return check_unix_ts(moment.timestamp())
     raise ValueError("must be Unix seconds or an ISO 8601 date-time")
 
@@ -243,18 +243,4 @@ def first_reply_seconds(chat: Chat) -> float | None:
         if started and m.role == "operator" and m.ts is not None:
             return max(0.0, m.ts - first_client.ts)
     return None
-
-
-def chat_to_json(chat: Chat) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if chat.chat_id is not None:
-        out["chat_id"] = chat.chat_id
-    if chat.operator is not None:
-        out["operator"] = chat.operator
-    if chat.lang is not None:
-        out["lang"] = chat.lang
-    if chat.channel is not None:
-        out["channel"] = chat.channel
-    out["messages"] = [m.model_dump(exclude_none=True, exclude={"note"}) for m in chat.messages]
-    return out
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import os
-from contextlib import nullcontext
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO
 
-from .corpus import TYPING_CPS
+from ..corpus import TYPING_CPS, BadLine, read_lines
+from ..engine import Coach
+from ..rulebook.loader import default_rules_dir
+from .report import render_html, render_json, render_text
+from .runner import Audit
 
 MAX_PRINTED_BAD_LINES = 50
 
@@ -59,7 +63,7 @@ class Progress:
             self.shown = False
 
 
-def add_audit_parser(sub: argparse._SubParsersAction) -> None:
+def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", help="audit exported chats (JSON Lines): every operator message, as typed",
                        description=__doc__.split("\n")[0])
     p.add_argument("file", help="the chats, one JSON object per line (docs/audit.md); - for stdin")
@@ -83,12 +87,6 @@ def _lines(stream: IO[bytes], counter: list[int]) -> Iterator[bytes]:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from ..engine import Coach
-    from ..rulebook.loader import default_rules_dir
-    from .corpus import BadLine, read_lines
-    from .report import render_html, render_json, render_text
-    from .runner import Audit
-
     directory = Path(args.rules) if args.rules else default_rules_dir()
     coach = Coach.load(directory)
     for error in coach.errors:
@@ -101,7 +99,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if args.file == "-":
             stream: IO[bytes] = sys.stdin.buffer
         else:
-            stream = open(args.file, "rb")
+            stream = open(args.file, "rb")  # noqa: SIM115 (closed by the `with` below, after the size is read)
             total = os.fstat(stream.fileno()).st_size
     except OSError as exc:
         print(f"coach audit: cannot read {args.file}: {exc.strerror}", file=sys.stderr)

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 log = logging.getLogger("coach.feedback")
 
@@ -28,7 +28,7 @@ class FeedbackEvent:
     chat: str  # a hash of the chat id: which chat, without the console's identifiers
     operator: str | None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 

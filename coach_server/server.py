@@ -1,0 +1,129 @@
+"""The composition root: the one place that wires the parts into the service `coach serve` runs.
+
+    engine (Coach) ─┬─ live hub (service/live.py) ── /v1/live
+                    ├─ API routes (service/api.py) ── /healthz, /v1/check, /v1/rules, …
+                    ├─ rule watcher (service/rulewatch.py) ── reloads rules/, tells the live hub
+                    └─ pages (web/demo, web/trainer, web/supervisor)
+    feedback log ─── store (store/): events as they come, the chats' transcripts every 2 s (text storage on)
+
+Every request passes the guard (service/guard.py) and the error middleware (service/httpkit.py) first.
+`service/` knows nothing of `web/` or `store/`; this module is the only one that knows them all.
+"""
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from .engine import Coach
+from .feedback import FeedbackEvent, FeedbackLog
+from .service import api
+from .service.background import cancel_and_wait, in_background
+from .service.guard import GuardConfig, add_response_headers, guard_middleware
+from .service.httpkit import MAX_BODY_BYTES, SUPERVISOR_TOKEN, json_errors
+from .service.keys import COACH, FEEDBACK, RULES
+from .service.live import LiveHub
+from .service.rulewatch import RuleWatcher
+from .store import Store
+from .web.demo import routes as demo
+from .web.supervisor import routes as supervisor
+from .web.trainer import routes as trainer
+
+log = logging.getLogger("coach.store")
+
+RECORD_INTERVAL_S = 2.0
+MAX_TRACKED_CHATS = 20_000
+
+
+def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
+              supervisor_token: str | None = None, guard: GuardConfig | None = None,
+              store: Store | None = None) -> web.Application:
+    """The whole service. `guard` is the Host/Origin policy (default: loopback, any extension origin);
+    `store` keeps feedback events and recorded chats (None: events stay in memory only)."""
+    guard = guard or GuardConfig()
+    feedback = feedback or FeedbackLog()
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors])
+    app.on_response_prepare.append(add_response_headers)
+    hub = LiveHub(coach, feedback)
+    rules = RuleWatcher(coach, reload_interval)
+    rules.listeners.append(hub.rules_changed)  # every connected chat is re-checked with the new rules
+    app[SUPERVISOR_TOKEN] = supervisor_token
+    app[COACH] = coach
+    app[FEEDBACK] = feedback
+    app[RULES] = rules
+    api.register(app, hub)
+    demo.register(app)
+    trainer.register(app)
+    supervisor.register(app, store)
+    app.cleanup_ctx.append(in_background(rules.watch))
+    if store is not None:
+        attach_store(app, store, hub, feedback)
+    return app
+
+
+# --- the store: what the live hub sees, kept ----------------------------------------------------------------
+def attach_store(app: web.Application, store: Store, hub: LiveHub, feedback: FeedbackLog, *,
+                 record_interval: float = RECORD_INTERVAL_S) -> None:
+    """Every feedback event goes to the store (with the chat's current draft, masked, when text storage is on);
+    with text storage on, the chats the extension reports are recorded (masked) every `record_interval` s,
+    so supervisors can back-test rule changes on their own chats. The store starts and stops with the app."""
+
+    def sink(event: FeedbackEvent) -> None:
+        store.submit(event, hub.draft_of(event.chat) if store.store_text else None)
+
+    feedback.add_sink(sink)
+
+    async def running(app: web.Application) -> AsyncIterator[None]:
+        await store.start()
+        recorder = asyncio.ensure_future(record_conversations(hub, store, record_interval))
+        yield
+        await cancel_and_wait(recorder)
+        await store.close()
+
+    app.cleanup_ctx.append(running)
+
+
+async def record_conversations(hub: LiveHub, store: Store, interval: float = RECORD_INTERVAL_S) -> None:
+    seen: OrderedDict[str, tuple[object, ...]] = OrderedDict()
+    while True:
+        await asyncio.sleep(interval)
+        if not store.store_text:
+            continue
+        try:
+            for chat in hub.chats():
+                messages = chat.messages
+                if not messages:
+                    continue
+                last = messages[-1]
+                fingerprint = (len(messages), last.role, last.text, last.ts, chat.operator_name)
+                if seen.get(chat.key) == fingerprint:
+                    continue
+                seen[chat.key] = fingerprint
+                seen.move_to_end(chat.key)
+                if len(seen) > MAX_TRACKED_CHATS:
+                    seen.popitem(last=False)
+                store.record_conversation(chat.key, chat.operator_name,
+                                          [{"role": m.role, "text": m.text, "ts": m.ts} for m in messages])
+        except Exception:  # recording is a side job: never let it end
+            log.exception("recording conversations failed")
+
+
+# --- running ---------------------------------------------------------------------------------------------
+def settle_memory(coach: Coach) -> None:
+    """A long-running service: warm the engine once, then move everything loaded so far (dictionaries,
+    compiled rules) out of the garbage collector's sight, so collections only walk what checks create and
+    their pauses do not grow with the process; and collect young objects less often (a check makes many)."""
+    coach.check({"draft": "Здравствуйте! Пройдите, пожалуйста, на сайт. Hello!", "messages": [
+        {"role": "client", "text": "Сколько стоит доставка?"}]})
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
+def run(app: web.Application, host: str, port: int) -> None:
+    """Serve until interrupted (Ctrl+C)."""
+    web.run_app(app, host=host, port=port, print=None, access_log=None)

@@ -1,0 +1,79 @@
+"""The API the extension and other clients call (the contract in docs/api.md and docs/live-protocol.md):
+
+- `GET /healthz` — liveness, version, how many rules are loaded and any rule-file errors;
+- `POST /v1/check` — one check;
+- `GET /v1/live` — the WebSocket for live coaching (live.py);
+- `GET /v1/rules` — the loaded rules (with what each one's kind reads) and their errors;
+- `GET /v1/feedback/recent` — the latest shown/dismissed/applied events;
+- `GET /openapi.json` — the OpenAPI 3.1 description of these routes.
+
+Every request first passes the guard (Host, Origin, CORS, remote peers: guard.py); the composition root
+(`coach_server.server`) wires the parts these handlers find under `keys`.
+"""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from .. import __version__
+from ..models import RequestError
+from .httpkit import json_response, read_json
+from .keys import COACH, FEEDBACK
+from .live import LiveHub
+from .openapi import openapi_text
+
+log = logging.getLogger("coach.service")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    coach = request.app[COACH]
+    return json_response({
+        "status": "ok",
+        "version": __version__,
+        "rules": len(coach.rulebook.active),
+        "rules_dir": str(coach.rules_dir) if coach.rules_dir is not None else None,
+        "rule_errors": [e.to_json() for e in coach.errors],
+    })
+
+
+async def check(request: web.Request) -> web.Response:
+    data = await read_json(request)
+    try:
+        result = request.app[COACH].check(data)
+    except RequestError as exc:
+        return json_response(exc.to_json(), status=400)
+    if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator typed
+        log.debug("check draft=%r → %s", data.get("draft") if isinstance(data, dict) else None,
+                  [w.rule for w in result.warnings])
+    return json_response(result.model_dump())
+
+
+async def rules(request: web.Request) -> web.Response:
+    coach = request.app[COACH]
+    return json_response({
+        "rules": [
+            {"id": r.id, "title": r.spec.title, "kind": r.spec.kind, "severity": r.spec.severity,
+             "enabled": r.spec.enabled, "description": r.spec.description.strip(), "stale": r.stale,
+             **r.traits()}
+            for r in coach.rulebook.rules.values()
+        ],
+        "errors": [e.to_json() for e in coach.errors],
+    })
+
+
+async def feedback_recent(request: web.Request) -> web.Response:
+    return json_response({"events": [e.to_json() for e in request.app[FEEDBACK].recent]})
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.Response(text=openapi_text(), content_type="application/json", charset="utf-8")
+
+
+def register(app: web.Application, hub: LiveHub) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/v1/check", check)
+    app.router.add_get("/v1/live", hub.handle)
+    app.router.add_get("/v1/rules", rules)
+    app.router.add_get("/v1/feedback/recent", feedback_recent)
+    app.router.add_get("/openapi.json", openapi_json)

@@ -1,0 +1,310 @@
+"""`/supervisor`: rule tuning with back-testing, and feedback stats, for supervisors.
+
+Page: `GET /supervisor` (plain HTML/CSS/JS in static/, no build step). API under `/supervisor/api/`:
+
+- `GET  state`                  rules, rule-file errors, the feedback store, corpora, whether the token is valid
+- `GET  rules/{id}`             one rule: values, the JSON schema of its kind (the form), file, digest
+- `POST rules/{id}/check`       validate an edit without saving: errors as `coach rules check` words them,
+                                the rule's own examples that would fail, the diff of the file
+- `PUT  rules/{id}`             save an edit (supervisor token): the file is rewritten, the rules reloaded and
+                                every connected extension re-checked at once
+- `POST backtest`               current vs proposed rules on a corpus, rule by rule, with the changed examples
+- `POST corpora?name=…`         upload a JSONL corpus (docs/audit.md); `DELETE corpora/{id}` forgets it
+- `GET  stats?since=&until=`    per rule: shown / dismissed / applied over the period (the feedback store)
+- `PUT  settings`               `{"store_text": true|false}` (supervisor token)
+
+Writes need the supervisor token (`Authorization: Bearer …` or `X-Coach-Token`); reads are answered only to
+this machine (or with the token).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from ...corpus import parse_chat, read_corpus
+from ...engine import Coach
+from ...models import ErrorDetail, error_body
+from ...rulebook.loader import Rule, RuleFileInvalid
+from ...scenarios import load_scenarios
+from ...service.guard import is_loopback_address
+from ...service.httpkit import HttpError, json_response, read_json, require_token, token_ok
+from ...service.keys import COACH, RULES
+from ...store import Store, StoreUnavailable
+from .backtest import BackTester, Corpus
+from .editing import EditError, apply_edit, check_edit, proposed_rule, rule_document, write_atomically
+
+STATIC = Path(__file__).parent / "static"
+MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
+DAY = 86400.0
+
+STORE: web.AppKey[Store | None] = web.AppKey("supervisor_store")
+BACKTESTER: web.AppKey[BackTester] = web.AppKey("supervisor_backtester", BackTester)
+SAVE_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_save_lock", asyncio.Lock)
+BACKTEST_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_backtest_lock", asyncio.Lock)
+
+
+def local_or_token(request: web.Request) -> None:
+    """Reads: this machine only (or a request that carries the supervisor token)."""
+    if is_loopback_address(request.remote) or token_ok(request):
+        return
+    raise HttpError(403, "supervisor data is shown on this machine only (or with the supervisor token)",
+                    [ErrorDetail(field="(peer)", problem=str(request.remote))])
+
+
+def _coach(request: web.Request) -> Coach:
+    return request.app[COACH]
+
+
+def _rule(request: web.Request) -> Rule:
+    rule = _coach(request).rulebook.rules.get(request.match_info["rule_id"])
+    if rule is None:
+        raise HttpError(404, f"no rule {request.match_info['rule_id']!r}")
+    return rule
+
+
+# --- page ------------------------------------------------------------------------------------------------
+async def page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+# --- state and rules ---------------------------------------------------------------------------------------
+async def state(request: web.Request) -> web.Response:
+    local_or_token(request)
+    coach = _coach(request)
+    store = request.app[STORE]
+    tester = request.app[BACKTESTER]
+    recorded = None
+    if store is not None:
+        try:
+            recorded = await store.count_conversations()
+        except StoreUnavailable:
+            recorded = None
+    scenarios = load_scenarios()
+    return json_response({
+        "rules": [{"id": r.id, "title": r.spec.title, "kind": r.spec.kind, "severity": r.spec.severity,
+                   "enabled": r.spec.enabled, "stale": r.stale, "file": r.path.name}
+                  for r in sorted(coach.rulebook.rules.values(), key=lambda r: r.id)],
+        "errors": [e.to_json() for e in coach.errors],
+        "rules_dir": str(coach.rules_dir) if coach.rules_dir else None,
+        "store": store.status() if store is not None else None,
+        "recorded_conversations": recorded,
+        "scenarios": len(scenarios.scenarios),
+        "corpora": [c.summary() for c in tester.corpora.values() if c.source == "upload"],
+        "token_ok": token_ok(request),
+    })
+
+
+async def get_rule(request: web.Request) -> web.Response:
+    local_or_token(request)
+    return json_response(rule_document(_rule(request)))
+
+
+async def check_rule(request: web.Request) -> web.Response:
+    local_or_token(request)
+    rule = _rule(request)
+    edit = await read_json(request)
+    if not isinstance(edit, dict):
+        raise HttpError(400, "an edit is a JSON object")
+    result = await asyncio.to_thread(check_edit, rule, _coach(request).rulebook, edit)
+    result.pop("_bytes", None)
+    result.pop("_rule", None)
+    return json_response(result)
+
+
+async def save_rule(request: web.Request) -> web.Response:
+    require_token(request)
+    coach = _coach(request)
+    rule = _rule(request)
+    edit = await read_json(request)
+    if not isinstance(edit, dict):
+        raise HttpError(400, "an edit is a JSON object")
+    if coach.rules_dir is None:
+        raise HttpError(409, "these rules were not loaded from a directory; nothing to save to")
+    base = edit.get("base_digest")
+    if base is not None and base != rule.digest:
+        raise HttpError(409, "the rule file changed since you opened it (edited elsewhere); reload the rule and "
+                             "apply your change again", [ErrorDetail(field="base_digest", problem="stale")])
+    async with request.app[SAVE_LOCK]:
+        result = await asyncio.to_thread(check_edit, rule, coach.rulebook, edit)
+        if not result["ok"]:
+            result.pop("_bytes", None)
+            result.pop("_rule", None)
+            return json_response({**result, "saved": False}, status=422)
+        new: bytes = result.pop("_bytes")
+        result.pop("_rule", None)
+        if result["changed"]:
+            await asyncio.to_thread(write_atomically, rule.path, new)
+            request.app[RULES].reload()  # every connected extension is re-checked at once
+        saved = coach.rulebook.rules.get(rule.id)
+    return json_response({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
+                  "rule_errors": [e.to_json() for e in coach.errors]})
+
+
+# --- back-test -----------------------------------------------------------------------------------------------
+async def upload_corpus(request: web.Request) -> web.Response:
+    local_or_token(request)
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.read(1 << 16)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            raise HttpError(413, f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB; audit it with "
+                                 "`coach audit` or upload a part")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise HttpError(400, "the corpus is empty: send JSON Lines, one chat per line (docs/audit.md)")
+    result = await asyncio.to_thread(read_corpus, raw)
+    if not result.chats:
+        raise HttpError(400, "no chat could be read from the corpus",
+                        [ErrorDetail(field=f"line {b.line}", problem=b.problem) for b in result.bad_lines[:20]])
+    name = (request.query.get("name") or "corpus.jsonl")[:120]
+    corpus = request.app[BACKTESTER].add(name, "upload", result.chats, result.bad_lines)
+    return json_response(corpus.summary(), status=201)
+
+
+async def delete_corpus(request: web.Request) -> web.Response:
+    local_or_token(request)
+    request.app[BACKTESTER].forget(request.match_info["corpus_id"])
+    return json_response({"deleted": request.match_info["corpus_id"]})
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+async def _corpus(request: web.Request, spec: Any) -> Corpus:
+    tester = request.app[BACKTESTER]
+    if spec == "scenarios":
+        scenarios = load_scenarios()
+        chats = [(None, s.to_chat()) for s in scenarios.scenarios.values()]
+        key = _digest([[m.model_dump() for m in c.messages] for _, c in chats])
+        corpus_id = f"scenarios-{key}"
+        return tester.corpora.get(corpus_id) or tester.add("Сценарии тренера", "scenarios", chats,
+                                                           corpus_id=corpus_id)
+    if (isinstance(spec, dict) and spec.get("source") == "recorded") or spec == "recorded":
+        store = request.app[STORE]
+        if store is None:
+            raise HttpError(409, "no feedback store: recorded conversations need one (coach serve --store)")
+        since = float(spec.get("since") or 0) if isinstance(spec, dict) else 0.0
+        until = float(spec.get("until") or time.time() + DAY) if isinstance(spec, dict) else time.time() + DAY
+        try:
+            raw = await store.conversations(since, until)
+        except StoreUnavailable as exc:
+            raise HttpError(503, f"the feedback store is unavailable: {exc}") from None
+        if not raw:
+            raise HttpError(409, "no recorded conversations in this period (text storage must be on to record them)")
+        chats = []
+        for data in raw:
+            try:
+                chats.append((None, parse_chat(data, 0)))
+            except Exception:
+                continue
+        corpus_id = f"recorded-{_digest(raw)}"
+        return tester.corpora.get(corpus_id) or tester.add("Записанные разговоры", "recorded", chats,
+                                                           corpus_id=corpus_id)
+    if isinstance(spec, str) and spec in tester.corpora:
+        return tester.corpora[spec]
+    raise HttpError(404, f"no corpus {spec!r}: upload one, or use \"scenarios\" or \"recorded\"")
+
+
+async def backtest(request: web.Request) -> web.Response:
+    local_or_token(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise HttpError(400, "send {\"corpus\": …, \"rules\": {rule id: edit}}")
+    coach = _coach(request)
+    book = coach.rulebook
+    edits = body.get("rules") or {}
+    if not isinstance(edits, dict):
+        raise HttpError(400, "\"rules\" maps rule ids to edits")
+    proposals, errors = {}, []
+    for rule_id, edit in edits.items():
+        rule = book.rules.get(rule_id)
+        if rule is None:
+            errors.append({"file": f"{rule_id}.toml", "field": "(rule)", "problem": "no such rule"})
+            continue
+        try:
+            new = apply_edit(rule.path.read_bytes(), rule.spec.kind, edit or {}, rule.path.name)
+            proposals[rule_id] = proposed_rule(rule, new)
+        except (EditError, RuleFileInvalid) as exc:
+            errors.extend(e.to_json() for e in exc.errors)
+    if errors:
+        return json_response({**error_body("the proposed rules are not valid"), "errors": errors}, status=422)
+    corpus = await _corpus(request, body.get("corpus", "scenarios"))
+    async with request.app[BACKTEST_LOCK]:
+        result = await asyncio.to_thread(request.app[BACKTESTER].run, book, corpus, proposals)
+    return json_response(result)
+
+
+# --- stats and settings -----------------------------------------------------------------------------------
+def _period(request: web.Request) -> tuple[float, float]:
+    now = time.time()
+    try:
+        until = float(request.query.get("until") or now + 60)
+        since = float(request.query.get("since") or until - 7 * DAY)
+    except ValueError:
+        raise HttpError(400, "since/until are Unix seconds") from None
+    if since >= until:
+        raise HttpError(400, "since must be before until")
+    return since, until
+
+
+async def stats(request: web.Request) -> web.Response:
+    local_or_token(request)
+    store = request.app[STORE]
+    if store is None:
+        raise HttpError(409, "no feedback store: start the service with one (the default is a SQLite file)")
+    since, until = _period(request)
+    await store.flush(timeout=1.0)
+    try:
+        data = await store.stats(since, until)
+    except StoreUnavailable as exc:
+        raise HttpError(503, f"the feedback store is unavailable: {exc}",
+                        [ErrorDetail(field="(store)", problem=str(exc))]) from None
+    book = _coach(request).rulebook
+    for entry in data["rules"]:
+        entry["title"] = book.title(entry["rule"])
+    data["store"] = store.status()
+    return json_response(data)
+
+
+async def settings(request: web.Request) -> web.Response:
+    require_token(request)
+    store = request.app[STORE]
+    if store is None:
+        raise HttpError(409, "no feedback store")
+    body = await read_json(request)
+    if not isinstance(body, dict) or not isinstance(body.get("store_text"), bool):
+        raise HttpError(400, "send {\"store_text\": true|false}",
+                        [ErrorDetail(field="store_text", problem="must be true or false")])
+    store.set_store_text(body["store_text"])
+    await store.flush(timeout=1.0)
+    return json_response({"store": store.status()})
+
+
+def register(app: web.Application, store: Store | None) -> None:
+    app[STORE] = store
+    app[BACKTESTER] = BackTester()
+    app[BACKTEST_LOCK] = asyncio.Lock()
+    app[SAVE_LOCK] = asyncio.Lock()
+    r = app.router
+    r.add_get("/supervisor", page)
+    r.add_static("/supervisor/static", STATIC)
+    r.add_get("/supervisor/api/state", state)
+    r.add_get("/supervisor/api/rules/{rule_id}", get_rule)
+    r.add_post("/supervisor/api/rules/{rule_id}/check", check_rule)
+    r.add_put("/supervisor/api/rules/{rule_id}", save_rule)
+    r.add_post("/supervisor/api/backtest", backtest)
+    r.add_post("/supervisor/api/corpora", upload_corpus)
+    r.add_delete("/supervisor/api/corpora/{corpus_id}", delete_corpus)
+    r.add_get("/supervisor/api/stats", stats)
+    r.add_put("/supervisor/api/settings", settings)
