@@ -19,7 +19,6 @@ from ..models import CHANNELS
 from .findings import Finding, Run
 from .labels import Label
 
-
 SameRule = Callable[[str, str, str], bool]  # (rule, channel judged in, channel checked in) → verdict holds?
 
 
@@ -76,7 +75,7 @@ def same_everywhere(rule: str, judged: str, checked: str) -> bool:
 
 def applicable(labels: dict[str, Label], same: SameRule) -> Callable[[Finding], Label | None]:
     """The label that judges a finding: its own (same channel), or one given where the rule runs the same."""
-    by_place: dict[tuple, list[Label]] = defaultdict(list)
+    by_place: dict[tuple[str, str, int, str, str], list[Label]] = defaultdict(list)
     for label in labels.values():
         by_place[label.place].append(label)
 

@@ -18,7 +18,7 @@ import importlib.util
 import threading
 from pathlib import Path
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 
 # Below these a word counts as rare (an unknown word in the spelling check's eyes).
 MIN_ZIPF = {"ru": 3.0, "en": 2.0}

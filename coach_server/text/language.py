@@ -18,9 +18,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from . import frequency
+from .tokens import Token
 from .translit import is_translit
 from .vocab import EN_FUNCTION_WORDS
 
@@ -32,13 +33,15 @@ _OTHER_CYRILLIC = frozenset("іїєґўәғқңөұүһјљњћђџѓќѕ")
 _SIGNATURE_MARKS = frozenset("@#^")
 
 
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+
 class _Word(Protocol):  # analysis.Word, without importing it (analysis imports this module)
     index: int
+    token: Token
     lower: str
     is_cyrillic: bool
-
-    @property
-    def token(self): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +112,10 @@ def machine_spans(text: str) -> list[tuple[int, int]]:
 
 
 # --- Latin-script languages other than English ---------------------------------------------------------
-_detector = None
+_detector: LanguageDetector | None = None
 
 
-def _lingua():
+def _lingua() -> LanguageDetector:
     global _detector
     if _detector is None:
         from lingua import Language, LanguageDetectorBuilder
@@ -127,7 +130,7 @@ def _lingua():
 def english_confidence(text: str) -> float:
     """How sure lingua is that these Latin words are English rather than another Latin-script language."""
     from lingua import Language
-    return _lingua().compute_language_confidence(text, Language.ENGLISH)
+    return float(_lingua().compute_language_confidence(text, Language.ENGLISH))
 
 
 def preload() -> None:
@@ -194,9 +197,8 @@ def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int]
             return Evidence(ru + len(plain), 0.0, other)  # «privet, skolko stoit dostavka»
     latin = function_words + len(english)
     unclear = len(plain) - len(english)
-    if unclear >= 2 and latin < 2 * unclear:
-        # few English words among many others: Spanish, German …? lingua decides (never "Russian")
-        if english_confidence(" ".join(prose)) < 0.5:
-            return Evidence(ru, 0.5 * latin, other + len(plain) + function_words)
+    # few English words among many others: Spanish, German …? lingua decides (never "Russian")
+    if unclear >= 2 and latin < 2 * unclear and english_confidence(" ".join(prose)) < 0.5:
+        return Evidence(ru, 0.5 * latin, other + len(plain) + function_words)
     en = latin + 0.5 * unclear + (brands if latin else 0.5 * brands)
     return Evidence(ru, en, other)
