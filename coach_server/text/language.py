@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from . import frequency
 from .tokens import Token
@@ -31,10 +33,6 @@ ENGLISH_WORD_ZIPF = 3.0  # a Latin word this common in English is English eviden
 # Cyrillic letters Russian does not use: Ukrainian, Belarusian, Kazakh, Serbian, Macedonian …
 _OTHER_CYRILLIC = frozenset("іїєґўәғқңөұүһјљњћђџѓќѕ")
 _SIGNATURE_MARKS = frozenset("@#^")
-
-
-if TYPE_CHECKING:
-    from lingua import LanguageDetector
 
 
 class _Word(Protocol):  # analysis.Word, without importing it (analysis imports this module)
@@ -118,7 +116,6 @@ _detector: LanguageDetector | None = None
 def _lingua() -> LanguageDetector:
     global _detector
     if _detector is None:
-        from lingua import Language, LanguageDetectorBuilder
         _detector = (LanguageDetectorBuilder.from_languages(
             Language.ENGLISH, Language.SPANISH, Language.PORTUGUESE, Language.FRENCH, Language.GERMAN,
             Language.ITALIAN, Language.DUTCH, Language.POLISH, Language.TURKISH)
@@ -129,7 +126,6 @@ def _lingua() -> LanguageDetector:
 @lru_cache(maxsize=4_096)
 def english_confidence(text: str) -> float:
     """How sure lingua is that these Latin words are English rather than another Latin-script language."""
-    from lingua import Language
     return float(_lingua().compute_language_confidence(text, Language.ENGLISH))
 
 
