@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup run test lint system-packages chromium bench load clean
+.PHONY: setup run test lint system-packages chromium bench load quality clean
 
 setup: $(STAMP)
 
@@ -53,6 +53,14 @@ bench: setup chromium
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/service.py
 	$(BIN)/python bench/extension_latency.py
+
+# Precision on real chats (docs/quality.md): every rule against the labels in quality/labels.jsonl, the chats
+# in their channels and again all as live chats. CORPUS is a JSON Lines export; it is never copied here.
+CHANNELS ?= quality/channels.toml
+quality: setup
+	@test -n "$(CORPUS)" || { echo "usage: make quality CORPUS=path/to/chats.jsonl [CHANNELS=$(CHANNELS)]"; exit 2; }
+	$(BIN)/coach quality report "$(CORPUS)" --channel-map "$(CHANNELS)" --strict
+	$(BIN)/coach quality report "$(CORPUS)" --strict
 
 load: setup
 	$(BIN)/python bench/load_ws.py

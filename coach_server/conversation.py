@@ -41,7 +41,8 @@ class Conversation:
     def remember(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute a per-conversation fact once (keyed by the asking check)."""
         try:
-            return self.memo[key]
+            found: T = self.memo[key]
+            return found
         except KeyError:
             value = self.memo[key] = compute()
             return value
@@ -133,7 +134,7 @@ class ConversationCache:
     def __init__(self, facts: FactsCache, size: int = 2_000):
         self.facts = facts
         self.size = size
-        self._items: OrderedDict[tuple, Conversation] = OrderedDict()
+        self._items: OrderedDict[tuple[tuple[str, str, float | None], ...], Conversation] = OrderedDict()
         self._last_list: Sequence[Message] | None = None
         self._last_len = -1
         self._last: Conversation | None = None

@@ -15,8 +15,8 @@ from pydantic import Field
 
 from ..conversation import Turn
 from ..models import Warning
-from ..text.analysis import TextFacts, is_topic_word
-from ..text.lexicon import Lexicon
+from ..text.analysis import TextFacts, Word, is_topic_word
+from ..text.lexicon import Lexicon, Match
 from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from .base import Check, Context, LangSection, Settings
@@ -87,7 +87,7 @@ class ContactRequestCheck(Check[Params, Lang]):
         self.purposes = Lexicon(lemmas=ru.purposes, words=en.purposes)
 
     # --- what the draft asks ---------------------------------------------------------------------------
-    def _contact_in(self, facts: TextFacts, sentence: Sentence, contacts: list) -> tuple[int, int] | None:
+    def _contact_in(self, facts: TextFacts, sentence: Sentence, contacts: list[Match]) -> tuple[int, int] | None:
         """Span of the client's contact the sentence asks for, or None (`contacts`: the draft's contact-word
         matches). An ask names a contact of the client's — «ваш телефон», "your email", or the object of a
         request verb («Оставьте номер») — in a sentence that requests it («оставьте», "could you share", a «?»).
@@ -113,7 +113,8 @@ class ContactRequestCheck(Check[Params, Lang]):
                 return start, end  # «Какой у вас номер телефона?»
         return None
 
-    def _contact_words(self, facts: TextFacts, sentence: Sentence, words: list, contacts: list):
+    def _contact_words(self, facts: TextFacts, sentence: Sentence, words: list[Word],
+                       contacts: list[Match]) -> Iterator[tuple[int, int, int]]:
         """(token index, start, end) of every contact word in the sentence: «телефон», "email", a «номер»
         that is not the number of an order."""
         for m in contacts:
@@ -131,14 +132,14 @@ class ContactRequestCheck(Check[Params, Lang]):
                     continue  # "order number"
                 yield w.index, w.token.start, w.token.end
 
-    def _asks_for(self, words: list, verb, index: int) -> bool:
+    def _asks_for(self, words: list[Word], verb: Word, index: int) -> bool:
         """Is the contact at token `index` what the verb asks for — at most two other words between them
         («Оставьте, пожалуйста, ваш номер телефона», "leave us your phone number")?"""
         between = [w for w in words if verb.index < w.index < index and w.lower not in self.yours
                    and w.lower not in _FILLERS]
         return verb.index < index and len(between) <= 2
 
-    def _requesting(self, w) -> bool:
+    def _requesting(self, w: Word) -> bool:
         """A verb that asks the client for something: «оставьте», «продиктуйте», "share", "leave"."""
         if w.is_cyrillic:
             return (w.info.impr or w.info.second_plural) and not self.request_verbs.isdisjoint(w.info.keys)
@@ -164,10 +165,7 @@ class ContactRequestCheck(Check[Params, Lang]):
 
     def _owned(self, facts: TextFacts, token_index: int) -> bool:
         """«наш телефон», "my email": within two words before the contact."""
-        for i in range(max(0, token_index - 2), token_index):
-            if facts.tokens[i].lower in self.own:
-                return True
-        return False
+        return any(facts.tokens[i].lower in self.own for i in range(max(0, token_index - 2), token_index))
 
     # --- what the operator has given -------------------------------------------------------------------
     def _given_in(self, facts: TextFacts, sentences: list[Sentence]) -> int:

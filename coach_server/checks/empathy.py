@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 
 from pydantic import Field
 
@@ -92,7 +93,7 @@ class EmpathyCheck(Check[Params, Lang]):
             return  # still being typed: the apology may come in the next words
         upset_turn = None
         for turn in ctx.conv.pending:
-            if ctx.conv.remember((self.serial, turn.index), lambda t=turn: self._upset(t)):
+            if ctx.conv.remember((self.serial, turn.index), partial(self._upset, turn)):
                 upset_turn = turn
         if upset_turn is None or self.empathy.contains(draft):
             return

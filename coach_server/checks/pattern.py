@@ -29,6 +29,9 @@ class PatternError(ValueError):
         self.field = field
 
 
+
+PatternLang = Lang  # the section model under a name the class attribute `Lang` does not shadow
+
 class PatternCheck(Check[Params, Lang]):
     kind = "pattern"
     Params = Params
@@ -49,7 +52,7 @@ class PatternCheck(Check[Params, Lang]):
                 self.compiled.append((pattern, lang))
 
     @classmethod
-    def validate_langs(cls, langs):
+    def validate_langs(cls, langs: dict[str, PatternLang]) -> list[tuple[str, str]]:
         if not any(s.patterns for s in langs.values()):
             return [("ru.patterns", "a pattern rule needs at least one pattern")]
         return []

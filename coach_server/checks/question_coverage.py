@@ -21,7 +21,7 @@ from pydantic import Field
 
 from ..conversation import Turn
 from ..models import Warning
-from ..text.analysis import TextFacts, is_topic_word
+from ..text.analysis import TextFacts, Word, is_topic_word
 from ..text.lexicon import Lexicon
 from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
@@ -33,6 +33,9 @@ _YES_NO_OPENERS_EN = frozenset({"is", "are", "am", "was", "were", "do", "does", 
                                 "doesn't", "didn't", "can't", "won't"})
 _PART = re.compile(r"(?:^|[\s(])\d/\d(?:[\s).:]|$)")  # "1/2", "(2/3)": one message of a split answer
 _PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it"})
+_IDENTIFIER_MARKS = frozenset({"№", "#"})
+_IDENTIFIER_WORDS = frozenset({"номер", "заказ", "заказа", "артикул", "артикула", "договор", "договора", "счёт",
+                               "счет", "order", "article", "ticket", "case", "id", "sku", "model", "модель"})
 _LOADED = frozenset({"shouldn't", "isn't", "aren't", "don't", "doesn't", "didn't", "can't", "won't", "wouldn't",
                      "разве", "неужели"})
 _EMBEDDING = frozenset({"know", "tell", "wonder", "wondering", "знаете", "подскажите", "скажите", "сказать",
@@ -112,6 +115,25 @@ class Reply:
     unknown: bool  # «пока неизвестно», "no timeline yet"
     yes_no: bool  # a sentence opening with «да», «нет», "yes"…
     link_only: bool  # links and courtesy around them: no statement of its own answers anything
+    numbers: bool  # a number that can answer «сколько», «когда» — not an order or article number
+
+
+def _answer_numbers(draft: TextFacts) -> bool:
+    """A number that can answer «сколько стоит», "how long": a price, a count, a time — not an identifier
+    («заказ № 1234567», "order #58213", an article number), which answers nothing."""
+    tokens = draft.tokens
+    for i, tok in enumerate(tokens):
+        if tok.kind != "number":
+            continue
+        digits = sum(c.isdigit() for c in tok.text)
+        before = tokens[i - 1].lower if i > 0 else ""
+        before2 = tokens[i - 2].lower if i > 1 else ""
+        if digits >= 6 and not any(c in tok.text for c in " .,:"):
+            continue  # 1234567: an identifier, not a quantity
+        if before in _IDENTIFIER_MARKS or before2 in _IDENTIFIER_WORDS or before in _IDENTIFIER_WORDS:
+            continue
+        return True
+    return False
 
 
 class QuestionCoverageCheck(Check[Params, Lang]):
@@ -188,7 +210,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
 
     @staticmethod
-    def _asks_with(facts: TextFacts, sentence: Sentence, words: list, key: Lexicon) -> bool:
+    def _asks_with(facts: TextFacts, sentence: Sentence, words: list[Word], key: Lexicon) -> bool:
         """Does the question ask with this word — at its start, or after "know"/«подскажите» — rather than
         use it inside ("How do I get credit when I cancel")?"""
         clause_start = sentence.first
@@ -254,7 +276,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)
         link_only = bool(draft.links) and len(topics - self.link_words) <= 2
         return Reply(topics, negative, self.unknown.contains(draft),
-                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only)
+                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only, _answer_numbers(draft))
 
     def _answers(self, ctx: Context, answers: Lexicon) -> bool:
         """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""
@@ -266,7 +288,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             # «Когда привезут заказ?» is not answered by «Заказ оформлен»: it needs a time (or «пока неизвестно»,
             # a no on its topic — "when will you add X?" — "we don't offer X", or a reply about the very thing)
             shared = len(question.topics & reply.topics)
-            return ctx.draft.has_number or reply.unknown or any(self._answers(ctx, a) for a in question.typed) \
+            return reply.numbers or reply.unknown or any(self._answers(ctx, a) for a in question.typed) \
                 or (reply.negative and shared > 0) or shared >= 2
         if question.topics & reply.topics:
             return True

@@ -45,7 +45,8 @@ def add_quality_parser(sub: Any) -> None:
         p.add_argument("--channel", choices=CHANNELS, default=DEFAULT_CHANNEL,
                        help="channel of chats that name none (default %(default)s)")
         p.add_argument("--name", help="corpus name the labels are filed under (default: the file's stem)")
-        return p
+        parser: argparse.ArgumentParser = p
+        return parser
 
     p = corpus_command("sample", "add a stratified random sample of unlabelled warnings to the labels file")
     p.add_argument("--per-rule", type=int, default=20, help="labels wanted per rule and language (default 20)")

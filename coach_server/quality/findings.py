@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..corpus import BadLine, Chat, moments, parse_chat
 from ..engine import Coach
@@ -75,7 +76,7 @@ class Run:
 
     corpus: str
     findings: list[Finding] = field(default_factory=list)
-    messages: Counter = field(default_factory=Counter)  # operator messages checked, by (lang, channel)
+    messages: Counter[tuple[str, str]] = field(default_factory=Counter)  # operator messages checked, by (lang, channel)
     channels: dict[str, str] = field(default_factory=dict)  # chat id → the channel it was checked as
     bad_lines: list[str] = field(default_factory=list)
 
@@ -115,7 +116,7 @@ def load_channel_map(path: Path | None) -> dict[str, str]:
     return dict(sources)
 
 
-def channel_of(raw: dict, chat: Chat, channel_map: dict[str, str], default: str) -> str:
+def channel_of(raw: dict[str, Any], chat: Chat, channel_map: dict[str, str], default: str) -> str:
     if chat.channel is not None:
         return chat.channel
     source = raw.get("source")
@@ -126,7 +127,7 @@ def channel_of(raw: dict, chat: Chat, channel_map: dict[str, str], default: str)
     return default
 
 
-def read_chats(lines: Iterable[str]) -> Iterator[tuple[int, dict, Chat] | BadLine]:
+def read_chats(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any], Chat] | BadLine]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

@@ -8,7 +8,7 @@ import string
 from dataclasses import dataclass
 
 from ..engine import Coach
-from ..models import CheckRequest, Message, Warning
+from ..models import DEFAULT_CHANNEL, CheckRequest, Message, Warning
 from .loader import Rule
 from .schema import LANGS, Example
 
@@ -58,10 +58,11 @@ def _describe(draft: str, warnings: list[Warning]) -> str:
 DEFAULT_TEMPLATE = "message"
 
 
-def template_named(rule: Rule, lang: str, name: str) -> str | None:
+def template_named(rule: Rule, lang: str, name: str, channel: str | None = None) -> str | None:
     """The template `name` (a field of the kind's language section, or `field.key` of a table of templates)
-    in the rule's `lang` section; None when there is no such template."""
-    section = rule.check.langs.get(lang) or rule.check.langs["ru"]
+    in the rule's `lang` section — as worded in `channel`; None when there is no such template."""
+    check = rule.check.for_channel(channel or DEFAULT_CHANNEL) or rule.check
+    section = check.langs.get(lang) or check.langs["ru"]
     field, _, key = name.partition(".")
     value = getattr(section, field, None) if field in type(section).model_fields else None
     if key:
@@ -106,7 +107,7 @@ def run_examples(coach: Coach, rule: Rule) -> list[ExampleFailure]:
             if kind == "valid":
                 continue
             name = example.message or DEFAULT_TEMPLATE
-            template = template_named(rule, result.lang, name)
+            template = template_named(rule, result.lang, name, example.channel)
             if template is None and example.message is not None:
                 failures.append(ExampleFailure(rule.id, kind, i, example,
                                                f"message = {name!r}: the {result.lang} section has no such template"))

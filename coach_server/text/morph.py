@@ -136,5 +136,5 @@ def inflect_plural(form: str) -> str | None:
         if parse.tag.POS == "VERB" and "sing" in parse.tag and ("impr" in parse.tag or "2per" in parse.tag):
             plural = parse.inflect({"plur"})
             if plural is not None:
-                return plural.word
+                return str(plural.word)
     return None
