@@ -106,14 +106,21 @@ def russian_correction(form: str) -> str | None:
     rare word, or no clear candidate)."""
     if is_russian_word(form) or frequency.zipf(form.replace("ё", "е"), "ru") or english_source(form):
         return None
+    candidates = sorted(edits(form, _RU_LETTERS, _RU_SLIPS))
     known = morph.analyzer().word_is_known
-    best, best_rank = None, (0.0, MIN_FIX_ZIPF["ru"])
-    for candidate in sorted(edits(form, _RU_LETTERS, _RU_SLIPS)):
+    # the common case, cheap: a candidate common in its own form («установлена», «могли», not «моги»)
+    listed = [(frequency.zipf(c, "ru"), c) for c in candidates]
+    best = max((item for item in listed if item[0] >= MIN_FIX_ZIPF["ru"] and known(item[1])), default=None)
+    if best is not None:
+        return best[1]
+    # else a rare form of a common word («расскажете»): every known candidate, by its commonest form
+    best_rank, found = (0.0, MIN_FIX_ZIPF["ru"]), None
+    for candidate in candidates:
         if known(candidate):
-            rank = russian_zipf(candidate)  # the commoner own form first («могли», not «моги»)
+            rank = russian_zipf(candidate)
             if rank[1] >= MIN_FIX_ZIPF["ru"] and rank > best_rank:
-                best, best_rank = candidate, rank
-    return best
+                best_rank, found = rank, candidate
+    return found
 
 
 @lru_cache(maxsize=20_000)
