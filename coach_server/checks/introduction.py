@@ -33,6 +33,9 @@ class Lang(LangSection):
     suggestion_greeting: str | None = Field(default=None, description="the greeting to insert")
 
 
+_SIGNS = frozenset({"-", "—", "–", "~", "^", "/"})
+
+
 class IntroductionCheck(Check[Params, Lang]):
     kind = "introduction"
     needs_conversation = True
@@ -45,7 +48,28 @@ class IntroductionCheck(Check[Params, Lang]):
         self.greetings = Lexicon(words=ru.greetings + en.greetings, lemmas=ru.greetings)
         self.introductions = Lexicon(words=ru.introductions + en.introductions)
 
+    @staticmethod
+    def _signed(draft: TextFacts) -> bool:
+        """Signed with a name at the end: "-Ronnie", "^Kartika", «— Анна» (not initials like "^KK")."""
+        words = [t for t in draft.tokens if t.kind == "word"]
+        if not words:
+            return False
+        last = words[-1]
+        i = draft.tokens.index(last)
+        if any(t.kind not in ("punct", "symbol") for t in draft.tokens[i + 1:]):
+            return False
+        for k in (i, i - 1):  # "-Ronnie" or "~Mark Y."
+            if k <= 0:
+                continue
+            tok, before = draft.tokens[k], draft.tokens[k - 1]
+            if tok.kind == "word" and len(tok.text) >= 3 and tok.text[0].isupper() and tok.text[1:].islower() \
+                    and before.text in _SIGNS:
+                return True
+        return False
+
     def _has_name(self, draft: TextFacts, operator_name: str | None) -> bool:
+        if self._signed(draft):
+            return True
         if operator_name and operator_name.split():
             wanted = operator_name.split()[0].lower()
             wanted_lemmas = morph.lemma_keys([wanted])
