@@ -213,13 +213,6 @@
     return new TextModel(el).text === wanted;
   }
 
-  /** Ranges (DOM) for code-point spans of a contenteditable's draft; [] for text controls. */
-  function ranges(el, spans) {
-    if (isTextControl(el)) return [];
-    const model = new TextModel(el);
-    return spans.map(({ start, end }) => model.range(cpToU16(model.text, start), cpToU16(model.text, end)));
-  }
-
   // --- the caret, kept while the operator visits the panel ----------------------------------------------------
   /** Where the selection is in the editor now (to put it back after a visit to the panel), or null. */
   function saveSelection(el) {
@@ -251,6 +244,6 @@
     sel.addRange(range);
   }
 
-  NS.Editor = { read, apply, ranges, isTextControl, isEditable, u16ToCp, cpToU16, minimalEdit, TextModel,
+  NS.Editor = { read, apply, isTextControl, isEditable, u16ToCp, cpToU16, minimalEdit, TextModel,
     saveSelection, restoreSelection };
 })();

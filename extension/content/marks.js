@@ -220,5 +220,4 @@
   }
 
   NS.Marks = Marks;
-  NS.Marks.segments = segments;
 })();

@@ -949,6 +949,4 @@
   }
 
   NS.Panel = Panel;
-  NS.mmss = mmss;
-  NS.formatDuration = formatDuration;
 })();

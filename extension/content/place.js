@@ -175,5 +175,5 @@
     return best ? { left: best.left, top: best.top } : { left: GAP, top: GAP };
   }
 
-  NS.Place = { dockAnchor, scrollerOf, frameOf, obstacles, freeSpot, leastCovering, intersects };
+  NS.Place = { dockAnchor, scrollerOf, frameOf, obstacles, freeSpot, leastCovering };
 })();
