@@ -111,7 +111,7 @@ def while_typing(page, editor: str, chars_per_s: float) -> list[float]:
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def report(name: str, what: str, values: list[float], target: str) -> None:

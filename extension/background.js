@@ -125,6 +125,10 @@ function adapterProblems(a) {
     typeof a.dock.after === "string"))) {
     problems.push('dock: {"before": "<selector>"} or {"after": "<selector>"}');
   }
+  if (a.channel != null && !(["chat", "messenger", "social", "email"].includes(a.channel) ||
+    (typeof a.channel === "object" && (a.channel.selector || a.channel.url)))) {
+    problems.push('channel: "chat", "messenger", "social", "email", or {"selector", "attr", "map"}');
+  }
   for (const rule of a.messages?.roles || []) {
     if (!["client", "operator", "system", "bot", "skip"].includes(rule.role)) {
       problems.push(`messages.roles: unknown role ${JSON.stringify(rule.role)}`);
@@ -437,7 +441,8 @@ function sendFull(chatId, chat) {
   // a chat whose conversation the adapter cannot read: the service runs only the draft's own rules
   send({ type: "update", chat_id: chatId, seq: chat.lastSeq, append: false, messages: s.messages,
     draft: s.draft || "", caret: s.caret ?? null, draft_started_at: s.draft_started_at ?? null,
-    operator_name: s.operator_name ?? null, lang: s.lang ?? null, scope: s.text_only ? "text" : "all" });
+    operator_name: s.operator_name ?? null, lang: s.lang ?? null, channel: s.channel ?? null,
+    scope: s.text_only ? "text" : "all" });
 }
 
 // Drafts go out as the tabs send them (a keystroke after a pause at once), within a budget that keeps the
@@ -507,7 +512,8 @@ async function onPortMessage(port, msg) {
       const chat = attach(port, msg.chat_id);
       chat.state = { messages: await timedMessages(msg.chat_id, msg.messages), draft: msg.draft || "",
         caret: msg.caret ?? null, draft_started_at: msg.draft_started_at ?? null,
-        operator_name: msg.operator_name || null, lang: msg.lang || null, text_only: !!msg.text_only };
+        operator_name: msg.operator_name || null, lang: msg.lang || null, channel: msg.channel || null,
+        text_only: !!msg.text_only };
       if (wsState !== "online") postTimers(msg.chat_id, chat);
       sendFull(msg.chat_id, chat);
       break;

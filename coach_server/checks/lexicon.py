@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..models import Warning
-from ..text.lexicon import Lexicon
+from ..text.lexicon import Lexicon, Match
 from .base import Check, Context, LangSection, Settings
 
 
@@ -61,6 +61,9 @@ def match_case(original: str, replacement: str) -> str:
     return replacement
 
 
+
+LexiconLang = Lang  # the section model under a name the class attribute `Lang` does not shadow
+
 class LexiconCheck(Check[Params, Lang]):
     kind = "lexicon"
     Params = Params
@@ -85,7 +88,7 @@ class LexiconCheck(Check[Params, Lang]):
 
 
     @classmethod
-    def validate_langs(cls, langs):
+    def validate_langs(cls, langs: dict[str, LexiconLang]) -> list[tuple[str, str]]:
         if not any(s.words or s.lemmas or s.swap for s in langs.values()):
             return [("ru.words", "a lexicon rule needs at least one of words, lemmas or swap")]
         return []
@@ -134,11 +137,11 @@ class LexiconCheck(Check[Params, Lang]):
             i -= 1
         return False
 
-    def _whole(self, ctx: Context, matches) -> Iterator[Warning]:
+    def _whole(self, ctx: Context, matches: list[Match]) -> Iterator[Warning]:
         draft = ctx.draft
         if draft.word_count > self.params.max_words or draft.links or draft.has_number:
             return
-        covered = set()
+        covered: set[int] = set()
         for m in matches:
             covered.update(range(m.first, m.last + 1))
         if all(w.index in covered for w in draft.words):

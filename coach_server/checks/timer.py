@@ -36,7 +36,7 @@ class Params(Settings):
     new_client_severity: Severity = "info"
 
     @model_validator(mode="after")
-    def _increasing(self):
+    def _increasing(self) -> Params:
         for name in ("steps", "first_reply_steps"):
             steps = getattr(self, name)
             if any(b.after <= a.after for a, b in zip(steps, steps[1:])):
@@ -64,6 +64,9 @@ def _step(steps: list[Step], elapsed: float) -> tuple[Step | None, float | None]
     return reached, None
 
 
+
+TimerLang = Lang  # the section model under a name the class attribute `Lang` does not shadow
+
 class TimerCheck(Check[Params, Lang]):
     kind = "timer"
     needs_conversation = True
@@ -90,8 +93,8 @@ class TimerCheck(Check[Params, Lang]):
     # --- when does the clock start, and which steps apply ----------------------------------------------
     def _clock(self, ctx: Context) -> tuple[float | None, list[Step], str]:
         """(start time, steps, template name) — start None when the clock is not running."""
-        key = ("clock", self.serial)
-        clock = ctx.scratch.get(key)
+        key = f"clock:{self.serial}"
+        clock: tuple[float | None, list[Step], str] | None = ctx.scratch.get(key)
         if clock is None:
             clock = ctx.scratch[key] = self._read_clock(ctx)
         return clock
@@ -150,7 +153,7 @@ class TimerCheck(Check[Params, Lang]):
                 yield self.warning(ctx, severity=self.params.new_client_severity,
                                    template=section.message_new or section.message, wait="")
 
-    def _suggestion(self, ctx: Context, section: Lang) -> str | None:
+    def _suggestion(self, ctx: Context, section: TimerLang) -> str | None:
         # a check-in phrase only makes sense typed into the empty reply box
         if self.params.clock == "client_silence" and section.suggestion:
             return section.suggestion

@@ -97,6 +97,17 @@
   }
 
   /** A value described by data: {url: "re(1)"} | {selector, attr?} | {page: true} | "literal". */
+  const CHANNELS = ["chat", "messenger", "social", "email"];
+
+  /** The conversation's channel (docs/extension.md): a fixed name, or a value read from the page and looked up
+   *  in `map` ("whatsapp" → "messenger"); anything else is no channel (the service then assumes a chat). */
+  function channelOf(spec, doc = document) {
+    if (spec == null) return null;
+    let value = valueOf(spec, doc);
+    if (value != null && spec && typeof spec === "object" && spec.map) value = spec.map[value] ?? spec.map[value.toLowerCase()] ?? null;
+    return CHANNELS.includes(value) ? value : null;
+  }
+
   function valueOf(spec, doc = document) {
     if (spec == null) return null;
     if (typeof spec === "string") return spec;
@@ -270,6 +281,6 @@
     return spec.root ? query(doc, spec.root) : doc.body;
   }
 
-  NS.Adapter = { fits, pick, fallback, findEditor, chatId, readMessages, newestItem, messageRoot, valueOf, clockLatest,
-    list };
+  NS.Adapter = { fits, pick, fallback, findEditor, chatId, readMessages, newestItem, messageRoot, valueOf, channelOf,
+    clockLatest, list };
 })();

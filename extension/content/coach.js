@@ -302,7 +302,8 @@
     sentCaret = caret;
     post({ type: "chat", chat_id: chatId, messages, draft, caret, draft_started_at: draftStartedAt,
       operator_name: adapter && adapter.operator_name ? Adapter.valueOf(adapter.operator_name) : null,
-      lang: adapter && adapter.lang ? adapter.lang : null, text_only: textOnly });
+      lang: adapter && adapter.lang ? adapter.lang : null,
+      channel: adapter ? Adapter.channelOf(adapter.channel) : null, text_only: textOnly });
   }
 
   // --- typing ---------------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_conversation_is_read(browser, service, consoles, name):
 def test_chatwoot_reads_what_the_client_wrote(browser, service, consoles):
     """Chatwoot's current markup (components-next/message): private notes and activities are not the
     conversation, a reply's quoted preview is not the client's text, and «3:21 PM» is a time of day."""
-    page, errors, spec = open_console(browser, service, consoles, "chatwoot")
+    page, errors, _spec = open_console(browser, service, consoles, "chatwoot")
     page.keyboard.type("Да")
     deadline = time.time() + 5
     while time.time() < deadline and not any(k.startswith("chatwoot:") for k in browser.chats()):

@@ -100,7 +100,7 @@ def test_a_click_on_an_underline_opens_its_card(browser, service, consoles, name
 
 def test_a_long_remark_says_it_expands(browser, service, consoles):
     # Mibew floats the panel beside its reply box, narrow: long remarks are cut to two lines
-    page, errors, spec = open_console(browser, service, consoles, "mibew", {"width": 1280, "height": 700})
+    page, errors, _spec = open_console(browser, service, consoles, "mibew", {"width": 1280, "height": 700})
     page.keyboard.type("Спс, пройдите на сайт.")
     wait_rule(page, "slang")
     page.wait_for_timeout(900)

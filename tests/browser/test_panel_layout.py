@@ -70,8 +70,8 @@ def wait_remarks(page, n: int) -> None:
     try:
         page.wait_for_function(f"() => document.querySelector('{PANEL}')?.shadowRoot"
                                f".querySelectorAll('li[data-rule]').length >= {n}", timeout=5000)
-    except Exception:
-        raise AssertionError(f"fewer than {n} remarks: {rules_in_panel(page)}")
+    except Exception as exc:
+        raise AssertionError(f"fewer than {n} remarks: {rules_in_panel(page)}") from exc
 
 
 def measure(page, spec) -> dict:

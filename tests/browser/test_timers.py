@@ -81,7 +81,7 @@ def test_waiting_chip_and_slow_reply_without_typing(fast_browser, fast_service):
 
     # the toolbar badge counts the tab's warnings
     chats = fast_browser.chats()
-    [(chat_id, chat)] = [(k, v) for k, v in chats.items() if k.startswith("demo:")]
+    [(_chat_id, chat)] = [(k, v) for k, v in chats.items() if k.startswith("demo:")]
     tab = chat["tabs"][0]
     badge = fast_browser.refresh_worker().evaluate("tab => chrome.action.getBadgeText({tabId: tab})", tab)
     assert badge == str(len(rules_in_panel(page)))

@@ -43,6 +43,8 @@
   const $ = (id) => document.getElementById(id);
   const list = $("dc-conv-list");
   const thread = $("dc-thread");
+  // the channel the trainer plays (?channel=messenger|social|email): the demo adapter reads it from here
+  thread.dataset.channel = params.get("channel") || "";
   const messagesEl = $("dc-messages");
   const reply = $("dc-reply");
 
