@@ -26,6 +26,10 @@
   let editor = null;
   let panel = null;
   let chatId = null;
+  // "shown" feedback (what supervisors tune by): once per remark per draft, sent in small batches
+  const shownKeys = new Set();
+  let shownQueue = [];
+  let shownTimer = null;
   let textOnly = false;
   let messagesSig = "";
   let messages = [];
@@ -252,6 +256,7 @@
       if (chatId) post({ type: "leave", chat_id: chatId });
       chatId = id;
       lastFrame = null;
+      shownKeys.clear();
       messagesSig = sig;
       messages = stamp(read);
       readDraft();
@@ -292,7 +297,10 @@
       if (!typing) caret = null;
     }
     if (draft.trim() && draftStartedAt == null) draftStartedAt = now();
-    if (!draft.trim()) draftStartedAt = null;
+    if (!draft.trim()) {
+      draftStartedAt = null;
+      shownKeys.clear(); // the message went (or was wiped): the next draft's remarks are shown anew
+    }
   }
 
   function sendChat() {
@@ -422,6 +430,26 @@
     });
     const current = editor && editor.isConnected ? Editor.read(editor).text : basis;
     panel?.show({ warnings, timers: frame.timers || {}, lang: frame.lang, draft: current });
+    noteShown(warnings);
+  }
+
+  function noteShown(warnings) {
+    if (!chatId || !panel) return;
+    for (const w of warnings) {
+      const key = `${chatId}\u0001${w.rule}\u0001${w._text || ""}`;
+      if (shownKeys.has(key)) continue;
+      shownKeys.add(key);
+      shownQueue.push({ type: "feedback", chat_id: chatId, action: "shown", rule: w.rule, severity: w.severity,
+        text: w._text || null });
+    }
+    if (shownQueue.length && !shownTimer) {
+      shownTimer = setTimeout(() => {
+        shownTimer = null;
+        const batch = shownQueue.splice(0, 20);
+        for (const event of batch) post(event);
+        if (shownQueue.length) noteShown([]);
+      }, 1000);
+    }
   }
 
   function applyWarning(w) {
