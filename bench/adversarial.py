@@ -79,6 +79,7 @@ def hostile_texts(seed: int) -> dict[str, str]:
         "a hyphen chain «а-а-а…»": ("а-" * (n // 2))[:n] + tag,
         "mixed scripts «аaаa…»": ("аa" * (n // 2))[:n] + tag,
         "cards glued together": ("4111111111111111" * (n // 16))[:n] + tag,
+        "«=» and 20,000 «[»": ("=" + "[" * n)[:n] + tag,
         "20,000 characters of words never seen": never_seen(seed + 1, n) + tag,
         "20,000 characters of ordinary replies": fit(RU_DRAFT_TEXT, n) + tag,
     }

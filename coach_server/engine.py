@@ -119,7 +119,7 @@ class Coach:
         if budget is not None and budget.started and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S:
             raise AnalysisPending()  # the texts are analysed and cached: the rules run in the next slice
         _refuse_future(req, now, conv.latest_ts)
-        lang: Lang = "en" if (req.lang or conv.client_lang or draft.lang) == "en" else "ru"
+        lang: Lang = "en" if (req.lang or conv.wording_lang(draft)) == "en" else "ru"
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)
         if req.caret is not None and req.caret <= len(req.draft):
             word = draft.word_touching(req.caret)

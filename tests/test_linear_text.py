@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coach_server import Coach
+from coach_server.text import language
 from coach_server.text import tokens as tk
 from coach_server.text.analysis import TextFacts
 from coach_server.text.tokens import MAX_WORD_CHARS, script_of, tokenize
@@ -70,6 +71,15 @@ def test_special_spans_are_what_the_backtracking_patterns_found(text):
     assert tk._special_spans(text) == reference_spans(text)
 
 
+_OLD_BRACKETS = re.compile(r"\[[^\]\s]*\]|\([^)]*\)\s*\{")  # the former sign of code in a line
+
+
+@settings(FUZZ, max_examples=1000)
+@given(st.lists(st.sampled_from(["[", "]", "(", ")", " ", "{", "a", "\n", "x=1"]), max_size=16).map("".join))
+def test_the_bracket_sign_of_code_finds_what_it_found(line):
+    assert bool(language._SIGNALS[5].search(line)) == bool(_OLD_BRACKETS.search(line))
+
+
 @settings(FUZZ, max_examples=300)
 @given(hostile_text)
 def test_script_is_what_it_was(text):
@@ -96,6 +106,8 @@ HOSTILE = {
     "digits and dashes": "1-" * (LIMIT // 2),
     "hyphenated": "а-" * (LIMIT // 2),
     "mixed scripts": "аa" * (LIMIT // 2),
+    "brackets after «=»": "=" + "[" * (LIMIT - 1),
+    "parentheses after «=»": "=" + "(" * (LIMIT - 1),
 }
 
 
@@ -122,6 +134,7 @@ def test_hostile_text_tokenizes_in_linear_time(name):
     text = HOSTILE[name]
     assert len(text) <= LIMIT
     finishes(lambda: tokenize(text), 5.0)
+    finishes(lambda: language.machine_spans(text), 5.0)
     got = tokenize(text)
     assert all(text[t.start:t.end] == t.text for t in got)
 

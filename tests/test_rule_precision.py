@@ -96,6 +96,11 @@ SILENT = [
     ("ignored_emotion", "Here's how to fix it.", GREETED_EN + [(C, "Wow!! It finally works!!")]),
     ("ignored_emotion", "That's not what we want to hear. Let's fix it together.",
      GREETED_EN + [(C, "This is the worst service ever")]),
+    ("ignored_emotion", "Let's reset the BIOS first.",  # capitals the screen shows, words of a quoted error
+     GREETED_EN + [(C, "Since the update it keeps showing BOOT DEVICE NOT FOUND")]),
+    ("ignored_emotion", "Проверим настройки.", GREETED + [(C, "На экране пишет ДОСТУП ЗАПРЕЩЁН, что делать")]),
+    ("ignored_emotion", "Try another browser.",
+     GREETED_EN + [(C, "I still get “payment failed, please try again” on checkout")]),
     # --- link_only: forms, answers, explanations before -------------------------------------------------------
     ("link_only", "Please send us an email at https://help.example.com/requests/new", GREETED_EN),
     ("link_only", "Yes! Here is how: https://help.example.com/join", GREETED_EN),
@@ -133,6 +138,7 @@ STILL_CAUGHT = [
     ("ignored_emotion", "Номер заказа?", GREETED + [(C, "Вы издеваетесь? Третий день жду!!!")]),
     ("ignored_emotion", "Your order ships tomorrow.", GREETED_EN + [(C, "This is a joke. You never answer!!")]),
     ("ignored_emotion", "Please submit a ticket.", GREETED_EN + [(C, "you useless bastards, fix my account")]),
+    ("ignored_emotion", "Мы проверим заказ.", GREETED + [(C, "Я ПИШУ ВАМ УЖЕ ТРЕТИЙ РАЗ")]),
     ("link_only", "Please refer to: https://help.example.com/article/123", GREETED_EN),
     ("too_long", "Доставка в Казань занимает два дня. Стоимость доставки 300 рублей. Оплатить можно картой "
                  "или наличными. Также есть самовывоз из пункта выдачи.", GREETED),
