@@ -80,6 +80,8 @@ def hostile_texts(seed: int) -> dict[str, str]:
         "mixed scripts «аaаa…»": ("аa" * (n // 2))[:n] + tag,
         "cards glued together": ("4111111111111111" * (n // 16))[:n] + tag,
         "«=» and 20,000 «[»": ("=" + "[" * n)[:n] + tag,
+        "3,300 lines of code «a_b=1»": ("a_b=1\n" * (n // 6))[:n] + tag,
+        "5,000 quotations «а»": ("«а» " * (n // 4))[:n] + tag,
         "20,000 characters of words never seen": never_seen(seed + 1, n) + tag,
         "20,000 characters of ordinary replies": fit(RU_DRAFT_TEXT, n) + tag,
     }

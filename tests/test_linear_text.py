@@ -17,6 +17,7 @@ from coach_server import Coach
 from coach_server.text import language
 from coach_server.text import tokens as tk
 from coach_server.text.analysis import TextFacts
+from coach_server.text.spans import SpanIndex
 from coach_server.text.tokens import MAX_WORD_CHARS, script_of, tokenize
 
 from .conftest import RULES
@@ -71,6 +72,15 @@ def test_special_spans_are_what_the_backtracking_patterns_found(text):
     assert tk._special_spans(text) == reference_spans(text)
 
 
+@settings(FUZZ, max_examples=500)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12)), max_size=12), st.integers(0, 50), st.integers(0, 8))
+def test_span_index_answers_what_trying_each_range_does(spans, start, length):
+    ranges = [(a, a + n) for a, n in spans]
+    index = SpanIndex(ranges)
+    assert index.holds(start) == any(a <= start < b for a, b in ranges)
+    assert index.covers(start, start + length) == any(a <= start and start + length <= b for a, b in ranges)
+
+
 _OLD_BRACKETS = re.compile(r"\[[^\]\s]*\]|\([^)]*\)\s*\{")  # the former sign of code in a line
 
 
@@ -108,6 +118,9 @@ HOSTILE = {
     "mixed scripts": "аa" * (LIMIT // 2),
     "brackets after «=»": "=" + "[" * (LIMIT - 1),
     "parentheses after «=»": "=" + "(" * (LIMIT - 1),
+    "thousands of lines of code": ("a_b=1\n" * (LIMIT // 6))[:LIMIT],
+    "thousands of quotations": ("«а» " * (LIMIT // 4))[:LIMIT],
+    "thousands of straight quotes": ('"a" ' * (LIMIT // 4))[:LIMIT],
 }
 
 

@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 
 import aiohttp
 
+from bench.adversarial import never_seen  # words no dictionary has: the costliest text to analyse
 from coach_server import Coach
 from coach_server.service.slices import evaluate_in_slices
 
 from .conftest import RULES, Server
 
 NOW = 1_750_000_000
-LETTERS = "абвгдежзиклмнопрстуфхцчшщыэюя"
-
-
-def never_seen(seed: int, size: int) -> str:
-    """Words no dictionary has (each one costs pymorphy3 a guess): the costliest text to analyse."""
-    rng = random.Random(seed)
-    words: list[str] = []
-    length = 0
-    while length < size:
-        word = "".join(rng.choice(LETTERS) for _ in range(rng.randint(4, 9)))
-        words.append(word)
-        length += len(word) + 1
-    return " ".join(words)[:size]
 
 
 def test_sliced_is_the_same_as_in_one_go():

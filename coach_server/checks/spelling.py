@@ -148,7 +148,7 @@ class SpellingCheck(Check[Params, Lang]):
             fix = self.misspellings.get(w.lower) or self._correction(w, draft)
             if fix is None:
                 continue
-            if any(a <= start < b for a, b in draft.machine_spans):
+            if draft.in_machine_text(start):
                 continue  # a pasted log or code
             suggestion = match_case(w.token.text, fix) if self.params.suggest or w.token.script == "mixed" else None
             count += 1

@@ -2,9 +2,10 @@
 
 A check analyses what it has not seen before — its texts' tokens, its words' morphology — and that is what
 can take long: 20,000 characters of words never seen cost half a second to analyse at once. The service
-therefore checks within a budget (`AnalysisBudget`: ~120 new word forms, ~50,000 new characters, about
-20–30 ms); a check that needs more stops, keeps what it analysed, lets the other connections run, and goes
-on from there. The answer is the same as in one go; only the time is shared out.
+therefore checks within a budget (`AnalysisBudget`: ~100 new word forms, 5,000 tokens of a long text, new
+texts up to 20,000 characters — some 20 ms); a check that needs more stops, keeps what it analysed, lets
+the other connections run, and goes on from there; after a long analysis the rules get a slice of their
+own. The answer is the same as in one go; only the time is shared out.
 """
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from itertools import islice
 from ..caching import SizedLRU
 from . import language, morph
 from .morph import WordInfo
+from .spans import SpanIndex
 from .tokens import (
     CODE,
     EMAIL,
@@ -77,28 +78,20 @@ def analysis_budget(budget: AnalysisBudget | None) -> Iterator[None]:
         _budget.reset(token)
 
 
-# The morphology of every form analysed lately: what a budgeted slice finds here costs it nothing. A plain
-# dict (its reads and writes are atomic: a back-test thread analyses alongside the service), emptied when
-# full; keys are forms of at most MAX_WORD_CHARS characters.
-_MORPHOLOGY: dict[tuple[str, str], WordInfo] = {}
-_MORPHOLOGY_SIZE = 60_000
-
-
 def word_info(form: str, script: str) -> WordInfo:
-    """The morphology of a lower-case word form, within the current slice's budget."""
-    key = (form, script)
-    found = _MORPHOLOGY.get(key)
-    if found is not None:
-        return found
+    """The morphology of a lower-case word form, within the current slice's budget: a form pymorphy3 had
+    not analysed yet (a miss of morph's own cache) spends one; past the budget the slice stops, the form just
+    analysed kept in that cache for the next."""
     budget = _budget.get()
-    if budget is not None:
-        if budget.forms <= 0:
-            raise AnalysisPending()
-        budget.forms -= 1
+    if budget is None:
+        return morph.info(form, script)
+    cache = morph.russian if script == "cyr" else morph.english
+    misses = cache.cache_info().misses
     found = morph.info(form, script)
-    if len(_MORPHOLOGY) >= _MORPHOLOGY_SIZE:
-        _MORPHOLOGY.clear()
-    _MORPHOLOGY[key] = found
+    if cache.cache_info().misses != misses:
+        budget.forms -= 1
+        if budget.forms < 0:
+            raise AnalysisPending()
     return found
 
 
@@ -106,7 +99,7 @@ def word_info(form: str, script: str) -> WordInfo:
 # slices, a slice at a time (the tokens so far and the rest to come are kept between slices).
 _RECENT_TOKENS: OrderedDict[str, list[Token]] = OrderedDict()
 _TOKENIZING: OrderedDict[str, tuple[list[Token], Iterator[Token]]] = OrderedDict()
-_RECENT_TOKENS_SIZE = 4
+_RECENT_TOKENS_SIZE = 2  # (a 20,000-token text's tokens hold ~4 MB)
 _LONG_TEXT = 2_000
 _RECENT_TOKENS_LOCK = threading.Lock()  # a back-test thread analyses alongside the service
 
@@ -268,8 +261,20 @@ class TextFacts:
                     straight = None
         return ranges
 
+    @cached_property
+    def _quoted(self) -> SpanIndex:
+        return SpanIndex(self.quoted_ranges)
+
     def is_quoted(self, start: int, end: int) -> bool:
-        return any(a <= start and end <= b for a, b in self.quoted_ranges)
+        return self._quoted.covers(start, end)
+
+    @cached_property
+    def _machine(self) -> SpanIndex:
+        return SpanIndex(self.machine_spans)
+
+    def in_machine_text(self, offset: int) -> bool:
+        """Is this offset inside a line of logs, code or data (`machine_spans`)?"""
+        return self._machine.holds(offset)
 
     # --- vocabulary ----------------------------------------------------------------------------------
     @cached_property

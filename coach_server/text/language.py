@@ -23,6 +23,7 @@ from typing import Protocol
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from . import frequency
+from .spans import SpanIndex
 from .tokens import Token
 from .translit import is_translit
 from .vocab import EN_FUNCTION_WORDS
@@ -125,6 +126,11 @@ def _lingua() -> LanguageDetector:
     return _detector
 
 
+# lingua reads at most this much of a text's prose: its confidence is settled long before, and the cache
+# below must not hold thousands of 20,000-character keys
+LINGUA_CHARS = 2_000
+
+
 @lru_cache(maxsize=4_096)
 def english_confidence(text: str) -> float:
     """How sure lingua is that these Latin words are English rather than another Latin-script language."""
@@ -142,10 +148,6 @@ def is_english_word(lower: str) -> bool:
 
 
 # --- the evidence ------------------------------------------------------------------------------------------
-def _inside(start: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(a <= start < b for a, b in spans)
-
-
 def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int],
              skip: Sequence[tuple[int, int]]) -> Evidence:
     """The language evidence of a text's words, leaving out those that start inside the `skip` ranges."""
@@ -154,9 +156,10 @@ def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int]
     function_words = brands = 0
     plain: list[str] = []
     prose: list[str] = []  # the Latin words that are not names, in order (what lingua reads)
+    skipped = SpanIndex(skip) if skip else None
     for w in words:
         tok = w.token
-        if skip and _inside(tok.start, skip):
+        if skipped is not None and skipped.holds(tok.start):
             continue
         if tok.start and text[tok.start - 1] in _SIGNATURE_MARKS:
             continue  # @handle, #hashtag, ^KM (an agent's initials)
@@ -196,7 +199,7 @@ def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int]
     latin = function_words + len(english)
     unclear = len(plain) - len(english)
     # few English words among many others: Spanish, German …? lingua decides (never "Russian")
-    if unclear >= 2 and latin < 2 * unclear and english_confidence(" ".join(prose)) < 0.5:
+    if unclear >= 2 and latin < 2 * unclear and english_confidence(" ".join(prose)[:LINGUA_CHARS]) < 0.5:
         return Evidence(ru, 0.5 * latin, other + len(plain) + function_words)
     en = latin + 0.5 * unclear + (brands if latin else 0.5 * brands)
     return Evidence(ru, en, other)
