@@ -119,9 +119,13 @@ SILENT = [
     # --- formality_mismatch: past tenses and abbreviations are no ты-forms ------------------------------------
     ("formality_mismatch", "К сожалению, не нашли кандидата с таким номером.", GREETED + [(C, "Добрый день, подскажите")]),
     ("formality_mismatch", "Были ли платежи через СР раньше?", GREETED + [(C, "Здравствуйте, не проходят платежи")]),
+    # --- no_introduction: a conversation whose start is not on screen ---------------------------------------
+    ("no_introduction", "Рада была помочь! Хорошего дня!", [(C, "Спасибо большое, всё понятно!")]),
+    ("no_introduction", "Thanks for waiting, your refund is on its way.", [(C, "ok, thank you")]),
 ]
 
 STILL_CAUGHT = [
+    ("no_introduction", "Доставка стоит 300 рублей.", [(C, "Спасибо! А сколько стоит доставка?")]),
     ("missing_please", "Пройдите на сайт и посмотрите условия.", GREETED),
     ("missing_please", "1. Зайдите в личный кабинет. 2. Откройте «Заказы». 3. Нажмите «Вернуть».", GREETED),
     ("missing_please", "Перешлите мне файл.", GREETED),
