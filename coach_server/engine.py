@@ -28,14 +28,33 @@ from .models import (
     parse_request,
 )
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook
-from .text.analysis import AnalysisBudget, AnalysisPending, DraftCache, FactsCache, analysis_budget
+from .text.analysis import AnalysisBudget, DraftCache, FactsCache, RulesPending, analysis_budget
 
 log = logging.getLogger("coach.engine")
 
 # How far ahead of the check's clock a timestamp may be before it is refused (clocks of two machines).
 FUTURE_TOLERANCE_S = 120.0
-# Checked in slices: when analysing new text took this long, the rules wait for a slice of their own.
+# Checked in slices: when analysing new text took this long, the rules wait for a slice of their own; when a
+# slice has run this long, the rules left wait for the next.
 RULES_IN_A_SLICE_OF_THEIR_OWN_S = 0.01
+RULES_SLICE_S = 0.02
+
+
+@dataclass
+class RulesProgress:
+    """How far the rules of a check got in the slices so far (the check's texts kept alive while it lasts, so
+    that the ids in `key` name them and nothing else)."""
+
+    key: tuple[object, ...] = ()
+    holds: tuple[object, ...] = ()
+    done: int = 0
+    warnings: list[Warning] = field(default_factory=list)
+    next_change: float | None = None
+
+    def keep(self, key: tuple[object, ...], holds: tuple[object, ...], done: int, warnings: list[Warning],
+             next_change: float | None) -> None:
+        self.key, self.holds, self.done, self.warnings, self.next_change = key, holds, done, list(warnings), \
+            next_change
 
 
 @dataclass
@@ -106,44 +125,55 @@ class Coach:
         return self.evaluate(request, only=only).result
 
     def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None,
-                 budget: AnalysisBudget | None = None) -> Evaluation:
+                 budget: AnalysisBudget | None = None, progress: RulesProgress | None = None) -> Evaluation:
         """The warnings and what the live service needs besides. With `budget`, the analysis of new text is
         limited to that slice: past it, AnalysisPending is raised (what was analysed is kept), and the same
-        call later goes on from there (see `evaluate_in_slices` in the service)."""
+        call later goes on from there; with `progress` too, the rules may also run over several slices (see
+        `evaluate_in_slices` in the service)."""
         started = time.perf_counter()
         req = parse_request(request, self.chats)
         now = req.now if req.now is not None else time.time()
         with analysis_budget(budget):
             conv = self.conversations.get(req.messages)
             draft = self.drafts.get(req.draft)
-        if budget is not None and budget.started and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S:
-            raise AnalysisPending()  # the texts are analysed and cached: the rules run in the next slice
-        _refuse_future(req, now, conv.latest_ts)
-        lang: Lang = "en" if (req.lang or conv.wording_lang(draft)) == "en" else "ru"
-        ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)
-        if req.caret is not None and req.caret <= len(req.draft):
-            word = draft.word_touching(req.caret)
-            if word is not None:
-                ctx.typing_span = (word.start, word.end)
-        wanted = set(only) if only is not None else None
-        text_only = req.scope == "text"
-        warnings: list[Warning] = []
-        next_change: float | None = None
-        for rule in self.rulebook.active:
-            if wanted is not None and rule.id not in wanted:
-                continue
-            check = rule.check.for_channel(ctx.channel)
-            if check is None or (text_only and check.needs_conversation):
-                continue
-            try:
-                warnings.extend(check.run(ctx))
-                if check.timed:
-                    due = check.next_change(ctx)
-                    if due is not None and (next_change is None or due < next_change):
-                        next_change = due
-            except Exception:  # a broken rule must never take the coaching down with it
-                self.rule_failures[rule.id] = self.rule_failures.get(rule.id, 0) + 1
-                log.exception("rule %s failed; skipped for this check", rule.id)
+            if (budget is not None and budget.rules_may_wait and budget.started
+                    and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S):
+                raise RulesPending()  # the texts are analysed (and cached if they fit): the rules run next
+            _refuse_future(req, now, conv.latest_ts)
+            lang: Lang = "en" if (req.lang or conv.wording_lang(draft)) == "en" else "ru"
+            ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang,
+                          channel=req.channel or DEFAULT_CHANNEL)
+            if req.caret is not None and req.caret <= len(req.draft):
+                word = draft.word_touching(req.caret)
+                if word is not None:
+                    ctx.typing_span = (word.start, word.end)
+            wanted = set(only) if only is not None else None
+            text_only = req.scope == "text"
+            checks = [(rule.id, check) for rule in self.rulebook.active
+                      if (wanted is None or rule.id in wanted)
+                      and (check := rule.check.for_channel(ctx.channel)) is not None
+                      and not (text_only and check.needs_conversation)]
+            key = (id(draft), id(conv), id(self.rulebook), lang, ctx.channel, ctx.typing_span, len(checks))
+            first = 0
+            warnings: list[Warning] = []
+            next_change: float | None = None
+            if progress is not None and progress.key == key:  # the rules of an earlier slice: go on
+                first, warnings, next_change = progress.done, list(progress.warnings), progress.next_change
+            for i in range(first, len(checks)):
+                rule_id, check = checks[i]
+                try:
+                    warnings.extend(check.run(ctx))
+                    if check.timed:
+                        due = check.next_change(ctx)
+                        if due is not None and (next_change is None or due < next_change):
+                            next_change = due
+                except Exception:  # a broken rule must never take the coaching down with it
+                    self.rule_failures[rule_id] = self.rule_failures.get(rule_id, 0) + 1
+                    log.exception("rule %s failed; skipped for this check", rule_id)
+                if (progress is not None and budget is not None and budget.rules_may_wait and i + 1 < len(checks)
+                        and time.perf_counter() - started > RULES_SLICE_S):
+                    progress.keep(key, (draft, conv, self.rulebook), i + 1, warnings, next_change)
+                    raise RulesPending()  # the other rules in the next slice
         warnings.sort(key=_sort_key)
         took_ms = (time.perf_counter() - started) * 1000
         pending = [t.ts for t in conv.pending if t.ts is not None]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from ..models import Warning
-from ..text.analysis import TextFacts, Word
+from ..text.analysis import TextFacts, Word, within_budget
 from ..text.corrections import EN_MIN_LETTERS, english_correction, is_russian_word, russian_correction
 from ..text.frequency import preload as preload_frequencies
 from ..text.frequency import zipf
@@ -29,6 +29,9 @@ from ..text.translit import preload as preload_borrowings
 from .base import Check, Context, LangSection, Settings
 from .lexicon import glued, match_case
 
+# A draft's first this many unknown words are looked at (a correction costs up to ~2 ms for a word never seen):
+# more is a paste or a keyboard mash, not a reply with typos in it.
+MAX_EXAMINED = 40
 _BEFORE_CODE = frozenset(".$%&=<")  # .ext, $var, key=value, <tag — beyond what `glued` knows
 _AFTER_CODE = frozenset("=<>")
 
@@ -120,10 +123,10 @@ class SpellingCheck(Check[Params, Lang]):
         if w.is_cyrillic:
             if text[0].isupper() and (w.index not in draft.sentence_openers or w.info.name):
                 return None  # a name
-            return russian_correction(form)
+            return within_budget(russian_correction, form, "corrections")
         if text != form:
             return None  # English: a capital makes a name, a brand or an acronym
-        return english_correction(form)
+        return within_budget(english_correction, form, "corrections")
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
@@ -139,8 +142,8 @@ class SpellingCheck(Check[Params, Lang]):
         chat_words = self._chat_words(ctx)
         name = (ctx.request.operator_name or "").lower().split()
         count = 0
-        for w in suspects:
-            if count >= self.params.max_warnings:
+        for examined, w in enumerate(suspects):
+            if count >= self.params.max_warnings or examined >= MAX_EXAMINED:
                 return
             start, end = w.token.start, w.token.end
             if ctx.typing(start, end) or draft.is_quoted(start, end) or w.lower in name or w.lower in chat_words:

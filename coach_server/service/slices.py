@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..engine import Coach, Evaluation
+from ..engine import Coach, Evaluation, RulesProgress
 from ..models import CheckRequest
-from ..text.analysis import AnalysisBudget, AnalysisPending
+from ..text.analysis import AnalysisBudget, AnalysisPending, RulesPending
 
 
 async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | dict[str, Any]]) -> Evaluation:
@@ -25,12 +25,22 @@ async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | 
     slices; `Evaluation.longest_slice_ms` the longest the loop was held."""
     spent = longest = 0.0
     slices = 0
+    progress = RulesProgress()
+    rules_may_wait = True
+    stalled = 0
     while True:
         started = time.perf_counter()
         slices += 1
+        done = progress.done
         try:
-            evaluation = coach.evaluate(request(), budget=AnalysisBudget())
-        except AnalysisPending:
+            evaluation = coach.evaluate(request(), budget=AnalysisBudget(rules_may_wait=rules_may_wait),
+                                        progress=progress)
+        except AnalysisPending as pending:
+            if isinstance(pending, RulesPending):
+                # the rules may wait while they get on; a text too large for its cache is analysed again in
+                # every slice, and would make them wait for ever: then they run in one
+                stalled = stalled + 1 if progress.done <= done else 0
+                rules_may_wait = stalled < 2
             took = (time.perf_counter() - started) * 1000
             spent += took
             longest = max(longest, took)

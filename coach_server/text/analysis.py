@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cached_property
+from functools import _lru_cache_wrapper, cached_property
 from itertools import islice
+from typing import TypeVar
 
 from ..caching import SizedLRU
 from . import language, morph
@@ -50,9 +51,17 @@ from .vocab import (
     RU_STOP_LEMMAS,
 )
 
+T = TypeVar("T")
 
-class AnalysisPending(Exception):
-    """This slice of analysis is spent; what it analysed is kept, the next slice goes on from there."""
+
+class AnalysisPending(BaseException):
+    """This slice of analysis is spent; what it analysed is kept, the next slice goes on from there. (A
+    BaseException: a rule's own costly lookups may run out of budget too, and the engine's guard against a
+    failing rule — `except Exception` — must let this through.)"""
+
+
+class RulesPending(AnalysisPending):
+    """The analysis is done and took a slice's worth of time: the rules run in the next slice."""
 
 
 @dataclass(slots=True)
@@ -62,7 +71,9 @@ class AnalysisBudget:
     forms: int = 100  # word forms (morphology: ~0.15 ms each for a form pymorphy3 must guess)
     chars: int = 20_000  # characters of new texts begun (a text is finished in later slices if need be)
     tokens: int = 5_000  # tokens of a long text (~2.5 µs each)
+    corrections: int = 10  # spelling corrections looked for (~2 ms each for a word never seen)
     started: bool = False  # the first text of a slice is always begun (each slice makes progress)
+    rules_may_wait: bool = True  # after a long analysis the rules may wait for the next slice (once)
 
 
 _budget: ContextVar[AnalysisBudget | None] = ContextVar("analysis_budget", default=None)
@@ -78,27 +89,33 @@ def analysis_budget(budget: AnalysisBudget | None) -> Iterator[None]:
         _budget.reset(token)
 
 
-def word_info(form: str, script: str) -> WordInfo:
-    """The morphology of a lower-case word form, within the current slice's budget: a form pymorphy3 had
-    not analysed yet (a miss of morph's own cache) spends one; past the budget the slice stops, the form just
-    analysed kept in that cache for the next."""
+def within_budget(cached: _lru_cache_wrapper[T], arg: str, spend: str) -> T:
+    """cached(arg) — a function with an lru cache — counting a miss of its cache (work done, not looked up)
+    against the current slice's budget `spend` ("forms", "corrections"); past the budget the slice stops,
+    the value just computed kept in that cache for the next."""
     budget = _budget.get()
     if budget is None:
-        return morph.info(form, script)
-    cache = morph.russian if script == "cyr" else morph.english
-    misses = cache.cache_info().misses
-    found = morph.info(form, script)
-    if cache.cache_info().misses != misses:
-        budget.forms -= 1
-        if budget.forms < 0:
+        return cached(arg)
+    misses = cached.cache_info().misses
+    value = cached(arg)
+    if cached.cache_info().misses != misses:
+        left = getattr(budget, spend) - 1
+        setattr(budget, spend, left)
+        if left < 0:
             raise AnalysisPending()
-    return found
+    return value
+
+
+def word_info(form: str, script: str) -> WordInfo:
+    """The morphology of a lower-case word form, within the current slice's budget of new forms."""
+    return within_budget(morph.russian if script == "cyr" else morph.english, form, "forms")
 
 
 # The tokens of the last few long texts: a text analysed over several slices is tokenized once — and, in
 # slices, a slice at a time (the tokens so far and the rest to come are kept between slices).
 _RECENT_TOKENS: OrderedDict[str, list[Token]] = OrderedDict()
 _TOKENIZING: OrderedDict[str, tuple[list[Token], Iterator[Token]]] = OrderedDict()
+_BEGUN: OrderedDict[int, int] = OrderedDict()  # how often each text's tokenizing in slices was begun
 _RECENT_TOKENS_SIZE = 2  # (a 20,000-token text's tokens hold ~4 MB)
 _LONG_TEXT = 2_000
 _RECENT_TOKENS_LOCK = threading.Lock()  # a back-test thread analyses alongside the service
@@ -123,8 +140,17 @@ def _tokens(text: str) -> list[Token]:
 
 def _tokens_in_slices(text: str, budget: AnalysisBudget) -> list[Token]:
     """A long text's tokens, at most `budget.tokens` of them in this slice (budgets are the event loop's: only
-    its thread comes here)."""
+    its thread comes here). A text whose progress was lost (many long texts at once pushed it out) is
+    tokenized in one go the second time: every text gets through."""
     progress = _TOKENIZING.pop(text, None)
+    if progress is None:
+        key = hash(text)
+        begun = _BEGUN.pop(key, 0) + 1
+        _BEGUN[key] = begun
+        while len(_BEGUN) > 256:
+            _BEGUN.popitem(last=False)
+        if begun > 1:
+            return tokenize(text)
     tokens, rest = progress if progress is not None else ([], iter_tokens(text))
     for token in rest:
         tokens.append(token)
@@ -453,7 +479,7 @@ class DraftCache(FactsCache):
 
     MIN_REUSE_CHARS = 40
 
-    def __init__(self, size: int = 64, max_bytes: int = 8 << 20):
+    def __init__(self, size: int = 64, max_bytes: int = 16 << 20):  # (one 20,000-token draft: ~12 MB)
         super().__init__(size, max_bytes)
 
     def _analyse(self, text: str) -> TextFacts:
