@@ -170,7 +170,7 @@ class ConversationCache:
     """Conversations by their exact message list: a chat analysed once, reused on every keystroke. Bounded
     by entries and by bytes (a 2,000-message chat holds about as much as 500 small ones)."""
 
-    def __init__(self, facts: FactsCache, size: int = 2_000, max_bytes: int = 24 << 20):
+    def __init__(self, facts: FactsCache, size: int = 2_000, max_bytes: int = 16 << 20):
         self.facts = facts
         self._items: SizedLRU[ConversationKey, Conversation] = SizedLRU(size, max_bytes, conversation_size)
         # conversations being analysed in slices (see text.analysis.AnalysisPending): the facts found so far,
@@ -183,6 +183,11 @@ class ConversationCache:
     @property
     def size(self) -> int:
         return self._items.max_items
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._building.clear()
+        self._last_list, self._last_len, self._last = None, -1, None
 
     def get(self, messages: Sequence[Message]) -> Conversation:
         # the live service keeps one list object per chat until a message arrives (it replaces the list,

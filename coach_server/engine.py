@@ -29,6 +29,7 @@ from .models import (
 )
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook
 from .text.analysis import AnalysisBudget, DraftCache, FactsCache, RulesPending, analysis_budget
+from .text.memory import clear_word_caches
 
 log = logging.getLogger("coach.engine")
 
@@ -118,6 +119,15 @@ class Coach:
             return RulesUpdate([], frozenset())
         self.rulebook = load_rulebook(before.directory, previous=before)
         return RulesUpdate(self.rulebook.errors, self.rulebook.changed_since(before))
+
+    def shed_memory(self) -> None:
+        """Empty every cache of analysed text and words (the service calls this when its memory grows past
+        its limit: what is needed again is analysed again)."""
+        self.facts.clear()
+        self.drafts.clear()
+        self.conversations.clear()
+        self.chats.clear()
+        clear_word_caches()
 
     # --- checking ------------------------------------------------------------------------------------
     def check(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> CheckResult:

@@ -283,12 +283,15 @@ class ValidatedChats:
     very same list, which the conversation cache then recognises at once). A list differing in anything —
     a field, a type, a message — is validated in full. Bounded by entries and by bytes."""
 
-    def __init__(self, size: int = 256, max_bytes: int = 16 << 20):
+    def __init__(self, size: int = 256, max_bytes: int = 8 << 20):
         self._lists: SizedLRU[ChatKey, list[Message]] = SizedLRU(size, max_bytes, _chat_size)
 
     @property
     def size(self) -> int:
         return self._lists.max_items
+
+    def clear(self) -> None:
+        self._lists.clear()
 
     def lookup(self, raw: Any) -> tuple[ChatKey | None, list[Message] | None]:
         if type(raw) is not list or not raw:

@@ -27,6 +27,7 @@ from .service.guard import GuardConfig, add_response_headers, guard_middleware
 from .service.httpkit import LINGER_S, MAX_BODY_BYTES, SUPERVISOR_TOKEN, json_errors
 from .service.keys import COACH, FEEDBACK, RULES
 from .service.live import LiveHub
+from .service.memory import MemoryGuard
 from .service.rulewatch import RuleWatcher
 from .store import Store
 from .web.demo import routes as demo
@@ -65,6 +66,7 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     trainer.register(app)
     supervisor.register(app, store)
     app.cleanup_ctx.append(in_background(rules.watch))
+    app.cleanup_ctx.append(in_background(MemoryGuard(coach.shed_memory).watch))  # the RSS stays bounded
 
     async def going_away(app: web.Application) -> None:
         await hub.close_all()  # before aiohttp waits for the handlers: live sockets would hold it up

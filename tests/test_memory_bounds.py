@@ -16,6 +16,8 @@ from coach_server import Coach
 from coach_server.caching import SizedLRU
 from coach_server.server import build_app
 from coach_server.service import live
+from coach_server.service.memory import MemoryGuard
+from coach_server.text import morph
 from coach_server.text.analysis import FactsCache
 
 from .conftest import RULES
@@ -121,3 +123,25 @@ def test_dismissals_keep_digests_and_a_bounded_number_per_chat():
         dismissals.add(f"c{i}", "slang", None, 3)
     assert len(dismissals._chats) == 10
     json.dumps(list(dismissals._chats))  # chat ids only
+
+
+def test_the_memory_guard_empties_the_caches_past_its_limit_and_not_again_without_growth():
+    sizes = iter([150.0, 210.0, 205.0, 215.0, 226.0, 224.0])  # measured: before and after each shed
+    shed: list[int] = []
+    guard = MemoryGuard(lambda: shed.append(1), soft_limit_mb=200, step_mb=20, measure=lambda: next(sizes))
+    assert not guard.look()  # 150: under the limit
+    assert guard.look() and guard.threshold == 225  # 210: over; 205 after → next at 205 + 20
+    assert not guard.look()  # 215: a peak that did not shrink is no reason to empty them again
+    assert guard.look() and len(shed) == 2  # 226: grown further
+
+
+def test_shedding_empties_every_cache_and_checks_go_on():
+    coach = Coach.load(RULES)
+    request = {"draft": maximal_message(7), "now": NOW,
+               "messages": [{"role": "client", "text": maximal_message(8), "ts": NOW - 60}]}
+    before = coach.check(request)
+    assert len(coach.facts._items) and len(coach.drafts._items) and morph.russian.cache_info().currsize
+    coach.shed_memory()
+    assert not len(coach.facts._items) and not len(coach.drafts._items) and not len(coach.conversations._items)
+    assert morph.russian.cache_info().currsize == 0
+    assert [w.model_dump() for w in coach.check(request).warnings] == [w.model_dump() for w in before.warnings]
