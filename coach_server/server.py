@@ -111,7 +111,8 @@ async def record_conversations(hub: LiveHub, store: Store, interval: float = REC
                 if not messages:
                     continue
                 last = messages[-1]
-                fingerprint = (len(messages), last.role, last.text, last.ts, chat.operator_name)
+                # (the text's hash, not the text: a fingerprint must not keep 20,000 chats' last messages alive)
+                fingerprint = (len(messages), last.role, hash(last.text), last.ts, chat.operator_name)
                 if seen.get(chat.key) == fingerprint:
                     continue
                 seen[chat.key] = fingerprint
