@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 log = logging.getLogger("coach.service")
 
-SOFT_LIMIT_MB = 200.0
-STEP_MB = 20.0
+SOFT_LIMIT_MB = 180.0
+STEP_MB = 15.0
 INTERVAL_S = 2.0
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
