@@ -27,7 +27,8 @@ from .models import (
     Warning,
     parse_request,
 )
-from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook
+from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook, load_ruleset
+from .rulebook.ruleset import RuleSet
 from .text.analysis import DraftCache, FactsCache
 
 log = logging.getLogger("coach.engine")
@@ -94,6 +95,13 @@ class Coach:
         if before.directory is None:
             return RulesUpdate([], frozenset())
         self.rulebook = load_rulebook(before.directory, previous=before)
+        return RulesUpdate(self.rulebook.errors, self.rulebook.changed_since(before))
+
+    def use_rules(self, ruleset: RuleSet) -> RulesUpdate:
+        """Put a stored version of the rule files in force (a team's rule set); unchanged rules keep their
+        compiled checks, a file this version breaks keeps its last good version. Says which rules changed."""
+        before = self.rulebook
+        self.rulebook = load_ruleset(ruleset, previous=before)
         return RulesUpdate(self.rulebook.errors, self.rulebook.changed_since(before))
 
     # --- checking ------------------------------------------------------------------------------------
