@@ -43,7 +43,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ..models import ErrorDetail
-from .httpkit import error_response, token_ok
+from .httpkit import access_ok, error_response
 
 CHROME_EXTENSION = re.compile(r"^chrome-extension://[a-p]{32}$")
 MOZ_EXTENSION = re.compile(r"^moz-extension://[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -164,7 +164,7 @@ def guard_middleware(config: GuardConfig) -> Middleware:
         authenticated: bool | None = None
         # 1. another machine, when bound beyond loopback: the token or nothing
         if config.remote_needs_token and not _peer_is_loopback(request):
-            authenticated = token_ok(request)
+            authenticated = access_ok(request)
             if not authenticated:
                 return _refuse(401, "requests from another machine need the supervisor token "
                                     "(see `coach token`)", "Authorization", "missing or wrong token")
@@ -172,7 +172,7 @@ def guard_middleware(config: GuardConfig) -> Middleware:
         host = request.headers.get("Host")
         if host is not None and not config.host_allowed(host, port):
             if authenticated is None:
-                authenticated = token_ok(request)
+                authenticated = access_ok(request)
             if not authenticated:
                 return _refuse(421, "this service only answers requests addressed to 127.0.0.1 or localhost",
                                "Host", f"not allowed: {host[:100]!r}")
