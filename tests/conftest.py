@@ -39,11 +39,12 @@ def free_port() -> int:
 class Server:
     """`coach serve` in a subprocess, bound to 127.0.0.1 on a free port; stopped by the test that started it."""
 
-    def __init__(self, rules_dir: Path, *extra: str, port: int | None = None):
+    def __init__(self, rules_dir: Path, *extra: str, port: int | None = None, ssl_context=None):
         self.rules_dir = rules_dir
         self.extra = extra
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.ssl_context = ssl_context  # HTTPS (--tls-cert): how this client checks the service's certificate
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
         self.log = rules_dir.parent / f"serve-{self.port}.log"
         self.token_file = rules_dir.parent / f"token-{self.port}"
         self.data_home = rules_dir.parent / f"data-{self.port}"  # a private feedback store
@@ -62,7 +63,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"coach serve exited: {self.log.read_text()}")
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1, context=self.ssl_context) as r:
                     if r.status == 200:
                         return
             except OSError:
@@ -76,7 +77,7 @@ class Server:
 
     def get(self, path: str) -> tuple[int, dict]:
         try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            with urllib.request.urlopen(self.url + path, timeout=10, context=self.ssl_context) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
@@ -89,7 +90,7 @@ class Server:
         req = urllib.request.Request(self.url + path, data=body, method="POST",
                                      headers={"Content-Type": "application/json", **(headers or {})})
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=10, context=self.ssl_context) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())

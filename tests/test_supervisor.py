@@ -39,7 +39,7 @@ def call(server, method, path, body=None, token=None, raw=None, content_type="ap
         headers["Authorization"] = f"Bearer {token}"
     req = urllib.request.Request(server.url + path, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=120) as r:
+        with urllib.request.urlopen(req, timeout=120, context=server.ssl_context) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())

@@ -187,6 +187,12 @@ def changes(old: Mapping[str, bytes], new: Mapping[str, bytes], *, old_label: st
 
 
 def summarize_changes(items: Iterable[Mapping[str, str]]) -> str:
-    """«slang.toml modified, caps.toml added» — a version's changes in one line."""
-    parts = [f"{c['file']} {c['change']}" for c in items]
+    """«slang.toml modified, caps.toml added» — a version's changes in one line («21 files added» for many)."""
+    listed = list(items)
+    if len(listed) > 3:
+        counts: dict[str, int] = {}
+        for c in listed:
+            counts[c["change"]] = counts.get(c["change"], 0) + 1
+        return ", ".join(f"{n} {'file' if n == 1 else 'files'} {change}" for change, n in counts.items())
+    parts = [f"{c['file']} {c['change']}" for c in listed]
     return ", ".join(parts) if parts else "no changes"
