@@ -90,6 +90,7 @@ class RuleWatcher:
         self._first_done = asyncio.Event()
         self._closing = False
         self._save_lock = asyncio.Lock()
+        self._signature: tuple[object, ...] | None = None  # files: the directory as last looked at
 
     @property
     def mode(self) -> Mode:
@@ -167,6 +168,7 @@ class RuleWatcher:
             return saved
         async with self._save_lock:  # this process's saves one at a time, other processes' by the file lock
             await asyncio.to_thread(_write_if_base, rule.path, content, base_digest)
+            self._signature = directory_signature(rule.path.parent)
             self.reload()
         return None
 
@@ -190,15 +192,25 @@ class RuleWatcher:
             await self._follow(self.source)
 
     async def _watch_directory(self) -> None:
-        directory = self.coach.rules_dir
-        if directory is None or self.interval <= 0:
+        if self.coach.rules_dir is None or self.interval <= 0:
             return
-        signature = directory_signature(directory)
+        self.refresh()
         while True:
             await asyncio.sleep(self.interval)
-            current = directory_signature(directory)
-            if current != signature:
-                signature = current
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Files: reload now if the directory changed since the last look (cheap: names, sizes, mtimes). The
+        supervisor's page calls it before it reads or saves a rule, so that it never works from a version
+        another process (`--workers`) or an editor has already replaced."""
+        directory = self.coach.rules_dir
+        if self.source is not None or directory is None:
+            return
+        current = directory_signature(directory)
+        if current != self._signature:
+            first = self._signature is None
+            self._signature = current
+            if not first:
                 self.reload()
 
     def start_from_snapshot(self) -> None:

@@ -66,6 +66,7 @@ def _coach(request: web.Request) -> Coach:
 
 
 def _rule(request: web.Request) -> Rule:
+    request.app[RULES].refresh()  # another process (--workers) or an editor may have changed the file
     rule = _coach(request).rulebook.rules.get(request.match_info["rule_id"])
     if rule is None:
         raise HttpError(404, f"no rule {request.match_info['rule_id']!r}")
@@ -80,6 +81,7 @@ async def page(request: web.Request) -> web.FileResponse:
 # --- state and rules ---------------------------------------------------------------------------------------
 async def state(request: web.Request) -> web.Response:
     local_or_token(request)
+    request.app[RULES].refresh()
     coach = _coach(request)
     store = request.app[STORE]
     tester = request.app[BACKTESTER]
