@@ -56,13 +56,11 @@ class RuleSet:
     created_at: float | None = None
     author: str | None = None
     digests: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    digest: str = field(init=False, compare=False)  # names the content: the same files, the same digest
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "digests", {name: file_digest(raw) for name, raw in self.files.items()})
-
-    @property
-    def digest(self) -> str:
-        return set_digest(self.digests)
+        object.__setattr__(self, "digest", set_digest(self.digests))
 
     def describe(self) -> dict[str, Any]:
         """What a status report says of this set (no file contents)."""

@@ -268,7 +268,7 @@ class LiveSession:
         await self.send({
             "type": "warnings", "chat_id": chat.chat_id, "seq": chat.seq, "ref": ref, "reason": reason,
             "warnings": warnings, "lang": result.lang, "took_ms": result.took_ms, "timers": evaluation.timers,
-            "next_check_at": evaluation.next_change,
+            "next_check_at": evaluation.next_change, "ruleset": coach.rulebook.loaded_files.digest,
         })
         self._schedule(chat, evaluation.next_change)
 

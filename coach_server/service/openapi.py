@@ -152,7 +152,9 @@ LIVE_SERVER_FRAMES = {
         "took_ms": {"type": "number"},
         "timers": {"type": "object", "properties": {"client_waiting_since": {"type": ["number", "null"]},
                                                     "client_silent_since": {"type": ["number", "null"]}}},
-        "next_check_at": {"type": ["number", "null"]}}},
+        "next_check_at": {"type": ["number", "null"]},
+        "ruleset": {"type": "string", "description": "the digest of the rules that made this answer (the same as "
+                                                    "/healthz → rules_source.digest); additive"}}},
     "LiveError": {"type": "object", "required": ["type", "code", "error"], "properties": {
         "type": {"const": "error"},
         "code": {"enum": ["bad_json", "bad_message", "bad_update", "bad_feedback", "unknown_chat", "too_large",

@@ -109,15 +109,19 @@ class RuleSetStore:
         return int(value) if value is not None else None
 
     @staticmethod
-    async def _load(con: asyncpg.Connection, version: int) -> RuleSet | None:
-        meta = await con.fetchrow("SELECT created_at, author FROM rule_versions WHERE version = $1", version,
-                                  timeout=QUERY_TIMEOUT_S)
-        if meta is None:
+    async def _load(con: asyncpg.Connection, version: int | None) -> RuleSet | None:
+        """A version's files and who made it when (None: the newest) — one round trip: a node loads the new
+        version as soon as it hears of it, on an event loop busy with its operators."""
+        rows = await con.fetch(
+            "SELECT v.version, v.created_at, v.author, f.name, b.content FROM rule_versions v "
+            "JOIN rule_version_files f ON f.version = v.version JOIN rule_blobs b ON b.digest = f.digest "
+            "WHERE v.version = COALESCE($1, (SELECT max(version) FROM rule_versions))",
+            version, timeout=QUERY_TIMEOUT_S)
+        if not rows:
             return None
-        rows = await con.fetch("SELECT f.name, b.content FROM rule_version_files f JOIN rule_blobs b "
-                               "ON b.digest = f.digest WHERE f.version = $1", version, timeout=QUERY_TIMEOUT_S)
-        return RuleSet({r["name"]: bytes(r["content"]) for r in rows}, version, float(meta["created_at"]),
-                       meta["author"])
+        first = rows[0]
+        return RuleSet({r["name"]: bytes(r["content"]) for r in rows}, int(first["version"]),
+                       float(first["created_at"]), first["author"])
 
     async def head(self) -> int | None:
         """The newest version's number; None when nothing was pushed yet."""
@@ -126,10 +130,7 @@ class RuleSetStore:
 
     async def fetch(self, version: int | None = None) -> RuleSet | None:
         """A version's files (default: the newest); None when there is no such version."""
-        async def work(con: asyncpg.Connection) -> RuleSet | None:
-            number = version if version is not None else await self._head(con)
-            return await self._load(con, number) if number is not None else None
-        result: RuleSet | None = await self._run(work)
+        result: RuleSet | None = await self._run(lambda con: self._load(con, version))
         return result
 
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
@@ -189,8 +190,8 @@ class RuleSetStore:
         async def work(con: asyncpg.Connection) -> RuleSet | None:
             async with con.transaction():
                 await con.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK, timeout=QUERY_TIMEOUT_S)
-                head = await self._head(con)
-                current = await self._load(con, head) if head is not None else None
+                current = await self._load(con, None)
+                head = current.version if current is not None else None
                 files = dict(build(current))
                 wanted = {name: file_digest(raw) for name, raw in files.items()}
                 if current is not None and dict(current.digests) == wanted:
@@ -255,13 +256,15 @@ class RuleSetStore:
             if head == known:
                 try:
                     await asyncio.wait_for(self._notified.wait(), wait)
-                except TimeoutError:
-                    pass
+                except TimeoutError:  # the periodic check: the newest version's number only
+                    if self._lost:
+                        raise StoreUnavailable(f"the connection to {self.location} was lost") from None
+                    head = await self._head(con)
+                    return await self._load(con, head) if head is not None and head != known else None
                 if self._lost:
                     raise StoreUnavailable(f"the connection to {self.location} was lost")
-                head = await self._head(con)
-                if head is None or head == known:
-                    return None
+                newest = await self._load(con, None)  # notified: the new version in one round trip
+                return newest if newest is not None and newest.version != known else None
             return await self._load(con, head)
         except StoreUnavailable:
             await self.close()

@@ -164,6 +164,7 @@ async def save_rule(request: web.Request) -> web.Response:
     saved = coach.rulebook.rules.get(rule.id)
     return json_response({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
                           "version": version.version if version is not None else watcher.status()["version"],
+                          "ruleset": coach.rulebook.loaded_files.digest,
                           "rule_errors": [e.to_json() for e in coach.errors]})
 
 
