@@ -62,14 +62,10 @@ class RuleSet:
         object.__setattr__(self, "digests", {name: file_digest(raw) for name, raw in self.files.items()})
         object.__setattr__(self, "digest", set_digest(self.digests))
 
-    def describe(self) -> dict[str, Any]:
-        """What a status report says of this set (no file contents)."""
-        return {"version": self.version, "digest": self.digest, "files": len(self.files),
-                "created_at": self.created_at, "author": self.author}
-
     # --- as JSON: a team node's answer to a follower, and the follower's copy on disk ------------------
     def to_json(self) -> dict[str, Any]:
-        return {"format": SNAPSHOT_FORMAT, **self.describe(),
+        return {"format": SNAPSHOT_FORMAT, "version": self.version, "digest": self.digest,
+                "created_at": self.created_at, "author": self.author,
                 "files": {name: raw.decode("utf-8") for name, raw in sorted(self.files.items())}}
 
     @classmethod

@@ -7,8 +7,10 @@ browser treat the service as same-origin. The adversary here is the ordinary web
 HTTP and WebSocket alike, passes these checks before any route sees it:
 
 1. **Remote peers**: when the service was started on a non-loopback address (which needs a configured
-   token, see `coach serve --help`), a request from another machine must carry the supervisor token
-   (`Authorization: Bearer …`, `X-Coach-Token`, or `?access_token=` on the WebSocket upgrade) → else `401`.
+   token, see `coach serve --help`), a request from another machine must carry a token of the service's
+   token file — a supervisor's or an operator's (token.py) — (`Authorization: Bearer …`, `X-Coach-Token`,
+   or `?access_token=` on the WebSocket upgrade) → else `401`. What needs a supervisor's token is decided
+   by the routes (writes, supervisor data).
 2. **Host** (DNS rebinding): the `Host` header must name the service as the browser reached it directly:
    `127.0.0.1:<port>`, `localhost:<port>`, `[::1]:<port>`, or a name given with `--allow-host` (and the bound
    address when the service was started on a specific non-loopback address). Anything else → `421`. A
