@@ -9,6 +9,7 @@ is started again (at most a few times a minute); SIGTERM or Ctrl+C stops them al
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -22,18 +23,31 @@ log = logging.getLogger("coach.workers")
 
 STOP_GRACE_S = 10.0  # after SIGTERM, how long a worker may take to close its connections before SIGKILL
 RESTARTS_PER_MINUTE = 5  # a worker crashing more often than this stops the service: something is wrong
+PR_SET_PDEATHSIG = 1
 
 
 def port_is_free(host: str, port: int) -> str | None:
-    """None when the workers can bind host:port with SO_REUSEPORT, else why not."""
+    """None when nothing listens on host:port, else why not. Probed without SO_REUSEPORT: the workers must
+    not quietly share the port with another service that uses it (another `coach serve --workers`)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
         return f"cannot listen on {host}:{port}: {exc.strerror}"
     return None
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: a worker gets SIGTERM when the parent dies (even by SIGKILL), so none keeps serving alone."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(0)
 
 
 def run_workers(count: int, serve: Callable[[int], None]) -> int:
@@ -46,9 +60,12 @@ def run_workers(count: int, serve: Callable[[int], None]) -> int:
     stopping = False
     restarts: list[float] = []
 
+    parent = os.getpid()
+
     def spawn(index: int) -> None:
         pid = os.fork()
         if pid == 0:  # the worker
+            _die_with_parent(parent)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 0

@@ -5,9 +5,12 @@ processes (the digest is compared under the lock that writes); the rule set as f
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +111,44 @@ def test_the_rule_set_for_followers_is_a_long_poll(server):
     assert time.monotonic() - started < 25
     assert _rule_set(server, etag, wait=99)[0] == 400
     assert _rule_set(server, etag, wait="nan")[0] == 400
+
+
+def _worker_pids(server: Server) -> set[int]:
+    pids: set[int] = set()
+
+    def both() -> bool:
+        with urllib.request.urlopen(server.url + "/healthz", timeout=10) as r:
+            pids.add(json.loads(r.read())["process"]["pid"])
+        return len(pids) == 2
+
+    assert wait_until(both, step=0.01), pids
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
+
+
+def test_a_worker_that_dies_is_started_again_and_none_outlives_the_parent(workers):
+    first = _worker_pids(workers)
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    assert wait_until(lambda: not _alive(victim))
+    again: set[int] = set()
+
+    def replaced() -> bool:
+        with urllib.request.urlopen(workers.url + "/healthz", timeout=10) as r:
+            again.add(json.loads(r.read())["process"]["pid"])
+        return len(again - first) >= 1 and len(again) >= 2
+
+    assert wait_until(replaced, step=0.01), again
+    assert "worker 0 exited" in workers.log.read_text() or "worker 1 exited" in workers.log.read_text()
+    # the parent dies without a word (SIGKILL): its workers stop too, none keeps the port alone
+    children = {pid for pid in again if pid != workers.proc.pid and _alive(pid)}
+    workers.proc.kill()
+    workers.proc.wait(10)
+    assert wait_until(lambda: not any(_alive(pid) for pid in children)), children

@@ -78,12 +78,12 @@ async def rule_set(request: web.Request) -> web.Response:
     (at most 60) for the rules to differ from that digest, else answers 304."""
     raw_wait = request.query.get("wait", "0")
     try:
-        wait = float(raw_wait) if len(raw_wait) <= 20 else math.nan
+        wait = float(raw_wait) if len(raw_wait) <= 64 else math.nan  # a number, not a page of digits
     except ValueError:
         wait = math.nan
     if not 0 <= wait <= MAX_WAIT_S:
         raise HttpError(400, f"wait is seconds from 0 to {MAX_WAIT_S:g}",
-                        [ErrorDetail(field="wait", problem=f"got {raw_wait[:20]!r}")])
+                        [ErrorDetail(field="wait", problem=f"got {raw_wait[:40]!r}")])
     known = request.headers.get("If-None-Match", "").strip().removeprefix("W/").strip('"')
     watcher = request.app[RULES]
     if known and wait > 0:
