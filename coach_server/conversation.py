@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from .models import Message
 from .text.analysis import FactsCache, TextFacts
+from .text.language import EN, NO_EVIDENCE, OTHER, RU, Evidence
 from .text.tokens import Sentence
 
 T = TypeVar("T")
@@ -89,18 +90,42 @@ class Conversation:
         return [(turn, s) for turn in self.pending for s in turn.facts.questions]
 
     @cached_property
-    def client_lang(self) -> str | None:
-        """The language the client writes in, judged on their latest messages (newest weigh most)."""
-        ru = en = 0.0
+    def client_evidence(self) -> Evidence:
+        """Language evidence of the client's latest messages, the newest weighing most. A message too short
+        to tell («Да», "thx") or only a pasted log adds little or nothing: the chat keeps its language."""
+        total = NO_EVIDENCE
         weight = 1.0
         for turn in reversed(self.client_turns[-6:]):
-            r, e = turn.facts.language_evidence
-            ru += r * weight
-            en += e * weight
+            total = total + turn.facts.language_evidence.scaled(weight)
             weight *= 0.7
-        if ru + en < 1:
-            return None
-        return "en" if en > ru else "ru"
+        return total
+
+    @cached_property
+    def client_language(self) -> str | None:
+        """"ru", "en", "other" (the client writes Spanish, Japanese, Ukrainian …) or None (too little)."""
+        return self.client_evidence.language()
+
+    @cached_property
+    def client_lang(self) -> str | None:
+        """The language the client writes in when it is Russian or English; None otherwise."""
+        found = self.client_language
+        return found if found in (RU, EN) else None
+
+    @cached_property
+    def operator_lang(self) -> str | None:
+        """The language the operator has written in so far ("ru"/"en"), if any."""
+        total = NO_EVIDENCE
+        for turn in self.operator_turns[-6:]:
+            total = total + turn.facts.language_evidence
+        found = total.language()
+        return found if found in (RU, EN) else None
+
+    def wording_lang(self, draft: TextFacts) -> str:
+        """The language warnings are worded in: the client's, else the draft's, else what the operator wrote
+        before; a chat in another language gets English (never Russian by default), an empty one Russian.
+        (The draft's language is asked for only when the client's is not known: it costs a keystroke.)"""
+        return (self.client_lang or draft.lang or self.operator_lang
+                or (EN if self.client_language == OTHER else RU))
 
 
 class ConversationCache:

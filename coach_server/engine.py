@@ -116,7 +116,7 @@ class Coach:
         conv = self.conversations.get(req.messages)
         _refuse_future(req, now, conv.latest_ts)
         draft = self.drafts.get(req.draft)
-        lang: Lang = "en" if (req.lang or conv.client_lang or draft.lang) == "en" else "ru"
+        lang: Lang = "en" if (req.lang or conv.wording_lang(draft)) == "en" else "ru"
         ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang, channel=req.channel or DEFAULT_CHANNEL)
         if req.caret is not None and req.caret <= len(req.draft):
             word = draft.word_touching(req.caret)

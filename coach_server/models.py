@@ -101,6 +101,11 @@ class Warning(BaseModel):
     start: int | None = None
     end: int | None = None
     suggestion: str | None = None
+    # Timer warnings only (null otherwise): which clock, when it started (Unix s), and the message with
+    # its `{wait}` placeholder unrendered, so a client can re-word it as the clock runs.
+    clock: Literal["client_wait", "draft", "client_silence"] | None = None
+    since: float | None = None
+    template: str | None = None
 
 
 class CheckResult(BaseModel):

@@ -3,21 +3,23 @@
 // each chat's state, resends it when the socket or the worker itself comes back, routes the warnings to the
 // tabs showing that chat, and keeps the toolbar badge. Settings and first-seen message times live in
 // chrome.storage, so a worker that Chromium stopped after 30 s idle wakes up knowing everything it needs.
+import { SERVICE_HOSTS, isLoopback, originPattern } from "./shared/sites.js";
 
-const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, customAdapters: [] };
+const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, customAdapters: [],
+  hotkey: "Alt+Shift+K" };
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
-const KEEPALIVE_MS = 20_000; // socket traffic keeps an MV3 worker alive while a console is open
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-const SERVICE_HOSTS = new Set(["127.0.0.1", "localhost"]); // what the extension's CSP lets it connect to
-const CONTENT_FILES = ["content/adapter.js", "content/editor.js", "content/panel.js", "content/coach.js"];
+// Heartbeat: while a console is open a ping goes out every HEARTBEAT_MS (socket traffic also keeps an MV3
+// worker alive). No frame for STALL_MS after a ping: the service is gone (stopped, frozen, shutting down)
+// and the tabs are told «offline» — at most ~1.4 s after it fell silent; the first frame after that puts
+// it back online. A socket silent for DEAD_MS is dropped and dialled again; so is a connection that has
+// not said hello after CONNECT_MS.
+const HEARTBEAT_MS = 300;
+const STALL_MS = 1000;
+const DEAD_MS = 6000;
+const CONNECT_MS = 3000;
+const TICK_MS = 100;
+const CONTENT_FILES = chrome.runtime.getManifest().content_scripts[0].js;
 const SITES_SCRIPT_ID = "coach-enabled-sites";
-// Rule kinds that judge the draft against the conversation. Where no conversation could be read (the
-// generic adapter), only the text rules are shown: "first message, introduce yourself" would be noise.
-const CONVERSATION_KINDS = new Set(["timer", "introduction", "repetition", "contact_request", "question_coverage",
-  "closing", "empathy", "formality", "language"]);
-const CONVERSATION_RULES = new Set(["slow_reply", "slow_draft", "client_silent", "no_introduction",
-  "repeated_template", "early_contact_request", "unanswered_question", "premature_closing", "ignored_emotion",
-  "formality_mismatch", "language_mismatch"]); // used until /v1/rules has answered
 
 let settings = null;
 let adaptersCache = null;
@@ -27,9 +29,13 @@ let serviceInfo = null;
 let attempt = 0;
 let reconnectTimer = null;
 let lastAttempt = 0;
-let keepaliveTimer = null;
+let heartbeatTimer = null;
+let socketReady = false; // this socket said hello (a stall can end without a new one)
+let lastFrameAt = 0;
+let lastPingAt = 0;
+let pingSentAt = null; // the oldest ping not yet followed by any frame
+let socketOpenedAt = 0;
 let seq = 0;
-let ruleKinds = null; // rule id → kind, from the service's /v1/rules
 const ports = new Map(); // port → {tabId, origin, chatId, adapter}
 const chats = new Map(); // chat id → {state, ports: Set<port>, lastSeq, warnings}
 const diagnostics = { errors: 0, last: null, connects: 0, instance: crypto.randomUUID(), startedAt: Date.now() };
@@ -48,14 +54,6 @@ async function loadSettings() {
   return settings;
 }
 
-function isLoopback(origin) {
-  try {
-    return LOOPBACK.has(new URL(origin).hostname);
-  } catch {
-    return false;
-  }
-}
-
 function siteEnabled(origin) {
   const explicit = settings.sites[origin];
   return explicit != null ? !!explicit : isLoopback(origin);
@@ -65,7 +63,7 @@ function isServiceOrigin(origin) {
   try {
     const page = new URL(origin);
     const service = new URL(settings.serviceUrl || DEFAULTS.serviceUrl);
-    return LOOPBACK.has(page.hostname) && LOOPBACK.has(service.hostname) && page.port === service.port;
+    return isLoopback(page.origin) && isLoopback(service.origin) && page.port === service.port;
   } catch {
     return false;
   }
@@ -95,7 +93,8 @@ chrome.storage.onChanged.addListener((changes, area) => {
       const list = await adapters();
       for (const [port, info] of ports) {
         safePost(port, { type: "config", enabled: siteEnabled(info.origin),
-          adapters: list.filter((a) => !(a.fallback && isServiceOrigin(info.origin))), state: wsState });
+          adapters: list.filter((a) => !(a.fallback && isServiceOrigin(info.origin))), state: wsState,
+          hotkey: settings.hotkey });
       }
     }
     if (changes.serviceUrl) restartSocket();
@@ -103,6 +102,7 @@ chrome.storage.onChanged.addListener((changes, area) => {
       await syncSiteScripts();
       for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
     }
+    if (changes.hotkey) for (const port of ports.keys()) safePost(port, { type: "prefs", hotkey: settings.hotkey });
   })().catch((e) => note(e.message));
 });
 
@@ -120,6 +120,14 @@ function adapterProblems(a) {
     } catch (e) {
       problems.push(`bad pattern ${JSON.stringify(r)}: ${e.message}`);
     }
+  }
+  if (a.dock != null && !(typeof a.dock === "object" && (typeof a.dock.before === "string" ||
+    typeof a.dock.after === "string"))) {
+    problems.push('dock: {"before": "<selector>"} or {"after": "<selector>"}');
+  }
+  if (a.channel != null && !(["chat", "messenger", "social", "email"].includes(a.channel) ||
+    (typeof a.channel === "object" && (a.channel.selector || a.channel.url)))) {
+    problems.push('channel: "chat", "messenger", "social", "email", or {"selector", "attr", "map"}');
   }
   for (const rule of a.messages?.roles || []) {
     if (!["client", "operator", "system", "bot", "skip"].includes(rule.role)) {
@@ -152,7 +160,15 @@ async function adapters() {
 }
 
 // --- content scripts on the sites the operator enabled -------------------------------------------------------
-async function syncSiteScripts() {
+// One at a time: the popup's switch and the storage change it causes both ask for a sync, and two
+// overlapping registrations of the same script id fail.
+let siteSync = Promise.resolve();
+function syncSiteScripts() {
+  siteSync = siteSync.catch(() => {}).then(registerSiteScripts);
+  return siteSync;
+}
+
+async function registerSiteScripts() {
   await loadSettings();
   const wanted = [];
   for (const [origin, on] of Object.entries(settings.sites)) {
@@ -165,15 +181,6 @@ async function syncSiteScripts() {
   if (wanted.length) {
     await chrome.scripting.registerContentScripts([{ id: SITES_SCRIPT_ID, matches: wanted, js: CONTENT_FILES,
       runAt: "document_idle", allFrames: false, persistAcrossSessions: true }]);
-  }
-}
-
-function originPattern(origin) {
-  try {
-    const u = new URL(origin);
-    return `${u.protocol}//${u.hostname}/*`;
-  } catch {
-    return null;
   }
 }
 
@@ -205,34 +212,46 @@ function ensureSocket() {
     return;
   }
   ws = socket;
+  socketReady = false;
+  socketOpenedAt = Date.now();
+  pingSentAt = null;
+  startHeartbeat();
   socket.onmessage = (event) => {
+    if (ws !== socket) return;
+    lastFrameAt = Date.now();
+    pingSentAt = null;
     try {
-      onFrame(socket, JSON.parse(event.data));
+      onFrame(JSON.parse(event.data));
     } catch (e) {
       note(e.message);
     }
   };
+  // any close — the service's clean 1001 on shutdown, a refused or reset connection — is «offline» at once
   socket.onclose = () => {
-    if (ws !== socket) return;
-    ws = null;
-    serviceInfo = null;
-    setWsState("offline");
-    stopKeepalive();
-    scheduleReconnect();
+    if (ws === socket) lostSocket();
   };
   socket.onerror = () => { /* onclose follows; a refused connection is the normal "service is down" */ };
 }
 
-function restartSocket() {
+/** The socket is gone (closed, or silent past DEAD_MS): offline now, dial again with backoff. */
+function lostSocket() {
   const old = ws;
   ws = null;
+  socketReady = false;
+  serviceInfo = null;
   if (old) {
-    old.onclose = null;
+    old.onclose = old.onmessage = null;
     try {
       old.close();
     } catch { /* already closed */ }
   }
   setWsState("offline");
+  stopHeartbeat();
+  scheduleReconnect();
+}
+
+function restartSocket() {
+  lostSocket();
   attempt = 0;
   clearTimeout(reconnectTimer);
   reconnectTimer = null;
@@ -255,6 +274,12 @@ function setWsState(next) {
   for (const port of ports.keys()) safePost(port, { type: "status", state: next });
   if (next !== "online") {
     for (const info of ports.values()) setBadge(info.tabId, []);
+    // the remarks are stale now, but the «client waiting» clock is not: the tabs keep counting from the
+    // times of the conversation the worker already has
+    for (const [chatId, chat] of chats) {
+      chat.warnings = [];
+      postTimers(chatId, chat);
+    }
   }
 }
 
@@ -267,39 +292,55 @@ function send(frame) {
   return false;
 }
 
-function startKeepalive() {
-  stopKeepalive();
-  keepaliveTimer = setInterval(() => {
-    if (ports.size) send({ type: "ping" });
-  }, KEEPALIVE_MS);
+function startHeartbeat() {
+  if (!heartbeatTimer) heartbeatTimer = setInterval(heartbeat, TICK_MS);
 }
 
-function stopKeepalive() {
-  clearInterval(keepaliveTimer);
-  keepaliveTimer = null;
+function stopHeartbeat() {
+  clearInterval(heartbeatTimer);
+  heartbeatTimer = null;
 }
 
-function onFrame(socket, frame) {
+function heartbeat() {
+  const socket = ws;
+  if (!socket) return stopHeartbeat();
+  const now = Date.now();
+  if (!socketReady) {
+    if (now - socketOpenedAt > CONNECT_MS) lostSocket(); // accepted but never answered: try again
+    return;
+  }
+  if (pingSentAt != null) {
+    if (now - pingSentAt > DEAD_MS) return lostSocket();
+    if (now - pingSentAt > STALL_MS) setWsState("offline");
+    return;
+  }
+  if (!ports.size || now - lastPingAt < HEARTBEAT_MS || socket.readyState !== WebSocket.OPEN) return;
+  try {
+    socket.send('{"type":"ping"}');
+    lastPingAt = pingSentAt = now;
+  } catch { /* onclose follows */ }
+}
+
+function onFrame(frame) {
   if (frame.type === "hello") {
     serviceInfo = { version: frame.version, rules: frame.rules, protocol: frame.protocol };
     attempt = 0;
-    loadRuleKinds();
-    setWsState("online");
-    startKeepalive();
-    for (const [chatId, chat] of chats) if (chat.ports.size) sendFull(chatId, chat);
-  } else if (frame.type === "warnings") {
+    socketReady = true;
+    goOnline();
+    return;
+  }
+  if (socketReady && wsState !== "online") goOnline(); // a stall is over: the service answers again
+  if (frame.type === "warnings") {
     const chat = chats.get(frame.chat_id);
     if (!chat) return;
     if (frame.ref != null && frame.ref < chat.lastSeq) return; // an answer to a draft the operator has left
-    const warnings = chat.state.text_only ? frame.warnings.filter((w) => !isConversationRule(w.rule))
-      : frame.warnings;
-    chat.warnings = warnings;
-    const out = { type: "warnings", chat_id: frame.chat_id, warnings, timers: frame.timers,
+    chat.warnings = frame.warnings;
+    const out = { type: "warnings", chat_id: frame.chat_id, warnings: frame.warnings, timers: frame.timers,
       lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "" };
     for (const port of chat.ports) {
       safePost(port, out);
       const info = ports.get(port);
-      if (info) setBadge(info.tabId, warnings);
+      if (info) setBadge(info.tabId, frame.warnings);
     }
   } else if (frame.type === "error") {
     note(`${frame.code}: ${frame.error && frame.error.message}`);
@@ -309,19 +350,10 @@ function onFrame(socket, frame) {
   }
 }
 
-function isConversationRule(rule) {
-  return ruleKinds && rule in ruleKinds ? CONVERSATION_KINDS.has(ruleKinds[rule]) : CONVERSATION_RULES.has(rule);
-}
-
-async function loadRuleKinds() {
-  try {
-    const base = settings.serviceUrl.replace(/\/+$/, "");
-    const r = await fetch(`${base}/v1/rules`, { cache: "no-store",
-      headers: settings.token ? { "X-Coach-Token": settings.token } : {} });
-    if (!r.ok) return;
-    const body = await r.json();
-    ruleKinds = Object.fromEntries(body.rules.map((rule) => [rule.id, rule.kind]));
-  } catch { /* the fixed list stands in */ }
+function goOnline() {
+  setWsState("online");
+  // the service may have missed what changed meanwhile (or never had it): every open chat again, in full
+  for (const [chatId, chat] of chats) if (chat.ports.size) sendFull(chatId, chat);
 }
 
 // --- chats ---------------------------------------------------------------------------------------------------
@@ -357,6 +389,24 @@ async function timedMessages(chatId, list) {
   return out;
 }
 
+/**
+ * While the service is away: when the client's oldest unanswered message was written, from the times this
+ * worker already has (bots and system notes are no answer, as for the service's own clock).
+ */
+function localTimers(chat) {
+  const messages = chat.state.messages;
+  let after = 0;
+  messages.forEach((m, i) => {
+    if (m.role === "operator") after = i + 1;
+  });
+  const pending = messages.slice(after).filter((m) => m.role === "client" && Number.isFinite(m.ts)).map((m) => m.ts);
+  return { client_waiting_since: pending.length ? Math.min(...pending) : null, client_silent_since: null };
+}
+
+function postTimers(chatId, chat) {
+  for (const port of chat.ports) safePost(port, { type: "timers", chat_id: chatId, timers: localTimers(chat) });
+}
+
 function chatFor(chatId) {
   let chat = chats.get(chatId);
   if (!chat) {
@@ -388,9 +438,48 @@ function detach(port, chatId) {
 function sendFull(chatId, chat) {
   const s = chat.state;
   chat.lastSeq = ++seq;
+  // a chat whose conversation the adapter cannot read: the service runs only the draft's own rules
   send({ type: "update", chat_id: chatId, seq: chat.lastSeq, append: false, messages: s.messages,
     draft: s.draft || "", caret: s.caret ?? null, draft_started_at: s.draft_started_at ?? null,
-    operator_name: s.operator_name ?? null, lang: s.lang ?? null });
+    operator_name: s.operator_name ?? null, lang: s.lang ?? null, channel: s.channel ?? null,
+    scope: s.text_only ? "text" : "all" });
+}
+
+// Drafts go out as the tabs send them (a keystroke after a pause at once), within a budget that keeps the
+// socket well under the service's frame limit (30 a second, docs/live-protocol.md) however fast someone
+// types: past it, a chat's drafts wait a few ms and only the latest goes.
+const DRAFT_BURST = 12;
+const DRAFTS_PER_S = 20;
+let draftTokens = DRAFT_BURST;
+let draftRefill = Date.now();
+let draftTimer = null;
+const draftsDue = new Set();
+
+function sendDraft(chatId) {
+  draftsDue.add(chatId);
+  flushDrafts();
+}
+
+function flushDrafts() {
+  const now = Date.now();
+  draftTokens = Math.min(DRAFT_BURST, draftTokens + ((now - draftRefill) / 1000) * DRAFTS_PER_S);
+  draftRefill = now;
+  for (const chatId of [...draftsDue]) {
+    if (draftTokens < 1) break;
+    draftsDue.delete(chatId);
+    const chat = chats.get(chatId);
+    if (!chat) continue;
+    draftTokens -= 1;
+    chat.lastSeq = ++seq;
+    send({ type: "update", chat_id: chatId, seq: chat.lastSeq, draft: chat.state.draft, caret: chat.state.caret,
+      draft_started_at: chat.state.draft_started_at });
+  }
+  if (draftsDue.size && !draftTimer) {
+    draftTimer = setTimeout(() => {
+      draftTimer = null;
+      flushDrafts();
+    }, Math.ceil(((1 - draftTokens) / DRAFTS_PER_S) * 1000));
+  }
 }
 
 function sameMessage(a, b) {
@@ -411,7 +500,8 @@ async function onPortMessage(port, msg) {
       // the service's own pages (supervisor, trainer) are not consoles: only a specific adapter (the demo
       // console) applies there, never the any-text-box fallback
       const list = (await adapters()).filter((a) => !(a.fallback && isServiceOrigin(info.origin)));
-      safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: list, state: wsState });
+      safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: list, state: wsState,
+        hotkey: settings.hotkey });
       ensureSocket();
       break;
     }
@@ -422,7 +512,9 @@ async function onPortMessage(port, msg) {
       const chat = attach(port, msg.chat_id);
       chat.state = { messages: await timedMessages(msg.chat_id, msg.messages), draft: msg.draft || "",
         caret: msg.caret ?? null, draft_started_at: msg.draft_started_at ?? null,
-        operator_name: msg.operator_name || null, lang: msg.lang || null, text_only: !!msg.text_only };
+        operator_name: msg.operator_name || null, lang: msg.lang || null, channel: msg.channel || null,
+        text_only: !!msg.text_only };
+      if (wsState !== "online") postTimers(msg.chat_id, chat);
       sendFull(msg.chat_id, chat);
       break;
     }
@@ -433,6 +525,7 @@ async function onPortMessage(port, msg) {
       const prev = chat.state.messages;
       const grows = next.length > prev.length && prev.every((m, i) => sameMessage(m, next[i]));
       chat.state.messages = next;
+      if (wsState !== "online") postTimers(msg.chat_id, chat);
       chat.lastSeq = ++seq;
       send(grows ? { type: "update", chat_id: msg.chat_id, seq: chat.lastSeq, append: true,
         messages: next.slice(prev.length) }
@@ -444,9 +537,7 @@ async function onPortMessage(port, msg) {
       if (!chat || !chat.ports.has(port)) return;
       Object.assign(chat.state, { draft: msg.draft || "", caret: msg.caret ?? null,
         draft_started_at: msg.draft_started_at ?? null });
-      chat.lastSeq = ++seq;
-      send({ type: "update", chat_id: msg.chat_id, seq: chat.lastSeq, draft: chat.state.draft,
-        caret: chat.state.caret, draft_started_at: chat.state.draft_started_at });
+      sendDraft(msg.chat_id);
       break;
     }
     case "feedback":

@@ -21,7 +21,8 @@ def test_result_shape(coach):
     body = result.model_dump()
     assert set(body) == {"warnings", "lang", "took_ms"}
     for w in body["warnings"]:
-        assert set(w) == {"rule", "severity", "message", "start", "end", "suggestion"}
+        assert set(w) == {"rule", "severity", "message", "start", "end", "suggestion", "clock", "since", "template"}
+        assert w["clock"] is w["since"] is w["template"] is None  # set by the timer rules only
         assert w["severity"] in ("info", "warning", "error")
 
 

@@ -1,8 +1,12 @@
 """`caps`: shouting in capitals. Acronyms are fine («СДЭК», «ИНН», "SMS").
 
-A word in capitals is an acronym when it is listed, marked as one in the dictionary, or short and not a
-word (an unknown Cyrillic word of up to 5 letters, a Latin one of up to 4). Other words in capitals are
-shouting; so is a run of capitalised words, and a draft written mostly in capitals.
+A word in capitals is an acronym when it is listed, marked as one in the dictionary, glued to a number or a
+key («COVID-19», «1080P», "CTRL+C"), or not a word (an unknown Cyrillic word of up to 5 letters, a Latin
+one of up to 3 letters or not common in English: "BHIM", "PSN"). Other words in capitals are shouting; so
+is a run of capitalised words, and a draft written mostly in capitals.
+
+Not shouting either: words in quotes (a title), a menu path («Settings > I STILL NEED HELP»), and a heading
+— a line in capitals of its own above ordinary text.
 """
 from __future__ import annotations
 
@@ -13,10 +17,14 @@ from pydantic import Field
 
 from ..models import Warning
 from ..text.analysis import TextFacts, Word
+from ..text.frequency import zipf
+from ..text.language import ENGLISH_WORD_ZIPF
 from ..text.vocab import EN_FUNCTION_WORDS
 from .base import Check, Context, LangSection, Settings
+from .lexicon import glued
 
 _TWO_CAPITALS = re.compile(r"[A-ZА-ЯЁ]{2}")
+_MENU_MARKS = frozenset(">→»|")  # Settings > Account > I STILL NEED HELP
 
 
 class Params(Settings):
@@ -37,15 +45,20 @@ class CapsCheck(Check[Params, Lang]):
     def compile(self) -> None:
         self.acronyms = frozenset(a.lower() for s in self.langs.values() for a in s.acronyms)
 
-    def _is_acronym(self, w: Word, english: bool) -> bool:
+    def _is_acronym(self, w: Word, english: bool, text: str) -> bool:
         if w.lower in self.acronyms or w.info.abbr or any(c.isdigit() for c in w.lower):
             return True  # listed, a dictionary abbreviation, or a code («AB12CD»)
+        start, end = w.token.start, w.token.end
+        if glued(text, start, end) or text[end:end + 1] == "+" or text[start - 1:start] == "+":
+            return True  # «COVID-19», "CTRL+C", "^KM"
         if not w.is_cyrillic and not english:
             return True  # Latin capitals inside Russian text are codes and names: «промокод SUMMER»
         letters = len(w.token.text)
         if w.is_cyrillic:
             return not w.info.known and letters <= 5
-        return letters <= 3 and w.lower not in EN_FUNCTION_WORDS
+        if letters <= 3:
+            return w.lower not in EN_FUNCTION_WORDS
+        return zipf(w.lower, "en") < ENGLISH_WORD_ZIPF  # not an English word: a name, a brand ("BHIM")
 
     def _runs(self, draft: TextFacts) -> list[list[Word]]:
         """Runs of consecutive words in capitals that hold at least one shouted word. A one-letter capital
@@ -63,7 +76,7 @@ class CapsCheck(Check[Params, Lang]):
         for w in draft.words:
             text = w.token.text
             joinable = len(text) == 1 and text.isupper()
-            shouting = len(text) >= 2 and text.isupper() and not self._is_acronym(w, english)
+            shouting = len(text) >= 2 and text.isupper() and not self._is_acronym(w, english, draft.text)
             adjacent = prev_index is not None and all(
                 t.kind != "word" and t.text not in ".!?\n" for t in draft.tokens[prev_index + 1:w.index])
             if shouting or joinable:
@@ -77,6 +90,20 @@ class CapsCheck(Check[Params, Lang]):
         # a run may not end on a joinable letter: «СРОЧНО В» → «СРОЧНО»
         return [r[: max(i for i, w in enumerate(r) if len(w.token.text) > 1) + 1] for r in runs]
 
+    @staticmethod
+    def _named(text: str, start: int, end: int) -> bool:
+        """A title in quotes, a menu item after «>», or a heading: a line of its own in capitals with
+        ordinary text after it."""
+        before = text[:start].rstrip(" \t*#_")
+        if before[-1:] in _MENU_MARKS:
+            return True
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        if line_end < 0:
+            return False  # the last line: a shouted ending, not a heading
+        line = text[line_start:line_end]
+        return not any(c.islower() for c in line) and any(c.islower() for c in text[line_end:])
+
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if not _TWO_CAPITALS.search(draft.text):
@@ -87,6 +114,8 @@ class CapsCheck(Check[Params, Lang]):
             if len(shouted) < p.min_run and max(len(w.token.text) for w in shouted) < p.min_letters:
                 continue  # «Это НЕ так»: one short word of emphasis
             start, end = run[0].token.start, run[-1].token.end
+            if draft.is_quoted(start, end) or self._named(draft.text, start, end):
+                continue
             if ctx.typing(start, end) and len(shouted) == 1:
                 continue
             text = draft.text[start:end]

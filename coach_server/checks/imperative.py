@@ -231,8 +231,9 @@ class ImperativeCheck(Check[Params, Lang]):
     # --- the fix ---------------------------------------------------------------------------------------
     def _suggest(self, draft: TextFacts, start: int, end: int, verb: Word) -> str:
         span = draft.text[start:end]
+        shouted = span.isupper() and len(span) > 1  # «ПРОЙДИТЕ» → «ПРОЙДИТЕ, ПОЖАЛУЙСТА,», "GO" → "PLEASE GO"
         if verb.is_cyrillic:
-            please = self.langs["ru"].please
+            please = self.langs["ru"].please.upper() if shouted else self.langs["ru"].please
             nxt = next((t for t in draft.tokens if t.start >= end), None)
             if nxt is not None and nxt.kind == "punct" and nxt.text not in "«(\"—–-":
                 return f"{span}, {please}"  # «Подождите, я проверю» → «Подождите, пожалуйста, я проверю»
@@ -240,8 +241,11 @@ class ImperativeCheck(Check[Params, Lang]):
                 return f"{span}, {please}"
             return f"{span}, {please},"
         please = self.langs["en"].please
+        if shouted:
+            return f"{please.upper()} {span}"
         at_start = all(t.kind != "word" for t in draft.tokens[:verb.index]) or self._sentence_start(draft, verb)
         if at_start:
+            # "Go to…" → "Please go to…": the capital moves to «Please»; a name-like capital inside stays
             return f"{please[:1].upper()}{please[1:]} {span[:1].lower()}{span[1:]}"
         return f"{please} {span}"
 

@@ -115,13 +115,15 @@ class IntroductionCheck(Check[Params, Lang]):
         else:
             suggestion = None
             where = None
-            if name and section.suggestion_name:
-                # after the sentence that greets: «Здравствуйте!| Меня зовут Анна.»
-                first = greetings[0]
-                sentence = next((s for s in draft.sentences if s.start <= first.start < s.end), None)
-                where = sentence.end if sentence is not None else first.end
+            first = greetings[0]
+            sentence = next((s for s in draft.sentences if s.start <= first.start < s.end), None)
+            # only after a sentence that is the greeting itself («Здравствуйте!|», «Добрый день, Иван!|»): put
+            # into a longer sentence, the introduction would land after words it has nothing to do with
+            alone = sentence is not None and len(draft.sentence_words(sentence)) <= first.last - first.first + 2
+            if name and section.suggestion_name and alone and sentence is not None:
+                where = sentence.end
                 suggestion = render(section.suggestion_name, values)
-                if sentence is None or not sentence.terminator:
+                if not sentence.terminator:
                     suggestion = "!" + suggestion  # «Здравствуйте» → «Здравствуйте! Меня зовут Анна.»
             yield self.warning(ctx, start=where, end=where, template=section.message_name,
                                suggestion=suggestion, **values)

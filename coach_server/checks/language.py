@@ -1,8 +1,10 @@
 """`language`: answering in another language than the client writes in.
 
 The client's language is judged on their latest messages (or the request's `lang` when they have not
-written yet); the draft's on its words. Brand and product names in Latin letters inside Russian text
-(«iPhone», «WhatsApp») are not English; English is told by its function words.
+written yet); the draft's on its words (`text.language`). Only Russian and English are compared: a client
+who writes Spanish or Japanese, or too little to tell («Ок», "thx"), is not judged. Pasted logs, code and
+quotes are not the client's language; brand and product names in Latin letters inside Russian text
+(«iPhone», «WhatsApp») are not English.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from ..models import Warning
+from ..text.language import preload
 from .base import Check, Context, LangSection, Settings
 
 
@@ -25,13 +28,23 @@ class LanguageCheck(Check[Params, LangSection]):
     Lang = LangSection
     placeholders = frozenset()
 
+    def compile(self) -> None:
+        preload()
+
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
-        client = ctx.conv.client_lang or ctx.request.lang
-        if client is None or draft.lang is None or draft.lang == client:
+        conv = ctx.conv
+        client = conv.client_lang if conv.client_language is not None else ctx.request.lang
+        if client is None:
             return
-        ru, en = draft.language_evidence
-        if (en if draft.lang == "en" else ru) < self.params.min_words:
+        # the usual case, decided without identifying the draft: no word in the other language's script
+        other_script = "lat" if client == "ru" else "cyr"
+        if not any(w.token.script == other_script for w in draft.words):
+            return
+        if draft.lang is None or draft.lang == client:
+            return
+        found = draft.language_evidence
+        if (found.en if draft.lang == "en" else found.ru) < self.params.min_words:
             return
         text = draft.text
         start = len(text) - len(text.lstrip())

@@ -2,6 +2,11 @@
 
 `mode = "any"` flags each occurrence; `mode = "whole"` flags a draft made of nothing but listed words
 («Да.», "Ok") — a bare answer.
+
+An occurrence is not flagged when it is quoted, in a question (`skip_questions`), right after a word that
+makes it conditional (`skip_after`: «если не получится»), when the draft also says one of the language section's
+`unless` phrases (a refusal that already offers what we can do: «но можно…», "you can…"), or when it is
+glued to a number or a mark (`skip_codes`: "1k subs", "K-12", an agent's initials "^KK", "/NP").
 """
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..models import Warning
-from ..text.lexicon import Lexicon
+from ..text.lexicon import Lexicon, Match
 from .base import Check, Context, LangSection, Settings
 
 
@@ -23,12 +28,31 @@ class Params(Settings):
     skip_window: int = Field(default=2, ge=1, le=10, description="how many words back skip_after looks")
     skip_quoted: bool = Field(default=True, description="words inside quotation marks are quoted, not said")
     skip_questions: bool = Field(default=False, description="not flagged inside a sentence ending with «?»")
+    skip_codes: bool = Field(default=True, description="a word glued to a digit or a mark («1k», «K-12», «^KK») "
+                                                       "is a code or initials, not the word")
 
 
 class Lang(LangSection):
     words: list[str] = Field(default_factory=list, description="exact forms (case-insensitive), phrases allowed")
     lemmas: list[str] = Field(default_factory=list, description="any inflected form of these words")
     swap: dict[str, str] = Field(default_factory=dict, description="form → the word to write instead")
+    unless: list[str] = Field(default_factory=list,
+                              description="not flagged when the draft also has one of these (exact forms, phrases)")
+    unless_lemmas: list[str] = Field(default_factory=list, description="the same, in any inflected form")
+
+
+# "" (the text's edge) is in neither set: `in` on a frozenset of characters is False for it
+_GLUE_BEFORE = frozenset("^/@#_\\")
+_GLUE_AFTER = frozenset("_@/\\")
+
+
+def glued(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] glued to a digit or a mark: "1k", "K-12", "^KK", "/NP", "@u"?"""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before.isdigit() or after.isdigit() or before in _GLUE_BEFORE or after in _GLUE_AFTER:
+        return True
+    return after == "-" and text[end + 1:end + 2].isdigit()
 
 
 def match_case(original: str, replacement: str) -> str:
@@ -36,6 +60,9 @@ def match_case(original: str, replacement: str) -> str:
         return replacement[0].upper() + replacement[1:]
     return replacement
 
+
+
+LexiconLang = Lang  # the section model under a name the class attribute `Lang` does not shadow
 
 class LexiconCheck(Check[Params, Lang]):
     kind = "lexicon"
@@ -46,16 +73,22 @@ class LexiconCheck(Check[Params, Lang]):
     def compile(self) -> None:
         words: list[str] = []
         lemmas: list[str] = []
+        unless: list[str] = []
+        unless_lemmas: list[str] = []
         self.swap: dict[str, str] = {}
         for section in self.langs.values():
             words += section.words + list(section.swap)
             lemmas += section.lemmas
+            unless += section.unless
+            unless_lemmas += section.unless_lemmas
             self.swap.update({k.lower(): v for k, v in section.swap.items()})
         self.lexicon = Lexicon(words=words, lemmas=lemmas)
+        self.unless = Lexicon(words=unless, lemmas=unless_lemmas)
         self.skip_after = frozenset(w.lower() for w in self.params.skip_after)
 
+
     @classmethod
-    def validate_langs(cls, langs):
+    def validate_langs(cls, langs: dict[str, LexiconLang]) -> list[tuple[str, str]]:
         if not any(s.words or s.lemmas or s.swap for s in langs.values()):
             return [("ru.words", "a lexicon rule needs at least one of words, lemmas or swap")]
         return []
@@ -69,10 +102,14 @@ class LexiconCheck(Check[Params, Lang]):
                 yield from self._whole(ctx, self.lexicon.find(draft))
             return
         matches = self.lexicon.find(draft)
+        if matches and self.unless and self.unless.contains(draft):
+            return  # the draft already offers what the listed words seem to refuse
         for m in matches:
             if self.params.skip_quoted and draft.is_quoted(m.start, m.end):
                 continue
             if self.skip_after and self._after_skip_word(ctx, m.first):
+                continue
+            if self.params.skip_codes and glued(draft.text, m.start, m.end):
                 continue
             if self.params.skip_questions and any(
                     s.first <= m.first < s.last and s.is_question_mark for s in draft.sentences):
@@ -100,11 +137,11 @@ class LexiconCheck(Check[Params, Lang]):
             i -= 1
         return False
 
-    def _whole(self, ctx: Context, matches) -> Iterator[Warning]:
+    def _whole(self, ctx: Context, matches: list[Match]) -> Iterator[Warning]:
         draft = ctx.draft
         if draft.word_count > self.params.max_words or draft.links or draft.has_number:
             return
-        covered = set()
+        covered: set[int] = set()
         for m in matches:
             covered.update(range(m.first, m.last + 1))
         if all(w.index in covered for w in draft.words):

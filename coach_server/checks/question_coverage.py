@@ -32,6 +32,9 @@ _YES_NO_OPENERS_EN = frozenset({"is", "are", "am", "was", "were", "do", "does", 
                                 "would", "have", "has", "should", "shall", "may", "isn't", "aren't", "don't",
                                 "doesn't", "didn't", "can't", "won't"})
 _PART = re.compile(r"(?:^|[\s(])\d/\d(?:[\s).:]|$)")  # "1/2", "(2/3)": one message of a split answer
+_LEAD_INS = frozenset({"а", "и", "ну", "так", "здравствуйте", "привет", "добрый", "день", "вечер", "утро", "hi",
+                       "hello", "hey", "so", "and", "also", "ok", "okay", "ок", "good", "morning", "afternoon",
+                       "evening", "there"})
 _PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it"})
 _IDENTIFIER_MARKS = frozenset({"№", "#"})
 _IDENTIFIER_WORDS = frozenset({"номер", "заказ", "заказа", "артикул", "артикула", "договор", "договора", "счёт",
@@ -252,7 +255,10 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             return False
         if any(w.lower in ("если", "if", "или", "or") for w in words):
             return False  # «А если есть долг?», "this or that?": open questions, not a yes or no
-        first = words[1] if words[0].lower == "а" and len(words) > 1 else words[0]
+        k = 0
+        while k < len(words) - 1 and words[k].lower in _LEAD_INS:
+            k += 1  # «А …», «Здравствуйте, …», "Hi, …", "So …": the question starts after them
+        first = words[k]
         if first.is_cyrillic:
             # «Есть ли…», «Можно…», «Доставляете в Казань?» — not «Сколько…», «Когда…»
             return "ли" in facts.forms_of(words) or first.info.pos in ("VERB", "PRED") \

@@ -1,67 +1,43 @@
-"""`spelling`: misspelt words. Russian words unknown to pymorphy3's dictionary, and known misspellings of
-either language listed in the rule file («извените», "recieve").
+"""`spelling`: misspelt words — only those whose correction is clear.
 
-Not judged: names (capitalised words inside a sentence, or words pymorphy3 guesses to be names), words in
-capitals (acronyms), Latin words beyond the list, numbers, links, words in quotes, words the client
-used in this chat (their product, their town), the operator's name, and the word still being typed.
-The suggestion is a dictionary word one edit away, preferring one the client used.
+A word is flagged when it is a known misspelling listed in the rule file («извените», "recieve"), a Russian
+word typed with a Latin look-alike letter («Сейчaс»), or an unknown word with a clear correction: a known
+word one slip away that is much more common («устрановлена» → «установлена», "accout" → "account"; see
+`text.corrections`). Jargon and borrowings («токен», «админке», «кастомный»), rare words and names are
+left alone: they have no such neighbour, or sound like the English word they come from.
+
+Not judged: names (capitalised words inside a sentence, or words pymorphy3 guesses to be names; in English
+any word with a capital), words in capitals (acronyms), Latin words in Russian text, numbers and words
+touching digits («2хх», "1k"), links, code, logs and file names, @handles and #hashtags, abbreviations with
+their full stop («пом.», «орг.»), words in quotes, words the client used in this chat (their product, their
+town), the operator's name, and the word still being typed.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
 from pydantic import Field
 
 from ..models import Warning
-from ..text import morph
-from ..text.analysis import Word
+from ..text.analysis import TextFacts, Word
+from ..text.corrections import EN_MIN_LETTERS, english_correction, is_russian_word, russian_correction
+from ..text.frequency import preload as preload_frequencies
+from ..text.frequency import zipf
 from ..text.tokens import script_of
 from ..text.translit import fix_lookalikes
+from ..text.translit import preload as preload_borrowings
 from .base import Check, Context, LangSection, Settings
-from .lexicon import match_case
+from .lexicon import glued, match_case
 
-_RU_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-_KEYBOARD = ["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"]
-# Letters a slip of the finger or of spelling turns into each other: keyboard neighbours (ЙЦУКЕН), and
-# the classic confusions of Russian spelling (unstressed vowels, voiced/voiceless pairs, signs).
-_CONFUSABLE: dict[str, set[str]] = {c: set() for c in _RU_LETTERS}
-for _row_i, _row in enumerate(_KEYBOARD):
-    for _i, _c in enumerate(_row):
-        _near = {_row[j] for j in (_i - 1, _i + 1) if 0 <= j < len(_row)}
-        for _other_i in (_row_i - 1, _row_i + 1):
-            if 0 <= _other_i < len(_KEYBOARD):
-                _other = _KEYBOARD[_other_i]
-                _near |= {_other[j] for j in (_i - 1, _i, _i + 1) if 0 <= j < len(_other)}
-        _CONFUSABLE[_c] |= _near
-for _group in ("аоя", "еиэяё", "ыи", "уюё", "бп", "вф", "гк", "дт", "жш", "зс", "шщ", "ьъ", "цс", "чщ", "йи"):
-    for _c in _group:
-        _CONFUSABLE[_c] |= set(_group) - {_c}
-
-
-_PREFIXED = ("DictionaryAnalyzer", "KnownPrefixAnalyzer")
-_CONNECTORS = "оеи"
-
-
-@lru_cache(maxsize=20_000)
-def _compound(form: str) -> bool:
-    """A word the dictionary lacks but that is built of known parts: a known prefix on a dictionary word
-    («суперскидка», «автодилеров») or two words joined by a linking vowel («клиентоориентированный»)."""
-    analyzer = morph.analyzer()
-    for parse in analyzer.parse(form):
-        if tuple(type(step[0]).__name__ for step in parse.methods_stack) == _PREFIXED:
-            return True
-    known = analyzer.word_is_known
-    for i in range(3, len(form) - 3):
-        if form[i] in _CONNECTORS and known(form[i + 1:]) and (known(form[:i]) or known(form[:i + 1])):
-            return True
-    return False
+_BEFORE_CODE = frozenset(".$%&=<")  # .ext, $var, key=value, <tag — beyond what `glued` knows
+_AFTER_CODE = frozenset("=<>")
 
 
 class Params(Settings):
     min_letters: int = Field(default=3, ge=1, description="shorter words are not judged")
     max_warnings: int = Field(default=5, ge=1, description="at most this many per draft")
-    suggest: bool = True
+    suggest: bool = Field(default=True, description="offer the correction")
+    english: bool = Field(default=True, description="also judge English words in English drafts")
 
 
 class Lang(LangSection):
@@ -69,25 +45,22 @@ class Lang(LangSection):
     ignore: list[str] = Field(default_factory=list, description="words never flagged: brands, company terms")
 
 
-@lru_cache(maxsize=20_000)
-def dictionary_neighbours(word: str) -> tuple[str, ...]:
-    """Known Russian words one slip from `word`, likeliest slips first: swapped letters, a letter typed
-    twice or missed, a neighbouring key or a confusable letter hit instead."""
-    known = morph.analyzer().word_is_known
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    seen: dict[str, None] = {}
-    candidates = (
-        [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-        + [a + b[1:] for a, b in splits if b]
-        + [a + c + b for a, b in splits for c in _RU_LETTERS]
-        + [a + c + b[1:] for a, b in splits if b for c in sorted(_CONFUSABLE.get(b[0], ()))]
-    )
-    for cand in candidates:
-        if cand and cand not in seen and known(cand):
-            seen[cand] = None
-            if len(seen) >= 3:
-                break
-    return tuple(seen)
+def _touches_code(text: str, start: int, end: int) -> bool:
+    """Is the word glued to something that makes it a name, a code or a number: «2хх», "1k", "@anna",
+    "file.php", "user_id", "^KM"?"""
+    if glued(text, start, end):
+        return True
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before in _BEFORE_CODE or after in _AFTER_CODE:
+        return True
+    return after == "." and text[end + 1:end + 2].isalnum()  # file.php, example.com
+
+
+def _abbreviation(text: str, end: int) -> bool:
+    """«пом. функции», «орг. условий»: a full stop right after the word and a small letter after it."""
+    rest = text[end:end + 3]
+    return rest[:1] == "." and len(rest) == 3 and rest[1] == " " and rest[2].islower()
 
 
 class SpellingCheck(Check[Params, Lang]):
@@ -100,7 +73,8 @@ class SpellingCheck(Check[Params, Lang]):
         self.misspellings = {k.lower(): v for s in self.langs.values() for k, v in s.misspellings.items()}
         self.misspelled_forms = frozenset(self.misspellings)
         self.ignore = frozenset(w.lower() for s in self.langs.values() for w in s.ignore)
-        self._verdicts: dict[str, bool] = {}
+        preload_frequencies()
+        preload_borrowings()
 
     def _chat_words(self, ctx: Context) -> frozenset[str]:
         def compute() -> frozenset[str]:
@@ -117,65 +91,64 @@ class SpellingCheck(Check[Params, Lang]):
             return True
         return any(form[:n] in self.ignore for n in range(max(1, len(form) - 3), len(form)))
 
-    def _unknown(self, form: str) -> bool:
-        """Is this lower-case Cyrillic form a misspelling, whatever its context? Cached per form."""
-        verdict = self._verdicts.get(form)
-        if verdict is None:
-            if len(self._verdicts) > 50_000:
-                self._verdicts.clear()
-            if len(form) < self.params.min_letters or any(c.isdigit() for c in form) or self._ignored(form):
-                verdict = False
-            elif "-" in form:
-                verdict = not all(morph.russian(part).known or _compound(part) for part in form.split("-") if part)
-            else:
-                verdict = not morph.russian(form).known and not _compound(form)
-            self._verdicts[form] = verdict
-        return verdict
+    @staticmethod
+    def _suspect(w: Word) -> bool:
+        """Could this word be a typo at all? (Cheap: most words are known and stop here.)"""
+        script = w.token.script
+        if script == "cyr":
+            return not w.info.known
+        if script == "mixed":
+            return True
+        return script == "lat" and len(w.lower) >= EN_MIN_LETTERS and not zipf(w.lower, "en")
 
-    def _is_typo(self, w: Word, sentence_starts: frozenset[int], chat_words: frozenset[str]) -> bool:
-        if w.token.script == "mixed":
-            # «Сейчaс» with a Latin «a»: the wrong keyboard layout for one letter; «IT-отдел» is fine
-            return any(script_of(part) == "mixed" for part in w.token.text.split("-"))
-        if not w.is_cyrillic or w.info.known or not self._unknown(w.lower):
-            return False  # the common case: a dictionary word
+    def _correction(self, w: Word, draft: TextFacts) -> str | None:
+        """The clear correction of a suspect word in its place in the draft, or None."""
         text = w.token.text
-        if w.lower in chat_words or text.isupper():
-            return False  # the client's own word; an acronym
-        if text[0].isupper() and (w.index not in sentence_starts or w.info.name):
-            return False  # a name
-        return True
+        if w.token.script == "mixed":
+            # «Сейчaс» with a Latin «a»: the wrong keyboard layout; «ЮKassa», «IT-отдел» are names
+            fixed = fix_lookalikes(text)
+            if script_of(fixed) == "cyr" and is_russian_word(fixed.lower()):
+                return fixed
+            return None
+        form = w.lower
+        if len(form) < self.params.min_letters or self._ignored(form) or text.isupper():
+            return None
+        if _touches_code(draft.text, w.token.start, w.token.end) or _abbreviation(draft.text, w.token.end):
+            return None
+        if w.is_cyrillic:
+            if text[0].isupper() and (w.index not in draft.sentence_openers or w.info.name):
+                return None  # a name
+            return russian_correction(form)
+        if text != form:
+            return None  # English: a capital makes a name, a brand or an acronym
+        return english_correction(form)
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if not draft.words:
             return
         listed = draft.forms & self.misspelled_forms
-        # only words outside the dictionary, mixed-script words and listed misspellings can be typos
-        suspects = [w for w in draft.words if w.token.script == "mixed" or (w.is_cyrillic and not w.info.known)
-                    or (listed and w.lower in listed)]
+        suspects = [w for w in draft.words if self._suspect(w) or (listed and w.lower in listed)]
         if not suspects:
             return  # the usual case
-        sentence_starts = draft.sentence_openers
+        if any(w.token.script == "lat" for w in suspects) and not (self.params.english and draft.lang == "en"):
+            # English words are judged in English drafts only (in Russian text they are names and terms)
+            suspects = [w for w in suspects if w.token.script != "lat" or (listed and w.lower in listed)]
         chat_words = self._chat_words(ctx)
         name = (ctx.request.operator_name or "").lower().split()
         count = 0
         for w in suspects:
             if count >= self.params.max_warnings:
                 return
-            fix = self.misspellings.get(w.lower)
-            if fix is None and not self._is_typo(w, sentence_starts, chat_words):
-                continue
             start, end = w.token.start, w.token.end
-            if ctx.typing(start, end) or draft.is_quoted(start, end) or w.lower in name:
+            if ctx.typing(start, end) or draft.is_quoted(start, end) or w.lower in name or w.lower in chat_words:
                 continue
-            if fix is None and w.token.script == "mixed":
-                fixed = fix_lookalikes(w.token.text)
-                fix = fixed if morph.russian(fixed.lower()).known else None
-            elif fix is None and self.params.suggest:
-                options = dictionary_neighbours(w.lower.replace("ё", "е"))
-                preferred = [o for o in options if o in chat_words]
-                fix = (preferred or list(options) or [None])[0]
-            suggestion = match_case(w.token.text, fix) if fix else None
+            fix = self.misspellings.get(w.lower) or self._correction(w, draft)
+            if fix is None:
+                continue
+            if any(a <= start < b for a, b in draft.machine_spans):
+                continue  # a pasted log or code
+            suggestion = match_case(w.token.text, fix) if self.params.suggest or w.token.script == "mixed" else None
             count += 1
             yield self.warning(ctx, start=start, end=end, suggestion=suggestion,
                                match=w.token.text, replacement=suggestion or "")

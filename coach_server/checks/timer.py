@@ -7,6 +7,8 @@ Clocks:
 - `client_silence`: the operator wrote last and the client has been quiet this long — check in, don't close.
 
 `steps` raise the severity as time passes; `next_change` tells the live service when to push again.
+A clock's warning carries `clock`, `since` (when that clock started) and `template` (the message with `{wait}`
+left in), so a client can keep its wording true second by second between the service's pushes.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pydantic import Field, model_validator
 from ..conversation import OPERATOR
 from ..models import Severity, Warning
 from ..text.lexicon import Lexicon
-from .base import Check, Context, LangSection, Settings, format_duration
+from .base import Check, Context, LangSection, Settings, format_duration, render
 
 
 class Step(Settings):
@@ -34,7 +36,7 @@ class Params(Settings):
     new_client_severity: Severity = "info"
 
     @model_validator(mode="after")
-    def _increasing(self):
+    def _increasing(self) -> Params:
         for name in ("steps", "first_reply_steps"):
             steps = getattr(self, name)
             if any(b.after <= a.after for a, b in zip(steps, steps[1:])):
@@ -62,6 +64,9 @@ def _step(steps: list[Step], elapsed: float) -> tuple[Step | None, float | None]
     return reached, None
 
 
+
+TimerLang = Lang  # the section model under a name the class attribute `Lang` does not shadow
+
 class TimerCheck(Check[Params, Lang]):
     kind = "timer"
     needs_conversation = True
@@ -88,8 +93,8 @@ class TimerCheck(Check[Params, Lang]):
     # --- when does the clock start, and which steps apply ----------------------------------------------
     def _clock(self, ctx: Context) -> tuple[float | None, list[Step], str]:
         """(start time, steps, template name) — start None when the clock is not running."""
-        key = ("clock", self.serial)
-        clock = ctx.scratch.get(key)
+        key = f"clock:{self.serial}"
+        clock: tuple[float | None, list[Step], str] | None = ctx.scratch.get(key)
         if clock is None:
             clock = ctx.scratch[key] = self._read_clock(ctx)
         return clock
@@ -104,7 +109,9 @@ class TimerCheck(Check[Params, Lang]):
             if not pending:
                 return None, p.steps, "message"
             if not conv.has_operator_reply and p.first_reply_steps:
-                return min(pending), p.first_reply_steps, "message_first"
+                # «greet them now» is for an empty reply box: an operator already writing is told to send
+                template = "message" if ctx.draft.words else "message_first"
+                return min(pending), p.first_reply_steps, template
             return min(pending), p.steps, "message"
         if p.clock == "draft":
             started = ctx.request.draft_started_at
@@ -130,11 +137,15 @@ class TimerCheck(Check[Params, Lang]):
             step, _ = _step(steps, elapsed)
             if step is not None:
                 template = getattr(section, template_name, None) or section.message
-                yield self.warning(ctx, severity=step.severity, template=template,
-                                   suggestion=self._suggestion(ctx, section),
-                                   start=0 if self.params.clock == "client_silence" else None,
-                                   end=0 if self.params.clock == "client_silence" else None,
-                                   wait=format_duration(elapsed, ctx.lang))
+                warning = self.warning(ctx, severity=step.severity, template=template,
+                                       suggestion=self._suggestion(ctx, section),
+                                       start=0 if self.params.clock == "client_silence" else None,
+                                       end=0 if self.params.clock == "client_silence" else None,
+                                       wait=format_duration(elapsed, ctx.lang))
+                warning.clock = self.params.clock
+                warning.since = start
+                warning.template = render(template, {})  # {wait} stays for the client to fill
+                yield warning
                 return
         if self.params.clock == "draft" and self.params.new_client_message and ctx.draft.words:
             started = ctx.request.draft_started_at
@@ -142,7 +153,7 @@ class TimerCheck(Check[Params, Lang]):
                 yield self.warning(ctx, severity=self.params.new_client_severity,
                                    template=section.message_new or section.message, wait="")
 
-    def _suggestion(self, ctx: Context, section: Lang) -> str | None:
+    def _suggestion(self, ctx: Context, section: TimerLang) -> str | None:
         # a check-in phrase only makes sense typed into the empty reply box
         if self.params.clock == "client_silence" and section.suggestion:
             return section.suggestion

@@ -137,10 +137,9 @@ def describe(finding: Finding, label: Label | None = None, width: int = 100) -> 
     if finding.client:
         lines.append("   client: " + textwrap.shorten(finding.client, 600, placeholder=" …"))
     draft = finding.draft
-    if finding.span:
-        at = draft.find(finding.span)
-        if at >= 0:
-            draft = draft[:at] + "⟦" + finding.span + "⟧" + draft[at + len(finding.span):]
+    if finding.span and finding.start is not None:
+        at, end = finding.start, finding.start + len(finding.span)
+        draft = draft[:at] + "⟦" + finding.span + "⟧" + draft[end:]
     lines.append("   draft:  " + textwrap.shorten(draft, 900, placeholder=" …"))
     lines.append(f"   {finding.severity}: {finding.text}")
     return "\n".join(lines)

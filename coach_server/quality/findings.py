@@ -37,6 +37,7 @@ class Finding:
     severity: str
     text: str  # the warning as the operator reads it
     span: str | None  # the flagged piece of the draft, if the warning points at one
+    start: int | None  # where that piece starts in the draft
     draft: str
     client: str  # the client's latest message before the draft ("" when none)
 
@@ -169,5 +170,6 @@ def run_corpus(coach: Coach, path: Path, *, channel_map: dict[str, str] | None =
                 for w in result.warnings:
                     span = request.draft[w.start:w.end] if w.start is not None and w.end is not None else None
                     run.findings.append(Finding(run.corpus, chat_id, moment.index, w.rule, lang, channel,
-                                                w.severity, w.message, span, request.draft, client))
+                                                w.severity, w.message, span, w.start if span else None,
+                                                request.draft, client))
     return run

@@ -9,9 +9,10 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import morph
+from . import language, morph
 from .morph import WordInfo
 from .tokens import (
+    CODE,
     EMAIL,
     NUMBER,
     PHONE,
@@ -22,11 +23,9 @@ from .tokens import (
     split_sentences,
     tokenize,
 )
-from .translit import is_translit
 from .vocab import (
     EN_ASKING_VERBS,
     EN_AUXILIARIES,
-    EN_FUNCTION_WORDS,
     EN_INTERROGATIVES,
     EN_STOP_WORDS,
     EN_SUBJECTS,
@@ -190,40 +189,39 @@ class TextFacts:
 
     # --- language ------------------------------------------------------------------------------------
     @cached_property
-    def language_evidence(self) -> tuple[float, float]:
-        """(Russian, English) evidence. Cyrillic words are Russian; Latin words are English when the text
-        has English function words, names when capitalised («iPhone», «WhatsApp»), and Russian in translit
-        when most of them transliterate to Russian words («privet, skolko stoit»)."""
-        ru = 0.0
-        function_words = 0
-        brands = 0
-        plain: list[str] = []
-        starts = self.sentence_openers
-        for w in self.words:
-            script = w.token.script
-            if script == "cyr":
-                ru += 1
-            elif script == "lat":
-                text = w.token.text
-                if w.lower in EN_FUNCTION_WORDS:
-                    function_words += 1
-                elif any(c.isupper() for c in text[1:]) or (text[0].isupper() and w.index not in starts):
-                    brands += 1
-                else:
-                    plain.append(w.lower)
-        if function_words:
-            return ru, function_words + 0.5 * len(plain) + brands
-        if plain and sum(map(is_translit, plain)) * 2 >= len(plain):
-            return ru + len(plain), 0.0
-        return ru, 0.5 * len(plain)
+    def machine_spans(self) -> list[tuple[int, int]]:
+        """Lines of logs, code or data (a pasted error, JSON): not prose in any language. Links, e-mails and
+        code spans are blanked out first: a link's path is not a sign of code in the sentence around it."""
+        text = self.text
+        blanks = [t for t in self.tokens if t.kind in (URL, EMAIL, CODE)]
+        if blanks:
+            chars = list(text)
+            for t in blanks:
+                chars[t.start:t.end] = " " * (t.end - t.start)
+            text = "".join(chars)
+        return language.machine_spans(text)
+
+    @cached_property
+    def language_evidence(self) -> language.Evidence:
+        """Words of prose in Russian, English and other languages (see `text.language`): words in pasted
+        logs and code and in quotation marks are not counted (unless nothing else is left)."""
+        skip = self.machine_spans + self.quoted_ranges
+        found = language.evidence(self.text, self.words, self.sentence_openers, skip)
+        if found.total == 0 and self.quoted_ranges:
+            found = language.evidence(self.text, self.words, self.sentence_openers, self.machine_spans)
+        return found
+
+    @cached_property
+    def language(self) -> str | None:
+        """"ru", "en", "other" (Spanish, Japanese, Ukrainian …) or None when the text shows too little."""
+        return self.language_evidence.language()
 
     @cached_property
     def lang(self) -> str | None:
-        """"ru", "en" or None when the text shows no language (numbers, links, brand names only)."""
-        ru, en = self.language_evidence
-        if ru + en < 1:
-            return None
-        return "en" if en > ru else "ru"
+        """"ru" or "en"; None for another language or when the text shows too little (numbers, links, a
+        brand name, one Latin word)."""
+        found = self.language
+        return found if found in (language.RU, language.EN) else None
 
     # --- questions -----------------------------------------------------------------------------------
     @cached_property

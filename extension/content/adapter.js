@@ -97,6 +97,17 @@
   }
 
   /** A value described by data: {url: "re(1)"} | {selector, attr?} | {page: true} | "literal". */
+  const CHANNELS = ["chat", "messenger", "social", "email"];
+
+  /** The conversation's channel (docs/extension.md): a fixed name, or a value read from the page and looked up
+   *  in `map` ("whatsapp" → "messenger"); anything else is no channel (the service then assumes a chat). */
+  function channelOf(spec, doc = document) {
+    if (spec == null) return null;
+    let value = valueOf(spec, doc);
+    if (value != null && spec && typeof spec === "object" && spec.map) value = spec.map[value] ?? spec.map[value.toLowerCase()] ?? null;
+    return CHANNELS.includes(value) ? value : null;
+  }
+
   function valueOf(spec, doc = document) {
     if (spec == null) return null;
     if (typeof spec === "string") return spec;
@@ -181,6 +192,38 @@
   }
 
   /**
+   * The element with a message's own text: the first `text` match that is not inside a quote of another
+   * message (`messages.quote` — a reply shows the message it answers, and that is not this message's text).
+   */
+  function textElement(item, spec, quotes) {
+    if (!spec.text) return item;
+    return queryAll(item, spec.text).find((el) => !quotes.some((q) => q.contains(el))) || null;
+  }
+
+  /** The text of `el` without the quotes inside it (line breaks where the reader sees them). */
+  function ownText(el, quotes) {
+    const inside = quotes.filter((q) => q !== el && el.contains(q));
+    if (!inside.length) return textOf(el);
+    let out = "";
+    const walk = (node) => {
+      for (let c = node.firstChild; c; c = c.nextSibling) {
+        if (c.nodeType === Node.TEXT_NODE) out += c.data.replace(/\s+/g, " ");
+        if (c.nodeType !== Node.ELEMENT_NODE || inside.includes(c)) continue;
+        if (c.tagName === "BR") {
+          out += "\n";
+          continue;
+        }
+        const block = !getComputedStyle(c).display.startsWith("inline");
+        if (block) out += "\n";
+        walk(c);
+        if (block) out += "\n";
+      }
+    };
+    walk(el);
+    return out.replace(/\u00a0/g, " ").replace(/ *\n[\n ]*/g, "\n").trim();
+  }
+
+  /**
    * The visible conversation, oldest first: [{key, id, role, text, exact, latest}]. `key` identifies a
    * message across re-renders: the console's id, else role + text + which repetition of it.
    */
@@ -190,14 +233,16 @@
     const root = spec.root ? query(doc, spec.root) : doc;
     if (!root) return [];
     const roles = list(spec.roles);
+    const quoteSelectors = list(spec.quote);
     const seen = new Map();
     const out = [];
     for (const item of queryAll(root, spec.item)) {
       const role = roleOf(item, roles);
       if (role === "skip") continue;
-      const textEl = spec.text ? query(item, spec.text) : item;
+      const quotes = quoteSelectors.flatMap((sel) => queryAll(item, sel));
+      const textEl = textElement(item, spec, quotes);
       if (!textEl) continue;
-      const text = textOf(textEl);
+      const text = ownText(textEl, quotes);
       if (!text) continue;
       const id = spec.id ? valueOfItem(item, spec.id) : null;
       let key = id ? `${id}|${role}` : null;
@@ -213,6 +258,16 @@
     return out.slice(-2000);
   }
 
+  /** The newest message element on screen (the panel must leave it visible), or null. */
+  function newestItem(adapter, doc = document) {
+    const spec = adapter.messages;
+    const root = spec && spec.item ? (spec.root ? query(doc, spec.root) : doc) : null;
+    if (!root) return null;
+    const items = queryAll(root, spec.item);
+    for (let i = items.length - 1; i >= 0; i--) if (visible(items[i])) return items[i];
+    return null;
+  }
+
   function valueOfItem(item, spec) {
     const el = spec.selector ? query(item, spec.selector) : item;
     if (!el) return null;
@@ -226,5 +281,6 @@
     return spec.root ? query(doc, spec.root) : doc.body;
   }
 
-  NS.Adapter = { fits, pick, fallback, findEditor, chatId, readMessages, messageRoot, valueOf, clockLatest, list };
+  NS.Adapter = { fits, pick, fallback, findEditor, chatId, readMessages, newestItem, messageRoot, valueOf, channelOf,
+    clockLatest, list };
 })();

@@ -1,14 +1,20 @@
 // The content script's main loop: find the console's adapter, watch the reply box and the message list,
-// send the draft (debounced) and the conversation to the service worker, and draw what comes back.
+// send the draft (as the operator types, see scheduleDraft) and the conversation to the service worker, and
+// draw what comes back; the operator's shortcut into the panel and back.
 // It never talks to the network itself (the worker holds the one WebSocket), never blocks an event and
 // never changes the page except through the operator's own Apply.
 (() => {
   const NS = (globalThis.__operatorCoach ??= {});
   if (NS.started) return;
   NS.started = true;
-  const { Adapter, Editor, Panel } = NS;
+  const { Adapter, Editor, Hotkey, Panel } = NS;
 
-  const DEBOUNCE_MS = 100; // typing → service
+  // Typing → service. A keystroke after a pause goes out at once (the remark for a word just finished comes
+  // back in a few tens of ms); while the operator keeps typing the draft goes out after QUIET_MS without a
+  // key, and at least every MAX_WAIT_MS however fast they type — the remarks never freeze mid-sentence.
+  const PAUSE_MS = 40;
+  const QUIET_MS = 50;
+  const MAX_WAIT_MS = 250;
   const SCAN_MS = 120; // DOM changes → re-read the conversation
   const RECONNECT_MS = 250; // the worker went away (stopped by the browser): come back at once
 
@@ -20,16 +26,25 @@
   let editor = null;
   let panel = null;
   let chatId = null;
+  // "shown" feedback (what supervisors tune by): once per remark per draft, sent in small batches
+  const shownKeys = new Set();
+  let shownQueue = [];
+  let shownTimer = null;
   let textOnly = false;
   let messagesSig = "";
   let messages = [];
   const firstSeen = new Map(); // chat id + message key → when this page first showed it (Unix s)
   let draft = "";
   let caret = null;
+  let typing = false; // the last change to the reply box was a keystroke (not a click or an arrow)
   let draftStartedAt = null;
   let sentDraft = null;
   let sentCaret = null;
   let draftTimer = null;
+  let lastInputAt = 0;
+  let pendingSince = null; // the first keystroke not yet sent
+  let hotkey = Hotkey.DEFAULT;
+  let savedCaret = null; // the selection in the reply box when the operator went into the panel
   let paintQueued = false;
   let scanTimer = null;
   let hrefTimer = null;
@@ -89,9 +104,12 @@
     switch (msg.type) {
       case "config":
         adapters = msg.adapters || [];
+        hotkey = msg.hotkey || Hotkey.DEFAULT;
         setEnabled(!!msg.enabled);
         setState(msg.state);
         if (enabled && chatId) sendChat(); // a new worker knows nothing: send the whole state again
+        // (a «toggle» may have switched the coach on before the adapters came: read the page with them now)
+        if (enabled) scheduleScan(0);
         break;
       case "status":
         setState(msg.state);
@@ -101,6 +119,12 @@
         break;
       case "warnings":
         if (msg.chat_id === chatId) showWarnings(msg);
+        break;
+      case "timers": // the service is away: the worker's own clock for the chip
+        if (msg.chat_id === chatId) panel?.setTimers(msg.timers);
+        break;
+      case "prefs":
+        hotkey = msg.hotkey || Hotkey.DEFAULT;
         break;
     }
   }
@@ -124,6 +148,7 @@
       document.addEventListener("focusin", onFocus, true);
       document.addEventListener("keyup", onKeyup, true);
       document.addEventListener("mouseup", onKeyup, true);
+      document.addEventListener("keydown", onKeydown, true);
       listening = true;
     }
     observer = new MutationObserver(onMutations);
@@ -150,6 +175,7 @@
       document.removeEventListener("focusin", onFocus, true);
       document.removeEventListener("keyup", onKeyup, true);
       document.removeEventListener("mouseup", onKeyup, true);
+      document.removeEventListener("keydown", onKeydown, true);
       listening = false;
     }
     if (chatId) post({ type: "leave", chat_id: chatId });
@@ -168,11 +194,17 @@
   }
 
   // --- reading the console ------------------------------------------------------------------------------
+  function ours(node) {
+    return !!panel && (node === panel.host || node === panel.overlay);
+  }
+
   function onMutations(records) {
     for (const r of records) {
       const t = r.target;
       if (editor && (editor === t || editor.contains(t))) continue; // typing is handled by `input`
-      if (panel && t === panel.host) continue;
+      if (ours(t)) continue;
+      if (r.type === "childList" && [...r.addedNodes, ...r.removedNodes].every(ours)) continue; // the panel docking
+      panel?.invalidate();
       scheduleScan(SCAN_MS);
       return;
     }
@@ -203,10 +235,12 @@
     if (ed !== editor) {
       editor = ed;
       if (editor && !panel) {
-        panel = new Panel({ onApply: guard(applyWarning), onDismiss: guard(dismissWarning), adapterId: adapter.id });
+        panel = new Panel({ onApply: guard(applyWarning), onDismiss: guard(dismissWarning),
+          onEscape: guard(backToEditor), adapter });
         panel.setState(state);
       }
       if (panel) {
+        panel.adapter = adapter;
         panel.host.setAttribute("data-adapter", adapter.id);
         panel.setEditor(editor);
       }
@@ -222,6 +256,7 @@
       if (chatId) post({ type: "leave", chat_id: chatId });
       chatId = id;
       lastFrame = null;
+      shownKeys.clear();
       messagesSig = sig;
       messages = stamp(read);
       readDraft();
@@ -257,9 +292,15 @@
       caret = null;
     } else {
       ({ text: draft, caret } = Editor.read(editor));
+      // the word at the caret is the one being typed — only while typing: a caret moved into a word (a click,
+      // the arrows) leaves every word judged, so its underline and card stay
+      if (!typing) caret = null;
     }
     if (draft.trim() && draftStartedAt == null) draftStartedAt = now();
-    if (!draft.trim()) draftStartedAt = null;
+    if (!draft.trim()) {
+      draftStartedAt = null;
+      shownKeys.clear(); // the message went (or was wiped): the next draft's remarks are shown anew
+    }
   }
 
   function sendChat() {
@@ -269,7 +310,8 @@
     sentCaret = caret;
     post({ type: "chat", chat_id: chatId, messages, draft, caret, draft_started_at: draftStartedAt,
       operator_name: adapter && adapter.operator_name ? Adapter.valueOf(adapter.operator_name) : null,
-      lang: adapter && adapter.lang ? adapter.lang : null, text_only: textOnly });
+      lang: adapter && adapter.lang ? adapter.lang : null,
+      channel: adapter ? Adapter.channelOf(adapter.channel) : null, text_only: textOnly });
   }
 
   // --- typing ---------------------------------------------------------------------------------------------
@@ -290,13 +332,53 @@
       if (adapter?.fallback && Editor.isEditable(e.target)) scheduleScan(0);
       return;
     }
+    panel?.typing();
+    typing = true;
     queuePaint();
-    scheduleDraft();
+    scheduleDraft(true);
   }
 
+  const NAVIGATION = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+
   function onKeyup(e) {
-    // the caret moved without typing (arrows, click): the service should judge the word it left
-    if (inEditor(e.target) || (e.type === "mouseup" && editor && inEditor(document.activeElement))) scheduleDraft();
+    // the caret moved without typing (arrows, click): the service judges every word again, and an underlined
+    // word the caret now sits in opens its card
+    if (ours(e.target)) return;
+    const here = inEditor(e.target) || (e.type === "mouseup" && editor && inEditor(document.activeElement));
+    if (!here) return;
+    if (e.type === "mouseup" || NAVIGATION.has(e.key)) typing = false;
+    scheduleDraft();
+    if (inEditor(e.target) && (e.type === "mouseup" || NAVIGATION.has(e.key))) {
+      panel?.cardAt(Editor.read(editor).caret);
+    }
+  }
+
+  function onKeydown(e) {
+    if (!panel || !editor) return;
+    if (Hotkey.matches(e, hotkey)) {
+      e.preventDefault();
+      e.stopPropagation();
+      if (panel.focusInside()) {
+        backToEditor();
+      } else if (inEditor(document.activeElement) || inEditor(e.target)) {
+        savedCaret = Editor.saveSelection(editor);
+        panel.focusFirst();
+      } else {
+        savedCaret = null;
+        panel.focusFirst();
+      }
+    } else if (e.key === "Escape" && panel.cardOpen() && inEditor(e.target)) {
+      e.preventDefault();
+      e.stopPropagation();
+      panel.closeCard();
+    }
+  }
+
+  /** Escape from the panel: back into the reply box, the caret where it was. */
+  function backToEditor() {
+    if (!editor || !editor.isConnected) return;
+    Editor.restoreSelection(editor, savedCaret);
+    savedCaret = null;
   }
 
   function queuePaint() {
@@ -308,12 +390,25 @@
     }));
   }
 
-  function scheduleDraft() {
+  /** A debounce with a leading edge and a maximum wait (see PAUSE_MS, QUIET_MS, MAX_WAIT_MS). */
+  function scheduleDraft(keystroke = false) {
+    const t = performance.now();
+    const paused = t - lastInputAt >= PAUSE_MS;
+    if (keystroke) lastInputAt = t;
+    if (keystroke && paused) {
+      sendDraft();
+      return;
+    }
+    pendingSince ??= t;
     clearTimeout(draftTimer);
-    draftTimer = setTimeout(guard(sendDraft), DEBOUNCE_MS);
+    const due = Math.min(t + QUIET_MS, pendingSince + MAX_WAIT_MS);
+    draftTimer = setTimeout(guard(sendDraft), Math.max(0, due - t));
   }
 
   function sendDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = null;
+    pendingSince = null;
     if (!chatId || !editor) return;
     readDraft();
     if (draft === sentDraft && caret === sentCaret) return;
@@ -335,6 +430,26 @@
     });
     const current = editor && editor.isConnected ? Editor.read(editor).text : basis;
     panel?.show({ warnings, timers: frame.timers || {}, lang: frame.lang, draft: current });
+    noteShown(warnings);
+  }
+
+  function noteShown(warnings) {
+    if (!chatId || !panel) return;
+    for (const w of warnings) {
+      const key = `${chatId}\u0001${w.rule}\u0001${w._text || ""}`;
+      if (shownKeys.has(key)) continue;
+      shownKeys.add(key);
+      shownQueue.push({ type: "feedback", chat_id: chatId, action: "shown", rule: w.rule, severity: w.severity,
+        text: w._text || null });
+    }
+    if (shownQueue.length && !shownTimer) {
+      shownTimer = setTimeout(() => {
+        shownTimer = null;
+        const batch = shownQueue.splice(0, 20);
+        for (const event of batch) post(event);
+        if (shownQueue.length) noteShown([]);
+      }, 1000);
+    }
   }
 
   function applyWarning(w) {
@@ -344,6 +459,7 @@
     const e = Editor.cpToU16(current, w.end);
     if (w._text != null && current.slice(s, e) !== w._text) return; // the draft moved on; fresh hints follow
     Editor.apply(editor, w.start, w.end, w.suggestion, current);
+    typing = false; // an applied fix is not a word being typed: judge it at once
     post({ type: "feedback", chat_id: chatId, action: "applied", rule: w.rule, severity: w.severity,
       text: w._text || null });
     queuePaint();

@@ -213,12 +213,37 @@
     return new TextModel(el).text === wanted;
   }
 
-  /** Ranges (DOM) for code-point spans of a contenteditable's draft; [] for text controls. */
-  function ranges(el, spans) {
-    if (isTextControl(el)) return [];
-    const model = new TextModel(el);
-    return spans.map(({ start, end }) => model.range(cpToU16(model.text, start), cpToU16(model.text, end)));
+  // --- the caret, kept while the operator visits the panel ----------------------------------------------------
+  /** Where the selection is in the editor now (to put it back after a visit to the panel), or null. */
+  function saveSelection(el) {
+    if (isTextControl(el)) {
+      return document.activeElement === el
+        ? { start: el.selectionStart, end: el.selectionEnd, direction: el.selectionDirection } : null;
+    }
+    const sel = document.getSelection();
+    if (!sel || !sel.rangeCount || !el.contains(sel.anchorNode)) return null;
+    return { range: sel.getRangeAt(0).cloneRange() };
   }
 
-  NS.Editor = { read, apply, ranges, isTextControl, isEditable, u16ToCp, cpToU16, minimalEdit, TextModel };
+  /** Focus the editor with the selection it had (or the caret at the end when that is gone). */
+  function restoreSelection(el, saved) {
+    el.focus({ preventScroll: true });
+    if (isTextControl(el)) {
+      const end = el.value.length;
+      if (saved) el.setSelectionRange(Math.min(saved.start, end), Math.min(saved.end, end), saved.direction);
+      return;
+    }
+    const sel = document.getSelection();
+    let range = saved && saved.range;
+    if (!range || !el.contains(range.startContainer) || !el.contains(range.endContainer)) {
+      range = document.createRange();
+      range.selectNodeContents(el);
+      range.collapse(false);
+    }
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
+  NS.Editor = { read, apply, isTextControl, isEditable, u16ToCp, cpToU16, minimalEdit, TextModel,
+    saveSelection, restoreSelection };
 })();

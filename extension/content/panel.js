@@ -1,8 +1,13 @@
-// The coaching next to the reply box: a Shadow DOM panel (the console's CSS cannot reach it, and it cannot
-// reach the console), the "client waiting" chip, and the flagged spans of the draft underlined — with the
-// CSS Custom Highlight API in rich editors (no DOM change the editor could trip over) and with a mirror
-// layer over plain textareas. Hooks for tests: the host carries `data-coach-panel` and
-// `data-coach-state="online|offline"`; each warning item `data-rule="<rule id>"`.
+// The coaching next to the reply box, in Shadow DOM (the console's CSS cannot reach it, and it cannot reach the
+// console). A one-line bar — the coach's state, the number of remarks, the «client waiting» chip and, folded,
+// the top remark — over the list of remarks, open while the operator works in the reply box. The panel docks
+// into the console's own layout where the adapter says so (see place.js) or floats in free space; a list that
+// does not fit shows a count («ещё 2»), never a hidden scroll, and while the operator types it never shrinks
+// (the size settles, animated, once they pause). A click on an underlined word — or the caret moved into
+// one — opens a card at that spot. Keyboard: the shortcut (Alt+Shift+K) moves into the panel, Tab walks the
+// remarks and their buttons, Enter acts, Escape goes back to the reply box with the caret where it was.
+// Hooks for tests: `[data-coach-panel]` (state, adapter, theme, placement, updates), `li[data-rule]`,
+// `[data-coach-chip]`, `[data-coach-card]` — see docs/extension.md.
 (() => {
   const NS = (globalThis.__operatorCoach ??= {});
   if (NS.Panel) return;
@@ -11,98 +16,118 @@
     ru: {
       coach: "Коуч", apply: "Применить", dismiss: "Скрыть", waiting: "Клиент ждёт", offline: "коуч офлайн",
       offlineLong: "Сервис коуча недоступен. Набор и отправка работают как обычно; подсказки вернутся сами.",
-      collapse: "Свернуть", expand: "Показать подсказки", clean: "Замечаний нет",
+      collapse: "Свернуть подсказки", expand: "Показать подсказки", clean: "замечаний нет",
+      region: "Подсказки коуча", list: "Замечания к ответу", more: "ещё", first: "первые",
+      moreText: "Показать полностью", lessText: "Свернуть текст", card: "Замечание к выделенному",
+      applyAs: (s) => `Применить: ${s}`, dismissAs: (m) => `Скрыть: ${m}`,
+      units: { s: "с", min: "мин" },
     },
     en: {
       coach: "Coach", apply: "Apply", dismiss: "Dismiss", waiting: "Client waiting", offline: "coach offline",
       offlineLong: "The coach service is unreachable. Typing and sending work as usual; hints come back by themselves.",
-      collapse: "Collapse", expand: "Show hints", clean: "No remarks",
+      collapse: "Collapse hints", expand: "Show hints", clean: "no remarks",
+      region: "Coach hints", list: "Remarks on the reply", more: "more", first: "first",
+      moreText: "Show all", lessText: "Show less", card: "Remark on the marked words",
+      applyAs: (s) => `Apply: ${s}`, dismissAs: (m) => `Dismiss: ${m}`,
+      units: { s: "s", min: "min" },
     },
   };
 
-  const SEVERITY_RANK = { error: 0, warning: 1, info: 2 };
+  const TYPING_HOLD_MS = 700; // after the last keystroke the panel may shrink again (animated)
+  const ANIM_MS = 160;
+  const FLOAT_WIDTHS = [360, 300, 240];
 
   const PANEL_CSS = `
     :host { all: initial; }
+    :host, .card {
+      --bg: #ffffff; --fg: #1f2328; --muted: #57606a; --border: #d8dde3; --bar: #f6f8fa; --hover: #f3f5f8;
+      --sep: #eef0f3; --ring: #0969da; --shadow: 0 6px 24px rgba(15, 23, 42, .10), 0 1px 3px rgba(15, 23, 42, .08);
+      --warn: #a85200; --err: #c5221f; --info: #5f6b77; --on-badge: #ffffff;
+      --chip: #eef1f4; --chip-fg: #3d4652; --amber: #fff4e0; --amber-fg: #7a4100; --amber-line: #f3c27a;
+      --red: #fde8e7; --red-fg: #a3140c; --red-line: #f2a7a2;
+      --apply: #1a7f4b; --apply-fg: #ffffff; --ins: #0b6b3a; --del: #6e7781; --ok: #1a9e5c;
+    }
+    :host([data-theme="dark"]), :host([data-theme="dark"]) .card {
+      --bg: #1c2128; --fg: #e6edf3; --muted: #9ea8b3; --border: #3d444d; --bar: #22272e; --hover: #262c34;
+      --sep: #2d333b; --ring: #58a6ff; --shadow: 0 6px 24px rgba(0, 0, 0, .45), 0 1px 3px rgba(0, 0, 0, .35);
+      --warn: #f0a040; --err: #ff7b72; --info: #9ea8b3; --on-badge: #1c2128;
+      --chip: #2d333b; --chip-fg: #c9d1d9; --amber: #3b2a10; --amber-fg: #f0b75e; --amber-line: #7a5218;
+      --red: #3d1c1c; --red-fg: #ff9b94; --red-line: #7d2b27;
+      --apply: #3fb950; --apply-fg: #0d1117; --ins: #7ee2a8; --del: #9ea8b3; --ok: #3fb950;
+    }
     * { box-sizing: border-box; }
-    .wrap { position: fixed; z-index: 2147483646; top: 0; left: 0; width: 360px; max-width: calc(100vw - 16px);
-      font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-      color: #1f2328; pointer-events: none; }
-    .card { pointer-events: auto; background: #fff; border: 1px solid #d8dde3; border-radius: 10px;
-      box-shadow: 0 6px 24px rgba(15, 23, 42, .10), 0 1px 3px rgba(15, 23, 42, .08); overflow: hidden; }
-    .head { display: flex; align-items: center; gap: 8px; padding: 7px 10px; border-bottom: 1px solid #eef0f3;
-      background: #fafbfc; min-height: 34px; }
-    .brand { display: inline-flex; align-items: center; gap: 6px; font-weight: 600; font-size: 12px; color: #3d4652;
-      letter-spacing: .01em; }
-    .dot { width: 7px; height: 7px; border-radius: 50%; background: #1a9e5c; flex: none; }
-    :host([data-coach-state="offline"]) .dot { background: #9aa3ad; }
+    .wrap { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+      color: var(--fg); overflow: hidden; container-type: inline-size; }
+    @container (max-width: 320px) {
+      .chip .label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+    }
+    .wrap[data-placement="float"] { position: fixed; z-index: 2147483646; top: 0; left: 0; border-radius: 10px;
+      pointer-events: none; }
+    .wrap[data-placement="dock"] { position: relative; margin: 0 0 6px; }
+    .panel { pointer-events: auto; background: var(--bg); border: 1px solid var(--border); border-radius: 10px;
+      box-shadow: var(--shadow); overflow: hidden; }
+    .wrap[data-placement="dock"] .panel { box-shadow: none; }
+    .bar { display: flex; align-items: center; gap: 8px; padding: 5px 8px 5px 10px; min-height: 32px;
+      background: var(--bar); white-space: nowrap; cursor: default; }
+    .panel[data-open="true"] .bar { border-bottom: 1px solid var(--sep); }
+    .brand { display: inline-flex; align-items: center; gap: 6px; font-weight: 600; font-size: 12px; color: var(--fg); }
+    .dot { width: 7px; height: 7px; border-radius: 50%; background: var(--ok); flex: none; }
+    :host([data-coach-state="offline"]) .dot { background: var(--info); }
+    .summary { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; color: var(--muted); font-size: 12px; }
     .spacer { flex: 1; }
-    .count { font-size: 11px; font-weight: 600; color: #fff; background: #e37400; border-radius: 9px; padding: 1px 7px; }
-    .count[data-level="error"] { background: #d93025; }
-    .count[data-level="info"] { background: #6b7682; }
+    .count { font-size: 11px; font-weight: 700; color: var(--on-badge); background: var(--warn); border-radius: 9px;
+      padding: 1px 7px; }
+    .count[data-level="error"] { background: var(--err); }
+    .count[data-level="info"] { background: var(--info); }
     .chip { display: inline-flex; align-items: center; gap: 5px; font-size: 12px; font-variant-numeric: tabular-nums;
-      border-radius: 12px; padding: 2px 9px; background: #eef1f4; color: #3d4652; white-space: nowrap; }
-    .chip[data-level="amber"] { background: #fff4e0; color: #8a4b00; box-shadow: inset 0 0 0 1px #f3c27a; }
-    .chip[data-level="red"] { background: #fde8e7; color: #a3140c; box-shadow: inset 0 0 0 1px #f2a7a2; }
+      border-radius: 12px; padding: 2px 9px; background: var(--chip); color: var(--chip-fg); white-space: nowrap; }
+    .chip[data-level="amber"] { background: var(--amber); color: var(--amber-fg); box-shadow: inset 0 0 0 1px var(--amber-line); }
+    .chip[data-level="red"] { background: var(--red); color: var(--red-fg); box-shadow: inset 0 0 0 1px var(--red-line); }
     .chip svg { width: 12px; height: 12px; }
-    .icon-btn { all: unset; cursor: pointer; color: #6b7682; width: 22px; height: 22px; display: inline-grid;
+    button { font: inherit; }
+    .icon-btn { all: unset; cursor: pointer; color: var(--muted); min-width: 24px; height: 24px; display: inline-grid;
       place-items: center; border-radius: 6px; font-size: 13px; }
-    .icon-btn:hover { background: #eceff3; color: #1f2328; }
-    ul { list-style: none; margin: 0; padding: 4px 0; max-height: 280px; overflow-y: auto; }
-    li { display: grid; grid-template-columns: 3px minmax(0, 1fr) auto; gap: 9px; padding: 7px 8px 7px 10px; align-items: start; }
-    li + li { border-top: 1px solid #f1f3f5; }
-    li:hover { background: #f8f9fb; }
-    .bar { width: 3px; align-self: stretch; border-radius: 2px; background: #e37400; }
-    li[data-severity="error"] .bar { background: #d93025; }
-    li[data-severity="info"] .bar { background: #8a96a3; }
+    .icon-btn:hover { background: var(--hover); color: var(--fg); }
+    :focus-visible, li:focus { outline: 2px solid var(--ring); outline-offset: -2px; }
+    ul { list-style: none; margin: 0; padding: 2px 0; }
+    li { display: grid; grid-template-columns: 3px minmax(0, 1fr) auto; gap: 9px; padding: 7px 8px 7px 10px;
+      align-items: start; border-radius: 6px; }
+    li + li { border-top: 1px solid var(--sep); }
+    li:hover, li:focus-within { background: var(--hover); }
+    li[hidden] { display: none; }
+    .sev { width: 3px; align-self: stretch; border-radius: 2px; background: var(--warn); }
+    li[data-severity="error"] .sev, .entry[data-severity="error"] .sev { background: var(--err); }
+    li[data-severity="info"] .sev, .entry[data-severity="info"] .sev { background: var(--info); }
     .body { min-width: 0; }
-    .msg { color: #1f2328; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
-    li:hover .msg { -webkit-line-clamp: unset; }
-    .fix { display: flex; align-items: center; justify-content: space-between; gap: 8px; margin-top: 4px; }
-    .sugg { color: #57606a; font-size: 12px; min-width: 0; }
-    .sugg q { quotes: "«" "»"; color: #0b6b3a; font-weight: 500; }
-    .sugg s { color: #8a96a3; }
-    .apply { all: unset; cursor: pointer; font-size: 12px; font-weight: 600; color: #fff; background: #1a7f4b;
-      padding: 2px 10px; border-radius: 6px; white-space: nowrap; flex: none; }
-    .apply:hover { background: #136a3d; }
-    .offline { display: none; padding: 8px 12px; color: #57606a; font-size: 12px; }
-    :host([data-coach-state="offline"]) .offline { display: block; }
-    :host([data-coach-state="offline"]) ul { display: none; }
-    .pill { pointer-events: auto; display: inline-flex; align-items: center; gap: 6px; float: right; cursor: pointer;
-      background: #fff; border: 1px solid #d8dde3; border-radius: 12px; padding: 2px 9px 2px 7px;
-      box-shadow: 0 1px 3px rgba(15, 23, 42, .08); font-size: 11px; color: #57606a; user-select: none; }
-    .pill .count { padding: 0 6px; }
-    .hidden { display: none !important; }
-    .mirror { position: fixed; pointer-events: none; overflow: hidden; color: transparent; white-space: pre-wrap;
-      overflow-wrap: break-word; z-index: 2147483645; }
-    .mirror mark { color: transparent; background: rgba(227, 116, 0, .10); border-bottom: 2px solid #e37400;
-      border-radius: 1px; }
-    .mirror mark[data-severity="error"] { background: rgba(217, 48, 37, .10); border-bottom-color: #d93025; }
-    .mirror mark[data-severity="info"] { background: transparent; border-bottom-color: #8a96a3; }
+    .msg { color: var(--fg); display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+    li[aria-expanded="true"] .msg { -webkit-line-clamp: unset; display: block; }
+    .more { all: unset; cursor: pointer; color: var(--muted); font-size: 12px; text-decoration: underline dotted;
+      text-underline-offset: 2px; }
+    .more:focus-visible { outline: 2px solid var(--ring); }
+    .fix { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 4px 8px;
+      margin-top: 4px; }
+    .preview { flex: 1 1 150px; color: var(--muted); font-size: 12px; min-width: 0; overflow-wrap: break-word; }
+    .preview ins { text-decoration: none; color: var(--ins); font-weight: 600; }
+    .preview del { color: var(--del); }
+    .apply { all: unset; cursor: pointer; font-size: 12px; font-weight: 600; color: var(--apply-fg);
+      background: var(--apply); padding: 2px 10px; border-radius: 6px; white-space: nowrap; flex: none; }
+    .apply:hover { filter: brightness(1.08); }
+    .apply:focus-visible { outline: 2px solid var(--ring); outline-offset: 1px; }
+    .rest { all: unset; display: block; width: 100%; box-sizing: border-box; cursor: pointer; padding: 6px 12px;
+      color: var(--muted); font-size: 12px; border-top: 1px solid var(--sep); text-align: right; }
+    .rest:hover { background: var(--hover); color: var(--fg); }
+    .offline { padding: 8px 12px; color: var(--muted); font-size: 12px; white-space: normal; }
+    .hidden, [hidden] { display: none !important; }
+    .card { position: fixed; z-index: 2147483647; width: 360px; max-width: calc(100vw - 16px); background: var(--bg);
+      color: var(--fg); border: 1px solid var(--border); border-radius: 10px; box-shadow: var(--shadow);
+      font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; padding: 2px 0; }
+    .card .msg { -webkit-line-clamp: unset; display: block; } /* a card says it all */
+    .entry { display: grid; grid-template-columns: 3px minmax(0, 1fr) auto; gap: 9px; padding: 8px 8px 8px 10px; }
+    .entry + .entry { border-top: 1px solid var(--sep); }
   `;
 
   const CLOCK_SVG = `<svg viewBox="0 0 16 16" fill="none" stroke="currentColor" stroke-width="1.6" aria-hidden="true">
     <circle cx="8" cy="8" r="6.2"/><path d="M8 4.6V8l2.3 1.6" stroke-linecap="round"/></svg>`;
-
-  let highlightSheet = null;
-  function ensureHighlightStyles() {
-    if (highlightSheet || !globalThis.CSS?.highlights) return;
-    highlightSheet = new CSSStyleSheet();
-    highlightSheet.replaceSync(`
-      ::highlight(coach-error) { text-decoration: underline 2px #d93025; text-underline-offset: 3px;
-        background-color: rgba(217, 48, 37, .08); }
-      ::highlight(coach-warning) { text-decoration: underline 2px #e37400; text-underline-offset: 3px;
-        background-color: rgba(227, 116, 0, .08); }
-      ::highlight(coach-info) { text-decoration: underline 1px dotted #6b7682; text-underline-offset: 3px; }
-      ::highlight(coach-focus) { background-color: rgba(227, 116, 0, .22); }
-    `);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, highlightSheet];
-  }
-
-  function clearHighlights() {
-    if (!globalThis.CSS?.highlights) return;
-    for (const name of ["coach-error", "coach-warning", "coach-info", "coach-focus"]) globalThis.CSS.highlights.delete(name);
-  }
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -123,113 +148,223 @@
     return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${String(m).padStart(2, "0")}:${ss}`;
   }
 
+  /** A wait as the service words it (checks/base.py format_duration): «45 с», «1 мин 4 с», "2 min". */
+  function formatDuration(seconds, lang) {
+    const total = Math.max(0, Math.floor(seconds));
+    const min = Math.floor(total / 60);
+    const sec = total % 60;
+    const u = (TEXT[lang] || TEXT.ru).units;
+    if (!min) return `${sec} ${u.s}`;
+    return sec ? `${min} ${u.min} ${sec} ${u.s}` : `${min} ${u.min}`;
+  }
+
+  /** A remark's text now: a timer remark is re-worded from its clock, so it matches the chip second by second. */
+  function messageOf(w, lang, now = Date.now() / 1000) {
+    if (w.template && w.since != null) return w.template.split("{wait}").join(formatDuration(now - w.since, lang));
+    return w.message;
+  }
+
+  /** Up to two words of `text` from `at` on (or before `at`, backwards), with "…" when more follows. */
+  function context(text, at, forward) {
+    if (forward) {
+      const rest = text.slice(at);
+      const m = /^\s*\S+(?:\s+\S+)?/u.exec(rest);
+      if (!m) return "";
+      return m[0] + (rest.slice(m[0].length).trim() ? "…" : "");
+    }
+    const head = text.slice(0, at);
+    const m = /(?:\S+\s+)?\S+\s*$/u.exec(head);
+    if (!m) return "";
+    return (head.slice(0, head.length - m[0].length).trim() ? "…" : "") + m[0];
+  }
+
   class Panel {
-    constructor({ onApply, onDismiss, adapterId }) {
+    constructor({ onApply, onDismiss, onEscape, adapter }) {
       this.onApply = onApply;
       this.onDismiss = onDismiss;
+      this.onEscape = onEscape;
+      this.adapter = adapter;
       this.lang = "ru";
       this.state = "online";
       this.warnings = [];
       this.timers = {};
       this.draft = "";
       this.editor = null;
-      this.collapsed = false;
-      this.focused = false; // the card opens while the operator is in the reply box (or points at it)
-      this.hovered = false;
+      this.collapsed = false; // the operator folded the list
+      this.pinned = false; // the operator opened it on demand (no need to be in the reply box)
+      this.focused = false;
+      this.first = 0; // the first remark shown when they do not all fit («ещё N» pages on)
+      this.expanded = new Set(); // remarks whose whole text is shown
+      this.hoverKey = null;
+      this.card = null; // {keys, caret}
+      this.holdUntil = 0;
+      this.held = 0;
+      this.height = 0;
+      this.spot = null;
+      this.blocked = null;
+      this.theme = null;
+      this.lastWait = null; // {since, level} of the last «client waiting» remark, for the chip while offline
+      this.updates = 0;
       this.tickTimer = null;
+      this.settleTimer = null;
+      this.pointerDown = false;
 
-      this.host = el("div", { "data-coach-panel": true, "data-coach-state": "online", "data-adapter": adapterId });
+      this.host = el("coach-panel", { "data-coach-panel": true, "data-coach-state": "online",
+        "data-adapter": adapter && adapter.id, "data-coach-updates": "0" });
       this.root = this.host.attachShadow({ mode: "open" });
-      const style = el("style");
-      style.textContent = PANEL_CSS;
       this.wrap = el("div", { class: "wrap" });
-      this.mirror = el("div", { class: "mirror hidden", "aria-hidden": "true" });
-      this.root.append(style, this.mirror, this.wrap);
+      this.root.append(el("style", {}, PANEL_CSS), this.wrap);
 
-      // Buttons never take the focus away from the reply box.
-      this.root.addEventListener("mousedown", (e) => e.preventDefault());
-      this.root.addEventListener("click", (e) => this.click(e));
-      this.root.addEventListener("mouseover", (e) => this.hover(e));
-      this.root.addEventListener("mouseout", (e) => this.hover(e, true));
+      // The underline mirror and the card float over the page from a host of their own in <body>: `fixed`
+      // inside a docked host would follow any transform of the console's layout.
+      this.overlay = el("coach-overlay", { "data-coach-overlay": true });
+      this.overlay.style.cssText = "all: initial; position: fixed; top: 0; left: 0; width: 0; height: 0; z-index: 2147483646;";
+      this.oroot = this.overlay.attachShadow({ mode: "open" });
+      this.cardEl = el("div", { class: "card", "data-coach-card": true, role: "group", hidden: true });
+      const layer = el("div");
+      this.oroot.append(el("style", {}, PANEL_CSS), layer, this.cardEl);
+      this.marks = new NS.Marks(layer);
 
-      this.wrap.addEventListener("pointerenter", () => this.setHovered(true));
-      this.wrap.addEventListener("pointerleave", () => this.setHovered(false));
-      this.onFocusChange = () => setTimeout(() => {
-        const focused = this.editorFocused();
-        if (focused !== this.focused) {
-          this.focused = focused;
-          this.render();
-        }
-      }, 0);
+      for (const root of [this.root, this.oroot]) {
+        // Mouse clicks never take the focus away from the reply box (the keyboard may walk in on purpose).
+        root.addEventListener("mousedown", (e) => e.preventDefault());
+        root.addEventListener("click", (e) => this.click(e));
+        root.addEventListener("keydown", (e) => this.key(e));
+        root.addEventListener("mouseover", (e) => this.hover(e));
+        root.addEventListener("mouseout", (e) => this.hover(e, true));
+        root.addEventListener("focusin", (e) => this.hover(e));
+      }
+      this.onFocusChange = () => setTimeout(() => this.focusChanged(), 0);
+      this.onPointer = (e) => {
+        this.pointerDown = e.type === "pointerdown";
+        if (!this.pointerDown) this.onFocusChange();
+      };
       document.addEventListener("focusin", this.onFocusChange, true);
       document.addEventListener("focusout", this.onFocusChange, true);
+      document.addEventListener("pointerdown", this.onPointer, true);
+      document.addEventListener("pointerup", this.onPointer, true);
 
-      this.reposition = this.reposition.bind(this);
-      addEventListener("scroll", this.reposition, { capture: true, passive: true });
-      addEventListener("resize", this.reposition, { passive: true });
-      this.resizeObserver = new ResizeObserver(this.reposition);
-      ensureHighlightStyles();
-    }
-
-    editorFocused() {
-      const a = document.activeElement;
-      return !!(this.editor && a && (a === this.editor || this.editor.contains(a)));
-    }
-
-    setHovered(on) {
-      if (on === this.hovered) return;
-      this.hovered = on;
-      this.render();
+      // scrolling and resizing move what the panel must not cover: look again, at most once a frame
+      this.onScroll = (e) => {
+        if (e && e.type === "scroll" && this.host.contains?.(e.target)) return;
+        this.marks.place();
+        if (this.relayoutQueued) return;
+        this.relayoutQueued = true;
+        requestAnimationFrame(() => {
+          this.relayoutQueued = false;
+          this.blocked = null;
+          this.layout();
+          if (this.card) this.placeCard();
+        });
+      };
+      addEventListener("scroll", this.onScroll, { capture: true, passive: true });
+      addEventListener("resize", this.onScroll, { passive: true });
+      this.resizeObserver = new ResizeObserver((entries) => {
+        if (entries.some((x) => x.target === this.host)) this.anchorConversation();
+        this.marks.place();
+        if (this.placement === "float" && entries.some((x) => x.target === this.editor)) this.onScroll();
+      });
+      this.resizeObserver.observe(this.host);
     }
 
     t(key) {
       return (TEXT[this.lang] || TEXT.ru)[key];
     }
 
-    mount() {
-      if (!this.host.isConnected) (document.body || document.documentElement).append(this.host);
-    }
-
+    // --- what the content script tells the panel ------------------------------------------------------
     setEditor(editor) {
       if (editor === this.editor) return;
-      if (this.editor) {
-        this.resizeObserver.unobserve(this.editor);
-        this.editor.removeEventListener("scroll", this.reposition);
-      }
+      if (this.editor) this.resizeObserver.unobserve(this.editor);
       this.editor = editor;
       this.focused = this.editorFocused();
-      clearHighlights();
-      if (editor) {
-        this.resizeObserver.observe(editor);
-        editor.addEventListener("scroll", this.reposition, { passive: true });
-      }
+      this.marks.setEditor(editor);
+      this.spot = null;
+      this.blocked = null;
+      this.theme = null;
+      this.closeCard();
+      if (editor) this.resizeObserver.observe(editor);
       this.render();
     }
 
     setState(state) {
       this.state = state === "online" ? "online" : "offline";
       if (this.state === "offline") {
-        // hints from before the break are stale; fresh ones come with the service
+        // the remarks are stale; the chip keeps counting from the times the extension knows (setTimers)
         this.warnings = [];
-        this.timers = {};
+        this.closeCard();
       }
       this.host.setAttribute("data-coach-state", this.state);
       this.render();
     }
 
     show({ warnings, timers, lang, draft }) {
-      this.warnings = [...(warnings || [])].sort((a, b) =>
-        (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3));
+      const seen = new Map();
+      // the engine sorted them (severity, then position): the panel keeps that order
+      this.warnings = (warnings || []).map((w) => {
+        const base = `${w.rule}:${w.start ?? ""}:${w.end ?? ""}`;
+        const n = (seen.get(base) || 0) + 1;
+        seen.set(base, n);
+        return { ...w, _key: n > 1 ? `${base}:${n}` : base };
+      });
       this.timers = timers || {};
       if (lang === "ru" || lang === "en") this.lang = lang;
       this.draft = draft ?? this.draft;
+      const wait = this.warnings.find((w) => w.clock === "client_wait");
+      if (wait) this.lastWait = { since: wait.since, level: wait.severity === "error" ? "red" : "amber" };
+      const keys = new Set(this.warnings.map((w) => w._key));
+      if (this.card) this.card.keys = this.card.keys.filter((k) => keys.has(k));
+      this.updates += 1;
+      this.host.setAttribute("data-coach-updates", String(this.updates));
       this.render();
     }
 
-    /** The draft changed: flagged spans that no longer hold their text stop being underlined at once. */
+    /** Timers known without the service (it is away): the chip keeps counting. */
+    setTimers(timers) {
+      this.timers = timers || {};
+      this.render();
+    }
+
+    /** The draft changed: spans that no longer hold their text stop being underlined at once. */
     draftChanged(draft) {
       this.draft = draft;
       this.paintSpans();
+    }
+
+    /** The operator is typing: hold the panel's size, close a card, settle once they pause. */
+    typing() {
+      this.holdUntil = Date.now() + TYPING_HOLD_MS;
+      this.closeCard();
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => this.layout(), TYPING_HOLD_MS + 20);
+    }
+
+    /** The console's page changed (a message came, a layout moved): recompute where the panel may go. */
+    invalidate() {
+      this.blocked = null;
+    }
+
+    // --- state of the operator's attention ----------------------------------------------------------------
+    editorFocused() {
+      const a = document.activeElement;
+      return !!(this.editor && a && (a === this.editor || this.editor.contains(a)));
+    }
+
+    focusInside() {
+      return !!(this.root.activeElement || this.oroot.activeElement);
+    }
+
+    focusChanged() {
+      if (this.pointerDown) return; // a click is under way: never move the layout under the pointer
+      const focused = this.editorFocused();
+      if (focused === this.focused) return;
+      this.focused = focused;
+      if (focused) this.pinned = false;
+      this.render();
+    }
+
+    isOpen() {
+      return this.state === "online" && !this.collapsed && this.warnings.length > 0 &&
+        (this.focused || this.pinned || this.focusInside());
     }
 
     waitingSeconds() {
@@ -238,127 +373,170 @@
     }
 
     chipLevel() {
-      const slow = this.warnings.find((w) => w.rule === "slow_reply");
-      if (!slow) return "calm";
-      return slow.severity === "error" ? "red" : "amber";
+      if (this.state !== "online") {
+        const since = this.timers.client_waiting_since;
+        return this.lastWait && since != null && Math.abs(this.lastWait.since - since) < 1 ? this.lastWait.level : "calm";
+      }
+      const wait = this.warnings.find((w) => w.clock === "client_wait");
+      if (!wait) return "calm";
+      return wait.severity === "error" ? "red" : "amber";
+    }
+
+    // --- drawing --------------------------------------------------------------------------------------------
+    mount() {
+      const anchor = NS.Place.dockAnchor(this.adapter, this.editor);
+      const placement = anchor ? "dock" : "float";
+      // (the list's place is read before docking takes room from it)
+      this.trackConversation(anchor ? this.scroller() : null);
+      if (anchor) {
+        const { el: a, where } = anchor;
+        const placed = where === "before" ? a.previousElementSibling === this.host : a.nextElementSibling === this.host;
+        if (!placed) a[where](this.host);
+        const cs = getComputedStyle(a);
+        this.host.style.cssText = `all: initial; display: block; margin: 0 ${cs.marginRight} 0 ${cs.marginLeft};`;
+      } else if (this.host.parentNode !== (document.body || document.documentElement)) {
+        (document.body || document.documentElement).append(this.host);
+        this.host.style.cssText = "all: initial; display: block; position: fixed; top: 0; left: 0; width: 0; height: 0; z-index: 2147483646;";
+      }
+      if (!this.overlay.isConnected) (document.body || document.documentElement).append(this.overlay);
+      this.placement = placement;
+      this.host.setAttribute("data-placement", placement);
+      this.wrap.dataset.placement = placement;
+      if (!this.theme || Date.now() - this.themeAt > 1000) {
+        this.theme = NS.Theme.detect(this.editor && this.editor.parentElement);
+        this.themeAt = Date.now();
+        this.host.setAttribute("data-theme", this.theme);
+        this.overlay.setAttribute("data-theme", this.theme);
+      }
     }
 
     render() {
-      this.mount();
       const active = this.editor && this.editor.isConnected;
-      this.wrap.classList.toggle("hidden", !active);
-      this.wrap.replaceChildren();
       if (!active) {
-        this.mirror.classList.add("hidden");
-        clearHighlights();
+        this.wrap.replaceChildren();
+        this.marks.clear();
+        this.closeCard();
+        this.scheduleTick(false);
         return;
       }
-      const waiting = this.state === "online" ? this.waitingSeconds() : null;
-      const count = this.state === "online" ? this.warnings.length : 0;
-      const top = this.warnings[0]?.severity || "info";
-      const quiet = this.state === "online" && !count && waiting == null;
-      const open = !this.collapsed && (this.focused || this.hovered);
-
-      if (quiet || !open || this.state !== "online") {
-        // offline is a small grey pill, never a card in the operator's way
-        const pill = el("div", { class: "pill", "data-action": "expand",
-          title: this.state === "online" ? this.t("expand") : this.t("offlineLong") },
-          el("span", { class: "dot" }), this.state === "online" ? this.t("coach") : this.t("offline"));
-        if (count) pill.append(el("span", { class: "count", "data-level": top }, String(count)));
-        if (waiting != null) pill.append(this.chip(waiting));
-        this.wrap.append(pill);
-      } else {
-        const head = el("div", { class: "head" },
-          el("span", { class: "brand" }, el("span", { class: "dot" }),
-            this.state === "online" ? this.t("coach") : this.t("offline")));
-        if (waiting != null) head.append(this.chip(waiting));
-        head.append(el("span", { class: "spacer" }));
-        if (count) head.append(el("span", { class: "count", "data-level": top, title: String(count) }, String(count)));
-        head.append(el("button", { class: "icon-btn", "data-action": "collapse", title: this.t("collapse"),
-          "aria-label": this.t("collapse") }, "–"));
-        const ul = el("ul", { role: "list" });
-        for (const [i, w] of this.warnings.entries()) ul.append(this.item(w, i));
-        const card = el("div", { class: "card", role: "complementary", "aria-label": this.t("coach") }, head, ul,
-          el("div", { class: "offline" }, this.t("offlineLong")));
-        this.wrap.append(card);
+      this.mount();
+      if (this.placement === "dock" && this.tracked) {
+        this.onListScroll(); // where the conversation is, before the new content moves it (see layout)
+        this.noted = true;
       }
+      const refocus = this.focusedControl();
+      const online = this.state === "online";
+      const count = online ? this.warnings.length : 0;
+      const waiting = this.waitingSeconds();
+      const open = this.isOpen();
+      if (this.first >= count) this.first = 0;
+
+      const panel = el("section", { class: "panel", role: "region", "aria-label": this.t("region"),
+        "data-open": String(open) });
+      panel.append(this.bar(count, waiting, open));
+      if (!online) {
+        panel.append(el("div", { class: "offline", role: "status" }, this.t("offlineLong")));
+      } else if (count) {
+        const ul = el("ul", { role: "list", "aria-label": this.t("list"), hidden: !open });
+        for (const [i, w] of this.warnings.entries()) ul.append(this.item(w, i));
+        panel.append(ul, el("button", { class: "rest", "data-action": "page", hidden: true }));
+      }
+      this.wrap.replaceChildren(panel);
+      this.layout();
+      this.restoreFocus(refocus);
       this.paintSpans();
-      this.reposition();
-      this.scheduleTick(waiting != null);
+      if (this.card) this.renderCard();
+      this.scheduleTick(waiting != null || this.warnings.some((w) => w.template));
+    }
+
+    bar(count, waiting, open) {
+      const online = this.state === "online";
+      const bar = el("div", { class: "bar", "data-action": count && !open ? "toggle" : null,
+        title: online ? null : this.t("offlineLong") });
+      bar.append(el("span", { class: "brand" }, el("span", { class: "dot" }),
+        online ? this.t("coach") : this.t("offline")));
+      if (count) {
+        const top = this.warnings[0].severity;
+        bar.append(el("span", { class: "count", "data-level": top, "aria-label": `${count}` }, String(count)));
+      }
+      if (waiting != null) bar.append(this.chip(waiting));
+      if (count && !open) {
+        bar.append(el("span", { class: "summary", "data-timer": this.warnings[0].template ? 0 : null },
+          messageOf(this.warnings[0], this.lang)));
+      } else if (online && !count && waiting == null) {
+        bar.append(el("span", { class: "summary" }, this.t("clean")));
+      } else {
+        bar.append(el("span", { class: "spacer" }));
+      }
+      if (count) {
+        bar.append(el("button", { class: "icon-btn toggle", "data-action": "toggle", "aria-expanded": String(open),
+          "aria-label": open ? this.t("collapse") : this.t("expand"), title: open ? this.t("collapse") : this.t("expand") },
+        open ? "▾" : "▴"));
+      }
+      return bar;
     }
 
     chip(waiting) {
       const chip = el("span", { class: "chip", "data-coach-chip": true, "data-level": this.chipLevel() });
       chip.innerHTML = CLOCK_SVG;
-      chip.append(`${this.t("waiting")} `, el("span", { class: "time" }, mmss(waiting)));
+      chip.append(el("span", { class: "label" }, `${this.t("waiting")} `), el("span", { class: "time" }, mmss(waiting)));
       return chip;
     }
 
     item(w, index) {
-      const body = el("div", { class: "body" }, el("div", { class: "msg", title: w.message }, w.message));
+      const text = messageOf(w, this.lang);
+      const expanded = this.expanded.has(w._key);
+      const body = el("div", { class: "body" },
+        el("div", { class: "msg", "data-timer": w.template ? index : null }, text));
+      body.append(el("button", { class: "more", "data-action": "more", "data-index": index, hidden: true,
+        "aria-expanded": String(expanded), "aria-label": expanded ? this.t("lessText") : this.t("moreText") },
+      expanded ? `${this.t("lessText")} ▴` : `${this.t("more")} ▾`));
+      const fix = this.fix(w, index);
+      if (fix) body.append(fix);
+      const dismiss = el("button", { class: "icon-btn dismiss", "data-action": "dismiss", "data-index": index,
+        title: this.t("dismiss"), "aria-label": this.t("dismissAs")(text) }, "✕");
+      return el("li", { role: "listitem", tabindex: "0", "data-rule": w.rule, "data-severity": w.severity,
+        "data-index": index, "data-key": w._key, "aria-expanded": String(expanded) },
+      el("span", { class: "sev" }), body, dismiss);
+    }
+
+    /** The fix in its sentence: «~~Пройдите~~ → Пройдите, пожалуйста, на сайт…», then Apply when it still fits. */
+    fix(w, index) {
+      if (w.suggestion == null) return null;
       const hasSpan = w.start != null && w.end != null;
-      const canApply = hasSpan && w.suggestion != null && this.spanHolds(w);
-      if (w.suggestion != null) {
-        const sugg = el("span", { class: "sugg" });
-        const before = hasSpan ? this.flagged(w).trim() : "";
-        if (before) sugg.append(el("s", {}, before), " → ");
-        sugg.append(el("q", {}, w.suggestion.trim()));
-        const fix = el("div", { class: "fix" }, sugg);
-        if (canApply) {
-          fix.append(el("button", { class: "apply", "data-action": "apply", "data-index": index }, this.t("apply")));
-        }
-        body.append(fix);
+      const preview = el("span", { class: "preview" });
+      if (hasSpan && this.spanHolds(w)) {
+        // a window onto the draft as it would read after Apply: the words around the fix are the draft's own
+        const E = NS.Editor;
+        const s = E.cpToU16(this.draft, w.start);
+        const e = E.cpToU16(this.draft, w.end);
+        const flagged = this.draft.slice(s, e);
+        if (flagged.trim()) preview.append(el("del", {}, flagged.trim()), " → ");
+        const before = s === e ? context(this.draft, s, false) : "";
+        const after = context(this.draft, e, true);
+        let ins = w.suggestion;
+        if (!before) ins = ins.replace(/^\s+/u, "");
+        if (!after) ins = ins.replace(/\s+$/u, "");
+        preview.append("«", before.replace(/^\s+/u, ""), el("ins", {}, ins), after.replace(/\s+$/u, ""), "»");
+      } else {
+        preview.append("«", el("ins", {}, w.suggestion.trim()), "»");
       }
-      const dismiss = el("button", { class: "icon-btn", "data-action": "dismiss", "data-index": index,
-        title: this.t("dismiss"), "aria-label": this.t("dismiss") }, "✕");
-      return el("li", { "data-rule": w.rule, "data-severity": w.severity, "data-index": index },
-        el("span", { class: "bar" }), body, dismiss);
+      const fix = el("div", { class: "fix" }, preview);
+      if (hasSpan && this.spanHolds(w)) {
+        fix.append(el("button", { class: "apply", "data-action": "apply", "data-index": index,
+          "aria-label": this.t("applyAs")(preview.textContent) }, this.t("apply")));
+      }
+      return fix;
     }
 
     flagged(w) {
       const E = NS.Editor;
-      const s = E.cpToU16(this.draft, w.start);
-      const e = E.cpToU16(this.draft, w.end);
-      return this.draft.slice(s, e);
+      return this.draft.slice(E.cpToU16(this.draft, w.start), E.cpToU16(this.draft, w.end));
     }
 
     spanHolds(w) {
       if (w.start == null || w.end == null) return false;
       return w._text == null || this.flagged(w) === w._text;
-    }
-
-    click(e) {
-      const target = e.target.closest?.("[data-action]");
-      if (!target) return;
-      const action = target.getAttribute("data-action");
-      if (action === "collapse") {
-        this.collapsed = true;
-        this.render();
-      } else if (action === "expand") {
-        this.collapsed = false;
-        this.render();
-      } else {
-        const w = this.warnings[Number(target.getAttribute("data-index"))];
-        if (!w) return;
-        if (action === "apply") this.onApply(w);
-        if (action === "dismiss") {
-          this.warnings = this.warnings.filter((x) => x !== w);
-          this.render();
-          this.onDismiss(w);
-        }
-      }
-    }
-
-    hover(e, out = false) {
-      if (!globalThis.CSS?.highlights || !this.editor || NS.Editor.isTextControl(this.editor)) return;
-      const li = e.target.closest?.("li[data-index]");
-      globalThis.CSS.highlights.delete("coach-focus");
-      if (out || !li) return;
-      const w = this.warnings[Number(li.getAttribute("data-index"))];
-      if (!w || !this.spanHolds(w) || w.end <= w.start) return;
-      try {
-        globalThis.CSS.highlights.set("coach-focus", new Highlight(...NS.Editor.ranges(this.editor, [w])));
-      } catch { /* the editor changed under us */ }
     }
 
     spans() {
@@ -367,112 +545,408 @@
     }
 
     paintSpans() {
-      const editor = this.editor;
-      if (!editor || !editor.isConnected) return;
-      const spans = this.spans();
-      if (NS.Editor.isTextControl(editor)) {
-        clearHighlights();
-        this.paintMirror(editor, spans);
+      if (!this.editor || !this.editor.isConnected) return;
+      this.marks.paint(this.spans(), this.hoverKey);
+    }
+
+    // --- size and place --------------------------------------------------------------------------------------
+    layout(again = true) {
+      const panel = this.wrap.firstElementChild;
+      if (!panel || !this.editor || !this.editor.isConnected) return;
+      const ul = panel.querySelector("ul");
+      const rest = panel.querySelector(".rest");
+      const open = !!ul && !ul.hidden;
+      // the conversation's distance from its bottom, as the operator sees it now: the measuring below resizes
+      // the list (and may clamp its scroll); it is put back at the end
+      const list = this.placement === "dock" ? this.tracked : null;
+      if (list && !this.noted) this.onListScroll();
+      this.noted = false;
+      this.wrap.style.minHeight = ""; // measured as it is; the hold while typing is put back in holdSize
+      let budget = Infinity;
+      if (this.placement === "dock") {
+        // what the message list can spare, seen with the bar alone (nothing of the console squeezed yet)
+        if (open) ul.hidden = true;
+        if (rest) rest.hidden = true;
+        budget = this.dockBudget();
+        if (open) ul.hidden = false;
+        this.wrap.style.transform = "";
+        this.wrap.style.width = "";
+      } else {
+        this.wrap.style.width = `${this.spot ? this.spot.width : FLOAT_WIDTHS[0]}px`;
+      }
+      const items = open ? [...ul.children] : [];
+      for (const li of items) li.hidden = false;
+      if (rest) rest.hidden = true;
+      this.markClamped(items);
+      const heights = items.map((li) => li.getBoundingClientRect().height);
+      const bar = panel.querySelector(".bar").getBoundingClientRect().height;
+      const offline = panel.querySelector(".offline");
+      const base = bar + (offline ? offline.getBoundingClientRect().height : 0) + 2 + (items.length ? 4 : 0);
+      const restH = 30;
+      const fits = (k) => base + heights.slice(this.first, this.first + k).reduce((a, b) => a + b, 0) +
+        (k < items.length - this.first || this.first > 0 ? restH : 0);
+      let shown = items.length - this.first;
+      if (this.placement === "dock") {
+        while (shown > 0 && fits(shown) > budget) shown -= 1;
+      } else {
+        const measuredAt = this.wrapWidth();
+        ({ shown } = this.placeFloat(fits, items.length - this.first));
+        // the heights were measured at another width: measure once more at the chosen one
+        if (again && Math.abs(this.spot.width - measuredAt) > 1) return this.layout(false);
+      }
+      items.forEach((li, i) => {
+        li.hidden = i < this.first || i >= this.first + shown;
+      });
+      if (rest && open && (shown < items.length - this.first || this.first > 0)) {
+        const after = items.length - this.first - shown;
+        rest.hidden = false;
+        rest.textContent = after > 0 ? `${this.t("more")} ${after} ›` : `‹ ${this.t("first")} ${this.first}`;
+        rest.setAttribute("aria-label", rest.textContent);
+      }
+      this.holdSize(panel);
+      if (list) this.anchorConversation();
+      this.marks.place();
+      return undefined;
+    }
+
+    /** Long remarks are cut to two lines: those get a «ещё ▾» that shows the rest. */
+    markClamped(items) {
+      for (const li of items) {
+        const msg = li.querySelector(".msg");
+        const more = li.querySelector(".more");
+        const expanded = li.getAttribute("aria-expanded") === "true";
+        more.hidden = !expanded && msg.scrollHeight <= msg.clientHeight + 1;
+      }
+    }
+
+    /** While typing the panel never shrinks; once the operator pauses it settles to its size, animated. */
+    holdSize(panel) {
+      const natural = panel.getBoundingClientRect().height;
+      const typing = Date.now() < this.holdUntil;
+      const before = this.height;
+      if (typing) {
+        this.held = Math.max(this.held, natural, before);
+        this.wrap.style.minHeight = `${this.held}px`;
+        this.height = this.held;
         return;
       }
-      this.mirror.classList.add("hidden");
-      if (!globalThis.CSS?.highlights) return;
-      clearHighlights();
-      try {
-        for (const sev of ["error", "warning", "info"]) {
-          const mine = spans.filter((w) => w.severity === sev);
-          if (mine.length) globalThis.CSS.highlights.set(`coach-${sev}`, new Highlight(...NS.Editor.ranges(editor, mine)));
+      this.wrap.style.minHeight = "";
+      this.held = 0;
+      this.height = natural;
+      if (before && Math.abs(before - natural) > 1 && this.wrap.animate) {
+        this.wrap.animate([{ height: `${before}px` }, { height: `${natural}px` }],
+          { duration: ANIM_MS, easing: "ease-out" });
+      }
+    }
+
+    /** Docked: the panel may take what the message list can spare, keeping room for its newest message. */
+    dockBudget() {
+      const scroller = this.scroller();
+      if (!scroller) return Math.max(120, document.documentElement.clientHeight * 0.4);
+      const newest = this.newest();
+      const keep = Math.max(96, (newest ? newest.getBoundingClientRect().height : 0) + 32);
+      return this.host.getBoundingClientRect().height + scroller.clientHeight - keep;
+    }
+
+    /** Floating: the largest part of the list that fits a free spot; {shown}. */
+    placeFloat(fits, total) {
+      const editorRect = NS.Place.frameOf(this.editor);
+      if (!this.blocked) {
+        this.blocked = NS.Place.obstacles({ editor: this.editor, newest: this.newest(), own: [this.host, this.overlay] });
+      }
+      const vw = document.documentElement.clientWidth;
+      const widths = FLOAT_WIDTHS.map((w) => Math.min(w, vw - 16));
+      const held = Date.now() < this.holdUntil ? this.held : 0;
+      for (let shown = total; shown >= 0; shown--) {
+        const sizes = widths.map((w) => ({ width: w, height: Math.max(fits(shown), shown === total ? held : 0) }));
+        const spot = NS.Place.freeSpot(editorRect, sizes, this.blocked, this.spot);
+        if (spot) {
+          this.moveTo(spot);
+          return { shown };
         }
-      } catch { /* the editor re-rendered between reading and painting; the next update repaints */ }
+      }
+      const w = widths[widths.length - 1];
+      const spot = NS.Place.leastCovering(editorRect, { width: w, height: fits(0) }, this.blocked);
+      this.moveTo({ ...spot, width: w });
+      return { shown: 0 };
     }
 
-    paintMirror(ta, spans) {
-      const m = this.mirror;
-      if (!spans.length) {
-        m.classList.add("hidden");
+    wrapWidth() {
+      return this.wrap.getBoundingClientRect().width || FLOAT_WIDTHS[0];
+    }
+
+    moveTo(spot) {
+      this.spot = spot;
+      this.wrap.style.width = `${spot.width}px`;
+      this.wrap.style.transform = `translate(${Math.round(spot.left)}px, ${Math.round(spot.top)}px)`;
+    }
+
+    scroller() {
+      const spec = this.adapter && this.adapter.messages;
+      if (!spec) return null;
+      const root = NS.Adapter.messageRoot(this.adapter);
+      return root ? NS.Place.scrollerOf(root.lastElementChild || root) || NS.Place.scrollerOf(root) : null;
+    }
+
+    newest() {
+      return this.adapter && this.adapter.messages ? NS.Adapter.newestItem(this.adapter) : null;
+    }
+
+    /**
+     * Docked, the panel takes its room from the message list above it. The list keeps its distance from the
+     * bottom (where the newest message is) whatever the panel's size: what the operator saw at the bottom of
+     * the conversation stays in view.
+     */
+    trackConversation(s) {
+      if (s === this.tracked) return;
+      this.tracked?.removeEventListener("scroll", this.onListScroll);
+      this.tracked = s;
+      if (!s) return;
+      this.onListScroll ??= () => {
+        const t = this.tracked;
+        if (t) this.fromBottom = t.scrollHeight - t.scrollTop - t.clientHeight;
+      };
+      this.onListScroll();
+      s.addEventListener("scroll", this.onListScroll, { passive: true });
+    }
+
+    anchorConversation() {
+      const s = this.placement === "dock" ? this.tracked : null;
+      if (!s || this.fromBottom == null) return;
+      s.scrollTop = s.scrollHeight - s.clientHeight - this.fromBottom;
+    }
+
+    // --- the card at an underlined spot ----------------------------------------------------------------------
+    /** The caret is in underlined words (a click, or the keyboard moved it there): show their card. */
+    cardAt(caret) {
+      const spans = this.marks.at(caret);
+      if (!spans.length || this.state !== "online") {
+        this.closeCard();
         return;
       }
-      const cs = getComputedStyle(ta);
-      for (const prop of ["font-family", "font-size", "font-weight", "font-style", "letter-spacing", "line-height",
-        "text-transform", "word-spacing", "text-indent", "text-align", "direction", "tab-size", "padding-top",
-        "padding-right", "padding-bottom", "padding-left", "border-top-width", "border-right-width",
-        "border-bottom-width", "border-left-width", "box-sizing"]) {
-        m.style.setProperty(prop, cs.getPropertyValue(prop));
+      this.card = { keys: spans.map((w) => w._key), caret };
+      this.renderCard();
+    }
+
+    renderCard() {
+      const list = this.card ? this.warnings.filter((w) => this.card.keys.includes(w._key)) : [];
+      if (!list.length) {
+        this.closeCard();
+        return;
       }
-      m.style.borderStyle = "solid";
-      m.style.borderColor = "transparent";
-      const text = ta.value;
-      const E = NS.Editor;
-      const parts = [];
-      let at = 0;
-      const ordered = [...spans].sort((a, b) => a.start - b.start);
-      for (const w of ordered) {
-        const s = E.cpToU16(text, w.start);
-        const e = E.cpToU16(text, w.end);
-        if (s < at) continue;
-        parts.push(document.createTextNode(text.slice(at, s)));
-        parts.push(el("mark", { "data-severity": w.severity }, text.slice(s, e)));
-        at = e;
+      const entries = list.map((w) => {
+        const index = this.warnings.indexOf(w);
+        const text = messageOf(w, this.lang);
+        const body = el("div", { class: "body" }, el("div", { class: "msg", "data-timer": w.template ? index : null }, text));
+        const fix = this.fix(w, index);
+        if (fix) body.append(fix);
+        return el("div", { class: "entry", "data-rule": w.rule, "data-severity": w.severity, "data-key": w._key },
+          el("span", { class: "sev" }), body,
+          el("button", { class: "icon-btn dismiss", "data-action": "dismiss", "data-index": index,
+            title: this.t("dismiss"), "aria-label": this.t("dismissAs")(text) }, "✕"));
+      });
+      const refocus = this.focusedControl();
+      this.cardEl.replaceChildren(...entries);
+      this.cardEl.setAttribute("aria-label", this.t("card"));
+      this.cardEl.hidden = false;
+      this.placeCard();
+      this.restoreFocus(refocus);
+    }
+
+    placeCard() {
+      if (!this.card || this.cardEl.hidden) return;
+      const spans = this.spans().filter((w) => this.card.keys.includes(w._key));
+      const r = this.marks.rectOf(spans);
+      if (!r) return;
+      const vw = document.documentElement.clientWidth;
+      const vh = document.documentElement.clientHeight;
+      const box = this.cardEl.getBoundingClientRect();
+      const left = Math.max(8, Math.min(r.left, vw - box.width - 8));
+      let top = r.bottom + 6;
+      if (top + box.height > vh - 8) top = Math.max(8, r.top - 6 - box.height);
+      Object.assign(this.cardEl.style, { left: `${Math.round(left)}px`, top: `${Math.round(top)}px` });
+    }
+
+    closeCard() {
+      this.card = null;
+      this.cardEl.hidden = true;
+      this.cardEl.replaceChildren();
+    }
+
+    cardOpen() {
+      return !!this.card;
+    }
+
+    // --- keyboard --------------------------------------------------------------------------------------------
+    /** Focus the first remark (the card's first button when a card is open). Returns false when there is none. */
+    focusFirst() {
+      if (this.card) {
+        const b = this.cardEl.querySelector("button");
+        if (b) {
+          b.focus();
+          return true;
+        }
       }
-      parts.push(document.createTextNode(text.slice(at) + "\n"));
-      m.replaceChildren(...parts);
-      m.classList.remove("hidden");
-      this.placeMirror();
+      if (this.state === "online" && this.warnings.length) {
+        this.pinned = true;
+        this.collapsed = false;
+        this.render();
+        const li = this.wrap.querySelector("li:not([hidden])");
+        if (li) {
+          li.focus();
+          return true;
+        }
+      }
+      const bar = this.wrap.querySelector(".toggle");
+      if (bar) {
+        bar.focus();
+        return true;
+      }
+      return false;
     }
 
-    placeMirror() {
-      const ta = this.editor;
-      if (!ta || this.mirror.classList.contains("hidden")) return;
-      const r = ta.getBoundingClientRect();
-      Object.assign(this.mirror.style, { left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`,
-        height: `${r.height}px` });
-      this.mirror.scrollTop = ta.scrollTop;
-      this.mirror.scrollLeft = ta.scrollLeft;
+    focusables(scope) {
+      return [...scope.querySelectorAll("li[tabindex], button")].filter((n) => !n.hidden && !n.closest("[hidden]") &&
+        n.getClientRects().length > 0);
     }
 
-    reposition() {
-      const editor = this.editor;
-      if (!editor || !editor.isConnected) return;
-      const r = editor.getBoundingClientRect();
-      const vw = document.documentElement.clientWidth || innerWidth;
-      const vh = document.documentElement.clientHeight || innerHeight;
-      const width = Math.min(360, vw - 16);
-      const box = this.wrap.getBoundingClientRect();
-      const height = box.height || 40;
-      let left = Math.min(Math.max(8, r.right - width), vw - width - 8);
-      let top = r.top - height - 8;
-      if (top < 8) top = Math.min(r.bottom + 8, vh - height - 8);
-      this.wrap.style.transform = `translate(${Math.round(left)}px, ${Math.round(Math.max(8, top))}px)`;
-      this.wrap.style.width = `${width}px`;
-      this.placeMirror();
+    key(e) {
+      e.stopPropagation(); // the console's own shortcuts never see keys meant for the coach
+      const inCard = this.cardEl.contains(e.target);
+      const scope = inCard ? this.cardEl : this.wrap;
+      const list = this.focusables(scope);
+      const at = list.indexOf(e.target);
+      if (e.key === "Escape") {
+        e.preventDefault();
+        this.closeCard();
+        this.pinned = false;
+        this.onEscape();
+      } else if (e.key === "Tab") {
+        e.preventDefault();
+        if (!list.length) return;
+        const next = (at + (e.shiftKey ? -1 : 1) + list.length) % list.length;
+        list[at < 0 ? 0 : next].focus();
+      } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && e.target.matches?.("li")) {
+        e.preventDefault();
+        const lis = list.filter((n) => n.matches("li"));
+        const i = lis.indexOf(e.target) + (e.key === "ArrowDown" ? 1 : -1);
+        if (lis[i]) lis[i].focus();
+      } else if ((e.key === "Enter" || e.key === " ") && e.target.matches?.("li")) {
+        e.preventDefault();
+        this.toggleText(e.target.getAttribute("data-key"));
+      }
     }
 
+    /** What has the keyboard focus inside the coach, to find it again after a redraw. */
+    focusedControl() {
+      const a = this.root.activeElement || this.oroot.activeElement;
+      if (!a) return null;
+      const holder = a.closest("[data-key]");
+      return { key: holder && holder.getAttribute("data-key"), action: a.getAttribute("data-action"),
+        index: Number(holder?.getAttribute("data-index") ?? -1), inCard: this.cardEl.contains(a) };
+    }
+
+    restoreFocus(was) {
+      if (!was) return;
+      const scope = was.inCard && !this.cardEl.hidden ? this.cardEl : this.wrap;
+      const holder = was.key ? scope.querySelector(`[data-key="${CSS.escape(was.key)}"]`) : null;
+      let target = holder && (was.action ? holder.querySelector(`[data-action="${was.action}"]`) : holder);
+      if (!target && !was.key && was.action) target = scope.querySelector(`[data-action="${was.action}"]`);
+      if (!target || target.hidden) {
+        // the remark went away (dismissed, fixed): the next one, else back to the reply box
+        const lis = [...this.wrap.querySelectorAll("li:not([hidden])")];
+        target = lis[Math.min(Math.max(was.index, 0), lis.length - 1)] || null;
+      }
+      if (target) target.focus({ preventScroll: true });
+      else this.onEscape();
+    }
+
+    toggleText(key) {
+      if (!key) return;
+      if (this.expanded.has(key)) this.expanded.delete(key);
+      else this.expanded.add(key);
+      this.render();
+    }
+
+    // --- mouse -----------------------------------------------------------------------------------------------
+    click(e) {
+      const target = e.target.closest?.("[data-action]");
+      if (!target) return;
+      const action = target.getAttribute("data-action");
+      if (action === "toggle") {
+        const open = this.isOpen();
+        this.collapsed = open;
+        this.pinned = !open;
+        this.render();
+      } else if (action === "page") {
+        const shown = this.wrap.querySelectorAll("li:not([hidden])").length;
+        this.first = this.first + shown >= this.warnings.length ? 0 : this.first + Math.max(1, shown);
+        this.render();
+        if (e.detail === 0) this.wrap.querySelector("li:not([hidden])")?.focus(); // from the keyboard
+      } else if (action === "more") {
+        this.toggleText(target.closest("li")?.getAttribute("data-key"));
+      } else {
+        const w = this.warnings[Number(target.getAttribute("data-index"))];
+        if (!w) return;
+        if (action === "apply") {
+          this.closeCard();
+          this.onApply(w);
+        } else if (action === "dismiss") {
+          this.warnings = this.warnings.filter((x) => x !== w);
+          if (this.card) this.card.keys = this.card.keys.filter((k) => k !== w._key);
+          this.render();
+          this.onDismiss(w);
+        }
+      }
+    }
+
+    hover(e, out = false) {
+      const holder = e.target.closest?.("[data-key]");
+      const key = out || !holder ? null : holder.getAttribute("data-key");
+      if (key === this.hoverKey) return;
+      this.hoverKey = key;
+      this.paintSpans();
+    }
+
+    // --- the clock -------------------------------------------------------------------------------------------
     scheduleTick(on) {
       if (on && !this.tickTimer) {
-        this.tickTimer = setInterval(() => {
-          const waiting = this.waitingSeconds();
-          const time = this.root.querySelector("[data-coach-chip] .time");
-          if (waiting == null || !time) return;
-          time.textContent = mmss(waiting);
-        }, 1000);
+        this.tickTimer = setInterval(() => this.tick(), 1000);
       } else if (!on && this.tickTimer) {
         clearInterval(this.tickTimer);
         this.tickTimer = null;
       }
     }
 
+    /** Once a second: the chip's time and every timer remark's wording, without a redraw. */
+    tick() {
+      const waiting = this.waitingSeconds();
+      for (const root of [this.root, this.oroot]) {
+        const time = root.querySelector("[data-coach-chip] .time");
+        if (time && waiting != null) time.textContent = mmss(waiting);
+        for (const msg of root.querySelectorAll("[data-timer]")) {
+          const w = this.warnings[Number(msg.getAttribute("data-timer"))];
+          if (w) msg.textContent = messageOf(w, this.lang);
+        }
+      }
+    }
+
     destroy() {
       this.scheduleTick(false);
+      clearTimeout(this.settleTimer);
       document.removeEventListener("focusin", this.onFocusChange, true);
       document.removeEventListener("focusout", this.onFocusChange, true);
-      removeEventListener("scroll", this.reposition, { capture: true });
-      removeEventListener("resize", this.reposition);
+      document.removeEventListener("pointerdown", this.onPointer, true);
+      document.removeEventListener("pointerup", this.onPointer, true);
+      removeEventListener("scroll", this.onScroll, { capture: true });
+      removeEventListener("resize", this.onScroll);
       this.resizeObserver.disconnect();
-      clearHighlights();
+      this.tracked?.removeEventListener("scroll", this.onListScroll);
+      this.marks.clear();
       this.host.remove();
+      this.overlay.remove();
     }
   }
 
   NS.Panel = Panel;
-  NS.mmss = mmss;
 })();

@@ -1,7 +1,10 @@
-// Options: the service URL (loopback only), the token, the enabled sites and the supervisor's own adapters.
+// Options: the service URL (loopback only), the token, the shortcut into the panel, the enabled sites and the
+// supervisor's own adapters.
+import { SERVICE_HOSTS, isLoopback, originPattern } from "../shared/sites.js";
+
 const $ = (id) => document.getElementById(id);
 const DEFAULT_URL = "http://127.0.0.1:8765";
-const LOOPBACK = new Set(["127.0.0.1", "localhost"]); // the extension's CSP allows connections to these only
+const { Hotkey } = globalThis.__operatorCoach; // content/hotkey.js, loaded by options.html
 
 function show(id, text, ok) {
   const el = $(id);
@@ -12,14 +15,16 @@ function show(id, text, ok) {
 function normalizeUrl(raw) {
   const url = new URL(raw.trim() || DEFAULT_URL);
   if (!/^https?:$/.test(url.protocol)) throw new Error("нужен адрес http://…");
-  if (!LOOPBACK.has(url.hostname)) throw new Error("сервис коуча работает на этом компьютере: 127.0.0.1 или localhost");
+  if (!SERVICE_HOSTS.has(url.hostname)) throw new Error("сервис коуча работает на этом компьютере: 127.0.0.1 или localhost");
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
 async function load() {
-  const s = await chrome.storage.local.get({ serviceUrl: DEFAULT_URL, token: "", sites: {}, customAdapters: [] });
+  const s = await chrome.storage.local.get({ serviceUrl: DEFAULT_URL, token: "", sites: {}, customAdapters: [],
+    hotkey: Hotkey.DEFAULT });
   $("service-url").value = s.serviceUrl;
   $("token").value = s.token;
+  $("hotkey").value = s.hotkey;
   $("custom").value = s.customAdapters.length ? JSON.stringify(s.customAdapters, null, 2) : "";
   renderSites(s.sites);
   const info = await chrome.runtime.sendMessage({ type: "adapters" });
@@ -30,21 +35,20 @@ function renderSites(sites) {
   const ul = $("sites");
   ul.replaceChildren();
   const entries = [["http://127.0.0.1", true], ["http://localhost", true],
-    ...Object.entries(sites).filter(([o]) => !/^http:\/\/(127\.0\.0\.1|localhost)(:|$)/.test(o))];
+    ...Object.entries(sites).filter(([o]) => !isLoopback(o))];
   for (const [origin, on] of entries) {
     const li = document.createElement("li");
     const name = document.createElement("span");
     name.textContent = `${origin}${on ? "" : " (выключен)"}`;
     li.append(name);
-    if (!/^http:\/\/(127\.0\.0\.1|localhost)$/.test(origin)) {
+    if (!isLoopback(origin)) {
       const remove = document.createElement("button");
       remove.textContent = "Убрать";
       remove.addEventListener("click", async () => {
         const current = (await chrome.storage.local.get({ sites: {} })).sites;
         delete current[origin];
         await chrome.storage.local.set({ sites: current });
-        const u = new URL(origin);
-        await chrome.permissions.remove({ origins: [`${u.protocol}//${u.hostname}/*`] }).catch(() => {});
+        await chrome.permissions.remove({ origins: [originPattern(origin)] }).catch(() => {});
         renderSites(current);
       });
       li.append(remove);
@@ -80,6 +84,26 @@ $("check").addEventListener("click", async () => {
   } catch (e) {
     show("service-result", `Нет связи: ${e.message}`, false);
   }
+});
+
+// The shortcut field records the keys pressed in it (Alt+Shift+K); Backspace puts the default back.
+$("hotkey").addEventListener("keydown", async (e) => {
+  if (e.key === "Tab") return;
+  e.preventDefault();
+  if (e.key === "Backspace" || e.key === "Delete") {
+    $("hotkey").value = Hotkey.DEFAULT;
+  } else {
+    const combo = Hotkey.fromEvent(e);
+    if (!combo) {
+      if (!["Alt", "Shift", "Control", "Meta"].includes(e.key)) {
+        show("hotkey-result", "Нужна клавиша с Alt, Ctrl или ⌘ (например, Alt+Shift+K)", false);
+      }
+      return;
+    }
+    $("hotkey").value = combo;
+  }
+  await chrome.storage.local.set({ hotkey: $("hotkey").value });
+  show("hotkey-result", `Сохранено: ${$("hotkey").value}`, true);
 });
 
 $("save-adapters").addEventListener("click", async () => {

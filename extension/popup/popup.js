@@ -1,12 +1,15 @@
 // The toolbar popup: connection state, the adapter reading this tab, and the on/off switch for this site.
+import { originPattern } from "../shared/sites.js";
+
 const $ = (id) => document.getElementById(id);
 
-function originPattern(origin) {
-  const u = new URL(origin);
-  return `${u.protocol}//${u.hostname}/*`;
-}
-
+/**
+ * The tab the popup is about: the active tab (the toolbar was clicked there, which also lets the popup read
+ * its address), or the one named by `?tab=<id>` when the popup page is opened for a tab directly (tests).
+ */
 async function activeTab() {
+  const named = Number(new URLSearchParams(location.search).get("tab"));
+  if (named) return chrome.tabs.get(named);
   const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
   return tab;
 }

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -58,6 +59,13 @@ class Service(Server):
         assert status == 200, body
         return body["events"]
 
+    def freeze(self) -> None:
+        """The service stops answering without closing anything (a hung or swapped-out process)."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
 
 def chat_hash(chat_id: str) -> str:
     return hashlib.sha256(chat_id.encode("utf-8")).hexdigest()[:16]
@@ -77,11 +85,13 @@ ROUTES = [
     (re.compile(r"^/app/accounts/\d+/conversations/\d+$"), "chatwoot.html"),
     (re.compile(r"^/operator/chat/\d+/\d+$"), "mibew.html"),
     (re.compile(r"^/helpdesk/tickets/\d+$"), "generic.html"),
+    (re.compile(r"^/plain$"), "plain.html"),
 ]
 
 
 class ConsoleHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".css": "text/css"}
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",  # noqa: RUF012
+                      ".css": "text/css"}
 
     def translate_path(self, path: str) -> str:
         clean = path.split("?", 1)[0].split("#", 1)[0]
@@ -120,12 +130,12 @@ class ConsoleServer:
 class Browser:
     """Chromium with the extension loaded, pointed at a coach service."""
 
-    def __init__(self, playwright, profile: Path, service_url: str):
+    def __init__(self, playwright, profile: Path, service_url: str, extra_args: tuple[str, ...] = ()):
         self.context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
             args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", "--no-sandbox",
                   "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                  "--disable-sync"])
+                  "--disable-sync", *extra_args])
         # errors the extension's service worker logs (console.error, uncaught): the coach must log none
         self.worker_errors: list[str] = []
         self.context.on("console", lambda m: self.worker_errors.append(m.text)
@@ -174,6 +184,42 @@ class PageErrors:
         self.items: list[str] = []
         page.on("console", lambda m: self.items.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.items.append(f"pageerror: {e}"))
+
+
+# --- the consoles, as the tests open them -------------------------------------------------------------------
+CONSOLES = {
+    # how to open it, its reply box, how to read the console's own state of the draft, its newest message
+    "demo": dict(path="/demo#chat=c-1001", on_service=True, editor="#dc-reply",
+                 state="document.getElementById('dc-reply').value", chat="c-1001",
+                 roles=["system", "client"], newest=".dc-messages .dc-msg:last-child"),
+    "chatwoot": dict(path="/app/accounts/1/conversations/11", editor=".ProseMirror", state="chatwoot.text()",
+                     chat="11", roles=["client", "operator", "bot", "client"],
+                     newest=".conversation-panel [data-message-id]:last-child"),
+    "mibew": dict(path="/operator/chat/7/31337", editor="#message-input",
+                  state="document.getElementById('message-input').value", chat="7",
+                  roles=["system", "system", "client", "operator", "system", "client"],
+                  newest="#messages-region .message:last-child"),
+    "generic": dict(path="/helpdesk/tickets/4821", editor="#reply", state="helpdesk.state()", chat=None, roles=[],
+                    newest=None),
+}
+
+
+def open_console(browser, service, consoles, name, viewport: dict | None = None):
+    """A console page with the reply box focused; its errors in the second value."""
+    spec = CONSOLES[name]
+    page = browser.context.new_page()
+    if viewport:
+        page.set_viewport_size(viewport)
+    errors = PageErrors(page)
+    base = service.url if spec.get("on_service") else consoles.url
+    page.goto(base + spec["path"])
+    page.click(spec["editor"])
+    return page, errors, spec
+
+
+def shadow(page, selector: str, host: str = PANEL):
+    """Evaluate-friendly: a JS expression for an element inside the coach's shadow root."""
+    return f"document.querySelector('{host}').shadowRoot.querySelector('{selector}')"
 
 
 def rules_in_panel(page) -> list[str]:

@@ -7,32 +7,9 @@ import time
 
 import pytest
 
-from .conftest import PANEL, PageErrors, chat_hash, rules_in_panel, wait_no_rule, wait_rule
+from .conftest import CONSOLES, PANEL, chat_hash, open_console, rules_in_panel, wait_no_rule, wait_rule
 
 DRAFT = "Спс, пройдите на сайт и посмотрите условия"
-
-CONSOLES = {
-    # how to open it, its reply box, and how to read the console's own state of the draft
-    "demo": dict(path="/demo#chat=c-1001", on_service=True, editor="#dc-reply",
-                 state="document.getElementById('dc-reply').value", chat="c-1001",
-                 roles=["system", "client"]),
-    "chatwoot": dict(path="/app/accounts/1/conversations/11", editor=".ProseMirror", state="chatwoot.text()",
-                     chat="11", roles=["system", "client", "operator", "bot", "client"]),
-    "mibew": dict(path="/operator/chat/7/31337", editor="#message-input",
-                  state="document.getElementById('message-input').value", chat="7",
-                  roles=["system", "system", "client", "operator", "system", "client"]),
-    "generic": dict(path="/helpdesk/tickets/4821", editor="#reply", state="helpdesk.state()", chat=None, roles=[]),
-}
-
-
-def open_console(browser, service, consoles, name):
-    spec = CONSOLES[name]
-    page = browser.context.new_page()
-    errors = PageErrors(page)
-    base = service.url if spec.get("on_service") else consoles.url
-    page.goto(base + spec["path"])
-    page.click(spec["editor"])
-    return page, errors, spec
 
 
 def chat_of(browser, adapter: str) -> tuple[str, dict]:
@@ -128,19 +105,28 @@ def test_conversation_is_read(browser, service, consoles, name):
     page.close()
 
 
-def test_private_notes_and_times_in_chatwoot(browser, service, consoles):
-    page, errors, spec = open_console(browser, service, consoles, "chatwoot")
+def test_chatwoot_reads_what_the_client_wrote(browser, service, consoles):
+    """Chatwoot's current markup (components-next/message): private notes and activities are not the
+    conversation, a reply's quoted preview is not the client's text, and «3:21 PM» is a time of day."""
+    page, errors, _spec = open_console(browser, service, consoles, "chatwoot")
     page.keyboard.type("Да")
-    page.wait_for_function("() => true")
     deadline = time.time() + 5
     while time.time() < deadline and not any(k.startswith("chatwoot:") for k in browser.chats()):
         time.sleep(0.05)
     _, chat = chat_of(browser, "chatwoot")
     texts = [m["text"] for m in chat["messages"]]
-    assert "Клиент VIP, предложить премиальную карту" not in texts  # a private note is not the conversation
-    # Chatwoot shows "Nov 23, 3:21 PM": the time is the end of that minute at the latest
+    assert "Клиент VIP, предложить премиальную карту" not in texts  # a private note
+    assert "Conversation was assigned to Анна" not in texts  # an activity
+    # the client's reply quotes the operator's message first, also as .prose-bubble: the client's own words win
+    last = chat["messages"][-1]
+    assert last["role"] == "client" and last["text"] == "А какая у вас самая выгодная карта?", last
+    assert texts.count("Здравствуйте! Меня зовут Анна, сейчас расскажу.") == 1  # the quote is not a message
+    assert [m["id"] for m in chat["messages"]] == ["102", "103", "105", "106"]
+    # MessageMeta shows «h:mm a»: the time is the end of that minute at the latest
     client = [m for m in chat["messages"] if m["role"] == "client"]
-    assert time.time() - client[0]["ts"] >= 4 * 60
+    assert page.inner_text("#message102 time").endswith(("AM", "PM"))
+    assert 4 * 60 <= time.time() - client[0]["ts"] <= 6 * 60
+    assert errors.items == []
     page.close()
 
 

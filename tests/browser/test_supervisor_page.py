@@ -83,7 +83,7 @@ def test_threshold_backtest_save_and_live_extension(service, page, tmp_path):
     pushed = page.evaluate("window.__frames.filter(f => f.reason === 'rules').pop()")
     assert "too_long" in [w["rule"] for w in pushed["warnings"]]
     assert "max = { sentences = 1, chars = 400 }" in (service.rules_dir / "too_long.toml").read_text(encoding="utf-8")
-    status, body = service.post("/v1/check", {"draft": TWO_SENTENCES, "now": 1_750_000_000})
+    _status, body = service.post("/v1/check", {"draft": TWO_SENTENCES, "now": 1_750_000_000})
     assert "too_long" in [w["rule"] for w in body["warnings"]]
     # after saving, the back-test compares against the saved rule
     expect(cell(page, "too_long", "bt-current")).to_have_text(cell(page, "too_long", "bt-proposed").inner_text(),

@@ -60,13 +60,28 @@ def test_waiting_chip_and_slow_reply_without_typing(fast_browser, fast_service):
     item = wait_rule(page, "slow_reply", timeout=6000)
     assert item.get_attribute("data-severity") == "warning"
     assert chip(page).get_attribute("data-level") == "amber"
+    # the remark tells the same wait as the chip, second by second (re-worded from its clock, not frozen at
+    # the moment the service pushed it)
+    seen = []
+    for _ in range(2):
+        text, clock = page.evaluate(f"""() => {{ const r = document.querySelector('{PANEL}').shadowRoot;
+            return [r.querySelector('li[data-rule="slow_reply"] .msg').textContent,
+                    r.querySelector('[data-coach-chip] .time').textContent]; }}""")
+        m = re.search(r"(?:(\d+) мин )?(\d+) с", text)
+        assert m, text
+        said = int(m.group(1) or 0) * 60 + int(m.group(2))
+        mm, ss = clock.split(":")
+        assert abs(said - (int(mm) * 60 + int(ss))) <= 1, (text, clock)
+        seen.append(said)
+        page.wait_for_timeout(1100)
+    assert seen[1] > seen[0]
     page.wait_for_selector(f'{PANEL} li[data-rule="slow_reply"][data-severity="error"]', timeout=6000)
     assert chip(page).get_attribute("data-level") == "red"
     assert page.input_value("#dc-reply") == ""  # nothing was typed: the service pushed these by itself
 
     # the toolbar badge counts the tab's warnings
     chats = fast_browser.chats()
-    [(chat_id, chat)] = [(k, v) for k, v in chats.items() if k.startswith("demo:")]
+    [(_chat_id, chat)] = [(k, v) for k, v in chats.items() if k.startswith("demo:")]
     tab = chat["tabs"][0]
     badge = fast_browser.refresh_worker().evaluate("tab => chrome.action.getBadgeText({tabId: tab})", tab)
     assert badge == str(len(rules_in_panel(page)))

@@ -6,6 +6,14 @@
 
   const COLORS = ["#0ea5e9", "#f97316", "#8b5cf6", "#10b981", "#ef4444", "#eab308"];
   const params = new URLSearchParams(location.search);
+  // The console's theme: ?theme=dark|light, else the operator's prefers-color-scheme, followed live.
+  const dark = matchMedia("(prefers-color-scheme: dark)");
+  const theme = () => {
+    const asked = params.get("theme");
+    document.documentElement.dataset.theme = ["dark", "light"].includes(asked) ? asked : dark.matches ? "dark" : "light";
+  };
+  theme();
+  dark.addEventListener("change", theme);
   const now = () => Date.now();
   let nextId = 1;
 
@@ -35,6 +43,8 @@
   const $ = (id) => document.getElementById(id);
   const list = $("dc-conv-list");
   const thread = $("dc-thread");
+  // the channel the trainer plays (?channel=messenger|social|email): the demo adapter reads it from here
+  thread.dataset.channel = params.get("channel") || "";
   const messagesEl = $("dc-messages");
   const reply = $("dc-reply");
 

@@ -1,0 +1,200 @@
+"""Which language a text is written in: Russian, English, another language, or too little to tell.
+
+Evidence is counted in words of prose. What is not prose is left out: lines of logs, stack traces, JSON or
+code a client pasted («[2020-03-01 14:30:18] [ordersCreate] Order is not loaded»), words in quotation marks
+(quoted, not said), @handles, #hashtags and ^initials. Of what is left:
+- a Cyrillic word is Russian, unless it has letters Russian lacks (Ukrainian «ї», Kazakh «қ» …): another
+  language; a word in another script (Japanese, Arabic …) is another language;
+- Latin words are English when English uses them (function words, or words common in English: wordfreq's
+  list), brand names when capitalised («iPhone»), and Russian in translit when most of them transliterate
+  to Russian words and not to English ones («privet, skolko stoit»). When English words are few, a language
+  identifier (lingua, restricted to the Latin-script languages clients write most, in its low-accuracy mode)
+  decides whether the Latin words are another language (Spanish, German …) — never Russian by default.
+A text with less than `MIN_WORDS` of evidence has no language of its own: the chat keeps the one it has.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+from . import frequency
+from .tokens import Token
+from .translit import is_translit
+from .vocab import EN_FUNCTION_WORDS
+
+RU, EN, OTHER = "ru", "en", "other"
+MIN_WORDS = 2.0  # less evidence than this: the text's language is unknown
+ENGLISH_WORD_ZIPF = 3.0  # a Latin word this common in English is English evidence
+# Cyrillic letters Russian does not use: Ukrainian, Belarusian, Kazakh, Serbian, Macedonian …
+_OTHER_CYRILLIC = frozenset("іїєґўәғқңөұүһјљњћђџѓќѕ")
+_SIGNATURE_MARKS = frozenset("@#^")
+
+
+class _Word(Protocol):  # analysis.Word, without importing it (analysis imports this module)
+    index: int
+    token: Token
+    lower: str
+    is_cyrillic: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Words of prose in each language (fractions: a brand name or an unclear Latin word counts half)."""
+
+    ru: float = 0.0
+    en: float = 0.0
+    other: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.ru + self.en + self.other
+
+    def __add__(self, more: Evidence) -> Evidence:
+        return Evidence(self.ru + more.ru, self.en + more.en, self.other + more.other)
+
+    def scaled(self, factor: float) -> Evidence:
+        return Evidence(self.ru * factor, self.en * factor, self.other * factor)
+
+    def language(self) -> str | None:
+        """"ru", "en", "other", or None when there is too little to tell."""
+        if self.total < MIN_WORDS and self.ru < 1:
+            return None  # one Cyrillic word is Russian enough; one Latin word ("thx", "link") is not
+        if self.other > self.ru and self.other > self.en:
+            return OTHER
+        return EN if self.en > self.ru else RU
+
+
+NO_EVIDENCE = Evidence()
+
+# --- machine text: logs, code, JSON -----------------------------------------------------------------------
+_LINE_RE = re.compile(r"[^\n]+")
+_STRONG = re.compile(
+    r"^\s*(?:\[\d{4}-\d\d-\d\d|\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\d\d:\d\d:\d\d|[{\[<]|#include|\$ |>>>|at [\w.$]+\()"
+    r"|=>|->|::|</?\w+>|\{\s*[\"']|[\"']\s*:\s*[\"'\[{\d]|\)\s*;\s*$"
+)
+_SIGNALS = (
+    re.compile(r"(?:^|[\s(\"'])(?:[\w.-]+)?/[\w.-]+/[\w./-]*"),  # a file path or an API route
+    re.compile(r"\b[a-z]+[A-Z][a-zA-Z]*\b|\b[A-Z][a-z]+[A-Z][a-zA-Z]*\b"),  # camelCase, PascalCase identifiers
+    re.compile(r"\b\w+_\w+\b"),  # snake_case
+    re.compile(r"\b[a-zA-Z]\w*\.[a-zA-Z]\w*\.[a-zA-Z]\w*\b"),  # dotted names: error.robot_token.not_found
+    re.compile(r"\b\w+=\S"),  # key=value
+    re.compile(r"\[[^\]\s]*\]|\([^)]*\)\s*\{"),  # [index], f() {
+    re.compile(r"\b\d\d:\d\d:\d\d\b|\bline \d+\b|\b0x[0-9a-f]+\b", re.IGNORECASE),
+    re.compile(r"\b\w+\.(?:php|js|py|json|xml|html|css|log|txt|java|rb|go|ts)\b"),
+)
+
+
+# without one of these characters a line has none of the signs above (most lines: decided in C)
+_ANY_SIGN = re.compile(r"[\[\]{}<>=_/\\;:$]|[a-z][A-Z]|\w\.\w")
+
+
+def machine_spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the lines that are logs, code or data rather than prose: a line with one strong
+    sign (a leading timestamp or bracket, «=>», «::», a JSON key, a trailing «);») or two weaker ones (a
+    path, a camelCase or snake_case name, key=value, a time of day, a file name …)."""
+    spans: list[tuple[int, int]] = []
+    if not _ANY_SIGN.search(text):
+        return spans
+    for m in _LINE_RE.finditer(text):
+        line = m.group()
+        if not _ANY_SIGN.search(line):
+            continue
+        if _STRONG.search(line) or sum(1 for p in _SIGNALS if p.search(line)) >= 2:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+# --- Latin-script languages other than English ---------------------------------------------------------
+_detector: LanguageDetector | None = None
+
+
+def _lingua() -> LanguageDetector:
+    global _detector
+    if _detector is None:
+        _detector = (LanguageDetectorBuilder.from_languages(
+            Language.ENGLISH, Language.SPANISH, Language.PORTUGUESE, Language.FRENCH, Language.GERMAN,
+            Language.ITALIAN, Language.DUTCH, Language.POLISH, Language.TURKISH)
+            .with_low_accuracy_mode().with_preloaded_language_models().build())
+    return _detector
+
+
+@lru_cache(maxsize=4_096)
+def english_confidence(text: str) -> float:
+    """How sure lingua is that these Latin words are English rather than another Latin-script language."""
+    return float(_lingua().compute_language_confidence(text, Language.ENGLISH))
+
+
+def preload() -> None:
+    """Load lingua's models and the frequency lists now, not on the first keystroke."""
+    _lingua()
+    frequency.preload()
+
+
+def is_english_word(lower: str) -> bool:
+    return lower in EN_FUNCTION_WORDS or frequency.zipf(lower, EN) >= ENGLISH_WORD_ZIPF
+
+
+# --- the evidence ------------------------------------------------------------------------------------------
+def _inside(start: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(a <= start < b for a, b in spans)
+
+
+def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int],
+             skip: Sequence[tuple[int, int]]) -> Evidence:
+    """The language evidence of a text's words, leaving out those that start inside the `skip` ranges."""
+    ru = other = 0.0
+    other_cyrillic = 0
+    function_words = brands = 0
+    plain: list[str] = []
+    prose: list[str] = []  # the Latin words that are not names, in order (what lingua reads)
+    for w in words:
+        tok = w.token
+        if skip and _inside(tok.start, skip):
+            continue
+        if tok.start and text[tok.start - 1] in _SIGNATURE_MARKS:
+            continue  # @handle, #hashtag, ^KM (an agent's initials)
+        script = tok.script
+        if script == "cyr":
+            if _OTHER_CYRILLIC.isdisjoint(w.lower):
+                ru += 1
+            else:
+                other_cyrillic += 1
+        elif script == "lat":
+            raw = tok.text
+            if w.lower in EN_FUNCTION_WORDS:
+                function_words += 1
+                prose.append(w.lower)
+            elif any(c.isupper() for c in raw[1:]) or (raw[0].isupper() and w.index not in sentence_openers):
+                brands += 1
+            else:
+                plain.append(w.lower)
+                prose.append(w.lower)
+        elif script == "" and any(c.isalpha() for c in tok.text):
+            if all("\u0400" <= c <= "\u04ff" for c in tok.text):
+                other_cyrillic += 1  # «є», «ї»: Cyrillic letters Russian lacks
+            else:
+                other += max(1.0, len(tok.text) / 2)  # Japanese, Chinese … write words without spaces
+    if other_cyrillic:
+        if other_cyrillic >= 2 and other_cyrillic * 5 >= ru + other_cyrillic:
+            ru, other = 0.0, other + ru + other_cyrillic  # Ukrainian, Kazakh …: «все», «але» are theirs too
+        else:
+            ru += other_cyrillic  # one odd letter in Russian text
+    if not plain and not function_words:
+        return Evidence(ru, 0.5 * brands if not ru else 0.0, other)
+    english = [p for p in plain if frequency.zipf(p, EN) >= ENGLISH_WORD_ZIPF]
+    if not function_words:
+        translit = [p for p in plain if p not in english and is_translit(p)]
+        if len(translit) >= 2 and len(translit) * 2 >= len(plain):
+            return Evidence(ru + len(plain), 0.0, other)  # «privet, skolko stoit dostavka»
+    latin = function_words + len(english)
+    unclear = len(plain) - len(english)
+    # few English words among many others: Spanish, German …? lingua decides (never "Russian")
+    if unclear >= 2 and latin < 2 * unclear and english_confidence(" ".join(prose)) < 0.5:
+        return Evidence(ru, 0.5 * latin, other + len(plain) + function_words)
+    en = latin + 0.5 * unclear + (brands if latin else 0.5 * brands)
+    return Evidence(ru, en, other)
