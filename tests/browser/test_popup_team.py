@@ -12,8 +12,8 @@ from tests.browser.conftest import Browser
 from tests.browser.test_extension_pages import extension_page
 from tests.conftest import RULES, Server
 from tests.pgcluster import start_cluster
-from tests.test_team import Team, _rules_copy, coach, one_sentence_edit, source, wait_until
 from tests.test_supervisor import call
+from tests.test_team import Team, _rules_copy, coach, one_sentence_edit, source, wait_until
 
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
 
