@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from .engine import Coach
 from .rulebook.examples import missing_examples, run_examples
 from .rulebook.loader import default_rules_dir, load_rulebook
-from .rulebook.ruleset import RuleSet, StaleBase, changes, read_directory, summarize_changes, write_directory
+from .rulebook.ruleset import StaleBase, changes, read_directory, summarize_changes, write_directory
 from .server import TeamWiring
 from .service.follow import TeamNode, check_follow_url
 from .service.guard import is_loopback_address
@@ -83,27 +83,61 @@ def default_author() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def _with_store(url: str, work: Callable[[RuleSetStore], Coroutine[Any, Any, T]]) -> T:
+class CommandExit(Exception):
+    """A `coach rules …` command ends here with this exit status (what went wrong is already printed)."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def exits(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except CommandExit as done:
+            return done.code
+    return run
+
+
+def fail(command: str, message: str, code: int) -> CommandExit:
+    print(f"coach rules {command}: {message}", file=sys.stderr)
+    return CommandExit(code)
+
+
+def team_store(command: str, value: str | None) -> str:
+    """The store's URL, or the command fails (2) saying what to give."""
+    try:
+        return store_url(value)
+    except ValueError as exc:
+        raise fail(command, str(exc), 2) from None
+
+
+def ask_store(command: str, url: str, work: Callable[[RuleSetStore], Coroutine[Any, Any, T]]) -> T:
+    """`work` against the team's store (its connections closed after); an unreachable store fails (2), a
+    missing version (LookupError) is refused (1)."""
     async def run() -> T:
         store = RuleSetStore(url)
         try:
             return await work(store)
         finally:
             await store.close()
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except StoreUnavailable as exc:
+        raise fail(command, str(exc), 2) from None
+    except LookupError as exc:
+        raise fail(command, str(exc), 1) from None
 
 
 def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "?"
 
 
+@exits
 def cmd_rules_push(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else default_rules_dir()
-    try:
-        url = store_url(args.store)
-    except ValueError as exc:
-        print(f"coach rules push: {exc}", file=sys.stderr)
-        return 2
+    url = team_store("push", args.store)
     problems, total = report_rules(directory)
     if problems or total == 0:
         why = f"{problems} problems" if problems else "no rule files"
@@ -112,18 +146,13 @@ def cmd_rules_push(args: argparse.Namespace) -> int:
         return 1
     ruleset = read_directory(directory)
     author = args.author or default_author()
-
-    async def push(store: RuleSetStore) -> RuleSet | None:
-        return await store.commit(ruleset.files, author=author, summary=args.message, base_version=args.base)
     try:
-        version = _with_store(url, push)
+        version = ask_store("push", url, lambda store: store.commit(
+            ruleset.files, author=author, summary=args.message, base_version=args.base))
     except StaleBase as exc:
         print(f"refused: {exc.problem}; pull the newest version, apply your change and push again "
               "(or push without --base)")
         return 1
-    except StoreUnavailable as exc:
-        print(f"coach rules push: {exc}", file=sys.stderr)
-        return 2
     if version is None:
         print(f"nothing to push: the store's newest version already holds these {total} files")
         return 0
@@ -131,16 +160,9 @@ def cmd_rules_push(args: argparse.Namespace) -> int:
     return 0
 
 
+@exits
 def cmd_rules_history(args: argparse.Namespace) -> int:
-    try:
-        url = store_url(args.store)
-        items = _with_store(url, lambda store: store.history(limit=args.limit))
-    except ValueError as exc:
-        print(f"coach rules history: {exc}", file=sys.stderr)
-        return 2
-    except StoreUnavailable as exc:
-        print(f"coach rules history: {exc}", file=sys.stderr)
-        return 2
+    items = ask_store("history", team_store("history", args.store), lambda store: store.history(limit=args.limit))
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
@@ -156,20 +178,11 @@ def cmd_rules_history(args: argparse.Namespace) -> int:
     return 0
 
 
+@exits
 def cmd_rules_rollback(args: argparse.Namespace) -> int:
     author = args.author or default_author()
-    try:
-        url = store_url(args.store)
-        restored = _with_store(url, lambda store: store.rollback(args.version, author=author))
-    except ValueError as exc:
-        print(f"coach rules rollback: {exc}", file=sys.stderr)
-        return 2
-    except LookupError as exc:
-        print(f"coach rules rollback: {exc}", file=sys.stderr)
-        return 1
-    except StoreUnavailable as exc:
-        print(f"coach rules rollback: {exc}", file=sys.stderr)
-        return 2
+    restored = ask_store("rollback", team_store("rollback", args.store),
+                         lambda store: store.rollback(args.version, author=author))
     if restored is None:
         print(f"nothing to do: the newest version already holds the files of version {args.version}")
         return 0
@@ -177,27 +190,18 @@ def cmd_rules_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+@exits
 def cmd_rules_pull(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else default_rules_dir()
-    try:
-        url = store_url(args.store)
-        ruleset = _with_store(url, lambda store: store.fetch(args.version))
-    except ValueError as exc:
-        print(f"coach rules pull: {exc}", file=sys.stderr)
-        return 2
-    except StoreUnavailable as exc:
-        print(f"coach rules pull: {exc}", file=sys.stderr)
-        return 2
+    ruleset = ask_store("pull", team_store("pull", args.store), lambda store: store.fetch(args.version))
     if ruleset is None:
-        print("coach rules pull: " + (f"there is no version {args.version}" if args.version
-                                      else "the store holds no rule set yet"), file=sys.stderr)
-        return 1
+        raise fail("pull", f"there is no version {args.version}" if args.version else
+                   "the store holds no rule set yet", 1)
     try:
         before = read_directory(directory).files if directory.is_dir() else {}
         write_directory(ruleset, directory)
     except OSError as exc:
-        print(f"coach rules pull: {directory}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        raise fail("pull", f"{directory}: {exc.strerror or exc}", 2) from None
     print(f"version {ruleset.version} ({len(ruleset.files)} files) in {directory}: "
           f"{summarize_changes(changes(before, ruleset.files))}")
     return 0

@@ -104,6 +104,24 @@ class Server:
                 self.proc.kill()
 
 
+def token_file(path: Path, text: str) -> Path:
+    """A token file as `coach serve --token-file` wants it: owner-only."""
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A throwaway PostgreSQL cluster for a module's tests (tests/pgcluster.py); skipped, with the reason,
+    where none can be started."""
+    from tests.pgcluster import started_cluster  # pgcluster imports this module (free_port)
+
+    server = started_cluster()
+    yield server
+    server.close()
+
+
 @pytest.fixture
 def rules_copy(tmp_path) -> Path:
     """A private copy of the rules that a test may edit."""

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from tests.conftest import free_port
 
@@ -116,6 +117,14 @@ def start_cluster() -> tuple[PG | None, str]:
         return PG(bindir), ""
     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         return None, f"PostgreSQL could not be started: {exc}"
+
+
+def started_cluster() -> PG:
+    """A new cluster, or the test is skipped saying why none can be started here."""
+    server, why = start_cluster()
+    if server is None:
+        pytest.skip(why)
+    return server
 
 
 def _children(pid: int) -> list[int]:

@@ -12,18 +12,8 @@ import pytest
 from coach_server.feedback import FeedbackEvent, chat_hash
 from coach_server.store import PostgresStore
 from coach_server.store.schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION
-from tests.pgcluster import start_cluster
 
 asyncpg = pytest.importorskip("asyncpg", reason="asyncpg is a dependency of the package: pip install -e .")
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server, why = start_cluster()
-    if server is None:
-        pytest.skip(why)
-    yield server
-    server.close()
 
 
 def ev(rule, action, ts, operator="Анна", chat="c"):

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -27,21 +28,12 @@ import pytest
 from coach_server.rulebook.ruleset import RuleSet, read_directory
 from coach_server.store.rulesets import RuleSetStore
 from tests import test_supervisor as sup_api
-from tests.conftest import RULES, Server, free_port
-from tests.pgcluster import start_cluster
+from tests.conftest import RULES, Server, free_port, token_file
+from tests.pgcluster import started_cluster
 from tests.test_security import _own_non_loopback_address
 
 TWO_SENTENCES = sup_api.TWO_SENTENCES
 DEADLINE_S = 20.0  # generous: these machines are shared; the benchmark measures the real figures
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server, why = start_cluster()
-    if server is None:
-        pytest.skip(why)
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -52,6 +44,20 @@ def team(postgres, tmp_path, request):
     assert coach("rules", "push", str(RULES), "--store", t.dsn, "--author", "setup").returncode == 0
     yield t
     t.stop()
+
+
+@contextmanager
+def throwaway_team(base: Path, name: str):
+    """A cluster of its own with one database, the project's rules pushed as version 1; stopped after."""
+    cluster = started_cluster()
+    team = Team(cluster.database(name), base)
+    try:
+        assert coach("rules", "push", str(RULES), "--store", team.dsn, "--author", "setup").returncode == 0
+        team.cluster = cluster
+        yield team
+    finally:
+        team.stop()
+        cluster.close()
 
 
 class Team:
@@ -258,10 +264,8 @@ def at_once(saves: list[tuple[Server, dict]], rule: str = "too_long") -> list[tu
 
 
 def test_history_and_rollback_from_the_supervisor_page(team, tmp_path):
-    tokens = tmp_path / "tokens"
-    tokens.write_text("first-token-0123456789abcdef\nanna: anna-token-0123456789abcdef\n"
-                      "floor (operator): floor-token-0123456789abcdef\n")
-    tokens.chmod(0o600)
+    tokens = token_file(tmp_path / "tokens", "first-token-0123456789abcdef\nanna: anna-token-0123456789abcdef\n"
+                                             "floor (operator): floor-token-0123456789abcdef\n")
     a = team.node("--token-file", str(tokens))
     state = sup_api.call(a, "GET", "/supervisor/api/state", token="anna-token-0123456789abcdef")[1]
     assert state["versioned"] is True and state["token_holder"] == "anna" and state["rules_source"]["version"] == 1
@@ -372,12 +376,9 @@ def test_an_operators_service_follows_a_team_node(team, tmp_path):
         pytest.skip("openssl is needed to make the team node's certificate")
     address = _own_non_loopback_address() or "127.0.0.1"  # another machine, as far as the team node can tell
     cert, key = _certificate(tmp_path, address)
-    team_tokens = tmp_path / "team-tokens"
-    team_tokens.write_text("lead: lead-token-0123456789abcdef\nfloor (operator): floor-token-0123456789abcdef\n")
-    team_tokens.chmod(0o600)
-    operator_token = tmp_path / "operator-token"
-    operator_token.write_text("floor-token-0123456789abcdef\n")
-    operator_token.chmod(0o600)
+    team_tokens = token_file(tmp_path / "team-tokens", "lead: lead-token-0123456789abcdef\n"
+                                                       "floor (operator): floor-token-0123456789abcdef\n")
+    operator_token = token_file(tmp_path / "operator-token", "floor-token-0123456789abcdef\n")
     context = ssl.create_default_context(cafile=str(cert))
     port = free_port()
     lead = team.node("--host", "0.0.0.0", "--token-file", str(team_tokens), "--tls-cert", str(cert),
@@ -422,12 +423,8 @@ def test_a_wrong_token_is_refused_by_the_team_node(team, tmp_path):
     address = _own_non_loopback_address()
     if address is None:
         pytest.skip("no non-loopback address on this machine to call the team node from")
-    team_tokens = tmp_path / "team-tokens"
-    team_tokens.write_text("lead-token-0123456789abcdef\n")
-    team_tokens.chmod(0o600)
-    wrong = tmp_path / "wrong-token"
-    wrong.write_text("not-the-teams-token-0123456789\n")
-    wrong.chmod(0o600)
+    team_tokens = token_file(tmp_path / "team-tokens", "lead-token-0123456789abcdef\n")
+    wrong = token_file(tmp_path / "wrong-token", "not-the-teams-token-0123456789\n")
     port = free_port()
     team.node("--host", "0.0.0.0", "--token-file", str(team_tokens), port=port, name="team-node")
     follower = Server(_rules_copy(tmp_path / "op"), "--follow", f"http://{address}:{port}", "--token-file", str(wrong),

@@ -14,16 +14,14 @@ import aiohttp
 import pytest
 
 from tests import test_supervisor as sup_api
-from tests.pgcluster import start_cluster
+from tests.pgcluster import started_cluster
 from tests.test_team import DEADLINE_S, RULES, Team, coach, flagged, one_sentence_edit, source, wait_until
 
 
 @pytest.fixture
 def cluster():
     """A cluster of its own: these tests kill it."""
-    server, why = start_cluster()
-    if server is None:
-        pytest.skip(why)
+    server = started_cluster()
     yield server
     server.close()
 

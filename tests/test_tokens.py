@@ -7,14 +7,12 @@ import http.client
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from coach_server.service.token import TokenFileError, TokenHolder, add_token, load_or_create_token, parse_tokens
-from tests.conftest import free_port
-from tests.test_security import _own_non_loopback_address, _serve
+from tests.conftest import free_port, token_file
+from tests.test_security import _own_non_loopback_address, _serve, _wait_healthy
 
 
 def test_a_token_file_names_its_holders():
@@ -63,20 +61,12 @@ def test_coach_token_add(tmp_path):
 
 
 def test_an_operators_token_uses_the_service_but_does_not_supervise(tmp_path):
-    tokens = tmp_path / "tokens"
-    tokens.write_text("lead: lead-0123456789abcdef0123\nfloor (operator): floor-0123456789abcdef0123\n")
-    tokens.chmod(0o600)
+    tokens = token_file(tmp_path / "tokens", "lead: lead-0123456789abcdef0123\n"
+                                             "floor (operator): floor-0123456789abcdef0123\n")
     port = free_port()
     proc = _serve(tmp_path, "--host", "0.0.0.0", "--port", str(port), "--token-file", str(tokens), "--store", "none")
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, proc.stdout.read()
-                time.sleep(0.1)
+        _wait_healthy(proc, port)
         address = _own_non_loopback_address()
         if address is None:
             pytest.skip("no non-loopback address on this machine to call from")

@@ -10,32 +10,23 @@ import pytest
 
 from tests.browser.conftest import Browser
 from tests.browser.test_extension_pages import extension_page
-from tests.conftest import RULES, Server
-from tests.pgcluster import start_cluster
+from tests.conftest import Server, token_file
 from tests.test_supervisor import call
-from tests.test_team import Team, _rules_copy, coach, one_sentence_edit, source, wait_until
+from tests.test_team import _rules_copy, one_sentence_edit, source, throwaway_team, wait_until
 
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    cluster, why = start_cluster()
-    if cluster is None:
-        pytest.skip(why)
     base = tmp_path_factory.mktemp("popup-team")
-    t = Team(cluster.database("popup"), base)
-    assert coach("rules", "push", str(RULES), "--store", t.dsn).returncode == 0
-    t.lead = t.node(name="lead")
-    token = base / "operator-token"
-    token.write_text(t.lead.token + "\n")
-    token.chmod(0o600)
-    t.follower = Server(_rules_copy(base / "op"), "--follow", t.lead.url, "--token-file", str(token),
-                        "--follow-interval", "2", "--store", "none")
-    t.nodes.append(t.follower)
-    yield t
-    t.stop()
-    cluster.close()
+    with throwaway_team(base, "popup") as t:
+        t.lead = t.node(name="lead")
+        token = token_file(base / "operator-token", t.lead.token + "\n")
+        t.follower = Server(_rules_copy(base / "op"), "--follow", t.lead.url, "--token-file", str(token),
+                            "--follow-interval", "2", "--store", "none")
+        t.nodes.append(t.follower)
+        yield t
 
 
 def test_the_popup_shows_the_teams_version_and_offline(team, playwright_instance, tmp_path):

@@ -13,38 +13,28 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import plain_page
-from tests.conftest import RULES, Server
-from tests.pgcluster import start_cluster
-from tests.test_team import Team, coach, flagged, source, wait_until
+from tests.conftest import RULES, Server, token_file
+from tests.test_team import flagged, source, throwaway_team, wait_until
 
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    cluster, why = start_cluster()
-    if cluster is None:
-        pytest.skip(why)
     base = tmp_path_factory.mktemp("team-page")
-    tokens = base / "tokens"
-    tokens.write_text("anna: anna-token-0123456789abcdef\n")
-    tokens.chmod(0o600)
-    t = Team(cluster.database("page"), base)
-    assert coach("rules", "push", str(RULES), "--store", t.dsn, "--author", "setup").returncode == 0
-    t.a = t.node("--token-file", str(tokens), name="a")
-    t.b = t.node(name="b")
-    yield t
-    t.stop()
-    cluster.close()
+    tokens = token_file(base / "tokens", "anna: anna-token-0123456789abcdef\n")
+    with throwaway_team(base, "page") as t:
+        t.a = t.node("--token-file", str(tokens), name="a")
+        t.b = t.node(name="b")
+        yield t
 
 
 def test_save_history_and_rollback_on_the_page(team):
     a, b = team.a, team.b
     with plain_page() as page:
-        page.goto(a.url + "/supervisor")
-        page.evaluate("sessionStorage.setItem('operatorCoach.supervisorToken', 'anna-token-0123456789abcdef')")
+        # the supervisor entered her token earlier in this browser session (the page reads it when it loads)
+        page.add_init_script("sessionStorage.setItem('operatorCoach.supervisorToken', 'anna-token-0123456789abcdef')")
         page.goto(a.url + "/supervisor#rule=too_long")
-        page.reload()  # the page reads the token when it loads
         expect(page.locator("#token-btn")).to_contain_text("Изменения разрешены")
         expect(page.locator("#source-chip")).to_contain_text("правила: v1")
         field = page.locator('[data-path="params.max.sentences"]')
