@@ -90,6 +90,11 @@ def test_nodes_and_the_database_die_and_come_back(cluster, tmp_path):
         assert source(a)["digest"] == source(b)["digest"]
         history = sup_api.call(a, "GET", "/supervisor/api/versions")[1]["versions"]
         assert [v["version"] for v in history] == [3, 2, 1]
+        # 5. the database restarts between two saves: the first save after it is not refused
+        cluster.stop()
+        cluster.start()
+        assert sup_api.call(b, "PUT", "/supervisor/api/rules/too_long", one_sentence_edit(b, 4), token=b.token)[0] == 200
+        assert wait_until(lambda: source(a)["version"] == source(b)["version"] == 4, timeout=60)
     finally:
         team.stop()
 

@@ -53,7 +53,9 @@ class RuleSetStore:
         self.dsn = dsn
         self.connect_timeout = connect_timeout
         self._migrated = False
-        self._listener: asyncpg.Connection | None = None
+        self._listener: asyncpg.Connection | None = None  # LISTENs; the newest version is checked on it
+        self._working: asyncpg.Connection | None = None  # saves, history, fetches
+        self._working_lock = asyncio.Lock()
         self._notified = asyncio.Event()
         self._lost = False
 
@@ -80,27 +82,43 @@ class RuleSetStore:
         return con
 
     async def _run(self, work: Any) -> Any:
-        """`await work(con)` on a fresh connection, its failures as StoreUnavailable (StaleBase passes)."""
-        con = await self._connect()
-        try:
-            return await work(con)
-        except (StaleBase, StoreUnavailable, LookupError):
-            raise
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            raise StoreUnavailable(f"{self.location}: {type(exc).__name__}: {exc}") from None
-        finally:
-            try:
-                await asyncio.wait_for(con.close(), 2)
-            except Exception:
-                con.terminate()
+        """`await work(con)` on this store's working connection (opened when needed, kept: a save on a busy
+        node costs no new handshake), one at a time; failures as StoreUnavailable, after which the
+        connection is dropped and the next call opens another (StaleBase and LookupError pass). A kept
+        connection the server has closed meanwhile (a database restart) is replaced once, at once: such a
+        connection fails on its first statement, before anything is written."""
+        async with self._working_lock:
+            for attempt in (1, 2):
+                reused = self._working is not None and not self._working.is_closed()
+                con = self._working if reused else await self._connect()
+                self._working = con
+                try:
+                    return await work(con)
+                except (StaleBase, StoreUnavailable, LookupError):
+                    raise
+                except (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.OperatorInterventionError,
+                        asyncpg.exceptions.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+                    await _close(con)
+                    self._working = None
+                    if reused and attempt == 1:
+                        continue
+                    raise StoreUnavailable(f"{self.location}: {type(exc).__name__}: {exc}") from None
+                except (asyncpg.PostgresError, TimeoutError) as exc:
+                    await _close(con)
+                    self._working = None
+                    raise StoreUnavailable(f"{self.location}: {type(exc).__name__}: {exc}") from None
+                except BaseException:
+                    await _close(con)
+                    self._working = None
+                    raise
+            raise AssertionError("unreachable")
 
     async def close(self) -> None:
-        con, self._listener = self._listener, None
-        if con is not None and not con.is_closed():
-            try:
-                await asyncio.wait_for(con.close(), 2)
-            except Exception:
-                con.terminate()
+        listener, self._listener = self._listener, None
+        working, self._working = self._working, None
+        for con in (listener, working):
+            if con is not None:
+                await _close(con)
 
     # --- reading ---------------------------------------------------------------------------------------
     @staticmethod
@@ -218,11 +236,16 @@ class RuleSetStore:
         return result
 
     # --- following -------------------------------------------------------------------------------------
+    async def _drop_listener(self) -> None:
+        con, self._listener = self._listener, None
+        if con is not None:
+            await _close(con)
+
     async def _listening(self) -> asyncpg.Connection:
         con = self._listener
         if con is not None and not con.is_closed() and not self._lost:
             return con
-        await self.close()
+        await self._drop_listener()
         self._lost = False
         con = await self._connect()
 
@@ -267,8 +290,17 @@ class RuleSetStore:
                 return newest if newest is not None and newest.version != known else None
             return await self._load(con, head)
         except StoreUnavailable:
-            await self.close()
+            await self._drop_listener()
             raise
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            await self.close()
+            await self._drop_listener()
             raise StoreUnavailable(f"{self.location}: {type(exc).__name__}: {exc}") from None
+
+
+async def _close(con: asyncpg.Connection) -> None:
+    if con.is_closed():
+        return
+    try:
+        await asyncio.wait_for(con.close(), 2)
+    except Exception:
+        con.terminate()
