@@ -155,6 +155,21 @@ class Coach:
         return Evaluation(result, next_change, timers)
 
 
+    def reevaluate(self, request: CheckRequest, previous: Evaluation, changed: Iterable[str]) -> Evaluation:
+        """`previous` (this very request's evaluation) after a change of the rules in `changed`: those rules
+        run anew, the others' warnings are kept — what a rules change costs a live chat is the changed
+        rules, not all of them. The request must be the one `previous` was made for (same draft and
+        conversation); timed rules keep their schedule (the earlier of the two next changes)."""
+        wanted = set(changed)
+        fresh = self.evaluate(request, only=wanted)
+        active = {rule.id for rule in self.rulebook.active}
+        kept = [w for w in previous.result.warnings if w.rule not in wanted and w.rule in active]
+        warnings = sorted(kept + list(fresh.result.warnings), key=_sort_key)
+        dues = [d for d in (fresh.next_change, previous.next_change) if d is not None]
+        result = CheckResult.model_construct(warnings=warnings, lang=fresh.result.lang, took_ms=fresh.result.took_ms)
+        return Evaluation(result, min(dues) if dues else None, fresh.timers)
+
+
 def _refuse_future(req: CheckRequest, now: float, latest_ts: float | None) -> None:
     limit = now + FUTURE_TOLERANCE_S
     if (latest_ts is None or latest_ts <= limit) and (req.draft_started_at is None or req.draft_started_at <= limit):

@@ -18,7 +18,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import __version__
-from ..engine import Coach
+from ..engine import Coach, Evaluation
 from ..feedback import ACTIONS, FeedbackLog, chat_hash
 from ..models import (
     MAX_DRAFT_CHARS,
@@ -123,6 +123,10 @@ class ChatState:
         self.seq = 0
         self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
         self.timer: asyncio.TimerHandle | None = None
+        self.changes = 0  # how often an update changed this chat's state
+        # the last evaluation and the state it was made for; the rules changed since (re-check only those)
+        self.last: tuple[int, Evaluation] | None = None
+        self.rules_changed: set[str] = set()
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -181,8 +185,11 @@ class LiveHub:
         self.dismissals = Dismissals()
         self.sessions: set[LiveSession] = set()
 
-    def rules_changed(self) -> None:
+    def rules_changed(self, changed: frozenset[str] = frozenset()) -> None:
+        """Re-check every chat: only the rules in `changed` where the chat's last answer allows it."""
         for session in list(self.sessions):
+            for chat in list(session.chats.values()):
+                chat.rules_changed |= changed
             session.recheck_all("rules")
 
     def chats(self) -> Iterator[ChatState]:
@@ -250,8 +257,15 @@ class LiveSession:
         """Check the chat in its current state and send its warnings (less those the operator dismissed)."""
         chat.cancel_timer()
         coach = self.hub.coach
+        last = chat.last
         try:
-            evaluation = coach.evaluate(chat.request())
+            if (reason == "rules" and chat.rules_changed and last is not None and last[0] == chat.changes
+                    and (last[1].next_change is None or last[1].next_change > chat.now())):
+                evaluation = coach.reevaluate(chat.request(), last[1], chat.rules_changed)
+            else:
+                evaluation = coach.evaluate(chat.request())
+            chat.last = (chat.changes, evaluation)
+            chat.rules_changed = set()
         except RequestError as exc:
             await self.send(_error("bad_update", exc.message, exc.details, chat_id=chat.chat_id, ref=ref))
             return
@@ -278,6 +292,8 @@ class LiveSession:
         if previous is not None:
             if previous[0] == "update" and reason != "update":
                 reason = "update"  # an answer to an update outranks a push
+            elif reason == "rules" and previous[0] != "rules":
+                reason = previous[0]  # a timer or feedback push owed: the whole chat is checked anyway
             if ref is None:
                 ref = previous[1]
         self._owed[chat.chat_id] = (reason, ref)
@@ -384,6 +400,7 @@ class LiveSession:
                 setattr(chat, name, value)
         if update.now is not None:
             chat.clock_offset = update.now - time.time()
+        chat.changes += 1
         self.owe(chat, "update", update.seq)
 
     def _keep_within_budget(self, current: ChatState) -> None:

@@ -79,7 +79,8 @@ class RuleWatcher:
         self.check_interval = check_interval  # store, follow: the longest wait between two looks at the source
         self.source = source
         self.snapshot = snapshot
-        self.listeners: list[Callable[[], None]] = []  # called when a reload changed any rule
+        # called with the ids of the rules that changed, when a reload changed any
+        self.listeners: list[Callable[[frozenset[str]], None]] = []
         self.current: RuleSet | None = None  # the source's version in force (None: not one from the source)
         self.serving: Literal["files", "source", "snapshot", "local"] = "files" if source is None else "local"
         self.state: Literal["online", "offline", "starting"] = "online" if source is None else "starting"
@@ -108,7 +109,7 @@ class RuleWatcher:
         if update.changed:
             log.info("rules reloaded: %d active", len(self.coach.rulebook.active))
             for listener in self.listeners:
-                listener()
+                listener(update.changed)
         self._changed.set()
         self._changed = asyncio.Event()
 
