@@ -19,10 +19,11 @@ import asyncio
 import fcntl
 import logging
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 from aiohttp import web
 
@@ -31,6 +32,7 @@ from ..rulebook.loader import Rule, directory_signature
 from ..rulebook.ruleset import RuleSet, StaleBase, file_digest, load_snapshot, save_snapshot, write_atomically
 
 log = logging.getLogger("coach.rules")
+T = TypeVar("T")
 
 Mode = Literal["files", "store", "follow"]
 CHECK_INTERVAL_S = 5.0  # store: how often the newest version is checked besides NOTIFY (and the link with it)
@@ -67,6 +69,54 @@ class VersionStore(RuleSource, Protocol):
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]: ...
 
 
+class OffLoop:
+    """A source whose coroutines run on an event loop of their own, in a thread of this process.
+
+    A busy service's event loop runs hundreds of live chats; each await of the few round trips a new version
+    takes (hear of it, load it, or make it on a save) would wait behind all of them. On a loop of its own
+    the source's work waits for nothing but the database or the team node; the service's loop is asked only
+    to take the result."""
+
+    def __init__(self, source: RuleSource):
+        self.inner = source
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="coach-rules-source", daemon=True)
+        self._thread.start()
+
+    @property
+    def mode(self) -> Mode:
+        return self.inner.mode
+
+    @property
+    def location(self) -> str:
+        return self.inner.location
+
+    async def _call(self, work: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._loop))
+
+    async def newer(self, current: RuleSet | None, wait: float) -> RuleSet | None:
+        return await self._call(self.inner.newer(current, wait))
+
+    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None:
+        return await self._call(cast(VersionStore, self.inner).save_file(name, content, base_digest=base_digest,
+                                                                         author=author))
+
+    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
+        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author))
+
+    async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
+        return await self._call(cast(VersionStore, self.inner).history(limit, before))
+
+    async def close(self) -> None:
+        try:
+            await self._call(self.inner.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join, 5)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+
 class ReadOnlyRules(Exception):
     """The rules follow a team node: they are changed there, not here."""
 
@@ -77,7 +127,7 @@ class RuleWatcher:
         self.coach = coach
         self.interval = interval  # files: seconds between looks at the directory; 0: never look
         self.check_interval = check_interval  # store, follow: the longest wait between two looks at the source
-        self.source = source
+        self.source: RuleSource | None = OffLoop(source) if source is not None else None
         self.snapshot = snapshot
         # called with the ids of the rules that changed, when a reload changed any
         self.listeners: list[Callable[[frozenset[str]], None]] = []
