@@ -8,9 +8,9 @@ Starts a throwaway PostgreSQL cluster (as the tests do: tests/pgcluster.py), pus
 version 1, and starts `--nodes` × `coach serve --store postgresql://… --rules-from-store --workers N` on
 free loopback ports. The operators are bench/load_ws.py's typing clients (each its own chat and text, a
 draft-only update per keystroke, `--rate` keystrokes a second on average), spread over the nodes;
-SO_REUSEPORT spreads each node's connections over its workers. Every `--save-every` seconds a supervisor
-saves a rule on one node and then on the other (the rule's title, alternately: the whole floor's rules
-change, every connected chat is re-checked).
+SO_REUSEPORT spreads each node's connections over its workers. From 10 s on (when every operator's chat
+has been sent and checked in full), every `--save-every` seconds a supervisor saves a rule on one node and
+then on the other (the rule's title: the whole floor's rules change, every connected chat is re-checked).
 
 Reports: keystroke round trip p50/p99/max; errors (error frames, failed or dropped connections, unanswered
 updates; target 0); for each save, how long until every connection had an answer made with the new rules
@@ -66,11 +66,14 @@ def get(url: str, path: str) -> dict:
         return json.loads(r.read())
 
 
+SETTLE_S = 10.0  # the first save once every operator's chat has been sent and checked in full (a day's start)
+
+
 async def saver(nodes: list[Service], every: float, until: float, saves: list[dict]) -> None:
     """A supervisor's save every `every` seconds, alternating nodes; each save's start and its rule set."""
     loop = asyncio.get_running_loop()
     n = 0
-    await asyncio.sleep(every)
+    await asyncio.sleep(max(every, SETTLE_S))
     while time.perf_counter() + every / 2 < until:
         node = nodes[n % len(nodes)]
         token = (node.tmp / "token").read_text().strip()
