@@ -119,6 +119,12 @@ SILENT = [
     # --- formality_mismatch: past tenses and abbreviations are no ты-forms ------------------------------------
     ("formality_mismatch", "К сожалению, не нашли кандидата с таким номером.", GREETED + [(C, "Добрый день, подскажите")]),
     ("formality_mismatch", "Были ли платежи через СР раньше?", GREETED + [(C, "Здравствуйте, не проходят платежи")]),
+    # --- early_contact_request: the contact is the client's problem; link_only: the link was asked for ------
+    ("early_contact_request", "Давайте проверим. Уточните, на какой номер отправляете код?",
+     GREETED + [(C, "у меня не приходит смс с кодом")]),
+    ("early_contact_request", "What's the email address on the account?", GREETED_EN + [(C, "I can't log in")]),
+    ("link_only", "Вот ссылка на оплату: https://pay.example.ru/12345", GREETED + [(C, "скиньте ссылку на оплату")]),
+    ("link_only", "Here you go: https://shop.example.com/size-guide", GREETED_EN + [(C, "got a link to the size guide?")]),
     # --- no_introduction: a conversation whose start is not on screen ---------------------------------------
     ("no_introduction", "Рада была помочь! Хорошего дня!", [(C, "Спасибо большое, всё понятно!")]),
     ("no_introduction", "Thanks for waiting, your refund is on its way.", [(C, "ok, thank you")]),
