@@ -10,6 +10,7 @@ explanation in the message just before.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from pydantic import Field
 
@@ -81,7 +82,7 @@ class LinksCheck(Check[Params, Lang]):
         early = {w.index for s in draft.sentences for w in draft.sentence_words(s)[:4]}
         if any(m.first in early for m in self.answers.find(draft)):
             return  # "Hi Ryan - yes! Here's how…", «К сожалению, нельзя. Подробнее: …»
-        if any(ctx.conv.remember((self.serial, "asked", t.index), lambda t=t: self._asked(t.facts))
+        if any(ctx.conv.remember((self.serial, "asked", t.index), partial(self._asked, t.facts))
                for t in ctx.conv.pending):
             return  # «скиньте ссылку на оплату» — «Вот ссылка: …» is the whole answer
         last = ctx.conv.last_speaker_turn
