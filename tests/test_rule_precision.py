@@ -101,6 +101,12 @@ SILENT = [
     ("ignored_emotion", "Проверим настройки.", GREETED + [(C, "На экране пишет ДОСТУП ЗАПРЕЩЁН, что делать")]),
     ("ignored_emotion", "Try another browser.",
      GREETED_EN + [(C, "I still get “payment failed, please try again” on checkout")]),
+    # a calm question in the words of an angry demand, and words with a calm other sense
+    ("ignored_emotion", "Да, можно, деньги вернутся за 10 дней.", GREETED + [(C, "Можно вернуть деньги?")]),
+    ("ignored_emotion", "Такой кабель есть у нас в каталоге.", GREETED + [(C, "Где можно достать такой кабель?")]),
+    ("ignored_emotion", "Go to Settings and tap Reset.",
+     GREETED_EN + [(C, "Sorry if this is a stupid question, how do I reset it?")]),
+    ("ignored_emotion", "Your parcel arrives on Monday.", GREETED_EN + [(C, "I hate to bother you, where is my parcel?")]),
     # --- link_only: forms, answers, explanations before -------------------------------------------------------
     ("link_only", "Please send us an email at https://help.example.com/requests/new", GREETED_EN),
     ("link_only", "Yes! Here is how: https://help.example.com/join", GREETED_EN),
@@ -149,6 +155,8 @@ STILL_CAUGHT = [
     ("ignored_emotion", "Your order ships tomorrow.", GREETED_EN + [(C, "This is a joke. You never answer!!")]),
     ("ignored_emotion", "Please submit a ticket.", GREETED_EN + [(C, "you useless bastards, fix my account")]),
     ("ignored_emotion", "Мы проверим заказ.", GREETED + [(C, "Я ПИШУ ВАМ УЖЕ ТРЕТИЙ РАЗ")]),
+    ("ignored_emotion", "Номер заказа?", GREETED + [(C, "Верните деньги! Вы меня уже достали")]),
+    ("ignored_emotion", "We will check.", GREETED_EN + [(C, "Worst service ever. I hate this company")]),
     ("link_only", "Please refer to: https://help.example.com/article/123", GREETED_EN),
     ("too_long", "Доставка в Казань занимает два дня. Стоимость доставки 300 рублей. Оплатить можно картой "
                  "или наличными. Также есть самовывоз из пункта выдачи.", GREETED),
