@@ -125,6 +125,10 @@ SILENT = [
     # --- formality_mismatch: past tenses and abbreviations are no ты-forms ------------------------------------
     ("formality_mismatch", "К сожалению, не нашли кандидата с таким номером.", GREETED + [(C, "Добрый день, подскажите")]),
     ("formality_mismatch", "Были ли платежи через СР раньше?", GREETED + [(C, "Здравствуйте, не проходят платежи")]),
+    # --- negative_phrasing: a double negation or an idiom of empathy is no refusal ------------------------
+    ("negative_phrasing", "Не могу не согласиться, отличный выбор!", GREETED + [(C, "Хороший вариант?")]),
+    ("negative_phrasing", "Невозможно представить, как это неприятно. Сейчас всё исправим.", GREETED),
+    ("negative_phrasing", "We can't thank you enough for your patience!", GREETED_EN),
     # --- early_contact_request: the contact is the client's problem; link_only: the link was asked for ------
     ("early_contact_request", "Давайте проверим. Уточните, на какой номер отправляете код?",
      GREETED + [(C, "у меня не приходит смс с кодом")]),
