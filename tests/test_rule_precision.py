@@ -125,6 +125,9 @@ SILENT = [
     # --- formality_mismatch: past tenses and abbreviations are no ты-forms ------------------------------------
     ("formality_mismatch", "К сожалению, не нашли кандидата с таким номером.", GREETED + [(C, "Добрый день, подскажите")]),
     ("formality_mismatch", "Были ли платежи через СР раньше?", GREETED + [(C, "Здравствуйте, не проходят платежи")]),
+    # --- caps: a label beside the word for it is what the screen says ----------------------------------------
+    ("caps", "Нажмите кнопку ОПЛАТИТЬ внизу страницы.", GREETED),
+    ("caps", "Then click SAVE CHANGES, or press the RESET button.", GREETED_EN),
     # --- negative_phrasing: a double negation or an idiom of empathy is no refusal ------------------------
     ("negative_phrasing", "Не могу не согласиться, отличный выбор!", GREETED + [(C, "Хороший вариант?")]),
     ("negative_phrasing", "Невозможно представить, как это неприятно. Сейчас всё исправим.", GREETED),
