@@ -96,6 +96,17 @@ SILENT = [
     ("ignored_emotion", "Here's how to fix it.", GREETED_EN + [(C, "Wow!! It finally works!!")]),
     ("ignored_emotion", "That's not what we want to hear. Let's fix it together.",
      GREETED_EN + [(C, "This is the worst service ever")]),
+    ("ignored_emotion", "Let's reset the BIOS first.",  # capitals the screen shows, words of a quoted error
+     GREETED_EN + [(C, "Since the update it keeps showing BOOT DEVICE NOT FOUND")]),
+    ("ignored_emotion", "Проверим настройки.", GREETED + [(C, "На экране пишет ДОСТУП ЗАПРЕЩЁН, что делать")]),
+    ("ignored_emotion", "Try another browser.",
+     GREETED_EN + [(C, "I still get “payment failed, please try again” on checkout")]),
+    # a calm question in the words of an angry demand, and words with a calm other sense
+    ("ignored_emotion", "Да, можно, деньги вернутся за 10 дней.", GREETED + [(C, "Можно вернуть деньги?")]),
+    ("ignored_emotion", "Такой кабель есть у нас в каталоге.", GREETED + [(C, "Где можно достать такой кабель?")]),
+    ("ignored_emotion", "Go to Settings and tap Reset.",
+     GREETED_EN + [(C, "Sorry if this is a stupid question, how do I reset it?")]),
+    ("ignored_emotion", "Your parcel arrives on Monday.", GREETED_EN + [(C, "I hate to bother you, where is my parcel?")]),
     # --- link_only: forms, answers, explanations before -------------------------------------------------------
     ("link_only", "Please send us an email at https://help.example.com/requests/new", GREETED_EN),
     ("link_only", "Yes! Here is how: https://help.example.com/join", GREETED_EN),
@@ -114,9 +125,26 @@ SILENT = [
     # --- formality_mismatch: past tenses and abbreviations are no ты-forms ------------------------------------
     ("formality_mismatch", "К сожалению, не нашли кандидата с таким номером.", GREETED + [(C, "Добрый день, подскажите")]),
     ("formality_mismatch", "Были ли платежи через СР раньше?", GREETED + [(C, "Здравствуйте, не проходят платежи")]),
+    # --- caps: a label beside the word for it is what the screen says ----------------------------------------
+    ("caps", "Нажмите кнопку ОПЛАТИТЬ внизу страницы.", GREETED),
+    ("caps", "Then click SAVE CHANGES, or press the RESET button.", GREETED_EN),
+    # --- negative_phrasing: a double negation or an idiom of empathy is no refusal ------------------------
+    ("negative_phrasing", "Не могу не согласиться, отличный выбор!", GREETED + [(C, "Хороший вариант?")]),
+    ("negative_phrasing", "Невозможно представить, как это неприятно. Сейчас всё исправим.", GREETED),
+    ("negative_phrasing", "We can't thank you enough for your patience!", GREETED_EN),
+    # --- early_contact_request: the contact is the client's problem; link_only: the link was asked for ------
+    ("early_contact_request", "Давайте проверим. Уточните, на какой номер отправляете код?",
+     GREETED + [(C, "у меня не приходит смс с кодом")]),
+    ("early_contact_request", "What's the email address on the account?", GREETED_EN + [(C, "I can't log in")]),
+    ("link_only", "Вот ссылка на оплату: https://pay.example.ru/12345", GREETED + [(C, "скиньте ссылку на оплату")]),
+    ("link_only", "Here you go: https://shop.example.com/size-guide", GREETED_EN + [(C, "got a link to the size guide?")]),
+    # --- no_introduction: a conversation whose start is not on screen ---------------------------------------
+    ("no_introduction", "Рада была помочь! Хорошего дня!", [(C, "Спасибо большое, всё понятно!")]),
+    ("no_introduction", "Thanks for waiting, your refund is on its way.", [(C, "ok, thank you")]),
 ]
 
 STILL_CAUGHT = [
+    ("no_introduction", "Доставка стоит 300 рублей.", [(C, "Спасибо! А сколько стоит доставка?")]),
     ("missing_please", "Пройдите на сайт и посмотрите условия.", GREETED),
     ("missing_please", "1. Зайдите в личный кабинет. 2. Откройте «Заказы». 3. Нажмите «Вернуть».", GREETED),
     ("missing_please", "Перешлите мне файл.", GREETED),
@@ -133,6 +161,9 @@ STILL_CAUGHT = [
     ("ignored_emotion", "Номер заказа?", GREETED + [(C, "Вы издеваетесь? Третий день жду!!!")]),
     ("ignored_emotion", "Your order ships tomorrow.", GREETED_EN + [(C, "This is a joke. You never answer!!")]),
     ("ignored_emotion", "Please submit a ticket.", GREETED_EN + [(C, "you useless bastards, fix my account")]),
+    ("ignored_emotion", "Мы проверим заказ.", GREETED + [(C, "Я ПИШУ ВАМ УЖЕ ТРЕТИЙ РАЗ")]),
+    ("ignored_emotion", "Номер заказа?", GREETED + [(C, "Верните деньги! Вы меня уже достали")]),
+    ("ignored_emotion", "We will check.", GREETED_EN + [(C, "Worst service ever. I hate this company")]),
     ("link_only", "Please refer to: https://help.example.com/article/123", GREETED_EN),
     ("too_long", "Доставка в Казань занимает два дня. Стоимость доставки 300 рублей. Оплатить можно картой "
                  "или наличными. Также есть самовывоз из пункта выдачи.", GREETED),

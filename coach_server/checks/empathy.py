@@ -36,11 +36,16 @@ class Params(Settings):
 
 class Lang(LangSection):
     upset: list[str] = Field(default_factory=list, description="lemmas and phrases of an upset client")
+    upset_forms: list[str] = Field(default_factory=list,
+                                   description="…matched as written, where another form is calm: «верните деньги» "
+                                               "(not «можно вернуть деньги?»), «достали» (not «где достать»)")
     heated: list[str] = Field(default_factory=list,
                               description="weaker signs («опять», «третий день») — two of them, or one with «!!!»")
     empathy: list[str] = Field(default_factory=list, description="lemmas and phrases that show empathy")
     not_shouting: list[str] = Field(default_factory=list,
                                     description="words in capitals that are no shouting: «ОК», \"HELP\" in a tag")
+    screen: list[str] = Field(default_factory=list,
+                              description="words after which capitals are quoted, from a screen or a notice: «пишет», \"showing\", \"warning\"")
 
 
 class EmpathyCheck(Check[Params, Lang]):
@@ -52,23 +57,32 @@ class EmpathyCheck(Check[Params, Lang]):
 
     def compile(self) -> None:
         ru, en = self.langs["ru"], self.langs["en"]
-        self.upset = Lexicon(lemmas=ru.upset, words=en.upset)
+        self.upset = Lexicon(lemmas=ru.upset, words=en.upset + ru.upset_forms + en.upset_forms)
         self.heated = Lexicon(lemmas=ru.heated, words=en.heated)
         self.empathy = Lexicon(lemmas=ru.empathy, words=en.empathy)
         self.not_shouting = frozenset(w.lower() for w in ru.not_shouting + en.not_shouting)
+        self.screen = Lexicon(lemmas=ru.screen, words=en.screen)
 
     def _shouted(self, turn: Turn) -> int:
         """Real words in capitals: «ВЕРНИТЕ», "NEVER" — not acronyms (API, PDF, МФЦ) or single letters."""
         count = 0
         facts = turn.facts
         latin = facts.lang == "en"  # capitals in the other script are names and identifiers (SECRET_KEY, API)
+        # "it keeps showing NOT INSTALLED": capitals right after a word of showing are what the screen says
+        # ("WARNING! DO NOT CLICK" too; a shouted «ПИШУ ВАМ» is shouting, not a screen)
+        screen_ends = {m.last for m in self.screen.find(facts) if not facts.text[m.start:m.end].isupper()
+                       or facts.text[m.start:m.end].lower() in self.not_shouting}
+        on_screen = False
+        previous = -1
         for w in facts.words:
             text = w.token.text
-            if text in _DISTRESS:
+            on_screen = (on_screen or previous in screen_ends) and text.isupper()
+            previous = w.index
+            if text in _DISTRESS and not on_screen:
                 count += 1  # "HELP HELP", «SOS» in any language
                 continue
             if len(text) < 3 or not text.isupper() or w.lower in self.not_shouting or w.is_cyrillic == latin \
-                    or facts.is_quoted(w.token.start, w.token.end):
+                    or on_screen or facts.is_quoted(w.token.start, w.token.end):
                 continue
             if w.is_cyrillic:
                 if w.info.known and not w.info.abbr and len(text) >= 4:
@@ -79,9 +93,13 @@ class EmpathyCheck(Check[Params, Lang]):
 
     def _upset(self, turn: Turn) -> bool:
         facts = turn.facts
-        if self.upset.contains(facts) or self._shouted(turn) >= self.params.min_shouted:
+
+        def own(lexicon: Lexicon) -> int:  # a quoted error message ("try again") is not the client's voice
+            return sum(not facts.is_quoted(m.start, m.end) for m in lexicon.find(facts))
+
+        if own(self.upset) or self._shouted(turn) >= self.params.min_shouted:
             return True
-        weak = len(self.heated.find(facts)) + bool(_HEATED_PUNCTUATION.search(facts.text)) \
+        weak = own(self.heated) + bool(_HEATED_PUNCTUATION.search(facts.text)) \
             + bool(_ANGRY_EMOJI.search(facts.text))
         return weak >= 2
 

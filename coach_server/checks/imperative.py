@@ -99,6 +99,9 @@ class ImperativeCheck(Check[Params, Lang]):
             return
         excused = {m.first for m in self.not_orders.find(draft)}
         excused |= {m.first for m in self.pointers.find(draft)}
+        for i, tok in enumerate(draft.tokens[:-1]):  # "Visit https://…": a verb straight before a link points to it
+            if tok.kind == "word" and tok.lower in self.pointer_verbs and draft.tokens[i + 1].kind == "url":
+                excused.add(i)
         for m in self.pointer_purposes.find(draft):  # "Visit … for more info": every go/visit there points
             for s in draft.sentences:
                 if s.first <= m.first < s.last:

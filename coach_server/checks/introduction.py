@@ -3,7 +3,8 @@
 A name tells the client a person is there, not a bot. The name counts when it is the operator's own
 (`operator_name`, in any case form: «с вами Анна», «меня зовут Анной»), or, when that is not known, a
 capitalised name after an introduction phrase («меня зовут», «с вами», "my name is"). The suggestion
-inserts what is missing.
+inserts what is missing. When all the client has written is thanks or an «ок, жду», the conversation began
+before what the console shows (a transferred chat, an earlier session): no first message to judge.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ class Lang(LangSection):
     message_name: str = Field(description="only the name is missing")
     greetings: list[str] = Field(default_factory=list, description="greeting words and phrases")
     introductions: list[str] = Field(default_factory=list, description="«меня зовут», «с вами», \"my name is\"")
+    midway: list[str] = Field(default_factory=list,
+                              description="words a client writes only in a conversation already under way: "
+                                          "«спасибо», «хорошо, жду», \"ok thanks\"")
     suggestion_name: str | None = Field(default=None, description="the sentence that introduces {name}")
     suggestion_greeting: str | None = Field(default=None, description="the greeting to insert")
 
@@ -47,6 +51,7 @@ class IntroductionCheck(Check[Params, Lang]):
         ru, en = self.langs["ru"], self.langs["en"]
         self.greetings = Lexicon(words=ru.greetings + en.greetings, lemmas=ru.greetings)
         self.introductions = Lexicon(words=ru.introductions + en.introductions)
+        self.midway = frozenset(w for phrase in ru.midway + en.midway for w in phrase.lower().split())
 
     @staticmethod
     def _signed(draft: TextFacts) -> bool:
@@ -96,6 +101,9 @@ class IntroductionCheck(Check[Params, Lang]):
         draft = ctx.draft
         if ctx.conv.has_operator_reply or draft.word_count < self.params.min_draft_words:
             return
+        clients = ctx.conv.client_turns
+        if clients and all(w.lower in self.midway for turn in clients for w in turn.facts.words):
+            return  # «Спасибо, всё понятно!», "ok, waiting": the start of this conversation is not on screen
         greetings = self.greetings.find(draft)
         greeted = bool(greetings) or not self.params.require_greeting
         named = self._has_name(draft, ctx.request.operator_name) or not self.params.require_name
