@@ -194,3 +194,23 @@ def test_a_curt_reply_to_an_upset_client_is_flagged_once_sent_not_while_typed(co
     turns = GREETED + [(C, "Это безобразие, третий день жду!!!")]
     assert fired(coach, "ignored_emotion", "Фамилия?", turns)
     assert not fired(coach, "ignored_emotion", "Фамилия", turns, caret=7)
+
+
+def silent(coach, client, operator):
+    turns = [{"role": C, "text": client, "ts": NOW - 400}, {"role": OP, "text": operator, "ts": NOW - 300}]
+    return "client_silent" in [w.rule for w in coach.check({"draft": "", "messages": turns, "now": NOW}).warnings]
+
+
+@pytest.mark.parametrize("client, operator, asked", [
+    ("Когда будет поступление?", "Минутку, уточню у склада.", "Уточните, пожалуйста, номер заказа."),
+    ("ок, жду", "Проверяю, пару минут.", "Оформить заказ?"),
+    ("Where is my order?", "Let me check that for you.", "What's the order number?"),
+])
+def test_client_silent_not_while_the_client_waits_for_the_operator(coach, client, operator, asked):
+    assert not silent(coach, client, operator)
+    assert silent(coach, client, asked)  # asked and got no answer: time to check in
+
+
+def test_client_silent_not_after_the_client_said_they_will_write_themselves(coach):
+    assert not silent(coach, "Хорошо, подумаю и напишу", "Конечно, пишите!")
+    assert not silent(coach, "Ok, I'll think about it", "Sure, take your time!")

@@ -49,6 +49,9 @@ class Lang(LangSection):
     message_new: str | None = Field(default=None, description="draft: the client wrote while you typed")
     done_lemmas: list[str] = Field(default_factory=list,
                                    description="client_silence: the client said goodbye with these words")
+    holding: list[str] = Field(default_factory=list,
+                               description="client_silence: the operator's last message promises the answer "
+                                           "(«минутку», «уточню», \"let me check\"): the client waits, not silent")
     left_lemmas: list[str] = Field(default_factory=list,
                                    description="a system note with these says the client left: no clock runs")
 
@@ -78,6 +81,7 @@ class TimerCheck(Check[Params, Lang]):
     def compile(self) -> None:
         self.done = Lexicon(lemmas=[w for s in self.langs.values() for w in s.done_lemmas])
         self.left = Lexicon(lemmas=[w for s in self.langs.values() for w in s.left_lemmas])
+        self.holding = Lexicon(words=[w for s in self.langs.values() for w in s.holding])
 
     def _client_left(self, ctx: Context) -> bool:
         """A system note after the client's last message says they left or the chat was closed."""
@@ -121,7 +125,7 @@ class TimerCheck(Check[Params, Lang]):
         # client_silence
         last = conv.last_speaker_turn
         if (last is None or last.role != OPERATOR or last.ts is None or not conv.client_turns
-                or ctx.draft.words or self._client_said_goodbye(ctx)):
+                or ctx.draft.words or self._client_said_goodbye(ctx) or self.holding.contains(last.facts)):
             return None, p.steps, "message"
         return last.ts, p.steps, "message"
 
