@@ -98,21 +98,3 @@ def test_nodes_and_the_database_die_and_come_back(cluster, tmp_path):
     finally:
         team.stop()
 
-
-@pytest.mark.xfail(reason="a feedback spool that survives a restart is issue 11 (item 10, feedback acks); until it "
-                          "merges, events a node queued while the database was down are lost if the node restarts "
-                          "before the database is back", strict=False)
-def test_feedback_queued_during_an_outage_survives_a_restart_of_the_node(cluster, tmp_path):
-    team = Team(cluster.database("spool"), tmp_path)
-    assert coach("rules", "push", str(RULES), "--store", team.dsn).returncode == 0
-    try:
-        a = team.node(name="a")
-        cluster.kill()
-        assert wait_until(lambda: source(a)["state"] == "offline")
-        assert asyncio.run(_feedback(a, 6)) == 6
-        a.stop()
-        a.start()
-        cluster.start()
-        assert wait_until(lambda: dismissed(a) == 6, timeout=30), dismissed(a)
-    finally:
-        team.stop()
