@@ -125,6 +125,9 @@ SILENT = [
     # --- formality_mismatch: past tenses and abbreviations are no ты-forms ------------------------------------
     ("formality_mismatch", "К сожалению, не нашли кандидата с таким номером.", GREETED + [(C, "Добрый день, подскажите")]),
     ("formality_mismatch", "Были ли платежи через СР раньше?", GREETED + [(C, "Здравствуйте, не проходят платежи")]),
+    # --- unanswered_question: a yes said by echoing the question's verb -----------------------------------
+    ("unanswered_question", "В наличии, привезём завтра.", GREETED + [(C, "А синий есть? и когда привезёте?")]),
+    ("unanswered_question", "Доставляем, курьер будет в пятницу.", GREETED + [(C, "Доставляете в Казань? Когда будет?")]),
     # --- caps: a label beside the word for it is what the screen says ----------------------------------------
     ("caps", "Нажмите кнопку ОПЛАТИТЬ внизу страницы.", GREETED),
     ("caps", "Then click SAVE CHANGES, or press the RESET button.", GREETED_EN),
@@ -144,6 +147,7 @@ SILENT = [
 ]
 
 STILL_CAUGHT = [
+    ("unanswered_question", "Есть в наличии!", GREETED + [(C, "А синий есть? и когда привезёте?")]),
     ("no_introduction", "Доставка стоит 300 рублей.", [(C, "Спасибо! А сколько стоит доставка?")]),
     ("missing_please", "Пройдите на сайт и посмотрите условия.", GREETED),
     ("missing_please", "1. Зайдите в личный кабинет. 2. Откройте «Заказы». 3. Нажмите «Вернуть».", GREETED),
