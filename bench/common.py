@@ -143,19 +143,19 @@ class Service:
     """`coach serve` on 127.0.0.1 and a free port, for a benchmark; stopped by `stop()` (its own pid).
     In `extra`, «{tmp}» is the service's own temporary directory (for a store file)."""
 
-    def __init__(self, cpu: int | None = None, *extra: str):
+    def __init__(self, cpu: int | None = None, *extra: str, store: str = "none", env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.tmp = Path(tempfile.mkdtemp(prefix="coach-bench-"))
         extra = tuple(arg.replace("{tmp}", str(self.tmp)) for arg in extra)
         env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.tmp / "token"),
-                   XDG_DATA_HOME=str(self.tmp / "data"))
+                   XDG_DATA_HOME=str(self.tmp / "data"), **(env or {}))
         args = [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--reload-interval", "0",
                 *extra]
         if "--store" not in extra and "--store" in subprocess.run(
                 [sys.executable, "-m", "coach_server", "serve", "--help"], capture_output=True, text=True,
                 cwd=ROOT).stdout:
-            args += ["--store", "none"]
+            args += ["--store", store]
         self.log = (self.tmp / "serve.log").open("w")
         self.pinned = pin_prefix(cpu)
         self.proc = subprocess.Popen([*self.pinned, *args], stdout=self.log, stderr=subprocess.STDOUT, env=env,

@@ -27,8 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import EN_DRAFT_TEXT, NOW, ROOT, RU_DRAFT_TEXT, chat, fit, percentile, rss_mb, typing_variants
 
-TARGET_MEDIAN_MS = 0.3
-TARGET_P99_MS = 2.0
+# Targets for ru-300 (a 300-character draft, a 50-message chat): issue 5's for a repeated check (the floor),
+# issue 9's for a keystroke (each draft new: what the live service pays), whatever models the rules add.
+TARGET_REPEAT_MS = (0.3, 2.0)  # median, p99
+TARGET_KEYSTROKE_MS = (0.5, 3.0)
+TARGET_LOAD_MS = 1500.0  # Coach.load (issue 9)
 TARGET_RSS_MB = 150
 
 CASES = {  # name: (lang, draft size, chat size)
@@ -190,13 +193,17 @@ def main() -> int:
               f"{engine['rule_failures_by_rule']}")
     print()
     ok = lambda good: "met" if good else "MISSED"  # noqa: E731
-    print(f"targets for ru-300 (median ≤ {TARGET_MEDIAN_MS} ms, p99 ≤ {TARGET_P99_MS} ms):")
-    for key, label in (("repeat_check_dict", "warm check, same request again"),
-                       ("keystrokes_check_dict", "warm check while typing (each draft new)"),
-                       ("typing_check_dict", "warm check with a fresh typo in every draft")):
+    print("targets for ru-300 + 50 messages:")
+    for key, label, (median, p99) in (
+            ("repeat_check_dict", "same request again (issue 5)", TARGET_REPEAT_MS),
+            ("keystrokes_check_dict", "while typing, each draft new (issue 9)", TARGET_KEYSTROKE_MS)):
         ru = engine["ru-300"][key]
-        print(f"  {label:<45} median {ru['median_ms']:.3f} ms {ok(ru['median_ms'] <= TARGET_MEDIAN_MS):<6} "
-              f"p99 {ru['p99_ms']:.3f} ms {ok(ru['p99_ms'] <= TARGET_P99_MS)}")
+        print(f"  {label:<40} median {ru['median_ms']:.3f} ms ≤ {median} {ok(ru['median_ms'] <= median):<6} "
+              f"p99 {ru['p99_ms']:.3f} ms ≤ {p99} {ok(ru['p99_ms'] <= p99)}")
+    typo = engine["ru-300"]["typing_check_dict"]
+    print(f"  {'a fresh typo in every draft (no target)':<40} median {typo['median_ms']:.3f} ms, "
+          f"p99 {typo['p99_ms']:.3f} ms")
+    print(f"  Coach.load {c['load_ms']:.0f} ms ≤ {TARGET_LOAD_MS:.0f} ms {ok(c['load_ms'] <= TARGET_LOAD_MS)}")
     print(f"  RSS {engine['peak_rss_mb']:.0f} MB ≤ {TARGET_RSS_MB} MB {ok(engine['peak_rss_mb'] <= TARGET_RSS_MB)}")
     print()
     if peer is None:

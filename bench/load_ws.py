@@ -44,6 +44,8 @@ class Stats:
         self.connect_failures = 0
         self.dropped = 0
         self.timer_pushes = 0
+        self.rule_pushes = 0
+        self.rulesets: list[tuple[int, float, str]] = []  # (client, when, digest): each new rule set a client saw
         self.unanswered = 0
         self.started = 0.0
 
@@ -57,6 +59,7 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
     shift = (n * 7) % len(words)
     template = fit(" ".join(words[shift:] + words[:shift]), 300)
     pending: dict[int, tuple[float, bool]] = {}  # seq → (sent at, is a keystroke)
+    ruleset: str | None = None  # the digest of the rules the latest answer came from
     try:
         async with aiohttp.ClientSession() as session:
             try:
@@ -70,6 +73,7 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
             now = time.time()
 
             async def reader() -> None:
+                nonlocal ruleset
                 async for msg in ws:
                     if msg.type != aiohttp.WSMsgType.TEXT:
                         break
@@ -77,7 +81,12 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
                     kind = frame.get("type")
                     if kind == "warnings":
                         ref = frame.get("ref")
-                        if ref is None:
+                        if frame.get("ruleset") not in (None, ruleset):
+                            ruleset = frame["ruleset"]
+                            stats.rulesets.append((n, time.perf_counter(), ruleset))
+                        if frame.get("reason") == "rules":
+                            stats.rule_pushes += 1
+                        elif ref is None:
                             stats.timer_pushes += 1
                         else:
                             # the answer to an update also answers the earlier ones it superseded (a busy
@@ -136,14 +145,16 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
         stats.unanswered += len(pending)
 
 
-async def run(url: str, clients: int, seconds: float, rate: float, sample_rss) -> tuple[Stats, list]:
+async def run(url: str | list[str], clients: int, seconds: float, rate: float, sample_rss) -> tuple[Stats, list]:
+    """`clients` typing operators for `seconds`; with several URLs, client n uses url[n % len(url)]."""
+    urls = url if isinstance(url, list) else [url]
     stats = Stats()
     rss_series: list[tuple[float, float]] = []
     start = stats.started = time.perf_counter()
     stop_at = start + seconds
     tasks = []
     for n in range(clients):  # connect over the first two seconds, as a team logging in would
-        tasks.append(asyncio.ensure_future(client(n, url, stop_at, rate, stats, random.Random(n))))
+        tasks.append(asyncio.ensure_future(client(n, urls[n % len(urls)], stop_at, rate, stats, random.Random(n))))
         await asyncio.sleep(2.0 / clients)
 
     async def sampler() -> None:

@@ -1,13 +1,15 @@
 """`coach` — the command line: serve, check, rules check, rules list.
 
     coach serve [--host 127.0.0.1] [--port 8765] [--rules DIR] [--token-file PATH] [--allow-origin ORIGIN]…
-                [--allow-host NAME]… [--debug]
+                [--allow-host NAME]… [--debug] [--workers N]
+                [--store postgresql://… --rules-from-store | --follow https://team-node:PORT]   (docs/team.md)
     coach check FILE|- [--json] [--rules DIR]      exit 0: no warnings, 1: warnings, 2: bad input
     coach rules check [DIR]                        validate every rule file and run its examples
     coach rules list [DIR]
+    coach rules push|history|rollback|pull …       the team's versioned rule sets (team.py, docs/team.md)
     coach audit FILE.jsonl [--html REPORT] [--json]  audit exported chats (docs/audit.md)
     coach quality sample|label|verdict|show|report …  precision on real chats (docs/quality.md)
-    coach token [--token-file PATH]                print the supervisor token
+    coach token [--token-file PATH] [--add NAME [--operator]]   print the supervisor token, or add one
 """
 from __future__ import annotations
 
@@ -24,13 +26,33 @@ from .audit.command import add_audit_parser
 from .engine import Coach
 from .models import JsonInputError, RequestError, parse_json
 from .quality.commands import add_quality_parser
-from .rulebook.examples import missing_examples, run_examples
 from .rulebook.loader import default_rules_dir, load_rulebook
 from .server import build_app, run, settle_memory
 from .service.guard import GuardConfig, is_loopback_address, parse_origins
 from .service.logsafe import configure_logging, debug_requested
-from .service.token import load_or_create_token, token_path
+from .service.token import (
+    MIN_TOKEN_CHARS,
+    TokenFileError,
+    TokenHolder,
+    add_token,
+    load_or_create_token,
+    load_or_create_tokens,
+    read_tokens,
+    token_path,
+)
 from .store import StoreUrlError, open_store
+from .team import (
+    TeamOptionError,
+    add_rules_store_parsers,
+    add_team_serve_options,
+    check_team_options,
+    describe_source,
+    follow_warning,
+    report_rules,
+    team_wiring,
+    tls_context,
+)
+from .workers import port_is_free, run_workers
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -51,20 +73,30 @@ def _token_file(args: argparse.Namespace) -> Path | None:
 def configured_token(path: Path | None) -> tuple[str | None, str]:
     """A token configured for listening beyond loopback: named on purpose, already there, owner-only.
     Returns (token, "") or (None, why not)."""
+    holders, why = configured_tokens(path)
+    return (holders[0].token, "") if holders else (None, why)
+
+
+def configured_tokens(path: Path | None) -> tuple[list[TokenHolder], str]:
+    """Every token of a configured token file (see configured_token), or ([], why not)."""
     if path is None:
-        return None, "no token file is configured (--token-file PATH or $COACH_TOKEN_FILE)"
+        return [], "no token file is configured (--token-file PATH or $COACH_TOKEN_FILE)"
     try:
         info = path.stat()
-        token = path.read_text(encoding="utf-8").strip()
+        holders = read_tokens(path)
     except FileNotFoundError:
-        return None, f"the token file {path} does not exist (create it with `coach token --token-file {path}`)"
+        return [], f"the token file {path} does not exist (create it with `coach token --token-file {path}`)"
     except (OSError, UnicodeDecodeError) as exc:
-        return None, f"the token file {path} cannot be read: {exc}"
+        return [], f"the token file {path} cannot be read: {exc}"
+    except TokenFileError as exc:
+        return [], f"the token file {path}: {exc}"
     if stat.S_IMODE(info.st_mode) & 0o077:
-        return None, f"the token file {path} is readable by other users (chmod 600 {path})"
-    if len(token) < 16:
-        return None, f"the token in {path} is too short (at least 16 characters)"
-    return token, ""
+        return [], f"the token file {path} is readable by other users (chmod 600 {path})"
+    if not holders:
+        return [], f"the token file {path} holds no token"
+    if any(len(h.token) < MIN_TOKEN_CHARS for h in holders):
+        return [], f"a token in {path} is too short (at least {MIN_TOKEN_CHARS} characters)"
+    return holders, ""
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -77,14 +109,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     token_file = _token_file(args)
     token: str | None
-    if is_loopback_address(args.host):
-        token = load_or_create_token(token_file)
-    else:
-        token, why = configured_token(token_file)
-        if token is None:
-            print(f"coach serve: refusing to listen on {args.host or 'every interface'}, which other machines can "
-                  f"reach, without a configured supervisor token: {why}.", file=sys.stderr)
+    if is_loopback_address(args.host) and not args.follow:
+        try:
+            holders = load_or_create_tokens(token_file)
+        except TokenFileError as exc:
+            print(f"coach serve: the token file {token_file or token_path()}: {exc}", file=sys.stderr)
             return 2
+        token = holders[0].token
+    else:
+        holders, why = configured_tokens(token_file)
+        if not holders:
+            reason = ("--follow sends a token of the team node" if args.follow and is_loopback_address(args.host)
+                      else f"refusing to listen on {args.host or 'every interface'}, which other machines can "
+                           "reach, without a configured supervisor token")
+            print(f"coach serve: {reason}: {why}.", file=sys.stderr)
+            return 2
+        token = holders[0].token
+    try:
+        check_team_options(args, args.store)
+        tls = tls_context(args)
+    except (TeamOptionError, ValueError) as exc:
+        print(f"coach serve: {exc}", file=sys.stderr)
+        return 2
     directory = _rules_dir(args.rules)
     coach = Coach.load(directory)
     for error in coach.errors:
@@ -97,14 +143,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StoreUrlError as exc:
         print(f"coach serve: --store: {exc}", file=sys.stderr)
         return 2
-    app = build_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard, store=store)
     print(f"Feedback store: {store.location if store is not None else 'none (in memory only)'}", flush=True)
     if debug:
         print("Debug logging is on: the log shows what operators type. Do not use it in production.",
               file=sys.stderr, flush=True)
     print(f"Operator Coach {__version__}: {len(coach.rulebook.active)} rules from {directory}", flush=True)
-    print(f"Listening on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
-    run(app, args.host, args.port)
+    for line in (describe_source(args, args.store), follow_warning(args)):
+        if line:
+            print(line, flush=True)
+    scheme = "https" if tls is not None else "http"
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+    print(f"Listening on {scheme}://{args.host}:{args.port}{workers} (Ctrl+C to stop)", flush=True)
+
+    def serve(worker: int) -> None:
+        # each worker its own store object and rule source: connections are made after the fork
+        own_store = store if args.workers == 1 else open_store(args.store, store_text=True if args.store_text else None)
+        team = team_wiring(args, args.store, holders, (worker, args.workers))
+        app = build_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard,
+                        store=own_store, team=team)
+        run(app, args.host, args.port, reuse_port=args.workers > 1, ssl_context=tls)
+
+    if args.workers > 1:
+        busy = port_is_free(args.host, args.port)
+        if busy:
+            print(f"coach serve: {busy}", file=sys.stderr)
+            return 2
+        return run_workers(args.workers, serve)
+    serve(0)
     return 0
 
 
@@ -159,19 +224,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
     directory = _rules_dir(args.dir)
-    coach = Coach(load_rulebook(directory))
-    problems = 0
-    for error in coach.errors:
-        print(f"error   {error}")
-        problems += 1
-    for rule in coach.rulebook.rules.values():
-        for failure in run_examples(coach, rule):
-            print(f"example {rule.path.name}: {failure.kind}[{failure.index}] ({failure.example.lang}) "
-                  f"{failure.example.draft!r}: {failure.problem}")
-            problems += 1
-        for missing in missing_examples(rule):
-            print(f"note    {rule.path.name}: {missing}")
-    total = len(coach.rulebook.rules)
+    problems, total = report_rules(directory)
     print(f"{total} rules in {directory}: " + ("all valid, all examples pass" if not problems else f"{problems} problems"))
     return 1 if problems else 0
 
@@ -189,7 +242,21 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     path = Path(args.token_file) if args.token_file else token_path()
-    print(load_or_create_token(path))
+    if args.add:
+        try:
+            holder = add_token(path, args.add, "operator" if args.operator else "supervisor")
+        except (TokenFileError, OSError) as exc:
+            print(f"coach token: {exc}", file=sys.stderr)
+            return 2
+        print(holder.token)
+        if args.verbose:
+            print(f"({holder.role} {holder.label!r}, stored in {path})", file=sys.stderr)
+        return 0
+    try:
+        print(load_or_create_token(path))
+    except TokenFileError as exc:
+        print(f"coach token: {path}: {exc}", file=sys.stderr)
+        return 2
     if args.verbose:
         print(f"(stored in {path})", file=sys.stderr)
     return 0
@@ -228,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store-text", action="store_true",
                        help="turn on storing message text (card numbers, phones and e-mails masked) for "
                             "back-testing; the supervisor page can turn it off again")
+    add_team_serve_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     check = sub.add_parser("check", help="check one request (the /v1/check JSON) and print the warnings")
@@ -240,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("-v", "--verbose", action="store_true", help="also say where it is stored")
     token.add_argument("--token-file", metavar="PATH", help="the token file (default: $COACH_TOKEN_FILE, else "
                                                             "~/.config/operator-coach/token)")
+    token.add_argument("--add", metavar="NAME", help="add a new token for NAME to the file and print it (a team "
+                                                     "node's supervisors and operators each their own)")
+    token.add_argument("--operator", action="store_true", help="with --add: an operator's token (may use the "
+                                                               "service and follow its rules, not change them)")
     token.set_defaults(func=cmd_token)
 
     add_audit_parser(sub)
@@ -253,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl = rules_sub.add_parser("list", help="list the rules")
     rl.add_argument("dir", nargs="?", help="rules directory")
     rl.set_defaults(func=cmd_rules_list)
+    add_rules_store_parsers(rules_sub)
     return parser
 
 

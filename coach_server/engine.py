@@ -27,7 +27,8 @@ from .models import (
     Warning,
     parse_request,
 )
-from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook
+from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook, load_ruleset
+from .rulebook.ruleset import RuleSet
 from .text.analysis import AnalysisBudget, DraftCache, FactsCache, RulesPending, analysis_budget
 from .text.memory import clear_word_caches
 
@@ -129,6 +130,13 @@ class Coach:
         self.chats.clear()
         clear_word_caches()
 
+    def use_rules(self, ruleset: RuleSet) -> RulesUpdate:
+        """Put a stored version of the rule files in force (a team's rule set); unchanged rules keep their
+        compiled checks, a file this version breaks keeps its last good version. Says which rules changed."""
+        before = self.rulebook
+        self.rulebook = load_ruleset(ruleset, previous=before)
+        return RulesUpdate(self.rulebook.errors, self.rulebook.changed_since(before))
+
     # --- checking ------------------------------------------------------------------------------------
     def check(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> CheckResult:
         """Warnings for the operator's draft in this conversation. Raises RequestError on bad input."""
@@ -196,6 +204,26 @@ class Coach:
         # constructed, not validated: the checks made the warnings, and a check is hot
         result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3))
         return Evaluation(result, next_change, timers)
+
+
+    def reevaluate(self, request: CheckRequest, previous: Evaluation, changed: Iterable[str]) -> Evaluation:
+        """`previous` (this very request's evaluation) after a change of the rules in `changed`: those rules
+        run anew, the others' warnings are kept — what a rules change costs a live chat is the changed
+        rules, not all of them. The request must be the one `previous` was made for (same draft and
+        conversation); timed rules keep their schedule (the earlier of the two next changes)."""
+        wanted = set(changed)
+        return self.combine(previous, self.evaluate(request, only=wanted), wanted)
+
+    def combine(self, previous: Evaluation, fresh: Evaluation, changed: Iterable[str]) -> Evaluation:
+        """`previous` with the warnings of the rules in `changed` replaced by `fresh`'s (an evaluation of the
+        same request with `only=changed`): what `reevaluate` returns, for a caller that evaluated in slices."""
+        wanted = set(changed)
+        active = {rule.id for rule in self.rulebook.active}
+        kept = [w for w in previous.result.warnings if w.rule not in wanted and w.rule in active]
+        warnings = sorted(kept + list(fresh.result.warnings), key=_sort_key)
+        dues = [d for d in (fresh.next_change, previous.next_change) if d is not None]
+        result = CheckResult.model_construct(warnings=warnings, lang=fresh.result.lang, took_ms=fresh.result.took_ms)
+        return Evaluation(result, min(dues) if dues else None, fresh.timers, fresh.slices, fresh.longest_slice_ms)
 
 
 def _refuse_future(req: CheckRequest, now: float, latest_ts: float | None) -> None:

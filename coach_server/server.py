@@ -14,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import ssl
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
@@ -24,11 +27,12 @@ from .feedback import FeedbackEvent, FeedbackLog
 from .service import api
 from .service.background import cancel_and_wait, in_background
 from .service.guard import GuardConfig, add_response_headers, guard_middleware
-from .service.httpkit import LINGER_S, MAX_BODY_BYTES, SUPERVISOR_TOKEN, json_errors
-from .service.keys import COACH, FEEDBACK, RULES
+from .service.httpkit import LINGER_S, MAX_BODY_BYTES, SUPERVISOR_TOKEN, TOKEN_HOLDERS, json_errors
+from .service.keys import COACH, FEEDBACK, RULES, WORKER
 from .service.live import LiveHub
 from .service.memory import MemoryGuard
-from .service.rulewatch import RuleWatcher
+from .service.rulewatch import CHECK_INTERVAL_S, RuleSource, RuleWatcher
+from .service.token import TokenHolder
 from .store import Store
 from .web.demo import routes as demo
 from .web.supervisor import routes as supervisor
@@ -44,20 +48,38 @@ MAX_TRACKED_CHATS = 20_000
 STOP_GRACE_S = 1.0
 
 
+@dataclass
+class TeamWiring:
+    """What a service in a team has beyond the single operator's: where its rules come from (the team's
+    store or a team node; None: the rules directory), where it keeps the last good version of them, more
+    tokens with their holders' names and roles, and which of `--workers` processes this is."""
+
+    rules_source: RuleSource | None = None
+    snapshot: Path | None = None
+    tokens: Sequence[TokenHolder] = ()
+    worker: tuple[int, int] = (0, 1)
+    check_interval: float = CHECK_INTERVAL_S  # the longest wait between two looks at the source
+
+
 def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
               supervisor_token: str | None = None, guard: GuardConfig | None = None,
-              store: Store | None = None) -> web.Application:
+              store: Store | None = None, team: TeamWiring | None = None) -> web.Application:
     """The whole service. `guard` is the Host/Origin policy (default: loopback, our extension's origin);
-    `store` keeps feedback events and recorded chats (None: events stay in memory only)."""
+    `store` keeps feedback events and recorded chats (None: events stay in memory only); `team` says
+    where the rules come from when not from the rules directory, and the rest a team node needs."""
     guard = guard or GuardConfig()
     feedback = feedback or FeedbackLog()
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors],
                           handler_args={"lingering_time": LINGER_S})
     app.on_response_prepare.append(add_response_headers)
     hub = LiveHub(coach, feedback)
-    rules = RuleWatcher(coach, reload_interval)
+    team = team or TeamWiring()
+    rules = RuleWatcher(coach, reload_interval, source=team.rules_source, snapshot=team.snapshot,
+                        check_interval=team.check_interval)
     rules.listeners.append(hub.rules_changed)  # every connected chat is re-checked with the new rules
     app[SUPERVISOR_TOKEN] = supervisor_token
+    app[TOKEN_HOLDERS] = tuple(team.tokens)
+    app[WORKER] = team.worker
     app[COACH] = coach
     app[FEEDBACK] = feedback
     app[RULES] = rules
@@ -72,6 +94,9 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
         await hub.close_all()  # before aiohttp waits for the handlers: live sockets would hold it up
 
     app.on_shutdown.append(going_away)
+    app.on_startup.append(rules.first_sync)  # a store's or team node's rules before the first request
+    app.on_shutdown.append(rules.closing)
+    app.on_cleanup.append(rules.close)
     if store is not None:
         attach_store(app, store, hub, feedback)
     return app
@@ -137,6 +162,10 @@ def settle_memory(coach: Coach) -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
-def run(app: web.Application, host: str, port: int) -> None:
-    """Serve until interrupted (Ctrl+C, SIGTERM): then stop within a few seconds (see STOP_GRACE_S)."""
-    web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=STOP_GRACE_S)
+def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False,
+        ssl_context: ssl.SSLContext | None = None) -> None:
+    """Serve until interrupted (Ctrl+C, SIGTERM): then stop within a few seconds (see STOP_GRACE_S).
+    `reuse_port`: one of `--workers` processes sharing the port; `ssl_context`: HTTPS (a team node others
+    reach over the network)."""
+    web.run_app(app, host=host, port=port, print=None, access_log=None, reuse_port=reuse_port or None,
+                ssl_context=ssl_context, shutdown_timeout=STOP_GRACE_S)

@@ -39,11 +39,12 @@ def free_port() -> int:
 class Server:
     """`coach serve` in a subprocess, bound to 127.0.0.1 on a free port; stopped by the test that started it."""
 
-    def __init__(self, rules_dir: Path, *extra: str, port: int | None = None):
+    def __init__(self, rules_dir: Path, *extra: str, port: int | None = None, ssl_context=None):
         self.rules_dir = rules_dir
         self.extra = extra
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.ssl_context = ssl_context  # HTTPS (--tls-cert): how this client checks the service's certificate
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
         self.log = rules_dir.parent / f"serve-{self.port}.log"
         self.token_file = rules_dir.parent / f"token-{self.port}"
         self.data_home = rules_dir.parent / f"data-{self.port}"  # a private feedback store
@@ -62,7 +63,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"coach serve exited: {self.log.read_text()}")
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1, context=self.ssl_context) as r:
                     if r.status == 200:
                         return
             except OSError:
@@ -76,9 +77,11 @@ class Server:
 
     def get(self, path: str, *, token: bool = True) -> tuple[int, dict]:
         """GET as the supervisor (with the token: what it may read needs it) unless `token=False`."""
-        headers = {"Authorization": f"Bearer {self.token}"} if token else {}
+        # (a service started with a --token-file of its own has no token file here: it is asked without)
+        headers = {"Authorization": f"Bearer {self.token}"} if token and self.token_file.exists() else {}
         try:
-            with urllib.request.urlopen(urllib.request.Request(self.url + path, headers=headers), timeout=10) as r:
+            with urllib.request.urlopen(urllib.request.Request(self.url + path, headers=headers), timeout=10,
+                                        context=self.ssl_context) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
@@ -91,7 +94,7 @@ class Server:
         req = urllib.request.Request(self.url + path, data=body, method="POST",
                                      headers={"Content-Type": "application/json", **(headers or {})})
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=10, context=self.ssl_context) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
@@ -103,6 +106,24 @@ class Server:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def token_file(path: Path, text: str) -> Path:
+    """A token file as `coach serve --token-file` wants it: owner-only."""
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A throwaway PostgreSQL cluster for a module's tests (tests/pgcluster.py); skipped, with the reason,
+    where none can be started."""
+    from tests.pgcluster import started_cluster  # pgcluster imports this module (free_port)
+
+    server = started_cluster()
+    yield server
+    server.close()
 
 
 @pytest.fixture

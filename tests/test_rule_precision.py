@@ -101,6 +101,12 @@ SILENT = [
     ("ignored_emotion", "Проверим настройки.", GREETED + [(C, "На экране пишет ДОСТУП ЗАПРЕЩЁН, что делать")]),
     ("ignored_emotion", "Try another browser.",
      GREETED_EN + [(C, "I still get “payment failed, please try again” on checkout")]),
+    # a calm question in the words of an angry demand, and words with a calm other sense
+    ("ignored_emotion", "Да, можно, деньги вернутся за 10 дней.", GREETED + [(C, "Можно вернуть деньги?")]),
+    ("ignored_emotion", "Такой кабель есть у нас в каталоге.", GREETED + [(C, "Где можно достать такой кабель?")]),
+    ("ignored_emotion", "Go to Settings and tap Reset.",
+     GREETED_EN + [(C, "Sorry if this is a stupid question, how do I reset it?")]),
+    ("ignored_emotion", "Your parcel arrives on Monday.", GREETED_EN + [(C, "I hate to bother you, where is my parcel?")]),
     # --- link_only: forms, answers, explanations before -------------------------------------------------------
     ("link_only", "Please send us an email at https://help.example.com/requests/new", GREETED_EN),
     ("link_only", "Yes! Here is how: https://help.example.com/join", GREETED_EN),
@@ -119,12 +125,29 @@ SILENT = [
     # --- formality_mismatch: past tenses and abbreviations are no ты-forms ------------------------------------
     ("formality_mismatch", "К сожалению, не нашли кандидата с таким номером.", GREETED + [(C, "Добрый день, подскажите")]),
     ("formality_mismatch", "Были ли платежи через СР раньше?", GREETED + [(C, "Здравствуйте, не проходят платежи")]),
+    # --- unanswered_question: a yes said by echoing the question's verb -----------------------------------
+    ("unanswered_question", "В наличии, привезём завтра.", GREETED + [(C, "А синий есть? и когда привезёте?")]),
+    ("unanswered_question", "Доставляем, курьер будет в пятницу.", GREETED + [(C, "Доставляете в Казань? Когда будет?")]),
+    # --- caps: a label beside the word for it is what the screen says ----------------------------------------
+    ("caps", "Нажмите кнопку ОПЛАТИТЬ внизу страницы.", GREETED),
+    ("caps", "Then click SAVE CHANGES, or press the RESET button.", GREETED_EN),
+    # --- negative_phrasing: a double negation or an idiom of empathy is no refusal ------------------------
+    ("negative_phrasing", "Не могу не согласиться, отличный выбор!", GREETED + [(C, "Хороший вариант?")]),
+    ("negative_phrasing", "Невозможно представить, как это неприятно. Сейчас всё исправим.", GREETED),
+    ("negative_phrasing", "We can't thank you enough for your patience!", GREETED_EN),
+    # --- early_contact_request: the contact is the client's problem; link_only: the link was asked for ------
+    ("early_contact_request", "Давайте проверим. Уточните, на какой номер отправляете код?",
+     GREETED + [(C, "у меня не приходит смс с кодом")]),
+    ("early_contact_request", "What's the email address on the account?", GREETED_EN + [(C, "I can't log in")]),
+    ("link_only", "Вот ссылка на оплату: https://pay.example.ru/12345", GREETED + [(C, "скиньте ссылку на оплату")]),
+    ("link_only", "Here you go: https://shop.example.com/size-guide", GREETED_EN + [(C, "got a link to the size guide?")]),
     # --- no_introduction: a conversation whose start is not on screen ---------------------------------------
     ("no_introduction", "Рада была помочь! Хорошего дня!", [(C, "Спасибо большое, всё понятно!")]),
     ("no_introduction", "Thanks for waiting, your refund is on its way.", [(C, "ok, thank you")]),
 ]
 
 STILL_CAUGHT = [
+    ("unanswered_question", "Есть в наличии!", GREETED + [(C, "А синий есть? и когда привезёте?")]),
     ("no_introduction", "Доставка стоит 300 рублей.", [(C, "Спасибо! А сколько стоит доставка?")]),
     ("missing_please", "Пройдите на сайт и посмотрите условия.", GREETED),
     ("missing_please", "1. Зайдите в личный кабинет. 2. Откройте «Заказы». 3. Нажмите «Вернуть».", GREETED),
@@ -143,6 +166,8 @@ STILL_CAUGHT = [
     ("ignored_emotion", "Your order ships tomorrow.", GREETED_EN + [(C, "This is a joke. You never answer!!")]),
     ("ignored_emotion", "Please submit a ticket.", GREETED_EN + [(C, "you useless bastards, fix my account")]),
     ("ignored_emotion", "Мы проверим заказ.", GREETED + [(C, "Я ПИШУ ВАМ УЖЕ ТРЕТИЙ РАЗ")]),
+    ("ignored_emotion", "Номер заказа?", GREETED + [(C, "Верните деньги! Вы меня уже достали")]),
+    ("ignored_emotion", "We will check.", GREETED_EN + [(C, "Worst service ever. I hate this company")]),
     ("link_only", "Please refer to: https://help.example.com/article/123", GREETED_EN),
     ("too_long", "Доставка в Казань занимает два дня. Стоимость доставки 300 рублей. Оплатить можно картой "
                  "или наличными. Также есть самовывоз из пункта выдачи.", GREETED),
@@ -173,3 +198,23 @@ def test_a_curt_reply_to_an_upset_client_is_flagged_once_sent_not_while_typed(co
     turns = GREETED + [(C, "Это безобразие, третий день жду!!!")]
     assert fired(coach, "ignored_emotion", "Фамилия?", turns)
     assert not fired(coach, "ignored_emotion", "Фамилия", turns, caret=7)
+
+
+def silent(coach, client, operator):
+    turns = [{"role": C, "text": client, "ts": NOW - 400}, {"role": OP, "text": operator, "ts": NOW - 300}]
+    return "client_silent" in [w.rule for w in coach.check({"draft": "", "messages": turns, "now": NOW}).warnings]
+
+
+@pytest.mark.parametrize("client, operator, asked", [
+    ("Когда будет поступление?", "Минутку, уточню у склада.", "Уточните, пожалуйста, номер заказа."),
+    ("ок, жду", "Проверяю, пару минут.", "Оформить заказ?"),
+    ("Where is my order?", "Let me check that for you.", "What's the order number?"),
+])
+def test_client_silent_not_while_the_client_waits_for_the_operator(coach, client, operator, asked):
+    assert not silent(coach, client, operator)
+    assert silent(coach, client, asked)  # asked and got no answer: time to check in
+
+
+def test_client_silent_not_after_the_client_said_they_will_write_themselves(coach):
+    assert not silent(coach, "Хорошо, подумаю и напишу", "Конечно, пишите!")
+    assert not silent(coach, "Ok, I'll think about it", "Sure, take your time!")

@@ -222,6 +222,19 @@ def test_non_loopback_host_needs_a_configured_token(tmp_path, setup):
     assert not (setup == "missing" and token.exists())  # it does not quietly create one
 
 
+def _wait_healthy(proc: subprocess.Popen, port: int, wait: float = 30) -> None:
+    """Until the service `_serve` started answers /healthz on loopback (it must not exit meanwhile)."""
+    deadline = time.time() + wait
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                assert r.status == 200
+                return
+        except OSError:
+            assert proc.poll() is None and time.time() < deadline, proc.stdout.read()
+            time.sleep(0.1)
+
+
 def _own_non_loopback_address() -> str | None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
@@ -240,15 +253,7 @@ def test_non_loopback_with_a_configured_token(tmp_path):
     port = free_port()
     proc = _serve(tmp_path, "--host", "0.0.0.0", "--port", str(port), "--token-file", str(token_file))
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    assert r.status == 200  # this machine, loopback: served as usual
-                    break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, proc.stdout.read()
-                time.sleep(0.1)
+        _wait_healthy(proc, port)  # this machine, loopback: served as usual
         address = _own_non_loopback_address()
         if address is None:
             pytest.skip("no non-loopback address on this machine to call from")

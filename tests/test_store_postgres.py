@@ -5,110 +5,15 @@ be started (not installed and apt-get cannot install it)."""
 from __future__ import annotations
 
 import asyncio
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from coach_server.feedback import FeedbackEvent, chat_hash
 from coach_server.store import PostgresStore
 from coach_server.store.schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import free_port
 
 asyncpg = pytest.importorskip("asyncpg", reason="asyncpg is a dependency of the package: pip install -e .")
-
-
-def _bindir() -> Path | None:
-    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True):
-        if (Path(d) / "initdb").exists() and (Path(d) / "pg_ctl").exists():
-            return Path(d)
-    return None
-
-
-def _install() -> str:
-    """Install Debian's postgresql when we may (root, apt-get); '' on success, else why not."""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return "not root or no apt-get"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    try:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=300, check=True)
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "postgresql"], env=env,
-                       capture_output=True, timeout=600, check=True)
-    except (subprocess.SubprocessError, OSError) as exc:
-        return f"apt-get install postgresql failed: {exc}"
-    return ""
-
-
-class PG:
-    def __init__(self, bindir: Path):
-        self.bindir = bindir
-        self.base = Path(tempfile.mkdtemp(prefix="coach-pg-"))
-        self.data = self.base / "data"
-        self.port = free_port()
-        self.prefix: list[str] = []
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the package's own user
-            try:
-                user = pwd.getpwnam("postgres")
-            except KeyError:
-                raise RuntimeError("running as root and there is no 'postgres' user to run the server as") from None
-            os.chown(self.base, user.pw_uid, user.pw_gid)
-            self.prefix = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "coach", "-E", "UTF8", "--no-sync")
-        self.start()
-        self.dsn = f"postgresql://coach@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, tool: str, *args: str, timeout: float = 60) -> None:
-        result = subprocess.run([*self.prefix, str(self.bindir / tool), *args], capture_output=True, text=True,
-                                timeout=timeout)
-        if result.returncode != 0:
-            raise RuntimeError(f"{tool} failed: {result.stdout}\n{result.stderr}")
-
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "log"), "-w", "-t", "30", "-o",
-                  f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def close(self) -> None:
-        try:
-            self.stop()
-        except RuntimeError:
-            pass
-        shutil.rmtree(self.base, ignore_errors=True)
-
-    def database(self, name: str) -> str:
-        async def create():
-            con = await asyncpg.connect(self.dsn)
-            try:
-                await con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                await con.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await con.close()
-        asyncio.run(create())
-        return f"postgresql://coach@127.0.0.1:{self.port}/{name}"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    bindir = _bindir()
-    if bindir is None:
-        why = _install()
-        bindir = _bindir()
-        if bindir is None:
-            pytest.skip(f"PostgreSQL cannot be started here: Debian's postgresql is not installed ({why})")
-    try:
-        server = PG(bindir)
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"PostgreSQL could not be started: {exc}")
-    yield server
-    server.close()
 
 
 def ev(rule, action, ts, operator="Анна", chat="c"):

@@ -28,6 +28,15 @@ def test_sentences_respect_abbreviations_and_links():
         "Цена 1 500 руб. т.е. дёшево.", "Смотрите bank.ru/cards.", "Как дела?", "а доставка?"]
 
 
+def test_a_quoted_title_with_a_question_mark_ends_no_sentence():
+    f = TextFacts("Нажмите «Забыли пароль?» на странице входа. Click \"Forgot password?\", then the link.")
+    assert [f.sentence_text(s) for s in f.sentences] == [
+        "Нажмите «Забыли пароль?» на странице входа.", 'Click "Forgot password?", then the link.']
+    assert f.questions == []
+    g = TextFacts("Он спросил: «Когда?» Я ответил.")  # a quoted question before a new sentence still ends it
+    assert [g.sentence_text(s) for s in g.sentences] == ["Он спросил: «Когда?»", "Я ответил."]
+
+
 def test_questions_without_question_mark():
     f = TextFacts("сколько стоит доставка")
     assert len(f.questions) == 1

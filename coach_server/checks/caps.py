@@ -5,8 +5,9 @@ key («COVID-19», «1080P», "CTRL+C"), or not a word (an unknown Cyrillic word
 one of up to 3 letters or not common in English: "BHIM", "PSN"). Other words in capitals are shouting; so
 is a run of capitalised words, and a draft written mostly in capitals.
 
-Not shouting either: words in quotes (a title), a menu path («Settings > I STILL NEED HELP»), and a heading
-— a line in capitals of its own above ordinary text.
+Not shouting either: words in quotes (a title), a menu path («Settings > I STILL NEED HELP»), a label beside
+the word for it («кнопку ОПЛАТИТЬ», "the SAVE button", "status SHIPPED"), and a heading — a line in capitals
+of its own above ordinary text.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ..models import Warning
 from ..text.analysis import TextFacts, Word
 from ..text.frequency import zipf
 from ..text.language import ENGLISH_WORD_ZIPF
+from ..text.morph import lemma_keys
 from ..text.vocab import EN_FUNCTION_WORDS
 from .base import Check, Context, LangSection, Settings
 from .lexicon import glued
@@ -34,6 +36,9 @@ class Params(Settings):
 
 class Lang(LangSection):
     acronyms: list[str] = Field(default_factory=list, description="capitalised words that are fine")
+    labels: list[str] = Field(default_factory=list,
+                              description="words beside which capitals name a button, a section or a status "
+                                          "(lemmas): «нажмите кнопку ОПЛАТИТЬ», \"click SAVE\", \"the SAVE button\"")
 
 
 class CapsCheck(Check[Params, Lang]):
@@ -44,6 +49,17 @@ class CapsCheck(Check[Params, Lang]):
 
     def compile(self) -> None:
         self.acronyms = frozenset(a.lower() for s in self.langs.values() for a in s.acronyms)
+        self.labels = lemma_keys(w for s in self.langs.values() for w in s.labels)
+
+    def _labelled(self, draft: TextFacts, run: list[Word]) -> bool:
+        """«кнопку ОПЛАТИТЬ», "click SAVE", "the SAVE button": the capitals are what the screen says."""
+        words = draft.words
+        at = words.index(run[0])
+        beside = [words[at - 1]] if at > 0 else []
+        after = at + len(run)
+        if after < len(words):
+            beside.append(words[after])
+        return any(w.lower in self.labels or not self.labels.isdisjoint(w.info.lemmas) for w in beside)
 
     def _is_acronym(self, w: Word, english: bool, text: str) -> bool:
         if w.lower in self.acronyms or w.info.abbr or any(c.isdigit() for c in w.lower):
@@ -114,7 +130,7 @@ class CapsCheck(Check[Params, Lang]):
             if len(shouted) < p.min_run and max(len(w.token.text) for w in shouted) < p.min_letters:
                 continue  # «Это НЕ так»: one short word of emphasis
             start, end = run[0].token.start, run[-1].token.end
-            if draft.is_quoted(start, end) or self._named(draft.text, start, end):
+            if draft.is_quoted(start, end) or self._named(draft.text, start, end) or self._labelled(draft, run):
                 continue
             if ctx.typing(start, end) and len(shouted) == 1:
                 continue

@@ -5,7 +5,8 @@ order) and asks for it: an imperative or вы-verb, «ваш», or a question. �
 WhatsApp» give, not ask. Taking a contact to come back with the answer («уточню и перезвоню») is fine.
 The operator has given something when their earlier messages, or the draft before the ask, hold enough
 meaningful words in statements (greetings, names and «минутку» do not count; a number or a link counts
-double). Asking is fine when the client asked to be called, wants to order, or already wrote a contact.
+double). Asking is fine when the client asked to be called, wants to order, already wrote a contact, or
+their problem is the contact itself («не приходит смс», "I can't log in"): then the number is the case.
 """
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ class Lang(LangSection):
                                 description="an instruction or identification, not an ask: «в поле», \"associated with\"")
     purposes: list[str] = Field(default_factory=list,
                                 description="asking to check the case is welcome: «чтобы проверить», \"to look into\"")
+    client_topics: list[str] = Field(default_factory=list,
+                                     description="the client's problem is the contact itself («не приходит смс», "
+                                                 "\"no verification code\"): asking about it is diagnosis")
 
 
 class ContactRequestCheck(Check[Params, Lang]):
@@ -79,6 +83,7 @@ class ContactRequestCheck(Check[Params, Lang]):
         self.checking = Lexicon(words=ru.checking + en.checking)
         self.own = frozenset(w.lower() for w in ru.own_words + en.own_words)
         self.invites = Lexicon(lemmas=ru.client_invites, words=en.client_invites)
+        self.topics = Lexicon(lemmas=ru.client_topics, words=en.client_topics)
         self.small_talk = lemma_keys(ru.small_talk_lemmas + en.small_talk_lemmas)
         self.request_verbs = lemma_keys(ru.request_verbs) | frozenset(w.lower() for w in en.request_verbs)
         self.yours = frozenset(w.lower() for w in ru.your_words + en.your_words)
@@ -191,7 +196,8 @@ class ContactRequestCheck(Check[Params, Lang]):
 
     def _welcome(self, ctx: Context) -> bool:
         def compute() -> bool:
-            return any(t.facts.contacts or self.invites.contains(t.facts) for t in ctx.conv.client_turns)
+            return any(t.facts.contacts or self.invites.contains(t.facts) or self.topics.contains(t.facts)
+                       for t in ctx.conv.client_turns)
         return ctx.conv.remember((self.serial, "welcome"), compute)
 
     def run(self, ctx: Context) -> Iterator[Warning]:

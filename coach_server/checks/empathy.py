@@ -36,6 +36,9 @@ class Params(Settings):
 
 class Lang(LangSection):
     upset: list[str] = Field(default_factory=list, description="lemmas and phrases of an upset client")
+    upset_forms: list[str] = Field(default_factory=list,
+                                   description="…matched as written, where another form is calm: «верните деньги» "
+                                               "(not «можно вернуть деньги?»), «достали» (not «где достать»)")
     heated: list[str] = Field(default_factory=list,
                               description="weaker signs («опять», «третий день») — two of them, or one with «!!!»")
     empathy: list[str] = Field(default_factory=list, description="lemmas and phrases that show empathy")
@@ -54,7 +57,7 @@ class EmpathyCheck(Check[Params, Lang]):
 
     def compile(self) -> None:
         ru, en = self.langs["ru"], self.langs["en"]
-        self.upset = Lexicon(lemmas=ru.upset, words=en.upset)
+        self.upset = Lexicon(lemmas=ru.upset, words=en.upset + ru.upset_forms + en.upset_forms)
         self.heated = Lexicon(lemmas=ru.heated, words=en.heated)
         self.empathy = Lexicon(lemmas=ru.empathy, words=en.empathy)
         self.not_shouting = frozenset(w.lower() for w in ru.not_shouting + en.not_shouting)

@@ -4,8 +4,9 @@
 («Да.», "Ok") — a bare answer.
 
 An occurrence is not flagged when it is quoted, in a question (`skip_questions`), right after a word that
-makes it conditional (`skip_after`: «если не получится»), when the draft also says one of the language section's
-`unless` phrases (a refusal that already offers what we can do: «но можно…», "you can…"), or when it is
+makes it conditional (`skip_after`: «если не получится»), right before a word that turns it into praise or
+empathy (`skip_before`: «не могу не согласиться», "can't thank you enough"), when the draft also says one
+of the language section's `unless` phrases (a refusal that already offers what we can do: «но можно…», "you can…"), or when it is
 glued to a number or a mark (`skip_codes`: "1k subs", "K-12", an agent's initials "^KK", "/NP").
 """
 from __future__ import annotations
@@ -26,6 +27,9 @@ class Params(Settings):
     skip_after: list[str] = Field(default_factory=list,
                                   description="not flagged right after these words («если не получится»)")
     skip_window: int = Field(default=2, ge=1, le=10, description="how many words back skip_after looks")
+    skip_before: list[str] = Field(default_factory=list,
+                                   description="not flagged right before these words: «не могу не согласиться», "
+                                               "\"can't thank you enough\", «невозможно представить»")
     skip_quoted: bool = Field(default=True, description="words inside quotation marks are quoted, not said")
     skip_questions: bool = Field(default=False, description="not flagged inside a sentence ending with «?»")
     skip_codes: bool = Field(default=True, description="a word glued to a digit or a mark («1k», «K-12», «^KK») "
@@ -85,6 +89,7 @@ class LexiconCheck(Check[Params, Lang]):
         self.lexicon = Lexicon(words=words, lemmas=lemmas)
         self.unless = Lexicon(words=unless, lemmas=unless_lemmas)
         self.skip_after = frozenset(w.lower() for w in self.params.skip_after)
+        self.skip_before = frozenset(w.lower() for w in self.params.skip_before)
 
 
     @classmethod
@@ -108,6 +113,8 @@ class LexiconCheck(Check[Params, Lang]):
             if self.params.skip_quoted and draft.is_quoted(m.start, m.end):
                 continue
             if self.skip_after and self._after_skip_word(ctx, m.first):
+                continue
+            if self.skip_before and self._before_skip_word(ctx, m.last):
                 continue
             if self.params.skip_codes and glued(draft.text, m.start, m.end):
                 continue
@@ -136,6 +143,11 @@ class LexiconCheck(Check[Params, Lang]):
                 break
             i -= 1
         return False
+
+    def _before_skip_word(self, ctx: Context, last_token: int) -> bool:
+        tokens = ctx.draft.tokens
+        nxt = last_token + 1
+        return nxt < len(tokens) and tokens[nxt].kind == "word" and tokens[nxt].lower in self.skip_before
 
     def _whole(self, ctx: Context, matches: list[Match]) -> Iterator[Warning]:
         draft = ctx.draft

@@ -76,6 +76,8 @@ class Lang(LangSection):
                                    description="typed question words that type only a short question: «цена» "
                                                "(«Какая цена?» wants a number; \"what about price gouging\" does not)")
     yes_no_answers: list[str] = Field(default_factory=list, description="«да», «нет», «конечно»")
+    in_stock: list[str] = Field(default_factory=list,
+                                description="lemmas that answer «…есть?» as well as «есть» does: «наличие», \"stock\"")
     negations: list[str] = Field(default_factory=list,
                                  description="a statement with these answers a yes/no question: «нельзя», \"not\"")
     unknown_answers: list[str] = Field(default_factory=list,
@@ -107,6 +109,7 @@ class Question:
     yes_no: bool
     words: int
     concrete: bool  # a yes/no about something the business has or does: «Есть парковка?», "Do you deliver…?"
+    predicates: frozenset[str]  # its verbs («доставляете» → «доставлять», «есть», «можно»): echoed, they answer
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class Reply:
     yes_no: bool  # a sentence opening with «да», «нет», "yes"…
     link_only: bool  # links and courtesy around them: no statement of its own answers anything
     numbers: bool  # a number that can answer «сколько», «когда» — not an order or article number
+    lemmas: frozenset[str]  # every word's lemmas, for a yes or no said by echoing the question's verb
 
 
 def _answer_numbers(draft: TextFacts) -> bool:
@@ -162,6 +166,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             for s in sections for key, answers in s.typed_questions.items()
         ]
         self.yes_no = frozenset(w.lower() for s in sections for w in s.yes_no_answers)
+        self.in_stock = lemma_keys(w for s in sections for w in s.in_stock)
         self.negations = frozenset(w.lower() for s in sections for w in s.negations)
         self.unknown = Lexicon(lemmas=[w for s in sections for w in s.unknown_answers])
         self.rhetorical = Lexicon(lemmas=[w for s in sections for w in s.rhetorical])
@@ -209,7 +214,12 @@ class QuestionCoverageCheck(Check[Params, Lang]):
                           and (not focus or len(words) <= self.params.max_focus_words))
             concrete = yes_no and bool(words) and self.concrete.contains(
                 facts, sentence.first, min(sentence.last, words[min(3, len(words) - 1)].index + 1))
-            return Question(skip or not topics, frozenset(self._topics(topics)), typed, yes_no, len(words), concrete)
+            predicates = frozenset(w.info.lemma for w in words if w.is_cyrillic and (
+                w.info.pos in ("VERB", "INFN", "PRED") or w.lower in ("есть", "можно", "нельзя")))
+            if "есть" in predicates:
+                predicates |= self.in_stock
+            return Question(skip or not topics, frozenset(self._topics(topics)), typed, yes_no, len(words), concrete,
+                            predicates)
         return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
 
     @staticmethod
@@ -282,7 +292,8 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)
         link_only = bool(draft.links) and len(topics - self.link_words) <= 2
         return Reply(topics, negative, self.unknown.contains(draft),
-                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only, _answer_numbers(draft))
+                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only, _answer_numbers(draft),
+                     draft.lemmas)
 
     def _answers(self, ctx: Context, answers: Lexicon) -> bool:
         """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""
@@ -300,8 +311,9 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             return True
         if question.yes_no:
             # «Да, есть.», «К сожалению, нет», "you can't do that": a yes or a no; a negative statement is a
-            # "no" to the only question asked
-            return reply.yes_no or reply.unknown or (reply.negative and alone)
+            # "no" to the only question asked; «Доставляем», «Есть», «В наличии» say yes by echoing its verb
+            return reply.yes_no or reply.unknown or (reply.negative and alone) \
+                or not question.predicates.isdisjoint(reply.lemmas)
         return reply.unknown and alone
 
     # --- the check -----------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Clients notice a template the second time and stop trusting the person behind it. Texts are compared
 after folding case, «ё» and punctuation, with rapidfuzz's ratio; short acknowledgements («Хорошо!») are
-allowed to repeat.
+allowed to repeat, and so is a frame filled with other data (another order's number, date, link or code:
+the answer to another question).
 """
 from __future__ import annotations
 
@@ -13,12 +14,22 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
 from ..models import Warning
+from ..text.analysis import TextFacts
 from .base import Check, Context, LangSection, Settings, format_duration, quote
 
 
 class Params(Settings):
     min_similarity: float = Field(default=88, ge=50, le=100, description="rapidfuzz ratio, 0–100")
     min_chars: int = Field(default=25, ge=1, description="shorter drafts may repeat («Спасибо!»)")
+
+
+_DATA_KINDS = frozenset({"number", "url", "email", "phone"})
+
+
+def data_of(facts: TextFacts) -> frozenset[str]:
+    """Numbers, links, addresses and codes («RU456»): what a filled-in template says that is new."""
+    return frozenset(t.text.lower() for t in facts.tokens
+                     if t.kind in _DATA_KINDS or (t.kind == "word" and any(c.isdigit() for c in t.text)))
 
 
 def normalize(text: str) -> str:
@@ -46,6 +57,9 @@ class RepetitionCheck(Check[Params, LangSection]):
             return
         _, score, index = best
         turn = turns[index]
+        data = data_of(ctx.draft)
+        if data and data != ctx.conv.remember((self.serial, "data", turn.index), lambda: data_of(turn.facts)):
+            return  # «Заказ 123 отправлен» after «Заказ 122 отправлен»: the same frame, another answer
         ago = format_duration(ctx.now - turn.ts, ctx.lang) if turn.ts is not None else ""
         text = ctx.draft.text
         start = len(text) - len(text.lstrip())

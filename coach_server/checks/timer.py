@@ -3,6 +3,7 @@
 Clocks:
 - `client_wait`: the client's oldest unanswered message has waited this long (bots and system notes are
   not an answer). Before the operator's first reply `first_reply_steps` apply: a visitor leaves after ~2 min.
+  A goodbye, or a bare «спасибо»/«ок» after an answer, waits for nothing: no clock.
 - `draft`: the operator has been composing this draft this long, or the client wrote again meanwhile.
 - `client_silence`: the operator wrote last and the client has been quiet this long — check in, don't close.
 
@@ -48,7 +49,14 @@ class Lang(LangSection):
     message_first: str | None = Field(default=None, description="client_wait: before the first reply")
     message_new: str | None = Field(default=None, description="draft: the client wrote while you typed")
     done_lemmas: list[str] = Field(default_factory=list,
-                                   description="client_silence: the client said goodbye with these words")
+                                   description="the client said goodbye with these words: client_silence does not "
+                                               "run, nor client_wait unless they also asked something")
+    acks: list[str] = Field(default_factory=list,
+                            description="client_wait: a message of only these words («спасибо», «ок») needs no "
+                                        "answer — unless it answers the operator's question or promise")
+    holding: list[str] = Field(default_factory=list,
+                               description="client_silence: the operator's last message promises the answer "
+                                           "(«минутку», «уточню», \"let me check\"): the client waits, not silent")
     left_lemmas: list[str] = Field(default_factory=list,
                                    description="a system note with these says the client left: no clock runs")
 
@@ -78,6 +86,24 @@ class TimerCheck(Check[Params, Lang]):
     def compile(self) -> None:
         self.done = Lexicon(lemmas=[w for s in self.langs.values() for w in s.done_lemmas])
         self.left = Lexicon(lemmas=[w for s in self.langs.values() for w in s.left_lemmas])
+        self.holding = Lexicon(words=[w for s in self.langs.values() for w in s.holding])
+        self.acks = frozenset(w for s in self.langs.values() for phrase in s.acks for w in phrase.lower().split())
+
+    def _nothing_to_answer(self, ctx: Context) -> bool:
+        """«Спасибо, до свидания!», or a bare «спасибо»/«ок» after an answer: the client is not waiting."""
+        def compute() -> bool:
+            conv = ctx.conv
+            pending = conv.pending
+            if not pending or any(t.facts.questions for t in pending):
+                return False
+            if self.done and any(self.done.contains(t.facts) for t in pending):
+                return True
+            if not self.acks or not all(w.lower in self.acks for t in pending for w in t.facts.words):
+                return False
+            last = next((t for t in reversed(conv.operator_turns)), None)
+            # «ок» to «Оформить заказ?» is a yes, and to «минутку, уточню» it waits for the promised answer
+            return last is not None and not last.facts.questions and not self.holding.contains(last.facts)
+        return ctx.conv.remember((self.serial, "nothing to answer"), compute)
 
     def _client_left(self, ctx: Context) -> bool:
         """A system note after the client's last message says they left or the chat was closed."""
@@ -106,7 +132,7 @@ class TimerCheck(Check[Params, Lang]):
             return None, p.steps, "message"
         if p.clock == "client_wait":
             pending = [t.ts for t in conv.pending if t.ts is not None]
-            if not pending:
+            if not pending or self._nothing_to_answer(ctx):
                 return None, p.steps, "message"
             if not conv.has_operator_reply and p.first_reply_steps:
                 # «greet them now» is for an empty reply box: an operator already writing is told to send
@@ -121,7 +147,7 @@ class TimerCheck(Check[Params, Lang]):
         # client_silence
         last = conv.last_speaker_turn
         if (last is None or last.role != OPERATOR or last.ts is None or not conv.client_turns
-                or ctx.draft.words or self._client_said_goodbye(ctx)):
+                or ctx.draft.words or self._client_said_goodbye(ctx) or self.holding.contains(last.facts)):
             return None, p.steps, "message"
         return last.ts, p.steps, "message"
 

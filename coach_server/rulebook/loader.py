@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from ..checks import KINDS
 from ..checks.base import AnyCheck, template_fields
 from ..models import Severity, validation_details
+from .ruleset import RuleSet, file_digest, rule_files
 from .schema import LANGS, RuleFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -58,6 +59,7 @@ class Rule:
     spec: RuleFile
     check: AnyCheck
     stale: bool = False  # the file is broken now; this is its last good version
+    raw: bytes = b""  # the file's bytes as loaded (the last good version's, when stale)
 
     @property
     def enabled(self) -> bool:
@@ -76,6 +78,7 @@ class Rulebook:
     directory: Path | None
     rules: Mapping[str, Rule] = field(default_factory=dict)
     errors: list[RuleError] = field(default_factory=list)
+    ruleset: RuleSet | None = None  # the stored version the book was loaded from (None: a directory)
 
     @cached_property
     def active(self) -> list[Rule]:
@@ -105,6 +108,17 @@ class Rulebook:
             h.update(rule_id.encode())
             h.update(rule.digest.encode())
         return h.hexdigest()[:16]
+
+    @cached_property
+    def loaded_files(self) -> RuleSet:
+        """The files of the rules in force (a broken file's last good version): what this book enforces, as
+        a rule set, with the stored version's number and author when it is exactly that version."""
+        files = {rule.path.name: rule.raw for rule in self.rules.values()}
+        loaded = RuleSet(files)
+        source = self.ruleset
+        if source is not None and source.digest == loaded.digest:
+            return source
+        return loaded
 
 
 def _errors_from(exc: ValidationError, file: str, prefix: tuple[str | int, ...] = ()) -> list[RuleError]:
@@ -201,10 +215,6 @@ def _check_template(text: str, kind: type[AnyCheck], file: str, where: str, erro
                                              f"; this kind offers: {allowed}"))
 
 
-def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.toml") if p.is_file() and not p.name.startswith("."))
-
-
 def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook:
     """Load every rule file; a broken file is reported and, if it loaded before, keeps its last good version.
     So does a file that is gone, and every rule when the whole directory is (moved, unmounted): rules never
@@ -228,19 +238,7 @@ def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook
             if rule_id in old:
                 rules[rule_id] = _stale(old[rule_id])
             continue
-        digest = hashlib.sha256(raw).hexdigest()
-        previous_rule = old.get(rule_id)
-        if previous_rule is not None and previous_rule.digest == digest and not previous_rule.stale:
-            rules[rule_id] = previous_rule  # unchanged: keep its compiled check
-            continue
-        try:
-            spec, check = parse_rule(rule_id, raw, path.name)
-        except RuleFileInvalid as exc:
-            errors.extend(exc.errors)
-            if previous_rule is not None:
-                rules[rule_id] = _stale(previous_rule)
-            continue
-        rules[rule_id] = Rule(rule_id, path, digest, spec, check)
+        _load_file(rule_id, path, raw, old.get(rule_id), rules, errors)
     for rule_id, rule in old.items():
         if rule_id not in rules:  # its file is no longer there
             errors.append(RuleError(rule.path.name, "(file)", "the file is gone; its last good version stays active "
@@ -250,8 +248,39 @@ def load_rulebook(directory: Path, previous: Rulebook | None = None) -> Rulebook
     return Rulebook(directory, rules, errors)
 
 
+def load_ruleset(ruleset: RuleSet, previous: Rulebook | None = None) -> Rulebook:
+    """Load a stored version of the rule files, as `load_rulebook` loads a directory: each file on its own,
+    a broken one keeping its last good version from `previous` (a version written by a newer Operator Coach
+    may hold a kind this one does not know)."""
+    rules: dict[str, Rule] = {}
+    errors: list[RuleError] = []
+    old = previous.rules if previous is not None else {}
+    for name, raw in sorted(ruleset.files.items()):
+        rule_id = name.removesuffix(".toml")
+        _load_file(rule_id, Path(name), raw, old.get(rule_id), rules, errors)
+    return Rulebook(None, rules, errors, ruleset)
+
+
+def _load_file(rule_id: str, path: Path, raw: bytes, previous_rule: Rule | None, rules: dict[str, Rule],
+               errors: list[RuleError]) -> None:
+    """Parse one rule file into `rules` (unchanged: its compiled check is kept); its problems go to `errors`."""
+    digest = file_digest(raw)
+    if previous_rule is not None and previous_rule.digest == digest and not previous_rule.stale:
+        rules[rule_id] = previous_rule if previous_rule.path == path else Rule(
+            rule_id, path, digest, previous_rule.spec, previous_rule.check, raw=raw)
+        return
+    try:
+        spec, check = parse_rule(rule_id, raw, path.name)
+    except RuleFileInvalid as exc:
+        errors.extend(exc.errors)
+        if previous_rule is not None:
+            rules[rule_id] = _stale(previous_rule)
+        return
+    rules[rule_id] = Rule(rule_id, path, digest, spec, check, raw=raw)
+
+
 def _stale(rule: Rule) -> Rule:
-    return Rule(rule.id, rule.path, rule.digest, rule.spec, rule.check, stale=True)
+    return Rule(rule.id, rule.path, rule.digest, rule.spec, rule.check, stale=True, raw=rule.raw)
 
 
 def directory_signature(directory: Path) -> tuple[object, ...]:

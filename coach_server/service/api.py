@@ -4,6 +4,7 @@
 - `POST /v1/check` — one check;
 - `GET /v1/live` — the WebSocket for live coaching (live.py);
 - `GET /v1/rules` — the loaded rules (with what each one's kind reads) and their errors;
+- `GET /v1/rules/set` — the files of the rules in force, for services that follow this one (long poll);
 - `GET /v1/feedback/recent` — the latest shown/dismissed/applied events (supervisor token);
 - `GET /openapi.json` — the OpenAPI 3.1 description of these routes.
 
@@ -13,13 +14,16 @@ Every request first passes the guard (Host, Origin, CORS, remote peers: guard.py
 from __future__ import annotations
 
 import logging
+import math
+import os
 
 from aiohttp import web
 
 from .. import __version__
-from ..models import RequestError
+from ..models import ErrorDetail, RequestError
+from .follow import MAX_WAIT_S
 from .httpkit import HttpError, json_response, read_json, require_token
-from .keys import COACH, FEEDBACK
+from .keys import COACH, FEEDBACK, RULES, WORKER
 from .live import LiveHub
 from .openapi import openapi_text
 from .slices import evaluate_in_slices
@@ -35,7 +39,14 @@ async def healthz(request: web.Request) -> web.Response:
         "rules": len(coach.rulebook.active),
         "rules_dir": str(coach.rules_dir) if coach.rules_dir is not None else None,
         "rule_errors": [e.to_json() for e in coach.errors],
+        "rules_source": request.app[RULES].status(),
+        "process": _process(request.app),
     })
+
+
+def _process(app: web.Application) -> dict[str, int]:
+    worker, workers = app.get(WORKER, (0, 1))
+    return {"pid": os.getpid(), "worker": worker, "workers": workers}
 
 
 async def check(request: web.Request) -> web.Response:
@@ -63,6 +74,28 @@ async def rules(request: web.Request) -> web.Response:
     })
 
 
+async def rule_set(request: web.Request) -> web.Response:
+    """The files of the rules in force. `If-None-Match: "<digest>"` with `?wait=S` waits up to S seconds
+    (at most 60) for the rules to differ from that digest, else answers 304."""
+    raw_wait = request.query.get("wait", "0")
+    try:
+        wait = float(raw_wait) if len(raw_wait) <= 64 else math.nan  # a number, not a page of digits
+    except ValueError:
+        wait = math.nan
+    if not 0 <= wait <= MAX_WAIT_S:
+        raise HttpError(400, f"wait is seconds from 0 to {MAX_WAIT_S:g}",
+                        [ErrorDetail(field="wait", problem=f"got {raw_wait[:40]!r}")])
+    known = request.headers.get("If-None-Match", "").strip().removeprefix("W/").strip('"')
+    watcher = request.app[RULES]
+    if known and wait > 0:
+        await watcher.changed_from(known, wait)
+    current = request.app[COACH].rulebook.loaded_files
+    headers = {"ETag": f'"{current.digest}"'}
+    if known == current.digest:
+        return web.Response(status=304, headers=headers)
+    return json_response(current.to_json(), headers=headers)
+
+
 async def feedback_recent(request: web.Request) -> web.Response:
     require_token(request)  # what operators did, and who: for the supervisor, not for any local program
     return json_response({"events": [e.to_json() for e in request.app[FEEDBACK].recent]})
@@ -77,5 +110,6 @@ def register(app: web.Application, hub: LiveHub) -> None:
     app.router.add_post("/v1/check", check)
     app.router.add_get("/v1/live", hub.handle)
     app.router.add_get("/v1/rules", rules)
+    app.router.add_get("/v1/rules/set", rule_set)
     app.router.add_get("/v1/feedback/recent", feedback_recent)
     app.router.add_get("/openapi.json", openapi_json)

@@ -7,8 +7,10 @@ browser treat the service as same-origin. The adversary here is the ordinary web
 HTTP and WebSocket alike, passes these checks before any route sees it:
 
 1. **Remote peers**: when the service was started on a non-loopback address (which needs a configured
-   token, see `coach serve --help`), a request from another machine must carry the supervisor token
-   (`Authorization: Bearer …`, `X-Coach-Token`, or `?access_token=` on the WebSocket upgrade) → else `401`.
+   token, see `coach serve --help`), a request from another machine must carry a token of the service's
+   token file — a supervisor's or an operator's (token.py) — (`Authorization: Bearer …`, `X-Coach-Token`,
+   or `?access_token=` on the WebSocket upgrade) → else `401`. What needs a supervisor's token is decided
+   by the routes (writes, supervisor data).
 2. **Host** (DNS rebinding): the `Host` header must name the service as the browser reached it directly:
    `127.0.0.1:<port>`, `localhost:<port>`, `[::1]:<port>`, or a name given with `--allow-host` (and the bound
    address when the service was started on a specific non-loopback address). Anything else → `421`. A
@@ -43,7 +45,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ..models import ErrorDetail
-from .httpkit import error_response, log_refusal, token_ok
+from .httpkit import access_ok, error_response, log_refusal
 from .ratelimit import TokenBucket
 
 # The extension's id: the first 128 bits of the SHA-256 of the public key in extension/manifest.json's `key`,
@@ -166,7 +168,7 @@ def guard_middleware(config: GuardConfig) -> Middleware:
         authenticated: bool | None = None
         # 1. another machine, when bound beyond loopback: the token or nothing
         if config.remote_needs_token and not _peer_is_loopback(request):
-            authenticated = token_ok(request)
+            authenticated = access_ok(request)
             if not authenticated:
                 return _refuse(request, 401, "requests from another machine need the supervisor token "
                                     "(see `coach token`)", "Authorization", "missing or wrong token")
@@ -174,7 +176,7 @@ def guard_middleware(config: GuardConfig) -> Middleware:
         host = request.headers.get("Host")
         if host is not None and not config.host_allowed(host, port):
             if authenticated is None:
-                authenticated = token_ok(request)
+                authenticated = access_ok(request)
             if not authenticated:
                 return _refuse(request, 421, "this service only answers requests addressed to 127.0.0.1 or localhost",
                                "Host", f"not allowed: {host[:100]!r}")

@@ -21,6 +21,7 @@ from aiohttp.typedefs import Handler
 
 from ..models import ErrorDetail, JsonInputError, error_body, parse_json
 from .ratelimit import LogThrottle
+from .token import TokenHolder
 
 log = logging.getLogger("coach.service")
 
@@ -33,6 +34,8 @@ TOKEN_HEADER = "X-Coach-Token"
 
 # The supervisor token (see token.py): writes need it, and so does a remote peer when bound beyond loopback.
 SUPERVISOR_TOKEN: web.AppKey[str | None] = web.AppKey("supervisor_token", str)
+# More tokens from the token file, each with its holder's name and role (token.py); may be empty.
+TOKEN_HOLDERS: web.AppKey[tuple[TokenHolder, ...]] = web.AppKey("token_holders", tuple)
 
 Details = Iterable[ErrorDetail | Mapping[str, Any]]
 
@@ -134,11 +137,32 @@ def presented_token(request: web.Request) -> str | None:
     return given
 
 
-def token_ok(request: web.Request) -> bool:
-    """Does the request carry the supervisor token? The one check: the guard, writes and reads use it."""
-    expected = request.app.get(SUPERVISOR_TOKEN)
+def token_holder(request: web.Request) -> TokenHolder | None:
+    """Who holds the token the request carries (None: no token, or a wrong one). The one check: the guard,
+    writes and reads use it."""
     given = presented_token(request)
-    return bool(expected and given and hmac.compare_digest(expected.encode(), given.encode()))
+    if not given:
+        return None
+    found = None
+    expected = request.app.get(SUPERVISOR_TOKEN)
+    if expected and hmac.compare_digest(expected.encode(), given.encode()):
+        found = TokenHolder("supervisor", expected)
+    for holder in request.app.get(TOKEN_HOLDERS, ()):  # every one compared: the time says nothing of which
+        if hmac.compare_digest(holder.token.encode(), given.encode()):
+            found = holder
+    return found
+
+
+def token_ok(request: web.Request) -> bool:
+    """Does the request carry a supervisor's token (writes, supervisor data)?"""
+    holder = token_holder(request)
+    return holder is not None and holder.supervisor
+
+
+def access_ok(request: web.Request) -> bool:
+    """Does the request carry any token of this service — a supervisor's or an operator's (another machine
+    may then use the service: check, follow the rules, the live endpoint)?"""
+    return token_holder(request) is not None
 
 
 def require_token(request: web.Request) -> None:

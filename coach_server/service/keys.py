@@ -11,3 +11,5 @@ from .rulewatch import RuleWatcher
 COACH: web.AppKey[Coach] = web.AppKey("coach", Coach)
 FEEDBACK: web.AppKey[FeedbackLog] = web.AppKey("feedback", FeedbackLog)
 RULES: web.AppKey[RuleWatcher] = web.AppKey("rules", RuleWatcher)
+# (this process's number, how many) when `coach serve --workers N` runs several processes on one port
+WORKER: web.AppKey[tuple[int, int]] = web.AppKey("worker", tuple)

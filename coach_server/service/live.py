@@ -20,7 +20,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import __version__
-from ..engine import Coach
+from ..engine import Coach, Evaluation
 from ..feedback import ACTIONS, FeedbackLog, chat_hash
 from ..models import (
     MAX_DRAFT_CHARS,
@@ -135,6 +135,10 @@ class ChatState:
         self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
         self.touched = 0  # when it was last updated, in the hub's order of updates
         self.timer: asyncio.TimerHandle | None = None
+        self.changes = 0  # how often an update changed this chat's state
+        # the last evaluation and the state it was made for; the rules changed since (re-check only those)
+        self.last: tuple[int, Evaluation] | None = None
+        self.rules_changed: set[str] = set()
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -233,8 +237,11 @@ class LiveHub:
         if goodbyes:
             await asyncio.wait(goodbyes, timeout=GOING_AWAY_TIMEOUT_S * 2)
 
-    def rules_changed(self) -> None:
+    def rules_changed(self, changed: frozenset[str] = frozenset()) -> None:
+        """Re-check every chat: only the rules in `changed` where the chat's last answer allows it."""
         for session in list(self.sessions):
+            for chat in list(session.chats.values()):
+                chat.rules_changed |= changed
             session.recheck_all("rules")
 
     def chats(self) -> Iterator[ChatState]:
@@ -306,8 +313,21 @@ class LiveSession:
     async def send_warnings(self, chat: ChatState, reason: str, ref: int | None = None) -> None:
         """Check the chat in its current state and send its warnings (less those the operator dismissed)."""
         chat.cancel_timer()
+        coach = self.hub.coach
+        last = chat.last
         try:
-            evaluation = await evaluate_in_slices(self.hub.coach, chat.request)
+            evaluation = None
+            if (reason == "rules" and chat.rules_changed and last is not None and last[0] == chat.changes
+                    and (last[1].next_change is None or last[1].next_change > chat.now())):
+                changed = set(chat.rules_changed)
+                fresh = await evaluate_in_slices(coach, chat.request, only=changed)
+                if chat.changes == last[0]:  # the chat did not move on meanwhile: the rest still holds
+                    evaluation = coach.combine(last[1], fresh, changed)
+                    chat.rules_changed -= changed
+            if evaluation is None:
+                evaluation = await evaluate_in_slices(coach, chat.request)
+                chat.rules_changed = set()
+            chat.last = (chat.changes, evaluation)
         except RequestError as exc:
             await self.send(_error("bad_update", exc.message, exc.details, chat_id=chat.chat_id, ref=ref))
             return
@@ -324,7 +344,7 @@ class LiveSession:
         await self.send({
             "type": "warnings", "chat_id": chat.chat_id, "seq": chat.seq, "ref": ref, "reason": reason,
             "warnings": warnings, "lang": result.lang, "took_ms": result.took_ms, "timers": evaluation.timers,
-            "next_check_at": evaluation.next_change,
+            "next_check_at": evaluation.next_change, "ruleset": coach.rulebook.loaded_files.digest,
         })
         self._schedule(chat, evaluation.next_change)
 
@@ -334,6 +354,8 @@ class LiveSession:
         if previous is not None:
             if previous[0] == "update" and reason != "update":
                 reason = "update"  # an answer to an update outranks a push
+            elif reason == "rules" and previous[0] != "rules":
+                reason = previous[0]  # a timer or feedback push owed: the whole chat is checked anyway
             if ref is None:
                 ref = previous[1]
         self._owed[chat.chat_id] = (reason, ref)
@@ -448,6 +470,7 @@ class LiveSession:
                 setattr(chat, name, value)
         if update.now is not None:
             chat.clock_offset = update.now - time.time()
+        chat.changes += 1
         self.owe(chat, "update", update.seq)
 
     def _keep_within_budget(self, current: ChatState) -> None:

@@ -64,6 +64,41 @@ HEALTH = {
         "rules_dir": {"type": ["string", "null"]},
         "rule_errors": {"type": "array", "items": _ref("RuleError"),
                         "description": "problems in rule files; a broken file keeps its last good version"},
+        "rules_source": {
+            "type": "object", "required": ["mode", "state", "serving", "version", "digest"],
+            "description": "where the rules come from (docs/team.md): this service's directory, the team's "
+                           "store, or a team node it follows; whether that place answers, and which version "
+                           "is in force",
+            "properties": {
+                "mode": {"enum": ["files", "store", "follow"]},
+                "location": {"type": ["string", "null"], "description": "directory, store URL (password "
+                             "hidden) or team node URL"},
+                "state": {"enum": ["online", "offline", "starting"],
+                          "description": "offline: the source cannot be reached; the last good version stays"},
+                "serving": {"enum": ["files", "source", "snapshot", "local"],
+                            "description": "source: the source's version; snapshot: the last good version "
+                                           "kept on disk; local: this machine's rules directory (the source "
+                                           "never answered, or holds no rule set yet)"},
+                "version": {"type": ["integer", "null"], "description": "the store's version number"},
+                "digest": {"type": "string", "description": "names the content of the rules in force"},
+                "created_at": {"type": ["number", "null"]}, "author": {"type": ["string", "null"]},
+                "synced_at": {"type": ["number", "null"], "description": "when the source last answered"},
+                "offline_since": {"type": ["number", "null"]}, "last_error": {"type": ["string", "null"]},
+            }},
+        "process": {"type": "object", "required": ["pid", "worker", "workers"], "properties": {
+            "pid": {"type": "integer"}, "worker": {"type": "integer", "minimum": 0},
+            "workers": {"type": "integer", "minimum": 1}}},
+    },
+}
+
+RULE_SET = {
+    "type": "object",
+    "required": ["format", "version", "digest", "files"],
+    "properties": {
+        "format": {"const": 1}, "version": {"type": ["integer", "null"]}, "digest": {"type": "string"},
+        "created_at": {"type": ["number", "null"]}, "author": {"type": ["string", "null"]},
+        "files": {"type": "object", "additionalProperties": {"type": "string"},
+                  "description": "file name (`<rule id>.toml`) → its text"},
     },
 }
 
@@ -117,7 +152,9 @@ LIVE_SERVER_FRAMES = {
         "took_ms": {"type": "number"},
         "timers": {"type": "object", "properties": {"client_waiting_since": {"type": ["number", "null"]},
                                                     "client_silent_since": {"type": ["number", "null"]}}},
-        "next_check_at": {"type": ["number", "null"]}}},
+        "next_check_at": {"type": ["number", "null"]},
+        "ruleset": {"type": "string", "description": "the digest of the rules that made this answer (the same as "
+                                                    "/healthz → rules_source.digest); additive"}}},
     "LiveError": {"type": "object", "required": ["type", "code", "error"], "properties": {
         "type": {"const": "error"},
         "code": {"enum": ["bad_json", "bad_message", "bad_update", "bad_feedback", "unknown_chat", "too_large",
@@ -230,6 +267,21 @@ def _document() -> dict[str, Any]:
             "/v1/rules": {"get": {
                 "operationId": "rules", "summary": "the loaded rules and rule-file errors",
                 "responses": _guarded({"200": _json(_ref("Rules"), "every rule file's rule")})}},
+            "/v1/rules/set": {"get": {
+                "operationId": "ruleSet",
+                "summary": "the files of the rules in force, for services that follow this one (docs/team.md)",
+                "parameters": [
+                    {"name": "wait", "in": "query", "required": False,
+                     "schema": {"type": "number", "minimum": 0, "maximum": 60},
+                     "description": "with If-None-Match: wait up to this many seconds for the rules to change"},
+                    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                     "description": "the digest the client has, quoted; unchanged → 304"},
+                ],
+                "responses": _guarded({
+                    "200": _json(_ref("RuleSet"), "the rule files; the ETag header is the quoted digest"),
+                    "304": {"description": "the rules are still those of If-None-Match"},
+                    "400": _json(_ref("Error"), "wait out of range"),
+                })}},
             "/v1/feedback/recent": {"get": {
                 "operationId": "feedbackRecent", "summary": "the latest feedback events from the live endpoint",
                 "security": [{"supervisorToken": []}, {"supervisorTokenHeader": []}],
@@ -266,7 +318,8 @@ def _document() -> dict[str, Any]:
                                                "content": {"application/json": {"schema": {"type": "object"}}}}})}},
         },
         "components": {
-            "schemas": schemas | {"Health": HEALTH, "Rules": RULES, "FeedbackRecent": FEEDBACK_RECENT},
+            "schemas": schemas | {"Health": HEALTH, "Rules": RULES, "RuleSet": RULE_SET,
+                                  "FeedbackRecent": FEEDBACK_RECENT},
             "responses": COMMON_RESPONSES,
             "securitySchemes": {
                 "supervisorToken": {"type": "http", "scheme": "bearer",

@@ -1,45 +1,378 @@
-"""Keeping the rules current while the service runs: the rules directory is polled (names, sizes, mtimes —
-cheap) and reloaded on change; a broken edit keeps the last good version of that rule. Whoever must know
-when rules change (the live hub re-checks every chat) listens here; the supervisor's save reloads here too.
+"""Keeping the rules current while the service runs, from one of three places:
+
+- **files** (the default): the rules directory is polled (names, sizes, mtimes — cheap) and reloaded on
+  change; a broken edit keeps the last good version of that rule. A supervisor's save rewrites the file
+  (compared with the edit's base under a lock that also holds across `--workers` processes).
+- **store** (`--rules-from-store`): the newest version in the team's PostgreSQL store. The watcher waits for
+  its NOTIFY and checks the newest version every `check_interval` s on the same connection; a lost
+  connection is retried with a growing pause (the periodic fallback). A save writes a new version there.
+- **follow** (`--follow URL`): a team node's rules, long-polled over HTTP (`GET /v1/rules/set`). Read-only.
+
+With a store or a team node the last good version is also kept on disk (a snapshot), so a node restarted
+while the database or the team node is away still serves the team's rules; until the source answers the
+service says so on `/healthz` (`rules_source`). Whoever must know when rules change (the live hub re-checks
+every chat) listens here.
 """
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
-from collections.abc import Callable
+import os
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypeVar, cast
+
+from aiohttp import web
 
 from ..engine import Coach, RulesUpdate
-from ..rulebook.loader import directory_signature
+from ..rulebook.loader import Rule, directory_signature
+from ..rulebook.ruleset import RuleSet, StaleBase, file_digest, load_snapshot, save_snapshot, write_atomically
 
-log = logging.getLogger("coach.service")
+log = logging.getLogger("coach.rules")
+T = TypeVar("T")
+
+Mode = Literal["files", "store", "follow"]
+CHECK_INTERVAL_S = 5.0  # store: how often the newest version is checked besides NOTIFY (and the link with it)
+RETRY_MIN_S = 0.5
+RETRY_MAX_S = 5.0
+FIRST_SYNC_S = 5.0  # how long a starting service waits for its source before serving what it has
+SAVE_LOCK_FILE = ".coach-save.lock"
+
+
+class RuleSource(Protocol):
+    """Where a service's rules come from when not from its own directory: the team's store, a team node."""
+
+    @property
+    def mode(self) -> Mode: ...
+
+    @property
+    def location(self) -> str:
+        """For people: secrets redacted."""
+
+    async def newer(self, current: RuleSet | None, wait: float) -> RuleSet | None:
+        """The newest rule set when it differs from `current`, waiting up to `wait` s for one; None when
+        `current` is still the newest (or there is none). Raises when the source cannot be reached."""
+
+    async def close(self) -> None: ...
+
+
+class VersionStore(RuleSource, Protocol):
+    """A source that keeps versions and takes writes (the PostgreSQL store)."""
+
+    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None: ...
+
+    async def rollback(self, version: int, *, author: str) -> RuleSet | None: ...
+
+    async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]: ...
+
+
+class OffLoop:
+    """A source whose coroutines run on an event loop of their own, in a thread of this process.
+
+    A busy service's event loop runs hundreds of live chats; each await of the few round trips a new version
+    takes (hear of it, load it, or make it on a save) would wait behind all of them. On a loop of its own
+    the source's work waits for nothing but the database or the team node; the service's loop is asked only
+    to take the result."""
+
+    def __init__(self, source: RuleSource):
+        self.inner = source
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="coach-rules-source", daemon=True)
+        self._thread.start()
+
+    @property
+    def mode(self) -> Mode:
+        return self.inner.mode
+
+    @property
+    def location(self) -> str:
+        return self.inner.location
+
+    async def _call(self, work: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._loop))
+
+    async def newer(self, current: RuleSet | None, wait: float) -> RuleSet | None:
+        return await self._call(self.inner.newer(current, wait))
+
+    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None:
+        return await self._call(cast(VersionStore, self.inner).save_file(name, content, base_digest=base_digest,
+                                                                         author=author))
+
+    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
+        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author))
+
+    async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
+        return await self._call(cast(VersionStore, self.inner).history(limit, before))
+
+    async def close(self) -> None:
+        try:
+            await self._call(self.inner.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join, 5)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+
+class ReadOnlyRules(Exception):
+    """The rules follow a team node: they are changed there, not here."""
 
 
 class RuleWatcher:
-    def __init__(self, coach: Coach, interval: float = 1.0):
+    def __init__(self, coach: Coach, interval: float = 1.0, *, source: RuleSource | None = None,
+                 snapshot: Path | None = None, check_interval: float = CHECK_INTERVAL_S):
         self.coach = coach
-        self.interval = interval  # seconds between looks at the directory; 0: never look
-        self.listeners: list[Callable[[], None]] = []  # called when a reload changed any rule
+        self.interval = interval  # files: seconds between looks at the directory; 0: never look
+        self.check_interval = check_interval  # store, follow: the longest wait between two looks at the source
+        self.source: RuleSource | None = OffLoop(source) if source is not None else None
+        self.snapshot = snapshot
+        # called with the ids of the rules that changed, when a reload changed any
+        self.listeners: list[Callable[[frozenset[str]], None]] = []
+        self.current: RuleSet | None = None  # the source's version in force (None: not one from the source)
+        self.serving: Literal["files", "source", "snapshot", "local"] = "files" if source is None else "local"
+        self.state: Literal["online", "offline", "starting"] = "online" if source is None else "starting"
+        self.last_error: str | None = None
+        self.offline_since: float | None = None
+        self.synced_at: float | None = None  # when the source last answered
+        self._changed = asyncio.Event()
+        self._first_done = asyncio.Event()
+        self._closing = False
+        self._save_lock = asyncio.Lock()
+        self._signature: tuple[object, ...] | None = None  # files: the directory as last looked at
 
-    def reload(self) -> RulesUpdate:
-        """Re-read the rules now; tell the listeners when any rule changed."""
-        update = self.coach.update_rules()
+    @property
+    def mode(self) -> Mode:
+        return "files" if self.source is None else self.source.mode
+
+    @property
+    def store(self) -> VersionStore | None:
+        """The versioned store the rules follow and saves go to, if any."""
+        return cast(VersionStore, self.source) if self.source is not None and self.source.mode == "store" else None
+
+    # --- putting rules in force ------------------------------------------------------------------------
+    def _changed_rules(self, update: RulesUpdate) -> None:
         for error in update.errors:
             log.warning("rule file error (last good version stays active): %s", error)
         if update.changed:
             log.info("rules reloaded: %d active", len(self.coach.rulebook.active))
             for listener in self.listeners:
-                listener()
+                listener(update.changed)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def reload(self) -> RulesUpdate:
+        """Re-read the rules directory now; tell the listeners when any rule changed."""
+        update = self.coach.update_rules()
+        self._changed_rules(update)
         return update
 
+    def install(self, ruleset: RuleSet, *, serving: Literal["source", "snapshot"] = "source") -> RulesUpdate:
+        """Put a version from the source (or the snapshot of one) in force; tell the listeners."""
+        update = self.coach.use_rules(ruleset)
+        before, self.current = self.current, ruleset
+        self.serving = serving
+        if before is None or before.digest != ruleset.digest:
+            log.info("rule set %s in force (from %s)", f"version {ruleset.version}" if ruleset.version
+                     else ruleset.digest,
+                     "the snapshot kept on disk" if serving == "snapshot" else
+                     self.source.location if self.source else "?")
+        self._changed_rules(update)
+        return update
+
+    async def _install_new(self, ruleset: RuleSet) -> None:
+        self.install(ruleset)
+        if self.snapshot is not None and self.source is not None:
+            try:
+                await asyncio.to_thread(save_snapshot, ruleset, self.snapshot, source=self.source.location)
+            except OSError as exc:
+                log.warning("cannot keep the rule set's snapshot in %s: %s", self.snapshot, exc.strerror)
+
+    async def changed_from(self, digest: str, timeout: float) -> None:
+        """Return when the rules in force are no longer `digest` (or after `timeout` s, or on shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.coach.rulebook.loaded_files.digest == digest and not self._closing:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                return
+
+    # --- saving ------------------------------------------------------------------------------------------
+    async def save_file(self, rule: Rule, content: bytes, *, base_digest: str, author: str) -> RuleSet | None:
+        """Make `content` the rule's file, if the file is still the one the edit was made from (`base_digest`),
+        compared under the lock that writes — else StaleBase and nothing is written. Files: the file is
+        rewritten and reloaded. Store: a new version (returned), in force here at once, on the other nodes
+        by their NOTIFY. Follow: ReadOnlyRules."""
+        if self.mode == "follow":
+            raise ReadOnlyRules(f"this service follows the team node {self.source.location if self.source else '?'}:"
+                                " its rules are changed there")
+        store = self.store
+        if store is not None:
+            saved = await store.save_file(rule.path.name, content, base_digest=base_digest, author=author)
+            if saved is not None:
+                await self._install_new(saved)
+            return saved
+        async with self._save_lock:  # this process's saves one at a time, other processes' by the file lock
+            await asyncio.to_thread(_write_if_base, rule.path, content, base_digest)
+            self._signature = directory_signature(rule.path.parent)
+            self.reload()
+        return None
+
+    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
+        store = self.store
+        if store is None:
+            raise LookupError("versions are kept only with --rules-from-store")
+        restored = await store.rollback(version, author=author)
+        if restored is not None:
+            await self._install_new(restored)
+        return restored
+
+    # --- watching ------------------------------------------------------------------------------------------
     async def watch(self) -> None:
-        """Poll the rules directory and reload on change, until cancelled."""
-        directory = self.coach.rules_dir
-        if directory is None or self.interval <= 0:
+        """Follow the rules' source until cancelled: the directory (polled) or the store / team node (the
+        last good version kept on disk first, then the source)."""
+        if self.source is None:
+            await self._watch_directory()
+        else:
+            self.start_from_snapshot()
+            await self._follow(self.source)
+
+    async def _watch_directory(self) -> None:
+        if self.coach.rules_dir is None or self.interval <= 0:
             return
-        signature = directory_signature(directory)
+        self.refresh()
         while True:
             await asyncio.sleep(self.interval)
-            current = directory_signature(directory)
-            if current != signature:
-                signature = current
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Files: reload now if the directory changed since the last look (cheap: names, sizes, mtimes). The
+        supervisor's page calls it before it reads or saves a rule, so that it never works from a version
+        another process (`--workers`) or an editor has already replaced."""
+        directory = self.coach.rules_dir
+        if self.source is not None or directory is None:
+            return
+        current = directory_signature(directory)
+        if current != self._signature:
+            first = self._signature is None
+            self._signature = current
+            if not first:
                 self.reload()
+
+    def start_from_snapshot(self) -> None:
+        """Before the source answers: the last good version kept on disk, if there is one for this source."""
+        if self.snapshot is None or self.source is None:
+            return
+        kept = load_snapshot(self.snapshot)
+        if kept is not None:
+            self.install(kept, serving="snapshot")
+
+    async def sync_once(self, wait: float = 0.0) -> None:
+        """One look at the source (waiting up to `wait` s for news); raises when it cannot be reached."""
+        assert self.source is not None
+        newer = await self.source.newer(self.current, wait)
+        self._online()
+        if newer is not None:
+            await self._install_new(newer)
+        elif self.current is not None:
+            self.serving = "source"
+
+    async def _follow(self, source: RuleSource) -> None:
+        delay = RETRY_MIN_S
+        while not self._closing:
+            try:
+                # the first look does not wait for news: the service is starting (see first_sync)
+                await self.sync_once(self.check_interval if self._first_done.is_set() else 0.0)
+                delay = RETRY_MIN_S
+                self._first_done.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # unreachable, refused, timed out, a bad answer: the last good stays
+                self._offline(exc)
+                self._first_done.set()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max(RETRY_MIN_S, min(RETRY_MAX_S, self.check_interval)))
+
+    def _online(self) -> None:
+        if self.state == "offline":
+            log.info("rules source %s is back", self.source.location if self.source else "?")
+        self.state = "online"
+        self.last_error = None
+        self.offline_since = None
+        self.synced_at = time.time()
+
+    def _offline(self, exc: BaseException) -> None:
+        message = f"{type(exc).__name__}: {exc}".strip()
+        if message != self.last_error:
+            kept = (f"version {self.current.version}" if self.current is not None and self.current.version
+                    else "the last good rules" if self.current is not None else "the local rules")
+            log.warning("rules source %s unavailable (%s stay in force): %s",
+                        self.source.location if self.source else "?", kept, message)
+        if self.state != "offline":
+            self.offline_since = time.time()
+        self.state = "offline"
+        self.last_error = message
+
+    async def first_sync(self, app: web.Application) -> None:
+        """`on_startup`, after the watcher started: wait (bounded) for its first look at the source, so that
+        the first request already gets the team's rules (an unreachable source is retried in the background,
+        the last good version kept on disk serving meanwhile)."""
+        if self.source is None:
+            return
+        try:
+            await asyncio.wait_for(self._first_done.wait(), FIRST_SYNC_S)
+        except TimeoutError:
+            log.warning("rules source %s has not answered within %g s; serving %s meanwhile",
+                        self.source.location, FIRST_SYNC_S, self.serving)
+
+    async def closing(self, app: web.Application) -> None:
+        """`on_shutdown`: long-polling followers are answered at once; the source's connections closed."""
+        self._closing = True
+        self._changed.set()
+
+    async def close(self, app: web.Application) -> None:
+        """`on_cleanup`: the source's connections closed."""
+        if self.source is not None:
+            await self.source.close()
+
+    # --- reporting -------------------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Where the rules come from and whether that place answers (`/healthz` → `rules_source`)."""
+        book = self.coach.rulebook
+        in_force = book.loaded_files
+        out: dict[str, Any] = {
+            "mode": self.mode,
+            "location": self.source.location if self.source is not None else
+            (str(self.coach.rules_dir) if self.coach.rules_dir is not None else None),
+            "state": self.state,
+            "serving": self.serving,
+            "version": self.current.version if self.current is not None else None,
+            "digest": in_force.digest,
+            "created_at": self.current.created_at if self.current is not None else None,
+            "author": self.current.author if self.current is not None else None,
+        }
+        if self.source is not None:
+            out.update(synced_at=self.synced_at, offline_since=self.offline_since, last_error=self.last_error)
+        return out
+
+
+def _write_if_base(path: Path, content: bytes, base_digest: str) -> None:
+    """Write a rule file if it still holds the version the edit was made from — checked and written under an
+    exclusive lock on a file beside it, which every process serving this directory takes to save."""
+    fd = os.open(path.parent / SAVE_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            on_disk = path.read_bytes()
+        except FileNotFoundError:
+            raise StaleBase(path.name, "the file was removed since the edit was made from it") from None
+        if file_digest(on_disk) != base_digest:
+            raise StaleBase(path.name, "the file changed since the edit was made from it")
+        write_atomically(path, content)
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..engine import Coach, Evaluation, RulesProgress
@@ -19,10 +19,11 @@ from ..models import CheckRequest
 from ..text.analysis import AnalysisBudget, AnalysisPending, RulesPending
 
 
-async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | dict[str, Any]]) -> Evaluation:
+async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | dict[str, Any]], *,
+                             only: Iterable[str] | None = None) -> Evaluation:
     """`coach.evaluate` in slices, yielding to the event loop between them. `request` is asked again for
     each slice (a live chat may have moved on meanwhile). The result's `took_ms` is the engine time of all
-    slices; `Evaluation.longest_slice_ms` the longest the loop was held."""
+    slices; `Evaluation.longest_slice_ms` the longest the loop was held. `only`: as in `coach.evaluate`."""
     spent = longest = 0.0
     slices = 0
     progress = RulesProgress()
@@ -33,7 +34,7 @@ async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | 
         slices += 1
         done = progress.done
         try:
-            evaluation = coach.evaluate(request(), budget=AnalysisBudget(rules_may_wait=rules_may_wait),
+            evaluation = coach.evaluate(request(), only=only, budget=AnalysisBudget(rules_may_wait=rules_may_wait),
                                         progress=progress)
         except AnalysisPending as pending:
             if isinstance(pending, RulesPending):

@@ -29,7 +29,7 @@ from .base import (
     Store,
     StoreUnavailable,
 )
-from .schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
+from .schema import POSTGRES_MIGRATIONS, SchemaTooNew
 
 log = logging.getLogger("coach.store")
 
@@ -86,22 +86,26 @@ def secrets_of(url: str) -> list[str]:
     return [f for f in found if len(f) >= 3]
 
 
-async def migrate(con: asyncpg.Connection) -> int:
+async def migrate(con: asyncpg.Connection, migrations: list[list[str]] = POSTGRES_MIGRATIONS, *,
+                  table: str = "coach_schema", what: str = "feedback store") -> int:
+    """Bring one list of migrations (the feedback store's by default) to its newest version, under the
+    advisory lock; `table` is the one-row table that keeps that list's version. Returns the version."""
+    target = len(migrations)
     async with con.transaction():
         await con.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-        await con.execute("CREATE TABLE IF NOT EXISTS coach_schema (version INTEGER NOT NULL)")
-        version: int | None = await con.fetchval("SELECT version FROM coach_schema")
+        await con.execute(f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER NOT NULL)")
+        version: int | None = await con.fetchval(f"SELECT version FROM {table}")
         if version is None:
-            await con.execute("INSERT INTO coach_schema (version) VALUES (0)")
+            await con.execute(f"INSERT INTO {table} (version) VALUES (0)")
             version = 0
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNew(version)
-        while version < SCHEMA_VERSION:
-            for statement in POSTGRES_MIGRATIONS[version]:
+        if version > target:
+            raise SchemaTooNew(version, target)
+        while version < target:
+            for statement in migrations[version]:
                 await con.execute(statement)
             version += 1
-            await con.execute("UPDATE coach_schema SET version = $1", version)
-            log.info("feedback store schema migrated to version %d", version)
+            await con.execute(f"UPDATE {table} SET version = $1", version)
+            log.info("%s schema migrated to version %d", what, version)
     return version
 
 

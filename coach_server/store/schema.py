@@ -15,6 +15,17 @@ can move from the default SQLite file to a shared PostgreSQL server without chan
 SQLite keeps the version in `PRAGMA user_version`; PostgreSQL in the one-row table `coach_schema`.
 Version N of the schema is the state after the first N migrations. Never edit a released migration:
 add one.
+
+A team's versioned rule sets (PostgreSQL only, `coach rules push`, `coach serve --rules-from-store`) have
+their own list, `RULES_MIGRATIONS`, versioned in the one-row table `coach_rules_schema`: a feedback store
+that never holds rules never gets these tables.
+
+- `rule_blobs`: each distinct rule file's bytes once, by their sha256 (a version that changes one file
+  adds one blob).
+- `rule_versions`: one row per version of the whole set — its number (1, 2, 3… without gaps), when, who
+  (the token holder's label, or the pusher's name), a one-line summary, the version it restores (a
+  rollback), the set's digest, and per changed file the unified diff against the version before.
+- `rule_version_files`: which file names with which blobs make up each version.
 """
 from __future__ import annotations
 
@@ -85,6 +96,28 @@ POSTGRES_MIGRATIONS: list[list[str]] = [
     ],
 ]
 
+RULES_MIGRATIONS: list[list[str]] = [
+    [
+        "CREATE TABLE rule_blobs (digest TEXT PRIMARY KEY, content BYTEA NOT NULL)",
+        """CREATE TABLE rule_versions (
+            version BIGINT PRIMARY KEY,
+            created_at DOUBLE PRECISION NOT NULL,
+            author TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            restores BIGINT REFERENCES rule_versions (version),
+            digest TEXT NOT NULL,
+            changes JSONB NOT NULL
+        )""",
+        """CREATE TABLE rule_version_files (
+            version BIGINT NOT NULL REFERENCES rule_versions (version),
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL REFERENCES rule_blobs (digest),
+            PRIMARY KEY (version, name)
+        )""",
+    ],
+]
+RULES_SCHEMA_VERSION = len(RULES_MIGRATIONS)
+
 SCHEMA_VERSION = len(SQLITE_MIGRATIONS)
 assert len(POSTGRES_MIGRATIONS) == SCHEMA_VERSION
 
@@ -92,7 +125,7 @@ assert len(POSTGRES_MIGRATIONS) == SCHEMA_VERSION
 class SchemaTooNew(RuntimeError):
     """The store was created by a newer Operator Coach; this one must not write to it."""
 
-    def __init__(self, found: int):
+    def __init__(self, found: int, known: int = SCHEMA_VERSION):
         super().__init__(f"the store's schema is version {found}, newer than this Operator Coach knows "
-                         f"({SCHEMA_VERSION}); upgrade Operator Coach")
+                         f"({known}); upgrade Operator Coach")
         self.found = found

@@ -289,6 +289,10 @@ def split_sentences(text: str, tokens: list[Token]) -> list[Sentence]:
             ):
                 terminator += tokens[j].text if tokens[j].text[0] in _TERMINAL else ""
                 j += 1
+            if tokens[j - 1].text in "»\"”" and j < n and (
+                    (tokens[j].kind == WORD and tokens[j].text[:1].islower()) or tokens[j].text in ",—–-:;"):
+                i = j  # «Нажмите «Забыли пароль?» на странице входа»: the quoted title's «?» ends no sentence
+                continue
             close(j, terminator)
             i = j
             continue

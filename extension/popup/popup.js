@@ -14,6 +14,29 @@ async function activeTab() {
   return tab;
 }
 
+/** Where the service's rules come from, when it follows a team (`/healthz` → `rules_source`, docs/team.md). */
+async function rulesSource(serviceUrl) {
+  try {
+    const r = await fetch(`${serviceUrl}/healthz`, { cache: "no-store" });
+    return r.ok ? (await r.json()).rules_source || null : null;
+  } catch {
+    return null;
+  }
+}
+
+function showRulesSource(src) {
+  const row = $("rules-row");
+  row.hidden = !src || src.mode === "files";
+  if (row.hidden) return;
+  const value = $("rules-source");
+  const version = src.version ? `версия ${src.version}` : "";
+  value.dataset.state = src.state;
+  if (src.state !== "offline") value.textContent = `команды${version ? ` · ${version}` : ""}`;
+  else if (src.serving === "local") value.textContent = "нет связи с командой — свои";
+  else value.textContent = `офлайн — последняя ${version || "полученная"}`;
+  value.title = `${src.location}${src.last_error ? `\n${src.last_error}` : ""}`;
+}
+
 async function refresh() {
   const tab = await activeTab();
   const status = await chrome.runtime.sendMessage({ type: "status", tabId: tab?.id, url: tab?.url });
@@ -32,6 +55,7 @@ async function refresh() {
   const hint = $("hint");
   hint.hidden = online;
   hint.textContent = online ? "" : `Сервис не отвечает по адресу ${status.serviceUrl}. Запустите «coach serve» — подсказки вернутся сами.`;
+  showRulesSource(online ? await rulesSource(status.serviceUrl) : null);
   return { tab, status };
 }
 

@@ -8,12 +8,7 @@ supervisor (or a developer) left them. The result is validated by the very funct
 """
 from __future__ import annotations
 
-import difflib
-import hashlib
-import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import tomlkit
@@ -24,6 +19,7 @@ from ...checks import KINDS
 from ...engine import Coach
 from ...rulebook.examples import run_examples
 from ...rulebook.loader import Rule, Rulebook, RuleError, RuleFileInvalid, parse_rule
+from ...rulebook.ruleset import file_digest, text_diff
 from ...rulebook.schema import LANGS, RuleFile
 
 COMMON_FIELDS = ("enabled", "severity", "title", "description")
@@ -222,16 +218,14 @@ def _insert_section(doc: Any, name: str, table: Any) -> None:
 
 
 def diff(old: bytes, new: bytes, file: str) -> str:
-    return "".join(difflib.unified_diff(old.decode("utf-8").splitlines(keepends=True),
-                                        new.decode("utf-8").splitlines(keepends=True),
-                                        fromfile=f"{file} (now)", tofile=f"{file} (proposed)"))
+    return text_diff(old, new, f"{file} (now)", f"{file} (proposed)")
 
 
 # --- validation ------------------------------------------------------------------------------------------
 def proposed_rule(rule: Rule, new: bytes) -> Rule:
     """The rule as the proposed bytes would load it; raises RuleFileInvalid (the `coach rules check` errors)."""
     spec, check = parse_rule(rule.id, new, rule.path.name)
-    return Rule(rule.id, rule.path, hashlib.sha256(new).hexdigest(), spec, check)
+    return Rule(rule.id, rule.path, file_digest(new), spec, check, raw=new)
 
 
 def proposed_book(book: Rulebook, rules: dict[str, Rule]) -> Rulebook:
@@ -248,8 +242,8 @@ def example_failures(book: Rulebook, rule: Rule) -> list[dict[str, Any]]:
 
 
 def check_edit(rule: Rule, book: Rulebook, edit: dict[str, Any]) -> dict[str, Any]:
-    """Apply an edit in memory: {ok, errors, example_failures, diff, changed}."""
-    raw = rule.path.read_bytes()
+    """Apply an edit to the rule as loaded, in memory: {ok, errors, example_failures, diff, changed}."""
+    raw = rule.raw
     try:
         new = apply_edit(raw, rule.spec.kind, edit, rule.path.name)
         candidate = proposed_rule(rule, new)
@@ -258,24 +252,3 @@ def check_edit(rule: Rule, book: Rulebook, edit: dict[str, Any]) -> dict[str, An
                 "changed": True}
     return {"ok": True, "errors": [], "example_failures": example_failures(book, candidate),
             "diff": diff(raw, new, rule.path.name), "changed": new != raw, "_bytes": new, "_rule": candidate}
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file in one step (a reader — the service's own watcher — never sees half a file)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        except OSError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

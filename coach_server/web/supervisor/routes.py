@@ -6,8 +6,11 @@ Page: `GET /supervisor` (plain HTML/CSS/JS in static/, no build step). API under
 - `GET  rules/{id}`             one rule: values, the JSON schema of its kind (the form), file, digest
 - `POST rules/{id}/check`       validate an edit without saving: errors as `coach rules check` words them,
                                 the rule's own examples that would fail, the diff of the file
-- `PUT  rules/{id}`             save an edit (supervisor token): the file is rewritten, the rules reloaded and
-                                every connected extension re-checked at once
+- `PUT  rules/{id}`             save an edit (supervisor token): the file is rewritten (or, with the team's
+                                store, a new version is made), the rules reloaded and every connected extension
+                                re-checked at once; 409 when the rule changed since the edit's `base_digest`
+- `GET  versions?limit=&before=` the team store's rule-set versions, newest first, with per-file diffs
+- `POST versions/{n}/rollback`  a new version with the files of version n (supervisor token)
 - `POST backtest`               current vs proposed rules on a corpus, rule by rule, with the changed examples
 - `POST corpora?name=…`         upload a JSONL corpus (docs/audit.md); `DELETE corpora/{id}` forgets it
 - `GET  stats?since=&until=`    per rule: shown / dismissed / applied over the period (the feedback store)
@@ -32,13 +35,15 @@ from ...corpus import parse_chat, read_corpus
 from ...engine import Coach
 from ...models import ErrorDetail, error_body
 from ...rulebook.loader import Rule, RuleFileInvalid
+from ...rulebook.ruleset import RuleSet, StaleBase
 from ...scenarios import load_scenarios
 from ...service.guard import is_loopback_address
-from ...service.httpkit import HttpError, json_response, read_body, read_json, require_token, token_ok
+from ...service.httpkit import HttpError, json_response, read_body, read_json, require_token, token_holder, token_ok
 from ...service.keys import COACH, RULES
+from ...service.rulewatch import ReadOnlyRules
 from ...store import Store, StoreUnavailable
 from .backtest import BackTester, Corpus
-from .editing import EditError, apply_edit, check_edit, proposed_rule, rule_document, write_atomically
+from .editing import EditError, apply_edit, check_edit, proposed_rule, rule_document
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
@@ -47,7 +52,6 @@ DAY = 86400.0
 
 STORE: web.AppKey[Store | None] = web.AppKey("supervisor_store")
 BACKTESTER: web.AppKey[BackTester] = web.AppKey("supervisor_backtester", BackTester)
-SAVE_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_save_lock", asyncio.Lock)
 BACKTEST_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_backtest_lock", asyncio.Lock)
 
 
@@ -64,6 +68,7 @@ def _coach(request: web.Request) -> Coach:
 
 
 def _rule(request: web.Request) -> Rule:
+    request.app[RULES].refresh()  # another process (--workers) or an editor may have changed the file
     rule = _coach(request).rulebook.rules.get(request.match_info["rule_id"])
     if rule is None:
         raise HttpError(404, f"no rule {request.match_info['rule_id']!r}")
@@ -78,6 +83,7 @@ async def page(request: web.Request) -> web.FileResponse:
 # --- state and rules ---------------------------------------------------------------------------------------
 async def state(request: web.Request) -> web.Response:
     local_or_token(request)
+    request.app[RULES].refresh()
     coach = _coach(request)
     store = request.app[STORE]
     tester = request.app[BACKTESTER]
@@ -94,11 +100,14 @@ async def state(request: web.Request) -> web.Response:
                   for r in sorted(coach.rulebook.rules.values(), key=lambda r: r.id)],
         "errors": [e.to_json() for e in coach.errors],
         "rules_dir": str(coach.rules_dir) if coach.rules_dir else None,
+        "rules_source": request.app[RULES].status(),
+        "versioned": request.app[RULES].store is not None,
         "store": store.status() if store is not None else None,
         "recorded_conversations": recorded,
         "scenarios": len(scenarios.scenarios),
         "corpora": [c.summary() for c in tester.corpora.values() if c.source == "upload"],
         "token_ok": token_ok(request),
+        "token_holder": holder.label if (holder := token_holder(request)) is not None and holder.supervisor else None,
     })
 
 
@@ -122,30 +131,95 @@ async def check_rule(request: web.Request) -> web.Response:
 async def save_rule(request: web.Request) -> web.Response:
     require_token(request)
     coach = _coach(request)
+    watcher = request.app[RULES]
     rule = _rule(request)
     edit = await read_json(request)
     if not isinstance(edit, dict):
         raise HttpError(400, "an edit is a JSON object")
-    if coach.rules_dir is None:
+    if watcher.mode == "files" and coach.rules_dir is None:
         raise HttpError(409, "these rules were not loaded from a directory; nothing to save to")
     base = edit.get("base_digest")
-    if base is not None and base != rule.digest:
-        raise HttpError(409, "the rule file changed since you opened it (edited elsewhere); reload the rule and "
-                             "apply your change again", [ErrorDetail(field="base_digest", problem="stale")])
-    async with request.app[SAVE_LOCK]:
-        result = await asyncio.to_thread(check_edit, rule, coach.rulebook, edit)
-        if not result["ok"]:
-            result.pop("_bytes", None)
-            result.pop("_rule", None)
-            return json_response({**result, "saved": False}, status=422)
-        new: bytes = result.pop("_bytes")
-        result.pop("_rule", None)
-        if result["changed"]:
-            await asyncio.to_thread(write_atomically, rule.path, new)
-            request.app[RULES].reload()  # every connected extension is re-checked at once
-        saved = coach.rulebook.rules.get(rule.id)
+    if base is not None and not isinstance(base, str):
+        raise HttpError(400, "base_digest is the digest of the rule as it was opened (a string)",
+                        [ErrorDetail(field="base_digest", problem=f"got {type(base).__name__}")])
+    if base is not None and base != rule.digest:  # stale already here; the save compares again under its lock
+        raise _stale()
+    result = await asyncio.to_thread(check_edit, rule, coach.rulebook, edit)
+    result.pop("_rule", None)
+    new: bytes | None = result.pop("_bytes", None)
+    if not result["ok"]:
+        return json_response({**result, "saved": False}, status=422)
+    version: RuleSet | None = None
+    if result["changed"] and new is not None:
+        holder = token_holder(request)
+        try:
+            version = await watcher.save_file(rule, new, base_digest=base or rule.digest,
+                                              author=holder.label if holder is not None else "supervisor")
+        except StaleBase:
+            raise _stale() from None
+        except ReadOnlyRules as exc:
+            raise HttpError(409, str(exc)) from None
+        except LookupError as exc:
+            raise HttpError(409, str(exc)) from None
+        except StoreUnavailable as exc:
+            raise HttpError(503, f"the rule store is unavailable, nothing was saved: {exc}") from None
+    saved = coach.rulebook.rules.get(rule.id)
     return json_response({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
-                  "rule_errors": [e.to_json() for e in coach.errors]})
+                          "version": version.version if version is not None else watcher.status()["version"],
+                          "ruleset": coach.rulebook.loaded_files.digest,
+                          "rule_errors": [e.to_json() for e in coach.errors]})
+
+
+def _stale() -> HttpError:
+    return HttpError(409, "the rule file changed since you opened it (edited elsewhere); reload the rule and "
+                          "apply your change again", [ErrorDetail(field="base_digest", problem="stale")])
+
+
+# --- versions (the team's store) ---------------------------------------------------------------------------
+def _versioned(request: web.Request) -> Any:
+    store = request.app[RULES].store
+    if store is None:
+        raise HttpError(409, "rule versions are kept in the team's store: start the service with "
+                             "--store postgresql://… --rules-from-store")
+    return store
+
+
+def _int_param(value: str | None, name: str, default: int | None) -> int | None:
+    if value is None or value == "":
+        return default
+    if len(value) > 18 or not value.isdigit():
+        raise HttpError(400, f"{name} is a positive whole number", [ErrorDetail(field=name, problem=value[:20])])
+    return int(value)
+
+
+async def versions(request: web.Request) -> web.Response:
+    local_or_token(request)
+    store = _versioned(request)
+    limit = _int_param(request.query.get("limit"), "limit", 50) or 50
+    before = _int_param(request.query.get("before"), "before", None)
+    try:
+        items = await store.history(limit=min(limit, 200), before=before)
+    except StoreUnavailable as exc:
+        raise HttpError(503, f"the rule store is unavailable: {exc}") from None
+    return json_response({"versions": items, "current": request.app[RULES].status()})
+
+
+async def rollback(request: web.Request) -> web.Response:
+    require_token(request)
+    watcher = request.app[RULES]
+    _versioned(request)
+    target = _int_param(request.match_info["version"], "version", None)
+    assert target is not None
+    holder = token_holder(request)
+    try:
+        restored = await watcher.rollback(target, author=holder.label if holder is not None else "supervisor")
+    except LookupError as exc:
+        raise HttpError(404, str(exc)) from None
+    except StoreUnavailable as exc:
+        raise HttpError(503, f"the rule store is unavailable, nothing was changed: {exc}") from None
+    return json_response({"rolled_back_to": target, "changed": restored is not None,
+                          "version": restored.version if restored is not None else watcher.status()["version"],
+                          "rule_errors": [e.to_json() for e in _coach(request).errors]})
 
 
 # --- back-test -----------------------------------------------------------------------------------------------
@@ -231,7 +305,7 @@ async def backtest(request: web.Request) -> web.Response:
             errors.append({"file": f"{rule_id}.toml", "field": "(rule)", "problem": "no such rule"})
             continue
         try:
-            new = apply_edit(rule.path.read_bytes(), rule.spec.kind, edit or {}, rule.path.name)
+            new = apply_edit(rule.raw, rule.spec.kind, edit or {}, rule.path.name)
             proposals[rule_id] = proposed_rule(rule, new)
         except (EditError, RuleFileInvalid) as exc:
             errors.extend(e.to_json() for e in exc.errors)
@@ -315,7 +389,6 @@ def register(app: web.Application, store: Store | None) -> None:
     app[STORE] = store
     app[BACKTESTER] = BackTester()
     app[BACKTEST_LOCK] = asyncio.Lock()
-    app[SAVE_LOCK] = asyncio.Lock()
     r = app.router
     r.add_get("/supervisor", page)
     r.add_static("/supervisor/static", STATIC)
@@ -323,6 +396,8 @@ def register(app: web.Application, store: Store | None) -> None:
     r.add_get("/supervisor/api/rules/{rule_id}", get_rule)
     r.add_post("/supervisor/api/rules/{rule_id}/check", check_rule)
     r.add_put("/supervisor/api/rules/{rule_id}", save_rule)
+    r.add_get("/supervisor/api/versions", versions)
+    r.add_post("/supervisor/api/versions/{version}/rollback", rollback)
     r.add_post("/supervisor/api/backtest", backtest)
     r.add_post("/supervisor/api/corpora", upload_corpus)
     r.add_delete("/supervisor/api/corpora/{corpus_id}", delete_corpus)

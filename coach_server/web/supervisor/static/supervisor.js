@@ -268,7 +268,33 @@ async function loadState() {
   state.rules = data.rules;
   renderRuleList();
   renderStoreChip();
+  renderSourceChip();
   renderToken();
+}
+
+const SOURCE_MODE = { files: "папка", store: "хранилище", follow: "узел команды" };
+
+function sourceText(src) {
+  if (!src) return "";
+  const version = src.version ? `версия ${src.version}` : `набор ${src.digest}`;
+  if (src.mode === "files") return `Правила из папки ${src.location}`;
+  const where = src.mode === "store" ? `хранилища команды ${src.location}` : `узла команды ${src.location}`;
+  if (src.state === "offline") {
+    const kept = src.serving === "local" ? "действуют правила этого компьютера" : `действует последняя полученная: ${version}`;
+    const lost = src.mode === "store" ? `хранилищем команды ${src.location}` : `узлом команды ${src.location}`;
+    return `Нет связи с ${lost} — ${kept}. ${src.last_error || ""}`;
+  }
+  if (src.serving === "local") return `Из ${where}: там ещё нет правил — действуют правила этого компьютера`;
+  return `Действует ${version} из ${where}${src.author ? ` · ${src.author}` : ""}${src.created_at ? ` · ${new Date(src.created_at * 1000).toLocaleString("ru-RU")}` : ""}`;
+}
+
+function renderSourceChip() {
+  const chip = $("#source-chip");
+  const src = state.info?.rules_source;
+  if (!src) { chip.hidden = true; return; }
+  chip.className = "chip " + (src.state === "online" ? "ok" : src.state === "offline" ? "bad" : "warn");
+  chip.lastElementChild.textContent = `правила: ${src.mode === "store" ? "" : SOURCE_MODE[src.mode]}${src.version ? `${src.mode === "store" ? "" : " · "}v${src.version}` : ""}${src.state === "offline" ? " · нет связи" : ""}`;
+  chip.title = sourceText(src);
 }
 
 function renderStoreChip() {
@@ -457,9 +483,10 @@ async function saveRule() {
   const keepBacktest = !!state.backtest;
   renderEditor();
   renderCheck({ example_failures: failures, diff: data.diff });
-  $("#edit-notices").prepend(el("div", { class: "notice ok" }, data.saved
-    ? `Сохранено в ${state.rule.file}. Правило действует сразу: подключённые расширения уже получили обновление.`
-    : "Изменений нет — файл не тронут."));
+  const mode = state.info?.rules_source?.mode;
+  $("#edit-notices").prepend(el("div", { class: "notice ok" }, !data.saved ? "Изменений нет — файл не тронут."
+    : mode === "store" ? `Сохранено: версия ${data.version} в хранилище команды. Правило действует сразу — на всех узлах и у всех подключённых расширений.`
+    : `Сохранено в ${state.rule.file}. Правило действует сразу: подключённые расширения уже получили обновление.`));
   updateStatus(data.saved ? "Сохранено" : "Без изменений", "ok");
   toast(data.saved ? "Правило сохранено и применено" : "Изменений нет");
   await loadState();
@@ -720,11 +747,78 @@ async function setStoreText(on) {
   loadState();
 }
 
+// --- history (the team store's versions) --------------------------------------------------------------------------
+const CHANGE = { added: "добавлен", removed: "удалён", modified: "изменён" };
+// summaries the service writes by itself (in English, as the CLI prints them); the page says them in Russian
+const AUTO_SUMMARY = /^(rollback to version \d+|no changes|(\S+ (added|removed|modified))(, \S+ (added|removed|modified))*|(\d+ files? (added|removed|modified))(, \d+ files? (added|removed|modified))*)$/;
+
+function versionSummary(v) {
+  if (v.restores) return `восстанавливает версию ${v.restores}`;
+  if (!AUTO_SUMMARY.test(v.summary)) return v.summary;
+  if (v.changes.length > 3) return `файлов: ${v.changes.length}`;
+  return v.changes.map((c) => `${c.file} ${CHANGE[c.change] || c.change}`).join(", ") || "без изменений";
+}
+
+async function loadHistory(before) {
+  const list = $("#history-list");
+  const more = $("#history-more");
+  if (!before) { list.innerHTML = ""; await loadState(); }
+  $("#history-source").innerHTML = "";
+  const src = state.info?.rules_source;
+  if (src) $("#history-source").append(el("div", { class: `notice ${src.state === "offline" ? "err" : "ok"}`, id: "history-state" }, sourceText(src)));
+  if (!state.info?.versioned) {
+    more.hidden = true;
+    list.append(el("div", { class: "notice warn", id: "history-none" }, src?.mode === "follow"
+      ? "Этот сервис следует правилам узла команды: история версий и откат — на странице супервизора того узла."
+      : "История версий ведётся, когда правила команды хранятся в PostgreSQL: coach rules push --store postgresql://… загружает папку rules/ как версию, а узлы запускаются с coach serve --store postgresql://… --rules-from-store (docs/team.md)."));
+    return;
+  }
+  const { status, data } = await api.call("GET", `/supervisor/api/versions?limit=20${before ? `&before=${before}` : ""}`);
+  if (status !== 200) { list.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
+  const current = data.current.version;
+  if (!data.versions.length && !before) list.append(el("p", { class: "muted" }, "В хранилище ещё нет версий правил."));
+  for (const v of data.versions) list.append(versionNode(v, current));
+  more.hidden = data.versions.length < 20;
+  more.onclick = () => loadHistory(data.versions[data.versions.length - 1].version);
+}
+
+function versionNode(v, current) {
+  const isCurrent = v.version === current;
+  const node = el("div", { class: `version${isCurrent ? " current" : ""}`, "data-version": v.version },
+    el("div", { class: "version-head" },
+      el("span", { class: "num" }, `Версия ${v.version}`),
+      isCurrent ? el("span", { class: "badge" }, "действует") : null,
+      el("span", { class: "muted" }, new Date(v.created_at * 1000).toLocaleString("ru-RU")),
+      el("span", {}, v.author),
+      el("span", { class: "muted" }, versionSummary(v)),
+      el("span", { class: "spacer" }),
+      isCurrent ? null : el("button", { class: "btn small", type: "button", onclick: () => rollbackTo(v.version) }, "Откатить к этой версии")));
+  if (v.changes.length) {
+    node.append(el("details", {}, el("summary", {}, `Изменения в файлах (${v.changes.length})`),
+      v.changes.map((c) => el("div", {}, el("div", { class: "file" }, `${c.file} — ${CHANGE[c.change] || c.change}`), diffView(c.diff)))));
+  }
+  return node;
+}
+
+async function rollbackTo(version) {
+  if (!state.info?.token_ok) { openTokenDialog(() => rollbackTo(version)); return; }
+  if (!confirm(`Сделать действующими правила версии ${version}? Это будет новая версия; история сохранится.`)) return;
+  const { status, data } = await api.call("POST", `/supervisor/api/versions/${version}/rollback`, {});
+  if (status === 401) { state.info.token_ok = false; renderToken(); openTokenDialog(() => rollbackTo(version)); return; }
+  if (status !== 200) { toast(data?.error?.message || `HTTP ${status}`); return; }
+  toast(data.changed ? `Версия ${data.version}: снова действуют правила версии ${version}` : "Эти правила уже действуют");
+  const open = state.rule?.id;
+  state.form = null;  // the open rule is reloaded as it is now (its digest changed)
+  await loadHistory();
+  if (open) openRule(open);
+}
+
 // --- views and wiring -------------------------------------------------------------------------------------------
 function switchView(name) {
   document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.view === name));
   document.querySelectorAll(".view").forEach((v) => v.classList.toggle("active", v.id === `view-${name}`));
   if (name === "stats") loadStats();
+  if (name === "history") loadHistory();
 }
 
 document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => switchView(b.dataset.view)));
@@ -759,6 +853,7 @@ window.addEventListener("hashchange", () => {
   const m = location.hash.match(/rule=([a-z0-9_]+)/);
   if (m && m[1] !== state.rule?.id) { switchView("rules"); openRule(m[1]); }
   else if (location.hash.includes("stats")) switchView("stats");
+  else if (location.hash.includes("history")) switchView("history");
 });
 window.addEventListener("beforeunload", (e) => { if (isDirty()) { e.preventDefault(); e.returnValue = ""; } });
 
@@ -768,4 +863,5 @@ window.addEventListener("beforeunload", (e) => { if (isDirty()) { e.preventDefau
   const first = m ? m[1] : state.rules[0]?.id;
   if (first) openRule(first);
   if (location.hash.includes("stats")) switchView("stats");
+  if (location.hash.includes("history")) switchView("history");
 })();

@@ -1,0 +1,98 @@
+"""An operator's service following a team node's rules (`coach serve --follow https://team-node:PORT`).
+
+The team node answers `GET /v1/rules/set` with the files of the rules it enforces (docs/team.md). The
+follower asks with the digest it has (`If-None-Match`) and `?wait=S`: the node answers as soon as its rules
+differ, or `304 Not Modified` after S seconds — a long poll, so a change reaches the follower at once and a
+quiet team costs one request per S seconds. The follower holds no database credentials: only a token of the
+team node (an operator's token is enough), sent as `Authorization: Bearer …`.
+"""
+from __future__ import annotations
+
+import ssl
+from typing import Literal
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ..rulebook.ruleset import RuleSet
+
+MAX_WAIT_S = 60.0
+MAX_BUNDLE_BYTES = 8 << 20
+
+
+class FollowError(RuntimeError):
+    """The team node could not be asked, or answered something else than a rule set."""
+
+
+def check_follow_url(url: str) -> str:
+    """The team node's base URL, normalised; ValueError saying what is wrong with it."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL of a team node: {url!r} (e.g. https://team-node:8765)")
+    if parts.username or parts.password:
+        raise ValueError("put the token in --token-file, not in the URL")
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        raise ValueError("give the team node's address only (scheme://host:port), no path or query")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class TeamNode:
+    """A team node as a source of rules (service/rulewatch.py)."""
+
+    mode: Literal["follow"] = "follow"
+
+    def __init__(self, url: str, token: str, *, ssl_context: ssl.SSLContext | None = None,
+                 connect_timeout: float = 5.0):
+        self.url = check_follow_url(url)
+        self.token = token
+        self.ssl_context = ssl_context
+        self.connect_timeout = connect_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(ssl=self.ssl_context if self.ssl_context is not None else True,
+                                             limit=2)
+            self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
+
+    async def newer(self, current: RuleSet | None, wait: float) -> RuleSet | None:
+        wait = max(0.0, min(wait, MAX_WAIT_S))
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        if current is not None:
+            headers["If-None-Match"] = f'"{current.digest}"'
+        timeout = aiohttp.ClientTimeout(total=wait + 15, sock_connect=self.connect_timeout)
+        try:
+            async with self._client().get(f"{self.url}/v1/rules/set", params={"wait": f"{wait:g}"},
+                                          headers=headers, timeout=timeout) as response:
+                if response.status == 304:
+                    return None
+                if response.status in (401, 403):
+                    raise FollowError(f"the team node refused this service's token (HTTP {response.status}): "
+                                      "put a token of the team node in --token-file")
+                if response.status != 200:
+                    raise FollowError(f"the team node answered HTTP {response.status}")
+                if (response.content_length or 0) > MAX_BUNDLE_BYTES:
+                    raise FollowError("the team node's rule set is larger than 8 MiB")
+                data = await response.json(content_type=None)
+        except aiohttp.ClientSSLError as exc:
+            raise FollowError(f"TLS with {self.url} failed ({exc}); for a team node's own certificate "
+                              "give it with --follow-ca") from None
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise FollowError(f"{self.url}: {type(exc).__name__}: {exc}") from None
+        try:
+            ruleset = RuleSet.from_json(data)
+        except ValueError as exc:
+            raise FollowError(f"the team node sent no usable rule set: {exc}") from None
+        if current is not None and ruleset.digest == current.digest:
+            return None
+        return ruleset
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
