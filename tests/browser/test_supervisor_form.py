@@ -74,6 +74,8 @@ def test_the_description_names_the_threshold_in_the_form(service, page):
     expect(description).to_contain_text("Клиент ждёт ответа дольше 1 мин 30 с, а первого ответа")
     page.fill('[data-path="params.first_reply_steps[0].after"]', "45")
     expect(description).to_contain_text("а первого ответа в чате — дольше 45 с.")
+    # under the field too, where the description is written with its placeholders
+    expect(page.locator("#description-preview")).to_contain_text("Так прочтут: Клиент ждёт ответа дольше 1 мин 30 с")
     page.screenshot(path=str(SHOTS / "supervisor-description.png"))
     # a placeholder that names nothing: the error is shown under the description, as `coach rules check` words it
     page.fill('[data-path="common.description"]', "Клиент ждёт дольше {steps[0].seconds}.")
@@ -82,6 +84,9 @@ def test_the_description_names_the_threshold_in_the_form(service, page):
     page.fill('[data-path="common.description"]', "Клиент ждёт дольше {steps[1].after}.")
     expect(description).to_have_text("Клиент ждёт дольше 2 мин.")
     expect(error).to_have_count(0)
+    page.fill('[data-path="common.description"]', "Клиент ждёт слишком долго.")
+    expect(description).to_have_text("Клиент ждёт слишком долго.")
+    expect(page.locator("#description-preview")).to_be_hidden()  # nothing to fill: nothing to repeat
     # another kind: a metric's limit
     open_rule(page, service, "too_long")
     expect(description).to_contain_text("Предложений больше 3 или знаков больше 400")

@@ -371,6 +371,9 @@ function renderEditor() {
   const ru = section("Русский: сообщения и списки слов", doc.schema.lang, doc.values.ru, "ru", fields, false, hints.lang);
   const en = section("English: messages and word lists", doc.schema.lang, doc.values.en, "en", fields, false, hints.lang);
   state.form = { fields, get: () => ({ ...base.get(), params: params.get(), ru: ru.get(), en: en.get() }) };
+  // beside the description as written, the same as it reads, for a description with placeholders
+  fields["common.description"].el.closest(".field-control").append(el("div", { class: "field-hint desc-preview",
+    id: "description-preview", hidden: !doc.description.includes("{") }, el("b", {}, "Так прочтут: "), el("span", {}, doc.description_text)));
   ed.append(
     el("div", { class: "rule-head" }, el("div", { style: "flex:1" },
       el("h1", {}, doc.title),
@@ -402,7 +405,8 @@ function placeholderExample(params) {
   return path ? `{${path}}` : "{имя_настройки}";
 }
 
-// The description in the header as readers will see it with the thresholds now in the form.
+// The description (in the header, and under its field when it has placeholders) as readers will see it with
+// the thresholds now in the form.
 async function refreshDescription() {
   if (!state.form) return;
   const id = state.rule.id;
@@ -413,7 +417,9 @@ async function refreshDescription() {
   if (!node) return;
   const own = (data.errors || []).filter((e) => e.field === "description");
   node.classList.toggle("stale", data.text === null);
-  if (data.text !== null) node.textContent = data.text;
+  const preview = $("#description-preview");
+  if (data.text !== null) { node.textContent = data.text; preview.lastChild.textContent = data.text; }
+  preview.hidden = !String(state.form.fields["common.description"].get() || "").includes("{");
   node.title = own.length ? own.map((e) => e.problem).join("\n")
     : data.text === null ? "В полях ошибки: описание покажет новые пороги, когда их исправят" : "Описание, как его прочтут: пороги — текущие";
   const holder = state.form.fields["common.description"]?.el.closest(".field-control");
