@@ -66,7 +66,8 @@ def test_schema_wal_and_stats(tmp_path):
     assert by_rule["slang"]["dismiss_rate"] == pytest.approx(4 / 6, abs=1e-3)
     assert by_rule["missing_please"]["applied"] == 1 and by_rule["missing_please"]["dismiss_rate"] == 0
     assert stats["rules"][0]["rule"] == "slang"  # the most dismissed first: the rule to fix
-    assert stats["totals"] == {"shown": 7, "dismissed": 4, "applied": 1}
+    assert {k: stats["totals"][k] for k in ("shown", "dismissed", "applied", "left")} == {
+        "shown": 7, "dismissed": 4, "applied": 1, "left": 2}
     assert by_rule["slang"]["operators"][0]["operator"] == "Анна"
     assert sum(d["shown"] for d in stats["days"]) == 7
     # chat ids are stored hashed, never as the console's id; no text unless turned on

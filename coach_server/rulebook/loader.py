@@ -24,6 +24,8 @@ from pydantic import BaseModel, ValidationError
 from ..checks import KINDS
 from ..checks.base import AnyCheck, template_fields
 from ..models import Severity, validation_details
+from .description import fill as fill_description
+from .description import problems as description_problems
 from .ruleset import RuleSet, file_digest, rule_files
 from .schema import LANGS, RuleFile
 
@@ -65,6 +67,11 @@ class Rule:
     def enabled(self) -> bool:
         """On in some channel: the rule's own `enabled`, or a channel that switches it on."""
         return self.spec.enabled or any(c.enabled for c in self.spec.channels.values())
+
+    @property
+    def description(self) -> str:
+        """The description as readers see it: its placeholders filled from the rule's params (description.py)."""
+        return fill_description(self.spec.description.strip(), self.check.params)
 
     def traits(self) -> dict[str, bool]:
         """What a client may want to know of the rule's kind: does it read the conversation, the clock."""
@@ -155,6 +162,8 @@ def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, AnyCheck]
     errors: list[RuleError] = []
     params, langs = _validate_settings(kind, spec.params, {lang: getattr(spec, lang) for lang in LANGS}, file, "",
                                        errors)
+    if params is not None:
+        errors.extend(RuleError(file, "description", p) for p in description_problems(spec.description, params))
     # a channel's own settings make a check of its own; channels not named share the rule's check
     variants: dict[str, tuple[Severity, Any, dict[str, Any]] | None] = {}
     if params is not None and len(langs) == len(LANGS):

@@ -66,7 +66,7 @@ async def rules(request: web.Request) -> web.Response:
     return json_response({
         "rules": [
             {"id": r.id, "title": r.spec.title, "kind": r.spec.kind, "severity": r.spec.severity,
-             "enabled": r.spec.enabled, "description": r.spec.description.strip(), "stale": r.stale,
+             "enabled": r.spec.enabled, "description": r.description, "stale": r.stale,
              **r.traits()}
             for r in coach.rulebook.rules.values()
         ],

@@ -290,41 +290,78 @@ def _day(day: int) -> str:
 
 def summarize(rows: Iterable[Sequence[Any]], examples: Iterable[Sequence[Any]], since: float,
               until: float) -> dict[str, Any]:
-    """Group (rule, operator, action, day, count) rows into the stats the supervisor page shows."""
-    rules: dict[str, dict[str, Any]] = {}
-    days: dict[str, dict[str, int]] = {}
-    totals = dict.fromkeys(ACTIONS, 0)
+    """Group (rule, operator, action, day, count) rows into the stats the supervisor page shows.
+
+    Every dismissed or applied warning was shown, whether its `shown` event was recorded or not (an extension
+    from before `shown` was sent, a show just before the period began): within each (rule, operator, day)
+    `shown` is at least dismissed + applied, the shortfall counted in `shown_unrecorded`. Rules, operators,
+    days and the totals are sums of those same cells, so every level adds up, and each share is of its own
+    `shown`: shown = dismissed + applied + left (shown and neither dismissed nor applied)."""
+    cells: dict[tuple[str, str, int], dict[str, int]] = {}
     for rule, operator, action, day, count in rows:
-        if action not in totals:
-            continue
-        count = int(count)
-        entry = rules.setdefault(rule, {"rule": rule, **dict.fromkeys(ACTIONS, 0), "operators": {}, "examples": []})
-        entry[action] += count
-        op = entry["operators"].setdefault(operator or "", dict.fromkeys(ACTIONS, 0))
-        op[action] += count
-        d = days.setdefault(_day(day), dict.fromkeys(ACTIONS, 0))
-        d[action] += count
-        totals[action] += count
+        if action in ACTIONS:
+            cell = cells.setdefault((rule, operator or "", int(day)), dict.fromkeys(ACTIONS, 0))
+            cell[action] += int(count)
+    rules: dict[str, dict[str, Any]] = {}
+    operators: dict[tuple[str, str], dict[str, int]] = {}
+    days: dict[int, dict[str, int]] = {}
+    totals = _no_counts()
+    for (rule, operator, day), cell in cells.items():
+        counts = _known(cell)
+        entry = rules.setdefault(rule, {"rule": rule, **_no_counts(), "examples": []})
+        for target in (entry, operators.setdefault((rule, operator), _no_counts()),
+                       days.setdefault(day, _no_counts()), totals):
+            for key, n in counts.items():
+                target[key] += n
     for rule, text, ts, operator in examples:
         listed = rules.get(rule)
         if listed is not None and len(listed["examples"]) < EXAMPLES_PER_RULE:
             listed["examples"].append({"text": text, "ts": ts, "operator": operator})
     out = []
     for entry in rules.values():
-        entry["dismiss_rate"] = dismiss_rate(entry)
+        _shares(entry)
+        entry["often_dismissed"] = often_dismissed(entry)
         entry["operators"] = sorted(
-            ({"operator": name or None, **counts, "dismiss_rate": dismiss_rate(counts)}
-             for name, counts in entry["operators"].items()),
+            ({"operator": name or None, **_shares(counts)} for (rule, name), counts in operators.items()
+             if rule == entry["rule"]),
             key=lambda o: (-o["shown"], -o["dismissed"], o["operator"] or ""))
         out.append(entry)
-    out.sort(key=lambda e: (-(e["dismiss_rate"] or 0), -e["shown"], e["rule"]))
-    return {"since": since, "until": until, "totals": totals, "rules": out,
-            "days": [{"day": d, **counts} for d, counts in sorted(days.items())]}
+    # the rules to fix first: dismissed most of the time; then by the share, those shown too rarely to tell last
+    out.sort(key=lambda e: (not e["often_dismissed"], e["shown"] < OFTEN_DISMISSED_MIN_SHOWN,
+                            -(e["dismiss_rate"] or 0), -e["shown"], e["rule"]))
+    return {"since": since, "until": until, "totals": _shares(totals), "rules": out,
+            "days": [{"day": _day(d), **_shares(counts)} for d, counts in sorted(days.items())]}
+
+
+COUNTS = (*ACTIONS, "shown_unrecorded", "left")
+OFTEN_DISMISSED = 0.5  # a rule dismissed at least this share of the times it was shown is a rule to fix…
+OFTEN_DISMISSED_MIN_SHOWN = 5  # …once it was shown this many times (one dismissal of one show says little)
+
+
+def _no_counts() -> dict[str, Any]:
+    return dict.fromkeys(COUNTS, 0)
+
+
+def _known(cell: dict[str, int]) -> dict[str, int]:
+    """One (rule, operator, day) cell with what it implies: shows at least as many as actions."""
+    acted = cell["dismissed"] + cell["applied"]
+    unrecorded = max(0, acted - cell["shown"])
+    shown = cell["shown"] + unrecorded
+    return {"shown": shown, "dismissed": cell["dismissed"], "applied": cell["applied"],
+            "shown_unrecorded": unrecorded, "left": shown - acted}
+
+
+def _shares(counts: dict[str, Any]) -> dict[str, Any]:
+    counts["dismiss_rate"] = dismiss_rate(counts)
+    return counts
 
 
 def dismiss_rate(counts: dict[str, int]) -> float | None:
-    """Dismissed ÷ shown; when no `shown` events were recorded, dismissed ÷ (dismissed + applied)."""
+    """Dismissed ÷ shown (None when nothing was shown: no share of nothing)."""
     shown = counts.get("shown", 0)
-    dismissed = counts.get("dismissed", 0)
-    base = shown if shown else dismissed + counts.get("applied", 0)
-    return round(min(1.0, dismissed / base), 4) if base else None
+    return round(counts.get("dismissed", 0) / shown, 4) if shown else None
+
+
+def often_dismissed(counts: dict[str, Any]) -> bool:
+    rate = counts.get("dismiss_rate")
+    return rate is not None and rate >= OFTEN_DISMISSED and counts["shown"] >= OFTEN_DISMISSED_MIN_SHOWN

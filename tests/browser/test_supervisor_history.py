@@ -35,7 +35,7 @@ def test_save_history_and_rollback_on_the_page(team):
         # the supervisor entered her token earlier in this browser session (the page reads it when it loads)
         page.add_init_script("sessionStorage.setItem('operatorCoach.supervisorToken', 'anna-token-0123456789abcdef')")
         page.goto(a.url + "/supervisor#rule=too_long")
-        expect(page.locator("#token-btn")).to_contain_text("Изменения разрешены")
+        expect(page.locator("#token-btn")).to_contain_text("Вошли: anna")
         expect(page.locator("#source-chip")).to_contain_text("правила: v1")
         field = page.locator('[data-path="params.max.sentences"]')
         expect(field).to_have_value("3")

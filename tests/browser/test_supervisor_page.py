@@ -78,7 +78,7 @@ def test_threshold_backtest_save_and_live_extension(service, page, tmp_path):
     page.fill("#token-input", service.token)
     page.click("#token-ok")
     expect(page.locator(".notice.ok")).to_contain_text("Сохранено", timeout=15000)
-    expect(page.locator("#token-btn")).to_contain_text("Изменения разрешены")
+    expect(page.locator("#token-btn")).to_contain_text("Вошли: супервизор")
     page.wait_for_function("window.__frames.some(f => f.type === 'warnings' && f.reason === 'rules')", timeout=10000)
     pushed = page.evaluate("window.__frames.filter(f => f.reason === 'rules').pop()")
     assert "too_long" in [w["rule"] for w in pushed["warnings"]]

@@ -4,6 +4,9 @@ A corpus (uploaded JSONL of exported chats, the conversations the store recorded
 scenarios) is replayed message by message: each operator message is checked as if it were being typed at
 that moment, with the current rules and with the proposed ones. The answer, rule by rule: how many
 operator messages each flags now and would flag after the change, and the messages whose warnings change.
+Every count is of operator messages: one with three warnings of a rule counts once in that rule's row, and
+one flagged by two rules counts in both rows — so `flagged` (a warning of any rule) is not the rows' sum,
+while `edited_flagged` (a warning of an edited rule) is exactly the edited rule's row.
 
 The current rules' answers are cached per corpus and rulebook, so moving a threshold back and forth only
 re-runs the edited rules. Text analysis is shared between the two runs (each message is analysed once).
@@ -126,7 +129,8 @@ class BackTester:
                                                for rid in edited}
         change_counts: dict[str, dict[str, int]] = {rid: {"newly_flagged": 0, "no_longer_flagged": 0, "changed": 0}
                                                     for rid in edited}
-        flagged_now = flagged_new = 0
+        flagged_now = flagged_new = 0  # messages with a warning of any rule
+        edited_now = edited_new = 0  # messages with a warning of an edited rule: what the rows of those rules count
         messages = skipped = 0
         i = 0
         for line, chat in corpus.chats:
@@ -159,6 +163,8 @@ class BackTester:
                     c["messages"] += 1
                 flagged_now += bool(now_summary)
                 flagged_new += bool(new_summary)
+                edited_now += any(rid in now_summary for rid in edited)
+                edited_new += any(rid in new_summary for rid in edited)
                 for rid in edited:
                     before, after = now_summary.get(rid), new_summary.get(rid)
                     if before is None and after is None:
@@ -200,6 +206,7 @@ class BackTester:
         return {
             "corpus": corpus.summary(), "chats": len(corpus.chats), "messages": messages, "skipped": skipped,
             "flagged": {"current": flagged_now, "proposed": flagged_new},
+            "edited_flagged": {"current": edited_now, "proposed": edited_new},
             "rules": rules, "edited": sorted(edited), "cached_baseline": not fresh,
             "took_s": round(took, 3), "messages_per_s": round(messages / took, 1) if took > 0 else None,
             "chats_per_s": round(len(corpus.chats) / took, 1) if took > 0 else None,

@@ -21,6 +21,7 @@ from ...rulebook.examples import run_examples
 from ...rulebook.loader import Rule, Rulebook, RuleError, RuleFileInvalid, parse_rule
 from ...rulebook.ruleset import file_digest, text_diff
 from ...rulebook.schema import LANGS, RuleFile
+from .hints import hints
 
 COMMON_FIELDS = ("enabled", "severity", "title", "description")
 SECTIONS = ("params", *LANGS)
@@ -43,7 +44,8 @@ def rule_document(rule: Rule) -> dict[str, Any]:
         "file": rule.path.name,
         "kind": rule.spec.kind,
         "title": rule.spec.title,
-        "description": rule.spec.description.strip(),
+        "description": rule.spec.description.strip(),  # as written, placeholders and all: the form edits it
+        "description_text": rule.description,  # as readers see it, the thresholds filled in
         "severity": rule.spec.severity,
         "enabled": rule.spec.enabled,
         "stale": rule.stale,
@@ -53,6 +55,7 @@ def rule_document(rule: Rule) -> dict[str, Any]:
             **{lang: check.langs[lang].model_dump(mode="json") for lang in LANGS},
         },
         "schema": {"params": kind.Params.model_json_schema(), "lang": kind.Lang.model_json_schema()},
+        "hints": hints(rule.spec.kind),  # the form's Russian line under each field (the schema's are English)
         "placeholders": sorted(kind.placeholders),
         "examples": {"valid": len(rule.spec.valid), "invalid": len(rule.spec.invalid)},
     }
@@ -239,6 +242,16 @@ def example_failures(book: Rulebook, rule: Rule) -> list[dict[str, Any]]:
     coach = Coach(proposed_book(book, {rule.id: rule}))
     return [{"kind": f.kind, "index": f.index, "lang": f.example.lang, "draft": f.example.draft,
              "note": f.example.note, "problem": f.problem} for f in run_examples(coach, rule)]
+
+
+def describe_edit(rule: Rule, edit: dict[str, Any]) -> dict[str, Any]:
+    """The description the edited rule would show, thresholds filled in: {text, errors}. Cheap (no examples
+    run, no diff): the form asks for it as thresholds are typed. `text` is None while the edit is invalid."""
+    try:
+        candidate = proposed_rule(rule, apply_edit(rule.raw, rule.spec.kind, edit, rule.path.name))
+    except (EditError, RuleFileInvalid) as exc:
+        return {"text": None, "errors": [e.to_json() for e in exc.errors]}
+    return {"text": candidate.description, "errors": []}
 
 
 def check_edit(rule: Rule, book: Rulebook, edit: dict[str, Any]) -> dict[str, Any]:

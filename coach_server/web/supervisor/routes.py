@@ -6,6 +6,7 @@ Page: `GET /supervisor` (plain HTML/CSS/JS in static/, no build step). API under
 - `GET  rules/{id}`             one rule: values, the JSON schema of its kind (the form), file, digest
 - `POST rules/{id}/check`       validate an edit without saving: errors as `coach rules check` words them,
                                 the rule's own examples that would fail, the diff of the file
+- `POST rules/{id}/description` the description an edit would show, its thresholds filled in
 - `PUT  rules/{id}`             save an edit (supervisor token): the file is rewritten (or, with the team's
                                 store, a new version is made), the rules reloaded and every connected extension
                                 re-checked at once; 409 when the rule changed since the edit's `base_digest`
@@ -38,12 +39,21 @@ from ...rulebook.loader import Rule, RuleFileInvalid
 from ...rulebook.ruleset import RuleSet, StaleBase
 from ...scenarios import load_scenarios
 from ...service.guard import is_loopback_address
-from ...service.httpkit import HttpError, json_response, read_body, read_json, require_token, token_holder, token_ok
+from ...service.httpkit import (
+    HttpError,
+    json_response,
+    presented_token,
+    read_body,
+    read_json,
+    require_token,
+    token_holder,
+    token_ok,
+)
 from ...service.keys import COACH, RULES
 from ...service.rulewatch import ReadOnlyRules
 from ...store import Store, StoreUnavailable
 from .backtest import BackTester, Corpus
-from .editing import EditError, apply_edit, check_edit, proposed_rule, rule_document
+from .editing import EditError, apply_edit, check_edit, describe_edit, proposed_rule, rule_document
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
@@ -108,7 +118,16 @@ async def state(request: web.Request) -> web.Response:
         "corpora": [c.summary() for c in tester.corpora.values() if c.source == "upload"],
         "token_ok": token_ok(request),
         "token_holder": holder.label if (holder := token_holder(request)) is not None and holder.supervisor else None,
+        "token_status": _token_status(request),
     })
+
+
+def _token_status(request: web.Request) -> str:
+    """What the token the page sent is: none, wrong (no holder), operator (not enough here) or supervisor."""
+    if not presented_token(request):
+        return "none"
+    holder = token_holder(request)
+    return "wrong" if holder is None else holder.role
 
 
 async def get_rule(request: web.Request) -> web.Response:
@@ -126,6 +145,15 @@ async def check_rule(request: web.Request) -> web.Response:
     result.pop("_bytes", None)
     result.pop("_rule", None)
     return json_response(result)
+
+
+async def describe_rule(request: web.Request) -> web.Response:
+    local_or_token(request)
+    rule = _rule(request)
+    edit = await read_json(request)
+    if not isinstance(edit, dict):
+        raise HttpError(400, "an edit is a JSON object")
+    return json_response(await asyncio.to_thread(describe_edit, rule, edit))
 
 
 async def save_rule(request: web.Request) -> web.Response:
@@ -395,6 +423,7 @@ def register(app: web.Application, store: Store | None) -> None:
     r.add_get("/supervisor/api/state", state)
     r.add_get("/supervisor/api/rules/{rule_id}", get_rule)
     r.add_post("/supervisor/api/rules/{rule_id}/check", check_rule)
+    r.add_post("/supervisor/api/rules/{rule_id}/description", describe_rule)
     r.add_put("/supervisor/api/rules/{rule_id}", save_rule)
     r.add_get("/supervisor/api/versions", versions)
     r.add_post("/supervisor/api/versions/{version}/rollback", rollback)

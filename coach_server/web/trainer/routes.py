@@ -48,7 +48,7 @@ async def get_scenario(request: web.Request) -> web.Response:
     coach = request.app[COACH]
     steps = play(coach, scenario)
     used = {w["rule"] for s in steps for w in s.get("warnings", [])} | {r for s in steps for r in s.get("expect", [])}
-    rules = {rid: {"title": r.spec.title, "description": r.spec.description.strip(), "severity": r.spec.severity}
+    rules = {rid: {"title": r.spec.title, "description": r.description, "severity": r.spec.severity}
              for rid, r in coach.rulebook.rules.items() if rid in used}
     pair = found.pair_of(scenario)
     return json_response({"id": scenario.id, "title": scenario.title, "situation": scenario.situation,

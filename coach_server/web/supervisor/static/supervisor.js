@@ -233,23 +233,25 @@ function rowsWidget(itemSchema, rows, path, defs, fields) {
   return w;
 }
 
-function fieldRow(key, schema, value, path, defs, fields) {
+// A field's hint: the service's Russian one (hints_ru.toml), else the schema's own description.
+function fieldRow(key, schema, value, path, defs, fields, hint) {
   const s = resolve(schema, defs);
   const w = widget(schema, value, path, defs, fields, key);
   const holder = el("div", { class: "field-control", "data-field": path }, w.el);
+  const text = hint || s.description;
   return { w, nodes: [
     el("div", { class: "field-label" }, el("b", {}, label(key, s)), el("code", {}, key),
-      s.description ? el("div", { class: "field-hint" }, s.description) : null),
+      text ? el("div", { class: "field-hint", "data-hint": key }, text) : null),
     holder] };
 }
 
-function section(title, schema, values, prefix, fields, open = true) {
+function section(title, schema, values, prefix, fields, open = true, hints = {}) {
   const defs = schema.$defs || {};
   const props = schema.properties || {};
   const grid = el("div", { class: "fields" });
   const widgets = {};
   for (const [key, prop] of Object.entries(props)) {
-    const row = fieldRow(key, prop, values[key], `${prefix}.${key}`, defs, fields);
+    const row = fieldRow(key, prop, values[key], `${prefix}.${key}`, defs, fields, hints[key]);
     widgets[key] = row.w;
     grid.append(...row.nodes);
   }
@@ -266,6 +268,12 @@ async function loadState() {
   if (!ok) { $("#editor").innerHTML = ""; $("#editor").append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
   state.info = data;
   state.rules = data.rules;
+  if (api.token && !data.token_ok) {  // the token this tab kept is no longer this service's (a new one was made)
+    api.token = "";
+    sessionStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(TOKEN_KEY);
+    toast("Сохранённый токен больше не подходит — войдите снова, чтобы вносить изменения");
+  }
   renderRuleList();
   renderStoreChip();
   renderSourceChip();
@@ -309,8 +317,11 @@ function renderToken() {
   const btn = $("#token-btn");
   const ok = state.info?.token_ok;
   btn.innerHTML = "";
-  btn.append(el("span", { class: ok ? "lock open" : "lock" }), ok ? " Изменения разрешены" : " Только просмотр");
-  btn.title = ok ? "Токен супервизора принят" : "Введите токен супервизора, чтобы сохранять правила";
+  const who = state.info?.token_holder === "supervisor" ? "супервизор" : state.info?.token_holder || "";
+  if (ok) btn.append(el("span", { class: "lock open" }), " Вошли: ", el("b", { id: "token-holder" }, who));
+  else btn.append(el("span", { class: "lock" }), " Войти");
+  btn.title = ok ? "Изменения разрешены: вы вошли с токеном супервизора. Нажмите, чтобы выйти" : "Только просмотр: войдите с токеном супервизора, чтобы сохранять правила";
+  btn.setAttribute("aria-label", ok ? `Вошли как ${holderName(state.info.token_holder || "")}; выйти…` : "Войти с токеном супервизора");
 }
 
 function renderRuleList() {
@@ -348,23 +359,29 @@ function renderEditor() {
       enabled: { type: "boolean", description: "выключенное правило не проверяет ничего" },
       severity: { enum: ["info", "warning", "error"], description: "цвет подсказки и её место в списке" },
       title: { type: "string" },
-      description: { type: "string", description: "зачем правило — для супервизоров и тренеров" },
+      description: { type: "string", description: "зачем правило — для супервизоров и тренеров. Пороги пишите "
+        + `в фигурных скобках — прочтут текущее значение: ${placeholderExample(doc.values.params)}` },
     },
   };
   const base = section("Основное", common, doc, "common", fields);
   base.card.querySelector("summary")?.remove();
   const baseCard = el("section", { class: "card" }, el("h2", {}, "Основное"), base.card.querySelector(".fields"));
-  const params = section("Пороги и настройки", doc.schema.params, doc.values.params, "params", fields);
-  const ru = section("Русский: сообщения и списки слов", doc.schema.lang, doc.values.ru, "ru", fields, false);
-  const en = section("English: messages and word lists", doc.schema.lang, doc.values.en, "en", fields, false);
+  const hints = doc.hints || {};
+  const params = section("Пороги и настройки", doc.schema.params, doc.values.params, "params", fields, true, hints.params);
+  const ru = section("Русский: сообщения и списки слов", doc.schema.lang, doc.values.ru, "ru", fields, false, hints.lang);
+  const en = section("English: messages and word lists", doc.schema.lang, doc.values.en, "en", fields, false, hints.lang);
   state.form = { fields, get: () => ({ ...base.get(), params: params.get(), ru: ru.get(), en: en.get() }) };
+  // beside the description as written, the same as it reads, for a description with placeholders
+  fields["common.description"].el.closest(".field-control").append(el("div", { class: "field-hint desc-preview",
+    id: "description-preview", hidden: !doc.description.includes("{") }, el("b", {}, "Так прочтут: "), el("span", {}, doc.description_text)));
   ed.append(
     el("div", { class: "rule-head" }, el("div", { style: "flex:1" },
       el("h1", {}, doc.title),
+      el("p", { class: "rule-desc", id: "rule-description", title: "Описание, как его прочтут: пороги — текущие" }, doc.description_text),
       el("div", { class: "meta" }, el("code", {}, doc.id), el("span", { class: "badge" }, doc.kind), el("span", {}, doc.file),
         el("span", {}, `примеров: ${doc.examples.invalid} + ${doc.examples.valid}`),
         doc.stale ? el("span", { class: "badge stale" }, "файл сломан — действует прошлая версия") : null,
-        doc.placeholders.length ? el("span", {}, "подстановки: ", doc.placeholders.map((p) => `{${p}}`).join(" ")) : null))),
+        doc.placeholders.length ? el("span", {}, "подстановки в сообщениях: ", doc.placeholders.map((p) => `{${p}}`).join(" ")) : null))),
     el("div", { id: "edit-notices" }),
     baseCard, params.card, ru.card, en.card, backtestCard());
   state.original = JSON.stringify(state.form.get());
@@ -374,6 +391,43 @@ function renderEditor() {
 
 const isDirty = () => state.form && JSON.stringify(state.form.get()) !== state.original;
 
+// The first number among the params, as a description placeholder: {steps[0].after}, {max.sentences}, {min_words}.
+function placeholderExample(params) {
+  const walk = (value, path) => {
+    if (typeof value === "number") return path;
+    if (Array.isArray(value)) return value.length ? walk(value[0], `${path}[0]`) : null;
+    if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) { const found = walk(v, path ? `${path}.${k}` : k); if (found) return found; }
+    }
+    return null;
+  };
+  const path = walk(params || {}, "");
+  return path ? `{${path}}` : "{имя_настройки}";
+}
+
+// The description (in the header, and under its field when it has placeholders) as readers will see it with
+// the thresholds now in the form.
+async function refreshDescription() {
+  if (!state.form) return;
+  const id = state.rule.id;
+  const seq = (state.descSeq = (state.descSeq || 0) + 1);
+  const { ok, data } = await api.call("POST", `/supervisor/api/rules/${encodeURIComponent(id)}/description`, editPayload());
+  if (!ok || seq !== state.descSeq || state.rule?.id !== id) return;
+  const node = $("#rule-description");
+  if (!node) return;
+  const own = (data.errors || []).filter((e) => e.field === "description");
+  node.classList.toggle("stale", data.text === null);
+  const preview = $("#description-preview");
+  if (data.text !== null) { node.textContent = data.text; preview.lastChild.textContent = data.text; }
+  preview.hidden = !String(state.form.fields["common.description"].get() || "").includes("{");
+  node.title = own.length ? own.map((e) => e.problem).join("\n")
+    : data.text === null ? "В полях ошибки: описание покажет новые пороги, когда их исправят" : "Описание, как его прочтут: пороги — текущие";
+  const holder = state.form.fields["common.description"]?.el.closest(".field-control");
+  holder?.querySelectorAll(".field-error").forEach((n) => n.remove());
+  holder?.classList.toggle("invalid", own.length > 0);
+  for (const e of own) holder?.append(el("div", { class: "field-error" }, `description: ${e.problem}`));
+}
+
 function editPayload() {
   return { ...state.form.get(), base_digest: state.rule.digest };
 }
@@ -381,6 +435,8 @@ function editPayload() {
 function onFormChange() {
   updateStatus();
   clearErrors();
+  clearTimeout(state.descTimer);
+  state.descTimer = setTimeout(refreshDescription, 250);
   if (state.backtest) {  // a back-test is on screen: keep its numbers current
     clearTimeout(state.btTimer);
     state.btTimer = setTimeout(runBacktest, 600);
@@ -580,18 +636,36 @@ function exampleNode(ex, kind) {
     el("div", { class: "ctx", style: "margin-top:4px" }, [ex.chat_id ? `чат ${ex.chat_id}` : null, ex.line ? `строка ${ex.line}` : null, ex.operator].filter(Boolean).join(" · ")));
 }
 
+// The headline counts what the edited rule's row counts: operator messages it flags, now and with the edit.
+function backtestHeadline(d, edited) {
+  const now = d.edited_flagged.current, after = d.edited_flagged.proposed;
+  const delta = after - now;
+  const c = edited.length === 1 ? edited[0].changes : null;
+  const who = edited.length === 1 ? `правило «${edited[0].title}»` : edited.length ? "изменённые правила" : "правила";
+  const share = (n) => (d.messages ? ` · ${pct(n / d.messages)}` : "");
+  return el("div", { class: "bt-head", id: "bt-summary" },
+    el("div", { class: "bt-summary" },
+      el("div", {}, el("b", { id: "bt-messages" }, fmt(d.messages)), `сообщений оператора в ${fmt(d.chats)} ${plural(d.chats, "чате", "чатах", "чатах")}`),
+      el("div", {}, el("b", { id: "bt-flagged-current" }, fmt(now)), `помечает сейчас${share(now)}`),
+      el("div", {}, el("b", { id: "bt-flagged-proposed" }, fmt(after)), `будет помечать${share(after)}`),
+      el("div", {}, el("b", { id: "bt-delta", class: `delta ${delta > 0 ? "up" : delta < 0 ? "down" : "zero"}` }, delta > 0 ? `+${fmt(delta)}` : fmt(delta)),
+        c ? `начнут помечаться ${fmt(c.newly_flagged)}, перестанут ${fmt(c.no_longer_flagged)}` : "разница")),
+    el("p", { class: "hint", id: "bt-explain" },
+      `«Помечает» — сколько сообщений оператора ${who} ${edited.length > 1 ? "отмечают" : "отмечает"} хотя бы одним замечанием: с сохранёнными настройками и с настройками из формы. `
+      + "Таблица считает так же, по каждому правилу; сообщение с замечаниями двух правил стоит в обеих строках, поэтому строки не складываются в итог. "
+      + `Хотя бы одно замечание любого правила: сейчас ${fmt(d.flagged.current)}, с изменением ${fmt(d.flagged.proposed)} из ${fmt(d.messages)}.`
+      + (d.skipped ? ` Пропущено сообщений, которые сервис не смог проверить: ${fmt(d.skipped)}.` : ""),
+      el("span", { class: "took" }, ` Посчитано за ${d.took_s.toFixed(2).replace(".", ",")} с`
+        + (d.messages_per_s ? ` (${fmt(Math.round(d.messages_per_s))} сообщ./с${d.cached_baseline ? "; текущие правила — из кэша" : ""})` : "") + ".")));
+}
+
 function renderBacktest(d) {
   const out = $("#bt-result");
   out.innerHTML = "";
   const edited = d.rules.filter((r) => r.edited);
-  out.append(el("div", { class: "bt-summary", id: "bt-summary" },
-    el("div", {}, el("b", {}, fmt(d.chats)), "чатов"),
-    el("div", {}, el("b", {}, fmt(d.messages)), "сообщений оператора"),
-    el("div", {}, el("b", { id: "bt-flagged-current" }, fmt(d.flagged.current)), "с замечаниями сейчас"),
-    el("div", {}, el("b", { id: "bt-flagged-proposed" }, fmt(d.flagged.proposed)), "после изменения"),
-    el("div", {}, el("b", {}, `${d.took_s.toFixed(2)} с`), d.messages_per_s ? `${fmt(Math.round(d.messages_per_s))} сообщ./с${d.cached_baseline ? " · текущие — из кэша" : ""}` : "")));
+  out.append(backtestHeadline(d, edited));
   const table = el("table", { class: "data", id: "bt-table" },
-    el("thead", {}, el("tr", {}, el("th", {}, "Правило"), el("th", { class: "n" }, "Сейчас"), el("th", { class: "n" }, "Предложено"), el("th", { class: "n" }, "Разница"))),
+    el("thead", {}, el("tr", {}, el("th", {}, "Правило"), el("th", { class: "n" }, "Помечает сейчас"), el("th", { class: "n" }, "С изменением"), el("th", { class: "n" }, "Разница"))),
     el("tbody", {}, d.rules.filter((r) => r.edited || r.current || r.proposed).map((r) => {
       const cls = r.delta > 0 ? "up" : r.delta < 0 ? "down" : "zero";
       return el("tr", { class: r.edited ? "edited" : "", "data-rule": r.rule },
@@ -615,31 +689,71 @@ function renderBacktest(d) {
 }
 
 // --- token -------------------------------------------------------------------------------------------------
+// The dialog has two states: signed out (a prompt and the token field, no «Выйти») and signed in (who, and
+// «Выйти»). A token is kept only once the service says whose it is; a wrong one is said so in the dialog.
+const holderName = (label) => (label === "supervisor" ? "супервизор (токен по умолчанию)" : label);
+
 function openTokenDialog(then) {
   const dlg = $("#token-dialog");
+  const signedIn = !!state.info?.token_ok;
+  $("#token-signed-out").hidden = signedIn;
+  $("#token-signed-in").hidden = !signedIn;
+  $("#token-forget").hidden = !signedIn;
+  $("#token-ok").hidden = signedIn;
+  $("#token-cancel").textContent = signedIn ? "Закрыть" : "Отмена";
+  $("#token-title").textContent = signedIn ? "Вы вошли" : "Вход для супервизора";
+  $("#token-who").textContent = holderName(state.info?.token_holder || "");
   $("#token-error").textContent = "";
   $("#token-input").value = "";
-  dlg.returnValue = "";
-  dlg.onclose = async () => {
-    if (dlg.returnValue !== "ok") return;
-    const token = $("#token-input").value.trim();
-    if (!token) return;
-    const prev = api.token;
-    api.token = token;
-    const { data } = await api.call("GET", "/supervisor/api/state");
-    if (!data?.token_ok) {
-      api.token = prev;
-      toast("Токен не подошёл");
-      return;
-    }
-    sessionStorage.setItem(TOKEN_KEY, token);
-    state.info = data;
-    renderToken();
-    toast("Токен принят: изменения разрешены");
-    if (then) then();
+  $("#token-input").removeAttribute("aria-invalid");
+  state.afterSignIn = then || null;
+  if (!dlg.open) dlg.showModal();
+  (signedIn ? $("#token-cancel") : $("#token-input")).focus();
+}
+
+async function signIn(e) {
+  e.preventDefault();  // the dialog stays open until the token is known to be right
+  const input = $("#token-input");
+  const token = input.value.trim();
+  const fail = (text) => {
+    $("#token-error").textContent = text;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    input.select();
   };
-  dlg.showModal();
-  $("#token-input").focus();
+  if (!token) { fail("Вставьте токен: без него можно только смотреть."); return; }
+  $("#token-ok").disabled = true;
+  const prev = api.token;
+  api.token = token;
+  let reply;
+  try { reply = await api.call("GET", "/supervisor/api/state"); } catch { reply = { status: 0, data: null }; }
+  $("#token-ok").disabled = false;
+  const data = reply.data;
+  if (!data?.token_ok) {
+    api.token = prev;
+    if (!reply.status) fail("Сервис не отвечает — проверьте, что он запущен, и попробуйте снова.");
+    else if (data?.token_status === "operator") fail("Это токен оператора: с ним расширение подключается к сервису, но правила менять нельзя. Нужен токен супервизора.");
+    else if (reply.status === 200 || reply.status === 401 || reply.status === 403) fail("Токен не подошёл: у этого сервиса такого нет. Скопируйте его целиком из вывода coach token.");
+    else fail(data?.error?.message || `Сервис ответил ошибкой (HTTP ${reply.status}).`);
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  state.info = data;
+  renderToken();
+  $("#token-dialog").close();
+  toast(`Вы вошли как ${holderName(data.token_holder || "")}: изменения разрешены`);
+  const then = state.afterSignIn;
+  state.afterSignIn = null;
+  if (then) then();
+}
+
+function signOut() {
+  api.token = "";
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+  $("#token-dialog").close();
+  toast("Вы вышли: только просмотр");
+  loadState().then(() => { if ($("#view-stats").classList.contains("active")) loadStats(); });
 }
 
 // What needs the token to be read says so, with the way to give it.
@@ -668,34 +782,67 @@ async function loadStats() {
     body.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`));
     return;
   }
+  renderStats(body, data, since, until);
+  renderSettings(data.store);
+}
+
+// The numbers as the service counts them (store/base.py `summarize`): shown = dismissed + applied + left, at
+// every level — each rule, each operator, each day, the totals — and the dismissed share is of the shown.
+const STAT_COLUMNS = [["shown", "Показано"], ["dismissed", "Отклонено"], ["applied", "Применено"], ["left", "Без действия"]];
+const day = (unix) => new Date(unix * 1000).toISOString().slice(0, 10);
+const dayLabel = (iso, year = true) => new Date(`${iso}T00:00:00Z`).toLocaleDateString("ru-RU",
+  { timeZone: "UTC", day: "numeric", month: "long", ...(year ? { year: "numeric" } : {}) }).replace(/ г\.$/, "");
+
+function statCells(counts) {
+  const unrecorded = counts.shown_unrecorded
+    ? el("sup", { class: "unrecorded", title: `из них ${fmt(counts.shown_unrecorded)} — показ не записан, известен по действию оператора` }, "*") : null;
+  return [...STAT_COLUMNS.map(([k]) => el("td", { class: "n", "data-col": k }, fmt(counts[k]), k === "shown" ? unrecorded : null)),
+    el("td", { "data-col": "dismiss_rate" }, rateBar(counts.dismiss_rate))];
+}
+
+function renderStats(body, data, since, until) {
   const t = data.totals;
-  const rate = t.shown ? t.dismissed / t.shown : null;
+  const first = day(since), last = day(Math.min(until, Date.now() / 1000) - 1);  // until is not in the period
+  const period = first === last ? dayLabel(first) : `${dayLabel(first, first.slice(0, 4) !== last.slice(0, 4))} — ${dayLabel(last)}`;
+  if (!t.shown) {
+    body.append(el("div", { class: "card empty-period", id: "stats-empty" },
+      el("h2", {}, "За этот период подсказок не показывали"),
+      el("p", { class: "muted" }, `${period}: ни одной показанной, отклонённой или применённой подсказки — считать долю не из чего. `
+        + "Выберите другой период; если операторы работали, проверьте, что расширение подключено к этому сервису.")));
+    return;
+  }
   body.append(el("div", { class: "cards" },
     el("div", { class: "kpi" }, el("b", { id: "kpi-shown" }, fmt(t.shown)), el("span", {}, "подсказок показано")),
     el("div", { class: "kpi" }, el("b", { id: "kpi-dismissed" }, fmt(t.dismissed)), el("span", {}, "отклонено")),
     el("div", { class: "kpi" }, el("b", { id: "kpi-applied" }, fmt(t.applied)), el("span", {}, "исправлений применено")),
-    el("div", { class: "kpi" }, el("b", {}, pct(rate)), el("span", {}, "доля отклонённых"))));
-  if (data.days.length) body.append(el("section", { class: "card" }, el("h2", {}, "По дням"), dayChart(data.days)));
+    el("div", { class: "kpi" }, el("b", { id: "kpi-left" }, fmt(t.left)), el("span", {}, "без действия: оператор не отклонил и не применил")),
+    el("div", { class: "kpi" }, el("b", { id: "kpi-rate" }, pct(t.dismiss_rate)), el("span", {}, "доля отклонённых: отклонено ÷ показано"))));
+  const notes = [el("span", {}, `${period}: показано = отклонено + применено + без действия — в каждой строке, за каждый день и в итоге.`)];
+  if (t.shown_unrecorded) {
+    notes.push(el("span", { id: "stats-unrecorded" }, ` * У ${fmt(t.shown_unrecorded)} ${plural(t.shown_unrecorded, "отклонённой или применённой подсказки", "отклонённых или применённых подсказок", "отклонённых или применённых подсказок")} показ не записан `
+      + "(расширение старой версии или показ до начала периода): они посчитаны показанными — отклонить можно только показанное."));
+  }
+  body.append(el("p", { class: "muted stats-note" }, notes));
+  body.append(el("section", { class: "card" }, el("h2", {}, "По дням"), dayChart(fillDays(data.days, since, until))));
   const rows = data.rules;
+  const head = el("tr", {}, el("th", {}, "Правило"), STAT_COLUMNS.map(([, name]) => el("th", { class: "n" }, name)), el("th", {}, "Доля отклонённых"));
   body.append(el("section", { class: "card" }, el("h2", {}, "По правилам"),
-    rows.length ? el("table", { class: "data", id: "stats-table" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Правило"), el("th", { class: "n" }, "Показано"), el("th", { class: "n" }, "Отклонено"), el("th", { class: "n" }, "Применено"), el("th", {}, "Доля отклонённых"))),
+    el("table", { class: "data", id: "stats-table" },
+      el("thead", {}, head),
       el("tbody", {}, rows.flatMap((r) => {
-        const high = r.dismiss_rate !== null && r.dismiss_rate >= 0.5 && (r.shown + r.dismissed) >= 5;
         const tr = el("tr", { "data-rule": r.rule },
           el("td", {}, el("a", { href: `#rule=${r.rule}`, onclick: (e) => { e.preventDefault(); switchView("rules"); openRule(r.rule); } }, el("code", {}, r.rule)), " ", el("span", { class: "muted" }, r.title),
-            high ? el("div", {}, el("span", { class: "tag" }, "чаще отклоняют, чем принимают — стоит поправить")) : null),
-          el("td", { class: "n" }, fmt(r.shown)), el("td", { class: "n" }, fmt(r.dismissed)), el("td", { class: "n" }, fmt(r.applied)),
-          el("td", {}, rateBar(r.dismiss_rate)));
-        const detail = el("tr", { class: "detail" }, el("td", { colspan: 5 },
+            r.often_dismissed ? el("div", {}, el("span", { class: "tag" }, "отклоняют чаще, чем в половине показов — стоит поправить")) : null),
+          statCells(r));
+        const detail = el("tr", { class: "detail" }, el("td", { colspan: 6 },
           el("details", {}, el("summary", { class: "muted" }, `по операторам (${r.operators.length})${r.examples.length ? " и отклонённые тексты" : ""}`),
-            el("table", { class: "data" }, el("tbody", {}, r.operators.map((o) => el("tr", {},
-              el("td", {}, o.operator || "—"), el("td", { class: "n" }, fmt(o.shown)), el("td", { class: "n" }, fmt(o.dismissed)), el("td", { class: "n" }, fmt(o.applied)), el("td", {}, rateBar(o.dismiss_rate)))))),
+            el("table", { class: "data operators" },
+              el("thead", {}, el("tr", {}, el("th", {}, "Оператор"), STAT_COLUMNS.map(([, name]) => el("th", { class: "n" }, name)), el("th", {}, "Доля отклонённых"))),
+              el("tbody", {}, r.operators.map((o) => el("tr", { "data-operator": o.operator || "" }, el("td", {}, o.operator || "—"), statCells(o))))),
             r.examples.map((x) => el("div", { class: "ex gone" }, x.text, el("div", { class: "ctx" }, `${x.operator || "—"} · ${new Date(x.ts * 1000).toLocaleString("ru-RU")}`))))));
         return [tr, detail];
-      })))
-      : el("p", { class: "muted" }, "За этот период подсказок не было.")));
-  renderSettings(data.store);
+      })),
+      el("tfoot", {}, el("tr", { id: "stats-total" }, el("td", {}, "Всего"), statCells(t))))));
 }
 
 function rateBar(rate) {
@@ -704,23 +851,52 @@ function rateBar(rate) {
   return el("div", { class: `rate ${cls}` }, el("div", { class: "bar" }, el("i", { style: `width:${Math.round(rate * 100)}%` })), el("span", {}, pct(rate)));
 }
 
+// Every day of the period on the axis (a day without events is a day of zeros, not a missing bar); the
+// service counts days in UTC.
+function fillDays(days, since, until) {
+  const known = Object.fromEntries(days.map((d) => [d.day, d]));
+  const first = Math.floor(since / 86400), last = Math.floor((Math.min(until, Date.now() / 1000 + 60) - 1) / 86400);
+  if (last - first > 120) return days;
+  const out = [];
+  for (let n = first; n <= last; n++) {
+    const iso = day(n * 86400);
+    out.push(known[iso] || { day: iso, shown: 0, dismissed: 0, applied: 0, left: 0, shown_unrecorded: 0, dismiss_rate: null });
+  }
+  return out;
+}
+
+// A bar per day as tall as the warnings shown that day, split into what became of them.
+const PARTS = [["dismissed", "#d14343", "отклонено"], ["applied", "#2f8f5b", "применено"], ["left", "#8fb3ef", "без действия"]];
+
 function dayChart(days) {
   const W = 1060, H = 180, pad = 28, bw = Math.max(4, Math.min(40, (W - pad * 2) / days.length - 6));
-  const max = Math.max(1, ...days.map((d) => d.shown + d.dismissed));
+  const max = Math.max(1, ...days.map((d) => d.shown));
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("class", "chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Показанные подсказки по дням: отклонено, применено, без действия");
   const step = (W - pad * 2) / days.length;
   days.forEach((d, i) => {
     const x = pad + i * step + (step - bw) / 2;
-    const hs = ((H - 40) * d.shown) / max, hd = ((H - 40) * d.dismissed) / max;
-    for (const [h, y, c, t] of [[hs, H - 22 - hs, "#2f6fdf", `показано ${d.shown}`], [hd, H - 22 - hs - hd, "#d14343", `отклонено ${d.dismissed}`]]) {
+    const g = document.createElementNS(ns, "g");
+    g.setAttribute("data-day", d.day);
+    g.setAttribute("data-shown", d.shown);
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${d.day}: показано ${d.shown} — отклонено ${d.dismissed}, применено ${d.applied}, без действия ${d.left}`;
+    g.append(title);
+    let y = H - 22;
+    for (const [key, color] of PARTS) {
+      const h = ((H - 40) * d[key]) / max;
+      if (h <= 0) continue;
+      y -= h;
       const r = document.createElementNS(ns, "rect");
-      r.setAttribute("x", x); r.setAttribute("y", y); r.setAttribute("width", bw); r.setAttribute("height", Math.max(0, h)); r.setAttribute("rx", 2); r.setAttribute("fill", c);
-      const title = document.createElementNS(ns, "title"); title.textContent = `${d.day}: ${t}`; r.append(title);
-      svg.append(r);
+      r.setAttribute("x", x); r.setAttribute("y", y); r.setAttribute("width", bw); r.setAttribute("height", h); r.setAttribute("fill", color);
+      r.setAttribute("data-part", key); r.setAttribute("data-count", d[key]);
+      g.append(r);
     }
+    svg.append(g);
     if (days.length <= 31 || i % Math.ceil(days.length / 20) === 0) {
       const tx = document.createElementNS(ns, "text");
       tx.setAttribute("x", x + bw / 2); tx.setAttribute("y", H - 6); tx.setAttribute("text-anchor", "middle");
@@ -728,7 +904,8 @@ function dayChart(days) {
       svg.append(tx);
     }
   });
-  return el("div", {}, el("div", { class: "legend" }, el("span", {}, el("i", { style: "background:#2f6fdf" }), "показано"), el("span", {}, el("i", { style: "background:#d14343" }), "отклонено")), svg);
+  return el("div", {}, el("div", { class: "legend" }, el("span", {}, "высота столбика — показано за день:"),
+    PARTS.map(([, color, name]) => el("span", {}, el("i", { style: `background:${color}` }), name))), svg);
 }
 
 function renderSettings(store) {
@@ -828,10 +1005,9 @@ $("#btn-save").addEventListener("click", saveRule);
 $("#btn-backtest").addEventListener("click", () => { $("#backtest").scrollIntoView({ behavior: "smooth" }); runBacktest(); });
 $("#btn-reset").addEventListener("click", () => { if (state.rule) { renderEditor(); state.backtest && runBacktest(); } });
 $("#token-btn").addEventListener("click", () => openTokenDialog());
-$("#token-forget").addEventListener("click", () => {
-  api.token = ""; sessionStorage.removeItem(TOKEN_KEY); localStorage.removeItem(TOKEN_KEY);
-  $("#token-dialog").close(); loadState();
-});
+$("#token-form").addEventListener("submit", signIn);
+$("#token-forget").addEventListener("click", signOut);
+$("#token-cancel").addEventListener("click", () => $("#token-dialog").close());
 $("#corpus-file").addEventListener("change", (e) => { const f = e.target.files[0]; e.target.value = ""; if (f) uploadCorpus(f); });
 $("#period").addEventListener("click", (e) => {
   const b = e.target.closest("button");
