@@ -255,6 +255,13 @@ def service(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def page(service):
+    """A plain Chromium page, no extension: for the service's own pages (supervisor, trainer)."""
+    with plain_page() as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
 def browser(playwright_instance, service, tmp_path_factory):
     b = Browser(playwright_instance, tmp_path_factory.mktemp("profile"), service.url)
     b.wait_worker(lambda d: d["errors"] == 0)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import plain_page
-from tests.conftest import RULES, Server
+from tests.browser.conftest import rules_copy
+from tests.conftest import Server
 from tests.test_supervisor import call
 from tests.test_supervisor_api import KNOWN_JSONL
 
@@ -23,16 +22,9 @@ CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     base = tmp_path_factory.mktemp("supervisor-form")
-    shutil.copytree(RULES, base / "rules")
-    server = Server(base / "rules", "--store", "none")
+    server = Server(rules_copy(base), "--store", "none")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def page(service):
-    with plain_page() as pg:
-        yield pg
 
 
 def open_rule(page, service, rule_id):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import threading
 import time
 import urllib.request
@@ -17,8 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from coach_server.audit.synth import generate
-from tests.browser.conftest import plain_page
-from tests.conftest import RULES, Server
+from tests.browser.conftest import rules_copy
+from tests.conftest import Server
 
 TWO_SENTENCES = "Доставка в Казань занимает 2–3 дня. Стоимость 300 рублей."
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
@@ -27,16 +26,9 @@ SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     base = tmp_path_factory.mktemp("supervisor")
-    shutil.copytree(RULES, base / "rules")
-    server = Server(base / "rules", "--store", f"sqlite:///{base}/feedback.sqlite3")
+    server = Server(rules_copy(base), "--store", f"sqlite:///{base}/feedback.sqlite3")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def page(service):
-    with plain_page() as pg:
-        yield pg
 
 
 def cell(page, rule, column):

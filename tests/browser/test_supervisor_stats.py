@@ -4,15 +4,14 @@ add up on the page — per rule, per operator, per day and in total — with an 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import plain_page
+from tests.browser.conftest import plain_page, rules_copy
 from tests.browser.test_supervisor_page import in_thread
-from tests.conftest import RULES, Server, token_file
+from tests.conftest import Server, token_file
 from tests.test_supervisor_api import ANNA, FLOOR, _send
 
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
@@ -22,9 +21,8 @@ COLUMNS = ("shown", "dismissed", "applied", "left")
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     base = tmp_path_factory.mktemp("supervisor-stats")
-    shutil.copytree(RULES, base / "rules")
     tokens = token_file(base / "tokens", f"anna: {ANNA}\nfloor (operator): {FLOOR}\n")
-    server = Server(base / "rules", "--store", f"sqlite:///{base}/feedback.sqlite3", "--token-file", str(tokens))
+    server = Server(rules_copy(base), "--store", f"sqlite:///{base}/feedback.sqlite3", "--token-file", str(tokens))
     yield server
     server.stop()
 

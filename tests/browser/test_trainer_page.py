@@ -4,14 +4,13 @@ the "your turn" box with live warnings and a one-click fix."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import plain_page
-from tests.conftest import RULES, Server
+from tests.browser.conftest import rules_copy
+from tests.conftest import Server
 
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
 
@@ -19,16 +18,9 @@ SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp"))
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     base = tmp_path_factory.mktemp("trainer")
-    shutil.copytree(RULES, base / "rules")
-    server = Server(base / "rules", "--store", "none")
+    server = Server(rules_copy(base), "--store", "none")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def page(service):
-    with plain_page() as pg:
-        yield pg
 
 
 def test_step_through_the_bad_version(service, page):

@@ -130,6 +130,14 @@ def _token_status(request: web.Request) -> str:
     return "wrong" if holder is None else holder.role
 
 
+async def _read_edit(request: web.Request) -> dict[str, Any]:
+    """The body of a check, description or save: an edit of the rule, as a JSON object."""
+    edit = await read_json(request)
+    if not isinstance(edit, dict):
+        raise HttpError(400, "an edit is a JSON object")
+    return edit
+
+
 async def get_rule(request: web.Request) -> web.Response:
     local_or_token(request)
     return json_response(rule_document(_rule(request)))
@@ -138,9 +146,7 @@ async def get_rule(request: web.Request) -> web.Response:
 async def check_rule(request: web.Request) -> web.Response:
     local_or_token(request)
     rule = _rule(request)
-    edit = await read_json(request)
-    if not isinstance(edit, dict):
-        raise HttpError(400, "an edit is a JSON object")
+    edit = await _read_edit(request)
     result = await asyncio.to_thread(check_edit, rule, _coach(request).rulebook, edit)
     result.pop("_bytes", None)
     result.pop("_rule", None)
@@ -150,9 +156,7 @@ async def check_rule(request: web.Request) -> web.Response:
 async def describe_rule(request: web.Request) -> web.Response:
     local_or_token(request)
     rule = _rule(request)
-    edit = await read_json(request)
-    if not isinstance(edit, dict):
-        raise HttpError(400, "an edit is a JSON object")
+    edit = await _read_edit(request)
     return json_response(await asyncio.to_thread(describe_edit, rule, edit))
 
 
@@ -161,9 +165,7 @@ async def save_rule(request: web.Request) -> web.Response:
     coach = _coach(request)
     watcher = request.app[RULES]
     rule = _rule(request)
-    edit = await read_json(request)
-    if not isinstance(edit, dict):
-        raise HttpError(400, "an edit is a JSON object")
+    edit = await _read_edit(request)
     if watcher.mode == "files" and coach.rules_dir is None:
         raise HttpError(409, "these rules were not loaded from a directory; nothing to save to")
     base = edit.get("base_digest")
