@@ -42,11 +42,19 @@ lint: setup
 	$(BIN)/ruff check coach_server tests bench
 	$(BIN)/mypy
 
-# Browser tests run in their own pytest process: Playwright's sync API and asyncio-based tests do not
-# share one process well.
+# Browser tests run in their own pytest process (Playwright's sync API and asyncio-based tests do not
+# share one process well), beside the others: they mostly wait on Chromium, the others on the CPU. Each
+# one's output is printed whole when both are done.
 test: setup system-packages lint
-	$(BIN)/python -m pytest -q tests --ignore=tests/browser
-	@if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser; fi
+	@mkdir -p .test-logs; \
+	if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser > .test-logs/browser.txt 2>&1 & \
+	  browser=$$!; fi; \
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser > .test-logs/service.txt 2>&1; service=$$?; \
+	browser_rc=0; if [ -n "$$browser" ]; then wait $$browser; browser_rc=$$?; fi; \
+	echo "== tests (engine, service, store, CLI)"; cat .test-logs/service.txt; \
+	if [ -n "$$browser" ]; then echo "== browser tests (Chromium, the extension and the pages)"; \
+	  cat .test-logs/browser.txt; fi; \
+	test $$service -eq 0 && test $$browser_rc -eq 0
 
 # The HTTP load generator of bench/service.py (a Python client would be the bottleneck, not the service).
 wrk:
