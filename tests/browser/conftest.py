@@ -130,10 +130,11 @@ class ConsoleServer:
 class Browser:
     """Chromium with the extension loaded, pointed at a coach service."""
 
-    def __init__(self, playwright, profile: Path, service_url: str, extra_args: tuple[str, ...] = ()):
+    def __init__(self, playwright, profile: Path, service_url: str, extra_args: tuple[str, ...] = (),
+                 extension: Path = EXTENSION):
         self.context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
-            args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", "--no-sandbox",
+            args=[f"--disable-extensions-except={extension}", f"--load-extension={extension}", "--no-sandbox",
                   "--disable-background-networking", "--disable-component-update", "--no-first-run",
                   "--disable-sync", *extra_args])
         # errors the extension's service worker logs (console.error, uncaught): the coach must log none
