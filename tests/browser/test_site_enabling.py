@@ -91,6 +91,10 @@ def test_enabling_a_site_through_the_permission_request(site_browser, service, c
     popup.click("#site-toggle")  # a real click: chrome.permissions.request runs in it
     popup.wait_for_function("() => document.getElementById('site-toggle').checked")
     assert has_access(b, pattern)
+    # the switch shows the click at once; the worker registers the site's script when its message arrives
+    deadline = time.time() + 5
+    while pattern not in registered(b) and time.time() < deadline:
+        time.sleep(0.05)
     assert pattern in registered(b)
 
     # injected into the open tab at once
