@@ -27,6 +27,7 @@ from .engine import Coach
 from .models import JsonInputError, RequestError, parse_json
 from .quality.commands import add_quality_parser
 from .rulebook.loader import default_rules_dir, load_rulebook
+from .rulebook.precision import default_floor
 from .server import build_app, run, settle_memory
 from .service.guard import GuardConfig, is_loopback_address, parse_origins
 from .service.logsafe import configure_logging, debug_requested
@@ -132,9 +133,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"coach serve: {exc}", file=sys.stderr)
         return 2
     directory = _rules_dir(args.rules)
-    coach = Coach.load(directory)
+    coach = Coach.load(directory, min_confidence=args.min_confidence)
     for error in coach.errors:
         print(f"rule file error: {error}", file=sys.stderr)
+    if coach.precision_error:
+        print(f"measured precision: {coach.precision_error}", file=sys.stderr)
     settle_memory(coach)
     guard = GuardConfig(allowed_origins=origins or None,
                         allowed_hosts=frozenset(h.lower() for h in args.allow_host), bound_host=args.host)
@@ -173,6 +176,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def add_min_confidence(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--min-confidence", type=_confidence, metavar="P",
+                        default=default_floor(),
+                        help="the floor: warnings whose measured confidence (the Wilson 95 %% lower bound of their "
+                             "precision on sealed real chats) is under P are quiet — not shown unless asked for; "
+                             "0 shows every warning (default %(default)s: $COACH_MIN_CONFIDENCE, else 0.8; a rule file's "
+                             "own min_confidence or show = \"always\" wins)")
+
+
 def _read_input(source: str) -> str:
     if source == "-":
         return sys.stdin.read()
@@ -193,7 +215,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except JsonInputError as exc:
         print(f"coach check: {exc.message}: {exc.details[0].problem}", file=sys.stderr)
         return 2
-    coach = Coach.load(_rules_dir(args.rules))
+    coach = Coach.load(_rules_dir(args.rules), min_confidence=args.min_confidence)
     for error in coach.errors:
         print(f"rule file error: {error}", file=sys.stderr)
     try:
@@ -295,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store-text", action="store_true",
                        help="turn on storing message text (card numbers, phones and e-mails masked) for "
                             "back-testing; the supervisor page can turn it off again")
+    add_min_confidence(serve)
     add_team_serve_options(serve)
     serve.set_defaults(func=cmd_serve)
 
@@ -302,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="a JSON file, or - for stdin")
     check.add_argument("--json", action="store_true", help="print the response body as JSON")
     check.add_argument("--rules", metavar="DIR", help="rules directory")
+    add_min_confidence(check)
     check.set_defaults(func=cmd_check)
 
     token = sub.add_parser("token", help="print the supervisor token (created on first use)")

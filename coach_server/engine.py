@@ -28,6 +28,7 @@ from .models import (
     parse_request,
 )
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook, load_ruleset
+from .rulebook.precision import PrecisionTable, default_floor, load_precision
 from .rulebook.ruleset import RuleSet
 from .text.analysis import AnalysisBudget, DraftCache, FactsCache, RulesPending, analysis_budget
 from .text.memory import clear_word_caches
@@ -82,10 +83,21 @@ def _sort_key(w: Warning) -> tuple[int, int, str]:
 
 
 class Coach:
-    def __init__(self, rulebook: Rulebook, *, share_analysis_with: Coach | None = None):
+    def __init__(self, rulebook: Rulebook, *, share_analysis_with: Coach | None = None,
+                 precision: PrecisionTable | None = None, min_confidence: float | None = None):
         """A coach over `rulebook`. With `share_analysis_with`, the text and chat analysis of that coach is
-        shared (the back-test runs proposed rules beside the current ones: each text is analysed once)."""
+        shared (the back-test runs proposed rules beside the current ones: each text is analysed once).
+        `precision` holds how often each rule's warnings were right on sealed real chats (default: the
+        project's measured figures); warnings whose confidence is under `min_confidence` are quiet."""
         self.rulebook = rulebook
+        self.precision_error: str | None = None
+        if precision is None:
+            if share_analysis_with is not None:
+                precision = share_analysis_with.precision
+            else:
+                precision, self.precision_error = load_precision()
+        self.precision: PrecisionTable = precision
+        self.min_confidence = default_floor() if min_confidence is None else min_confidence
         other = share_analysis_with
         self.chats: ValidatedChats = other.chats if other else ValidatedChats()  # message lists: each validated once
         self.facts: FactsCache = other.facts if other else FactsCache()  # chat messages: each analysed once
@@ -96,10 +108,11 @@ class Coach:
 
     # --- loading -------------------------------------------------------------------------------------
     @classmethod
-    def load(cls, rules_dir: str | Path | None = None) -> Coach:
-        """Load the rules from `rules_dir` (default: $COACH_RULES or the project's `rules/`)."""
+    def load(cls, rules_dir: str | Path | None = None, *, min_confidence: float | None = None) -> Coach:
+        """Load the rules from `rules_dir` (default: $COACH_RULES or the project's `rules/`); warnings under
+        `min_confidence` (default: $COACH_MIN_CONFIDENCE, else 0.8) are quiet (0: every warning is shown)."""
         directory = Path(rules_dir) if rules_dir is not None else default_rules_dir()
-        return cls(load_rulebook(directory))
+        return cls(load_rulebook(directory), min_confidence=min_confidence)
 
     @property
     def rules_dir(self) -> Path | None:
@@ -138,12 +151,16 @@ class Coach:
         return RulesUpdate(self.rulebook.errors, self.rulebook.changed_since(before))
 
     # --- checking ------------------------------------------------------------------------------------
-    def check(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None) -> CheckResult:
-        """Warnings for the operator's draft in this conversation. Raises RequestError on bad input."""
-        return self.evaluate(request, only=only).result
+    def check(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None,
+              calibrated: bool = True) -> CheckResult:
+        """Warnings for the operator's draft in this conversation. Raises RequestError on bad input.
+        `calibrated=False`: every warning as its check gave it — no quiet floor, every fix kept (a rule's own
+        examples test what the check says, not whether it is shown)."""
+        return self.evaluate(request, only=only, calibrated=calibrated).result
 
     def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None,
-                 budget: AnalysisBudget | None = None, progress: RulesProgress | None = None) -> Evaluation:
+                 budget: AnalysisBudget | None = None, progress: RulesProgress | None = None,
+                 calibrated: bool = True) -> Evaluation:
         """The warnings and what the live service needs besides. With `budget`, the analysis of new text is
         limited to that slice: past it, AnalysisPending is raised (what was analysed is kept), and the same
         call later goes on from there; with `progress` too, the rules may also run over several slices (see
@@ -193,6 +210,9 @@ class Coach:
                     progress.keep(key, (draft, conv, self.rulebook), i + 1, warnings, next_change)
                     raise RulesPending()  # the other rules in the next slice
         warnings.sort(key=_sort_key)
+        quiet = 0
+        if calibrated:
+            warnings, quiet = self.calibrate(warnings, lang, include_quiet=req.include_quiet)
         took_ms = (time.perf_counter() - started) * 1000
         pending = [t.ts for t in conv.pending if t.ts is not None]
         last = conv.last_speaker_turn
@@ -202,8 +222,33 @@ class Coach:
             else None,
         }
         # constructed, not validated: the checks made the warnings, and a check is hot
-        result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3))
+        result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3), quiet=quiet)
         return Evaluation(result, next_change, timers)
+
+    def calibrate(self, warnings: list[Warning], lang: str, *, include_quiet: bool = False) -> tuple[list[Warning], int]:
+        """Each warning with its measured confidence; a fix kept only where fixes of its kind were measured
+        right (rulebook/precision.py); warnings under the floor quiet — left out, or kept marked `quiet` when
+        asked for. Returns the warnings and how many are quiet."""
+        table = self.precision
+        rules = self.rulebook.rules
+        out: list[Warning] = []
+        quiet = 0
+        for w in warnings:
+            rule = rules.get(w.rule)
+            confidence = table.confidence(w.rule, w.trigger, lang)
+            show = rule.spec.show if rule is not None else "auto"
+            floor = rule.spec.min_confidence if rule is not None and rule.spec.min_confidence is not None \
+                else self.min_confidence
+            is_quiet = show == "never" or (show == "auto" and (confidence or 0.0) < floor)
+            # a floor of 0 turns the calibration off: every warning shown with every fix its check proposes
+            suggestion = w.suggestion if (w.suggestion is None or self.min_confidence <= 0.0
+                                          or table.fix_offered(w.rule, w.trigger)) else None
+            if is_quiet:
+                quiet += 1
+                if not include_quiet:
+                    continue
+            out.append(w.model_copy(update={"confidence": confidence, "quiet": is_quiet, "suggestion": suggestion}))
+        return out, quiet
 
 
     def reevaluate(self, request: CheckRequest, previous: Evaluation, changed: Iterable[str]) -> Evaluation:

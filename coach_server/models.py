@@ -95,6 +95,9 @@ class CheckRequest(BaseModel):
     # and is not judged yet (no red squiggle under half a word).
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
     scope: Scope = "all"
+    # Warnings whose measured confidence is under the floor are quiet: left out unless asked for (then they
+    # come marked `"quiet": true`) — for supervisors, the audit and the precision harness (docs/api.md).
+    include_quiet: bool = False
 
 
 class Warning(BaseModel):
@@ -109,12 +112,19 @@ class Warning(BaseModel):
     clock: Literal["client_wait", "draft", "client_silence"] | None = None
     since: float | None = None
     template: str | None = None
+    # Which path of the rule's check fired (its precision is measured per trigger), how often warnings of
+    # this rule and trigger were right on sealed real chats (the Wilson 95 % lower bound, 0–1; null when
+    # never measured), and whether it is under the floor (quiet: shown only when the request asks for them).
+    trigger: str = "main"
+    confidence: float | None = None
+    quiet: bool = False
 
 
 class CheckResult(BaseModel):
     warnings: list[Warning]
     lang: Lang
     took_ms: float
+    quiet: int = 0  # warnings under the confidence floor, left out of `warnings` (unless include_quiet)
 
 
 class ErrorDetail(BaseModel):

@@ -30,7 +30,7 @@ def test_check_file_prints_warnings(tmp_path):
 def test_check_stdin_json_body():
     out = coach("check", "-", "--json", stdin=json.dumps(REQUEST))
     body = json.loads(out.stdout)
-    assert set(body) == {"warnings", "lang", "took_ms"}
+    assert set(body) == {"warnings", "lang", "took_ms", "quiet"}
     assert "missing_please" in [w["rule"] for w in body["warnings"]]
 
 

@@ -19,9 +19,10 @@ def test_result_shape(coach):
     result = coach.check({"draft": "СРОЧНО пройдите на сайт", "now": NOW})
     assert isinstance(result, CheckResult)
     body = result.model_dump()
-    assert set(body) == {"warnings", "lang", "took_ms"}
+    assert set(body) == {"warnings", "lang", "took_ms", "quiet"}
     for w in body["warnings"]:
-        assert set(w) == {"rule", "severity", "message", "start", "end", "suggestion", "clock", "since", "template"}
+        assert set(w) == {"rule", "severity", "message", "start", "end", "suggestion", "clock", "since", "template",
+                          "trigger", "confidence", "quiet"}
         assert w["clock"] is w["since"] is w["template"] is None  # set by the timer rules only
         assert w["severity"] in ("info", "warning", "error")
 

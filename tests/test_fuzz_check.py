@@ -139,7 +139,7 @@ def _assert_error_body(status: int, body: dict) -> None:
 def test_service_answers_200_or_400_never_500(client, request):
     status, body = client.post(json.dumps(request, ensure_ascii=False).encode())
     if status == 200:
-        assert set(body) == {"warnings", "lang", "took_ms"}
+        assert set(body) == {"warnings", "lang", "took_ms", "quiet"}
         assert_sane(CheckResult.model_validate(body), request)
     else:
         _assert_error_body(status, body)

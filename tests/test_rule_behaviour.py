@@ -62,12 +62,16 @@ CASES = [
     ("slang", "No problem, we'll fix it.", GREETED_EN, False),
     # --- caps -------------------------------------------------------------------------------------------
     ("caps", "ЗАКАЗ ОТМЕНЁН", GREETED, True),
-    ("caps", "Это ОЧЕНЬ важно.", GREETED, True),
+    ("caps", "Это ОЧЕНЬ важно.", GREETED, False),  # one word is emphasis, not shouting
+    ("caps", "ЭТО ОЧЕНЬ ВАЖНО, прочитайте.", GREETED, True),
     ("caps", "Нужны ИНН и КПП организации.", GREETED, False),
     ("caps", "Оплатить можно через СБП.", GREETED, False),
     ("caps", "Ваш промокод SUMMER даёт скидку 10%.", GREETED, False),
     ("caps", "Код подтверждения: AB12CD.", GREETED, False),
-    ("caps", "Your order is CANCELLED.", GREETED_EN, True),
+    ("caps", "Your order is CANCELLED.", GREETED_EN, False),  # a status in capitals
+    ("caps", "YOUR ORDER IS CANCELLED.", GREETED_EN, True),
+    ("caps", "Please do NOT share your PIN.", GREETED_EN, False),
+    ("caps", "Open MY ACCOUNT and then ORDER HISTORY.", GREETED_EN, False),  # names: nouns, no clause
     ("caps", "We accept PDF and JPG files.", GREETED_EN, False),
     # --- monosyllabic ------------------------------------------------------------------------------------
     ("monosyllabic", "Нет, к сожалению.", GREETED + [(C, "А синий есть?")], True),

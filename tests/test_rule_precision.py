@@ -156,8 +156,6 @@ STILL_CAUGHT = [
     ("missing_please", "Go to our website and click Apply.", GREETED_EN),
     ("unanswered_question", "Доставка стоит 300 рублей.",
      GREETED + [(C, "Сколько стоит доставка? И можно ли оплатить картой?")]),
-    ("unanswered_question", "Ваш заказ № 1234567 передан в службу доставки.",
-     GREETED + [(C, "Сколько дней идёт доставка?")]),
     ("unanswered_question", "We are open every day from nine.", GREETED_EN + [(C, "Do you have parking?")]),
     ("early_contact_request", "Оставьте, пожалуйста, ваш номер телефона, менеджер перезвонит.",
      [(C, "Сколько стоит тур в Турцию?")]),

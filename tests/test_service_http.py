@@ -23,7 +23,7 @@ def test_check_returns_warnings(server):
         "messages": [{"role": "client", "text": "Какие у вас карты?", "ts": NOW - 10},
                      {"role": "operator", "text": "Здравствуйте! Меня зовут Анна.", "ts": NOW - 5}]})
     assert status == 200
-    assert set(body) == {"warnings", "lang", "took_ms"}
+    assert set(body) == {"warnings", "lang", "took_ms", "quiet"}
     please = next(w for w in body["warnings"] if w["rule"] == "missing_please")
     assert (please["start"], please["end"], please["suggestion"]) == (0, 8, "Пройдите, пожалуйста,")
     assert body["lang"] == "ru" and body["took_ms"] >= 0

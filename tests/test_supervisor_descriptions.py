@@ -115,7 +115,7 @@ def test_the_rules_name_their_thresholds_through_placeholders(book):
     named = {"slow_reply": "{steps[0].after}", "slow_draft": "{steps[0].after}", "client_silent": "{steps[0].after}",
              "too_long": "{max.sentences}", "question_burst": "{max.questions}",
              "repeated_template": "{min_similarity}", "early_contact_request": "{min_given_words}",
-             "typo": "{min_letters}", "caps": "{min_letters}", "monosyllabic": "{max_words}", "link_only": "{min_words}"}
+             "typo": "{min_letters}", "caps": "{min_run}", "monosyllabic": "{max_words}", "link_only": "{min_words}"}
     for rule_id, placeholder in named.items():
         rule = book.rules[rule_id]
         assert placeholder in rule.spec.description, rule_id

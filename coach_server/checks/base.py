@@ -124,6 +124,7 @@ class Check(Generic[P, L]):
         suggestion: str | None = None,
         severity: str | None = None,
         template: str | None = None,
+        trigger: str = "main",
         **values: Any,
     ) -> Warning:
         text = template if template is not None else self.section(ctx.lang).message
@@ -135,6 +136,7 @@ class Check(Generic[P, L]):
             start=start,
             end=end,
             suggestion=suggestion,
+            trigger=trigger,
         )
 
 

@@ -1,4 +1,10 @@
-"""`caps`: shouting in capitals. Acronyms are fine («СДЭК», «ИНН», "SMS").
+"""`caps`: shouting in capitals — a clause written in capitals, not a word. Acronyms are fine («СДЭК», «ИНН», "SMS").
+
+A single word in capitals is emphasis («это НЕ так», "do NOT share it") or, far more often in real chats, a
+name: an acronym, a product or system, a status, a masked value. So shouting is a run of at least `min_run`
+ordinary words in capitals that reads as a clause — it holds a verb, a pronoun or a function word («Я ВАМ УЖЕ
+ОТВЕТИЛА», "PLEASE READ") — or a run of `long_run` words whatever they are; a run of nouns and adjectives
+("APPLE MUSIC", «ЛИЧНЫЙ КАБИНЕТ») is a name.
 
 A word in capitals is an acronym when it is listed, marked as one in the dictionary, glued to a number or a
 key («COVID-19», «1080P», "CTRL+C"), or not a word (an unknown Cyrillic word of up to 5 letters, a Latin
@@ -30,8 +36,18 @@ _MENU_MARKS = frozenset(">→»|")  # Settings > Account > I STILL NEED HELP
 
 
 class Params(Settings):
-    min_letters: int = Field(default=4, ge=2, description="a lone word in capitals this long is shouting")
-    min_run: int = Field(default=2, ge=2, description="this many words in capitals in a row are shouting")
+    min_run: int = Field(default=2, ge=2, description="this many ordinary words in capitals in a row, reading as a "
+                                                      "clause (a verb, pronoun or function word among them), are shouting")
+    long_run: int = Field(default=3, ge=2, description="this many in a row are shouting whatever they are")
+
+
+# What makes a run of capitals a clause rather than a name: a verb, a pronoun, a particle or an adverb
+# (pymorphy3's parts of speech); in English, where there is no tagger, pronouns, auxiliaries, negations and
+# «please». Determiners and prepositions are left out: names hold them ("MY ACCOUNT", «ОПЛАТА ПРИ ПОЛУЧЕНИИ»).
+_CLAUSE_POS = frozenset({"VERB", "INFN", "NPRO", "PRCL", "ADVB", "PRED", "GRND", "PRTS", "INTJ"})
+_EN_CLAUSE_WORDS = frozenset(
+    "i you he she we they it's i'm you're we're is are am was were do does did don't doesn't didn't can can't "
+    "cannot could will won't would should must have has had not no never please".split())
 
 
 class Lang(LangSection):
@@ -127,15 +143,19 @@ class CapsCheck(Check[Params, Lang]):
         p = self.params
         for run in self._runs(draft):
             shouted = [w for w in run if len(w.token.text) > 1]
-            if len(shouted) < p.min_run and max(len(w.token.text) for w in shouted) < p.min_letters:
-                continue  # «Это НЕ так»: one short word of emphasis
+            if len(shouted) < p.min_run:
+                continue  # «Это НЕ так», "do NOT share", «статус ОТПРАВЛЕН»: one word is emphasis or a name
+            clause = any(w.info.pos in _CLAUSE_POS if w.is_cyrillic else w.lower in _EN_CLAUSE_WORDS for w in run)
+            if len(shouted) < p.long_run and not clause:
+                continue  # "APPLE MUSIC", «ЛИЧНЫЙ КАБИНЕТ»: a name
             start, end = run[0].token.start, run[-1].token.end
             if draft.is_quoted(start, end) or self._named(draft.text, start, end) or self._labelled(draft, run):
                 continue
-            if ctx.typing(start, end) and len(shouted) == 1:
+            if ctx.typing(start, end) and len(shouted) <= p.min_run:
                 continue
             text = draft.text[start:end]
             fixed = text.lower()
             if run[0].index in draft.sentence_openers or (len(run[0].token.text) == 1 and run[0].lower in ("я", "i")):
                 fixed = text[0] + fixed[1:]  # keep the capital a sentence (or «Я», "I") starts with
-            yield self.warning(ctx, start=start, end=end, match=text, suggestion=fixed)
+            yield self.warning(ctx, start=start, end=end, match=text, suggestion=fixed,
+                               trigger="long_run" if len(shouted) >= p.long_run else "clause")

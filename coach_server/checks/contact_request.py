@@ -1,5 +1,12 @@
 """`contact_request`: asking for the client's phone or e-mail before giving them anything (give before you ask).
 
+The rule is about a sales lead: a client asks about the offer («сколько стоит тур?», "do you have…", «хочу
+поехать на море») and gets «оставьте телефон» instead of an answer. In support the same words are
+diagnosis: a client with a case of their own — an order, an account, a booking, a payment, something that does
+not work («мой заказ», «не могу войти», "I was charged twice") — is asked for the number, the e-mail or the
+phone the case is under so that the operator can look into it, which the rule allows. So the check speaks only
+when the client asked about the offer and wrote of no case of their own; elsewhere it is silent.
+
 An ask is a sentence that names a contact («телефон», «почта», «номер» when it is not the number of an
 order) and asks for it: an imperative or вы-verb, «ваш», or a question. «Наш телефон…», «пришлю фото в
 WhatsApp» give, not ask. Taking a contact to come back with the answer («уточню и перезвоню») is fine.
@@ -63,6 +70,15 @@ class Lang(LangSection):
     client_topics: list[str] = Field(default_factory=list,
                                      description="the client's problem is the contact itself («не приходит смс», "
                                                  "\"no verification code\"): asking about it is diagnosis")
+    offer_questions: list[str] = Field(default_factory=list,
+                                       description="the client asks about the offer — a sales lead (lemmas): "
+                                                   "«сколько стоить», «есть ли», \"how much\", \"do you have\"")
+    own_case: list[str] = Field(default_factory=list,
+                                description="the client has a case of their own to look into (lemmas): «не мочь», "
+                                            "«я заказать», \"i ordered\", \"not working\"")
+    case_nouns: list[str] = Field(default_factory=list,
+                                  description="what a client's case is about, after «мой»/\"my\": «заказ», \"account\"")
+    my_words: list[str] = Field(default_factory=list, description="first-person possessives: «мой», \"my\"")
 
 
 class ContactRequestCheck(Check[Params, Lang]):
@@ -90,6 +106,10 @@ class ContactRequestCheck(Check[Params, Lang]):
         self.not_before = frozenset(w.lower() for w in ru.not_before + en.not_before)
         self.not_asks = Lexicon(lemmas=ru.not_asks, words=en.not_asks)
         self.purposes = Lexicon(lemmas=ru.purposes, words=en.purposes)
+        self.offer = Lexicon(lemmas=ru.offer_questions, words=en.offer_questions)
+        self.own_case = Lexicon(lemmas=ru.own_case, words=en.own_case)
+        self.case_nouns = lemma_keys(ru.case_nouns) | frozenset(w.lower() for w in en.case_nouns)
+        self.my = frozenset(w.lower() for w in ru.my_words + en.my_words)
 
     # --- what the draft asks ---------------------------------------------------------------------------
     def _contact_in(self, facts: TextFacts, sentence: Sentence, contacts: list[Match]) -> tuple[int, int] | None:
@@ -200,6 +220,22 @@ class ContactRequestCheck(Check[Params, Lang]):
                        for t in ctx.conv.client_turns)
         return ctx.conv.remember((self.serial, "welcome"), compute)
 
+    def _sales_lead(self, ctx: Context) -> bool:
+        """The client asked about the offer and wrote of no case of their own (docstring above)."""
+        def compute() -> bool:
+            turns = ctx.conv.client_turns
+            return (any(self.offer.contains(t.facts) for t in turns)
+                    and not any(self.own_case.contains(t.facts) or self._my_case(t.facts) for t in turns))
+        return ctx.conv.remember((self.serial, "sales"), compute)
+
+    def _my_case(self, facts: TextFacts) -> bool:
+        """«мой заказ», «моего аккаунта», "my order", "my account": a case noun within two words after «мой»."""
+        words = facts.words
+        for k, w in enumerate(words):
+            if w.lower in self.my and any(not self.case_nouns.isdisjoint(n.info.keys) for n in words[k + 1:k + 3]):
+                return True
+        return False
+
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if not draft.words:
@@ -211,10 +247,12 @@ class ContactRequestCheck(Check[Params, Lang]):
             span = self._contact_in(draft, sentence, contacts)
             if span is None:
                 continue
+            if not self._sales_lead(ctx):
+                return  # a case of the client's own (or no question about the offer): asking is looking into it
             if self._welcome(ctx) or (self.callback.contains(draft) and self.checking.contains(draft)):
                 return  # the client asked for it, or the operator takes it to come back with the answer
             given = self._given_before(ctx) + self._given_in(draft, draft.sentences[:k])
             if given >= self.params.min_given_words:
                 return
-            yield self.warning(ctx, start=sentence.start, end=sentence.end, given=given)
+            yield self.warning(ctx, start=sentence.start, end=sentence.end, given=given, trigger="sales_question")
             return

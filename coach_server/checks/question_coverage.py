@@ -9,7 +9,12 @@ a yes, a no or a negative statement), or says honestly that there is no answer y
 question is how the answer starts. Requests for help ("Can you help?", «Помогите!»), rhetorical and
 exasperated questions («Сколько можно ждать?!») and long story-like questions are not judged. A question
 left alone is flagged when the draft answers another one and skips it, or when it wants a number, time or
-place — or a yes or no — and the draft, about something else, gives none.
+place — or a yes or no — and the draft, about something else, gives none; and when a question about the business
+(«Есть ли у вас…?», «Какие у вас карты?», «Когда привезут?») is met with a brush-off to the website and no
+answer of its own («Все условия есть на сайте»). A draft with a link is not judged: a link may answer.
+
+Each way of being left unanswered is a trigger of its own (its precision is measured apart): `skipped_one`,
+`typed_unrelated`, `yes_no_unrelated`, `brush_off`.
 """
 from __future__ import annotations
 
@@ -97,6 +102,13 @@ class Lang(LangSection):
     concrete_verbs: list[str] = Field(
         default_factory=list,
         description="a short yes/no question opening with these is about the business: «есть», «доставлять», \"have\"")
+    offer_questions: list[str] = Field(
+        default_factory=list,
+        description="an open question about what the business offers (lemmas): «какой у вы», \"what kind of\"")
+    referrals: list[str] = Field(
+        default_factory=list,
+        description="sending the client to look it up themselves (lemmas): «на сайт», \"on our website\"; with no "
+                    "link and no answer of its own, a reply of this is a brush-off")
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,7 @@ class Question:
     words: int
     concrete: bool  # a yes/no about something the business has or does: «Есть парковка?», "Do you deliver…?"
     predicates: frozenset[str]  # its verbs («доставляете» → «доставлять», «есть», «можно»): echoed, they answer
+    offer: bool  # an open question about what the business offers: «Какие у вас карты?»
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,8 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         self.solution_requests = Lexicon(lemmas=[w for s in sections for w in s.solution_requests])
         self.asks_back = Lexicon(lemmas=[w for s in sections for w in s.asks_back])
         self.concrete = Lexicon(lemmas=[w for s in sections for w in s.concrete_verbs])
+        self.offer = Lexicon(lemmas=[w for s in sections for w in s.offer_questions])
+        self.referrals = Lexicon(lemmas=[w for s in sections for w in s.referrals])
         self.link_words = frozenset(self._topics(lemma_keys(w for s in sections for w in s.link_words)))
         self.help_forms = frozenset(w.lower() for s in sections for w in s.help_words)
         self.greeting_phrases = Lexicon(lemmas=[w for s in sections for w in s.greeting_phrases])
@@ -218,8 +233,9 @@ class QuestionCoverageCheck(Check[Params, Lang]):
                 w.info.pos in ("VERB", "INFN", "PRED") or w.lower in ("есть", "можно", "нельзя")))
             if "есть" in predicates:
                 predicates |= self.in_stock
+            offer = self.offer.contains(facts, sentence.first, sentence.last)
             return Question(skip or not topics, frozenset(self._topics(topics)), typed, yes_no, len(words), concrete,
-                            predicates)
+                            predicates, offer)
         return ctx.conv.remember((self.serial, turn.index, sentence.first), compute)
 
     @staticmethod
@@ -337,6 +353,8 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             return
         if _PART.search(draft.text):
             return  # "1/2": the answer is split over several messages
+        if draft.links:
+            return  # a link may answer: what it holds, the check cannot read
         reply = self._reply(ctx)
         if not reply.topics and not reply.yes_no and not reply.negative:
             return  # only a greeting or an introduction so far: the answer comes next
@@ -348,28 +366,47 @@ class QuestionCoverageCheck(Check[Params, Lang]):
                 questions.append((turn, sentence, question))
         if not questions:
             return
-        alone = len(questions) == 1
-        left = [(t, s, q) for t, s, q in questions if not self._addressed(ctx, reply, q, alone)]
-        if len(left) < len(questions):
-            # the draft answers one question and skips another: a short, concrete one is clearly forgotten
-            left = [(t, s, q) for t, s, q in left if q.words <= self.params.max_forgotten_words]
+        brush_off = self._brush_off(ctx, reply)
+        if brush_off:
+            # «Все условия есть на сайте» to «Есть ли у вас карты с кешбэком?»: sent to look it up, no answer
+            left = [(t, s, q) for t, s, q in questions
+                    if (q.concrete or q.offer or q.typed) and not (q.topics & reply.topics)]
+            trigger = "brush_off"
         else:
-            # nothing answered: only a question that shows it counts — it wants a number, time or place, or it
-            # asks whether the business has or does something, and the draft, about something else, says nothing
-            # of it
-            unrelated = not (self._client_topics(ctx) & reply.topics)
-            # — or the reply is only a link: "Is my flight refundable?" — "Here is a link that may help: …"
-            left = [(t, s, q) for t, s, q in left
-                    if q.typed
-                    or (q.concrete and q.words <= self.params.max_yes_no_words and unrelated
-                        and not reply.negative and not reply.unknown)
-                    or (q.yes_no and reply.link_only and not reply.negative and not reply.yes_no)]
+            alone = len(questions) == 1
+            left = [(t, s, q) for t, s, q in questions if not self._addressed(ctx, reply, q, alone)]
+            if len(left) < len(questions):
+                # the draft answers one question and skips another: a short, concrete one is clearly forgotten
+                left = [(t, s, q) for t, s, q in left if q.words <= self.params.max_forgotten_words]
+                trigger = "skipped_one"
+            else:
+                # nothing answered: only a question that shows it counts — it wants a number, time or place, or it
+                # asks whether the business has or does something — and the draft is about something else
+                # altogether (a reply on the same topic may answer in other words)
+                if self._client_topics(ctx) & reply.topics:
+                    return
+                left = [(t, s, q) for t, s, q in left
+                        if q.typed or (q.concrete and q.words <= self.params.max_yes_no_words
+                                       and not reply.negative and not reply.unknown)]
+                trigger = "typed_unrelated" if left and left[0][2].typed else "yes_no_unrelated"
         if not left:
             return
         section = self.section(ctx.lang)
         turn, sentence, _ = left[0]
         text = turn.facts.sentence_text(sentence)
         if len(left) > 1 and section.message_many:
-            yield self.warning(ctx, template=section.message_many, count=len(left), question=quote(text))
+            yield self.warning(ctx, template=section.message_many, count=len(left), question=quote(text),
+                               trigger=trigger)
         else:
-            yield self.warning(ctx, question=quote(text), count=len(left))
+            yield self.warning(ctx, question=quote(text), count=len(left), trigger=trigger)
+
+    def _brush_off(self, ctx: Context, reply: Reply) -> bool:
+        """The draft sends the client to look it up themselves and answers nothing: a referral to the website
+        (no link), no yes or no, no number, no «нет»; what it is about besides the referral is at most one
+        word («условия», "details")."""
+        draft = ctx.draft
+        found = self.referrals.find(draft)
+        if not found or reply.yes_no or reply.numbers or reply.negative or reply.unknown:
+            return False
+        referral = {draft.word_at[i].info.lemma for m in found for i in range(m.first, m.last + 1) if i in draft.word_at}
+        return len(reply.topics - self._topics(referral) - self.link_words) <= 1

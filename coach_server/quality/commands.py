@@ -6,6 +6,15 @@
     coach quality show CORPUS [--pending|--wrong|--rule R|--id ID]   the warnings with their context
     coach quality report CORPUS [--strict]        precision, fire rates, regressions
 
+The sealed part (split.py: a third of the chats, by a hash of the chat id) is never printed:
+    coach quality split CORPUS                               how many chats and messages each part holds
+    coach quality blind-export CORPUS --out DIR [--round N]  a fresh sample of sealed warnings for blind labellers
+    coach quality blind-import ANSWERS --export DIR --labeller NAME   their verdicts → quality/sealed.jsonl
+    coach quality misses-export CORPUS --out DIR             sealed operator messages to name missed rules on
+    coach quality misses-import ANSWERS --export DIR --labeller NAME  → quality/sealed-misses.jsonl
+    coach quality sealed CORPUS [--json]                     sealed figures: precision, κ, categories, misses caught
+    coach quality calibrate CORPUS                           the measured precision → quality/precision.json
+
 Common options: `--labels FILE` (default quality/labels.jsonl), `--rules DIR`, `--channel-map FILE`
 (source prefix → channel), `--channel NAME` (the default channel), `--name NAME` (the corpus name labels are
 filed under; default: the file's stem). Exit status of `report --strict`: 1 when a labelled false positive
@@ -26,8 +35,10 @@ from ..rulebook.loader import default_rules_dir
 from .findings import Finding, Run, load_channel_map, run_corpus
 from .labels import Label, LabelsError, load_labels, save_labels
 from .measure import Measurement, SameRule, applicable, draw_sample, measure
+from .sealed import add_sealed_parsers
 
 DEFAULT_LABELS = Path("quality/labels.jsonl")
+PRINTING = frozenset({"sample", "label", "show"})  # commands that print messages: never on the sealed part
 TARGET = 0.9  # precision every rule must reach
 MIN_LABELS = 10  # below this many labels a rule's precision is shown but not judged by --strict
 
@@ -45,6 +56,10 @@ def add_quality_parser(sub: Any) -> None:
         p.add_argument("--channel", choices=CHANNELS, default=DEFAULT_CHANNEL,
                        help="channel of chats that name none (default %(default)s)")
         p.add_argument("--name", help="corpus name the labels are filed under (default: the file's stem)")
+        p.add_argument("--part", choices=("tune", "all") if name in PRINTING else ("tune", "sealed", "all"),
+                       default="tune" if name in PRINTING else "all",
+                       help="the chats to use: the tuning part, the sealed part (figures only) or all "
+                            "(default %(default)s)" + ("; sealed messages are never printed" if name in PRINTING else ""))
         parser: argparse.ArgumentParser = p
         return parser
 
@@ -75,6 +90,8 @@ def add_quality_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_report)
 
+    add_sealed_parsers(qsub)
+
     p = qsub.add_parser("verdict", help="record verdicts: ID correct|wrong [REASON]")
     p.add_argument("id")
     p.add_argument("verdict", choices=("correct", "wrong", "pending"))
@@ -100,7 +117,8 @@ def _load(args: argparse.Namespace) -> tuple[Run, dict[str, Label]] | int:
         for error in coach.errors:
             print(f"coach quality: {error}", file=sys.stderr)
         return 2
-    run = run_corpus(coach, corpus, channel_map=channel_map, default_channel=args.channel, name=args.name)
+    part = None if args.part == "all" else args.part
+    run = run_corpus(coach, corpus, channel_map=channel_map, default_channel=args.channel, name=args.name, part=part)
     for problem in run.bad_lines[:20]:
         print(f"coach quality: {corpus.name}: {problem} — skipped", file=sys.stderr)
     args.same = same_in(coach)

@@ -20,6 +20,7 @@ from typing import Any
 from ..corpus import BadLine, Chat, moments, parse_chat
 from ..engine import Coach
 from ..models import CHANNELS, DEFAULT_CHANNEL, RequestError
+from .split import Part, part_of
 
 QUOTE_CHARS = 160  # labels keep short quotes only: the corpus itself stays where it is
 
@@ -40,6 +41,20 @@ class Finding:
     start: int | None  # where that piece starts in the draft
     draft: str
     client: str  # the client's latest message before the draft ("" when none)
+    trigger: str = "main"  # the path of the check that fired
+    end: int | None = None  # where the flagged piece ends (None: the warning is about the whole message)
+    suggestion: str | None = None  # the fix the check proposes for draft[start:end], before calibration
+    confidence: float | None = None  # the measured confidence the warning carries
+    quiet: bool = False  # under the floor: not shown to the operator by default
+
+    @property
+    def fixed(self) -> str | None:
+        """The message after applying the fix, or None when the warning offers none."""
+        if self.suggestion is None:
+            return None
+        start = self.start if self.start is not None else 0
+        end = self.end if self.end is not None else start
+        return self.draft[:start] + self.suggestion + self.draft[end:]
 
     @property
     def key(self) -> str:
@@ -142,8 +157,9 @@ def read_chats(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any], Chat
 
 
 def run_corpus(coach: Coach, path: Path, *, channel_map: dict[str, str] | None = None,
-               default_channel: str = DEFAULT_CHANNEL, name: str | None = None) -> Run:
-    """Check every operator message of the corpus at `path`; collect every warning."""
+               default_channel: str = DEFAULT_CHANNEL, name: str | None = None, part: Part | None = None) -> Run:
+    """Check every operator message of the corpus at `path` (only the chats of `part`, when given); collect
+    every warning, quiet ones included (each marked), with the fix its check proposed."""
     run = Run(corpus=name or path.stem)
     channel_map = channel_map or {}
     with path.open(encoding="utf-8") as lines:
@@ -153,23 +169,30 @@ def run_corpus(coach: Coach, path: Path, *, channel_map: dict[str, str] | None =
                 continue
             number, raw, chat = item
             chat_id = chat.chat_id or f"line-{number}"
+            if part is not None and part_of(chat_id) != part:
+                continue
             channel = channel_of(raw, chat, channel_map, default_channel)
             run.channels[chat_id] = channel
             for moment in moments(chat, typing_cps=0):  # draft times only where the export records them
                 request = moment.request
                 request.lang = None  # detected, as in the extension
                 request.channel = channel  # type: ignore[assignment]
+                request.include_quiet = True
                 try:
-                    result = coach.check(request)
+                    unfiltered = coach.evaluate(request, calibrated=False).result
+                    result = unfiltered.model_copy(update={"warnings": coach.calibrate(
+                        unfiltered.warnings, unfiltered.lang, include_quiet=True)[0]})
                 except RequestError as exc:
                     run.bad_lines.append(f"line {number}, message {moment.index}: {exc.message}")
                     continue
                 lang = chat.lang or result.lang
                 run.messages[(lang, channel)] += 1
                 client = next((m.text for m in reversed(request.messages) if m.role == "client"), "")
-                for w in result.warnings:
+                for w, w_raw in zip(result.warnings, unfiltered.warnings, strict=True):
                     span = request.draft[w.start:w.end] if w.start is not None and w.end is not None else None
                     run.findings.append(Finding(run.corpus, chat_id, moment.index, w.rule, lang, channel,
                                                 w.severity, w.message, span, w.start if span else None,
-                                                request.draft, client))
+                                                request.draft, client, trigger=w.trigger,
+                                                end=w.end if span else None, suggestion=w_raw.suggestion,
+                                                confidence=w.confidence, quiet=w.quiet))
     return run

@@ -98,7 +98,7 @@ def run_examples(coach: Coach, rule: Rule) -> list[ExampleFailure]:
                 failures.append(ExampleFailure(rule.id, kind, i, example,
                                                "`message` names the template of a warning: invalid examples only"))
                 continue
-            result = coach.check(example_request(example), only=[rule.id])
+            result = coach.check(example_request(example), only=[rule.id], calibrated=False)
             warnings = [w for w in result.warnings if w.rule == rule.id]
             if kind == "valid" and warnings:
                 failures.append(ExampleFailure(rule.id, kind, i, example,

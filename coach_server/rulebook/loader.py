@@ -73,6 +73,11 @@ class Rule:
         """The description as readers see it: its placeholders filled from the rule's params (description.py)."""
         return fill_description(self.spec.description.strip(), self.check.params)
 
+    def description_in(self, channel: str) -> str | None:
+        """The description with the thresholds of `channel` filled in, or None when the rule is off there."""
+        check = self.check.for_channel(channel)
+        return None if check is None else fill_description(self.spec.description.strip(), check.params)
+
     def traits(self) -> dict[str, bool]:
         """What a client may want to know of the rule's kind: does it read the conversation, the clock."""
         return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed}

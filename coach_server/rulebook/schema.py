@@ -5,7 +5,7 @@ rule's kind (see `coach_server.checks`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,6 +63,11 @@ class RuleFile(BaseModel):
     description: str = ""
     severity: Severity = "warning"
     enabled: bool = True
+    # Shown to operators when its measured confidence reaches the floor ("auto"), whatever it is ("always":
+    # a supervisor's pin), or never (it still runs: the audit and supervisors see it as quiet).
+    show: Literal["auto", "always", "never"] = "auto"
+    min_confidence: float | None = Field(default=None, ge=0, le=1,
+                                         description="this rule's own floor (default: the service's, 0.9)")
     params: dict[str, Any] = Field(default_factory=dict)
     channels: dict[Channel, ChannelSettings] = Field(
         default_factory=dict, description="per channel (chat, messenger, social, email): enabled, severity, params")
