@@ -37,9 +37,51 @@ SILENT = [
      GREETED_EN + [(C, "When will my order arrive?")]),
     ("unanswered_question", "Let me check that for you, one moment.",
      GREETED_EN + [(C, "Do you ship to Canada?")]),
+    # --- formality_mismatch: casual to a client who was casual first --------------------------------------------------
+    ("formality_mismatch", "Hey! Sure, I can help with that.", [(C, "hey there, quick question about my plan")]),
+    ("formality_mismatch", "Привет! Да, сейчас помогу.", [(C, "привет, подскажи по тарифу")]),
+    # --- negative_phrasing: a policy or a fact stated in a longer reply ------------------------------------------------
+    ("negative_phrasing", "Changing the username is not possible once the account is verified, but you can create a "
+                          "display name in Settings.", GREETED_EN),
+    ("negative_phrasing", "Возврат по такой причине не предусмотрен условиями акции, подробности в договоре.", GREETED),
+    # --- premature_closing: the client already closed, or answered «anything else?» ---------------------------------
+    ("premature_closing", "Have a great day!",
+     [(OP, "Your refund is on its way."), (C, "Great, thanks, bye!")]),
+    ("premature_closing", "Всего доброго!",
+     [(OP, "Могу ли я ещё чем-то помочь?"), (C, "Нет, это всё")]),
+    # --- too_long: courtesy sentences are not content ---------------------------------------------------------------
+    ("too_long", "Thank you for contacting us today, my name is Sam and I'd be happy to help. Your order shipped "
+                 "yesterday. It should arrive on Friday. Is there anything else I can help you with today?", []),
+    # --- repeated_template: a stock question asked again is a check-in ----------------------------------------------
+    ("repeated_template", "Is there anything else I can help you with today?",
+     [(OP, "Is there anything else I can help you with today?"), (C, "Actually yes, one more thing"),
+      (OP, "Sure, the return label is in your e-mail."), (C, "ok")]),
+    # --- slang: initials, abbreviations, currencies are not slang ---------------------------------------------------
+    ("slang", "The U.S. store ships in 2-3 days.", GREETED_EN),
+    ("slang", "It costs US$20 or R$50 per month.", GREETED_EN),
+    ("slang", "Plan B is cheaper.", GREETED_EN),
+    # --- ignored_emotion: calm clients, replies that already acknowledge ---------------------------------------------
+    ("ignored_emotion", "You're welcome, have a great day.", GREETED_EN + [(C, "Thank you so much again!!!")]),
+    ("ignored_emotion", "Your order ships tomorrow.", GREETED_EN + [(C, "WHEN WILL MY ORDER SHIP?")]),
+    ("ignored_emotion", "The update is rolling out this week.",
+     GREETED_EN + [(C, "Unfortunately the app still crashes again when I open it.")]),
+    ("ignored_emotion", "Haha, it happens! Here is how to reset it.", GREETED_EN + [(C, "lol I broke it again!!")]),
+    ("ignored_emotion", "I completely understand, let me fix that for you now.",
+     GREETED_EN + [(C, "This is ridiculous, nothing works!")]),
+    ("ignored_emotion", "Пожалуйста, хорошего дня!", GREETED + [(C, "Спасибо огромное!!!")]),
+    ("ignored_emotion", "Заказ будет у вас завтра.", GREETED + [(C, "Заказ до сих пор не пришёл, опять задержка")]),
 ]
 
 CAUGHT = [
+    ("premature_closing", "Всего доброго!", GREETED + [(C, "А когда доставка?")]),
+    ("too_long", "Your order left our warehouse yesterday evening. It should arrive on Friday before noon. The courier "
+                 "will call you an hour before. You can track the parcel in the app.", GREETED_EN),
+    ("slang", "I'll send it to u asap", GREETED_EN),
+    ("negative_phrasing", "Так не положено.", GREETED),
+    ("negative_phrasing", "Мы не можем вернуть деньги.", GREETED),
+    ("formality_mismatch", "Привет! Ты можешь оплатить картой.", [(C, "Здравствуйте, подскажите, можно ли картой?")]),
+    ("ignored_emotion", "Your order ships tomorrow.", GREETED_EN + [(C, "This is ridiculous, I've waited two weeks!")]),
+    ("ignored_emotion", "Номер заказа, пожалуйста.", GREETED + [(C, "Безобразие!!! Заказ до сих пор не пришёл")]),
     ("unanswered_question", "Все условия есть на сайте.", GREETED + [(C, "Есть ли у вас карты с кешбэком?")]),
     ("unanswered_question", "Пройдите на сайт и посмотрите условия.", [(C, "Какие у вас карты?")]),
     ("unanswered_question", "Delivery costs $5 within the city.",
@@ -65,3 +107,51 @@ def test_what_the_rule_is_for_is_still_caught(coach, rule, draft, turns):
 
 
 __all__ = ["GREETED"]
+
+
+# --- fixes that would break the message (issue 17's kinds of wrong fix) -----------------------------------------
+def _fix(coach, rule, draft, turns=(), operator_name=None):
+    from tests.test_rule_precision import chat
+    request = {"draft": draft, "messages": chat(*turns), "now": 1_750_000_000.0}
+    if operator_name:
+        request["operator_name"] = operator_name
+    found = [w for w in coach.check(request, only=[rule]).warnings if w.rule == rule]
+    assert found, (rule, draft)
+    w = found[0]
+    if w.suggestion is None:
+        return None
+    start = w.start or 0
+    end = w.end if w.end is not None else start
+    return draft[:start] + w.suggestion + draft[end:]
+
+
+def test_no_brand_account_as_the_operators_name(coach):
+    fixed = _fix(coach, "no_introduction", "Добрый день! Чем могу помочь?", [(C, "Здравствуйте")], "AppleSupport")
+    assert fixed is None or "AppleSupport" not in fixed
+    assert _fix(coach, "no_introduction", "Добрый день! Чем могу помочь?", [(C, "Здравствуйте")], "Анна") == \
+        "Добрый день! Меня зовут Анна. Чем могу помочь?"
+
+
+def test_a_misspelt_greeting_is_not_greeted_twice(coach):
+    from tests.test_rule_precision import chat
+    found = coach.check({"draft": "Здраствуйте! Меня зовут Анна, чем помочь?", "messages": chat((C, "Добрый день")),
+                         "now": 1_750_000_000.0}, only=["no_introduction"]).warnings
+    assert found == []
+
+
+def test_no_softener_in_capitals_and_please_before_just(coach):
+    assert _fix(coach, "missing_please", "ПРИШЛИТЕ ФОТО ЧЕКА", GREETED) is None
+    assert _fix(coach, "missing_please", "Just reply to this message with the code.", GREETED_EN) == \
+        "Please just reply to this message with the code."
+
+
+def test_the_empathy_opener_goes_after_the_greeting_and_apologises_for_nothing(coach):
+    fixed = _fix(coach, "ignored_emotion", "Hello! Your order ships tomorrow.",
+                 [(C, "This is ridiculous, I've waited two weeks!")])
+    assert fixed == "Hello! I understand how frustrating this is. Your order ships tomorrow."
+    assert "sorry" not in fixed.lower()
+
+
+def test_caps_fix_only_lowers_ordinary_words(coach):
+    assert _fix(coach, "caps", "Я ВАМ УЖЕ ОТВЕТИЛА", GREETED) == "Я вам уже ответила"
+    assert fired(coach, "caps", "Check the SKU and the IMEI on iOS.", GREETED_EN) == []

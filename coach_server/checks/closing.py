@@ -75,16 +75,17 @@ class ClosingCheck(Check[Params, Lang]):
         if farewell is None or ctx.typing(farewell.start, farewell.end):
             return
         section = self.section(ctx.lang)
+        client_turns = ctx.conv.client_turns
+        if client_turns and self.client_done.contains(client_turns[-1].facts):
+            return  # the client closed first: a goodbye answers theirs
+        if self._asked_anything_else(ctx) or self.anything_else.contains(draft):
+            return  # «что-то ещё?» asked and answered, or asked now
         open_questions = ctx.conv.open_questions
         answering = any(s.end <= farewell.start and draft.sentence_words(s) for s in draft.sentences)
         if open_questions and not answering:
             turn, sentence = open_questions[-1]
             yield self.warning(ctx, start=farewell.start, end=farewell.end, template=section.message_open,
-                               question=quote(turn.facts.sentence_text(sentence)))
+                               question=quote(turn.facts.sentence_text(sentence)), trigger="open_question")
             return
-        client_turns = ctx.conv.client_turns
-        if client_turns and self.client_done.contains(client_turns[-1].facts):
-            return
-        if self._asked_anything_else(ctx) or self.anything_else.contains(draft):
-            return
-        yield self.warning(ctx, start=farewell.start, end=farewell.end, suggestion=section.suggestion, question="")
+        yield self.warning(ctx, start=farewell.start, end=farewell.end, suggestion=section.suggestion, question="",
+                           trigger="no_anything_else")

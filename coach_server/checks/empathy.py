@@ -2,9 +2,11 @@
 
 Upset is read from the client's messages since the operator last wrote, and it takes a clear sign: a word or
 phrase of anger, disappointment, sarcasm or insult from the rule file («безобразие», «издеваетесь», "worst",
-"this is a joke", "you never"), or shouting — several real words in capitals, not acronyms like API or PDF.
-Weaker signs — «!!!», «?!», «???», an angry emoji, «опять», «третий день жду» — count only two together:
-excitement and confusion use the same punctuation. A problem report («не работает», «ошибка») is not upset.
+"this is a joke", "you never"). Weaker signs — «!!!», «?!», «???», an angry emoji, «третий день жду», shouting
+(several real words in capitals: some people type everything in capitals) — count only two together:
+excitement and confusion use the same punctuation. A problem report («не работает», «ошибка», "still not
+working") is not upset, and a message that thanks, greets warmly or laughs ("thanks!!", «спасибо!!!», "lol") is
+calm whatever its punctuation: only a clear sign makes it upset.
 
 The draft shows empathy with an apology, a word of understanding or an acknowledgement («извините»,
 «понимаю», "sorry", "that's not what we want to hear"). A draft still being typed is given a few words to
@@ -46,6 +48,11 @@ class Lang(LangSection):
                                     description="words in capitals that are no shouting: «ОК», \"HELP\" in a tag")
     screen: list[str] = Field(default_factory=list,
                               description="words after which capitals are quoted, from a screen or a notice: «пишет», \"showing\", \"warning\"")
+    calm: list[str] = Field(default_factory=list,
+                            description="thanks, warmth and laughter: weak signs in such a message are not upset "
+                                        "(«спасибо», \"thanks\", \"lol\")")
+    greetings: list[str] = Field(default_factory=list,
+                                 description="a greeting the suggested opener goes after: «здравствуйте», \"hello\"")
 
 
 class EmpathyCheck(Check[Params, Lang]):
@@ -62,6 +69,8 @@ class EmpathyCheck(Check[Params, Lang]):
         self.empathy = Lexicon(lemmas=ru.empathy, words=en.empathy)
         self.not_shouting = frozenset(w.lower() for w in ru.not_shouting + en.not_shouting)
         self.screen = Lexicon(lemmas=ru.screen, words=en.screen)
+        self.calm = Lexicon(lemmas=ru.calm, words=en.calm)
+        self.greetings = Lexicon(lemmas=ru.greetings, words=en.greetings)
 
     def _shouted(self, turn: Turn) -> int:
         """Real words in capitals: «ВЕРНИТЕ», "NEVER" — not acronyms (API, PDF, МФЦ) or single letters."""
@@ -91,17 +100,33 @@ class EmpathyCheck(Check[Params, Lang]):
                 count += 1  # acronyms are short or vowel-less (API, PDF, HTTP); longer ones are listed
         return count
 
-    def _upset(self, turn: Turn) -> bool:
+    def _upset(self, turn: Turn) -> str | None:
+        """How the client shows they are upset: "strong" (a word of anger or insult), "weak_signs" (two weaker
+        signs in a message that neither thanks nor laughs), or None."""
         facts = turn.facts
 
         def own(lexicon: Lexicon) -> int:  # a quoted error message ("try again") is not the client's voice
             return sum(not facts.is_quoted(m.start, m.end) for m in lexicon.find(facts))
 
-        if own(self.upset) or self._shouted(turn) >= self.params.min_shouted:
-            return True
+        if own(self.upset):
+            return "strong"
+        if self.calm.contains(facts):
+            return None  # "Thanks so much!!!", «Ахах, опять я 😂»: excitement, not anger
         weak = own(self.heated) + bool(_HEATED_PUNCTUATION.search(facts.text)) \
-            + bool(_ANGRY_EMOJI.search(facts.text))
-        return weak >= 2
+            + bool(_ANGRY_EMOJI.search(facts.text)) + (self._shouted(turn) >= self.params.min_shouted)
+        return "weak_signs" if weak >= 2 else None
+
+    def _opener_at(self, ctx: Context) -> int:
+        """Where the suggested opener goes: after a greeting that opens the draft («Здравствуйте!»), else first."""
+        draft = ctx.draft
+        first = draft.sentences[0] if draft.sentences else None
+        if first is not None and len(draft.sentence_words(first)) <= 4 and self.greetings.contains(
+                draft, first.first, first.last) and first.terminator:
+            end = first.end
+            while end < len(draft.text) and draft.text[end] == " ":
+                end += 1
+            return end
+        return 0
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
@@ -109,11 +134,13 @@ class EmpathyCheck(Check[Params, Lang]):
             return
         if ctx.request.caret is not None and draft.word_count < self.params.min_draft_words:
             return  # still being typed: the apology may come in the next words
-        upset_turn = None
+        upset_turn, how = None, None
         for turn in ctx.conv.pending:
-            if ctx.conv.remember((self.serial, turn.index), partial(self._upset, turn)):
-                upset_turn = turn
-        if upset_turn is None or self.empathy.contains(draft):
+            sign = ctx.conv.remember((self.serial, turn.index), partial(self._upset, turn))
+            if sign is not None:
+                upset_turn, how = turn, sign
+        if upset_turn is None or how is None or self.empathy.contains(draft):
             return
-        yield self.warning(ctx, start=0, end=0, suggestion=self.section(ctx.lang).suggestion,
-                           quote=quote(upset_turn.text))
+        at = self._opener_at(ctx)
+        yield self.warning(ctx, start=at, end=at, suggestion=self.section(ctx.lang).suggestion,
+                           quote=quote(upset_turn.text), trigger=how)

@@ -65,9 +65,10 @@ class FormalityCheck(Check[Params, Lang]):
         self.swap = {k.lower(): v for s in (ru, en) for k, v in s.swap.items()}
 
     def _marks(self, facts: TextFacts) -> tuple[int, int]:
-        """(formal, informal) signals in one text."""
+        """(formal, informal) signals in one text — a client's casual "hey" counts as informal: a client who was
+        casual first may be answered in kind."""
         formal = len(self.formal.find(facts))
-        informal = len(self.informal.find(facts))
+        informal = len(self.informal.find(facts)) + len(self.casual.find(facts))
         for w in facts.words:
             if w.lower in RU_FORMAL_PRONOUNS:
                 formal += 1
@@ -123,4 +124,5 @@ class FormalityCheck(Check[Params, Lang]):
             if draft.is_quoted(start, end) or ctx.typing(start, end):
                 continue
             yield self.warning(ctx, start=start, end=end, template=template, suggestion=replacement or None,
-                               match=draft.text[start:end], replacement=replacement)
+                               match=draft.text[start:end], replacement=replacement,
+                               trigger="formal_client" if register == FORMAL else "neutral_client")

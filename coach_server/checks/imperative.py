@@ -29,6 +29,8 @@ from ..text.morph import lemma_keys
 from ..text.tokens import Sentence
 from .base import Check, Context, LangSection, Settings
 
+_ADVERBS_BEFORE = frozenset({"just", "simply", "quickly"})  # "please" goes before them, not between
+
 
 class Params(Settings):
     skip_questions: bool = Field(default=True, description="a sentence ending in «?» is a request, not an order")
@@ -121,8 +123,8 @@ class ImperativeCheck(Check[Params, Lang]):
                 continue
             start, end, verb = order
             if not ctx.typing(start, end):
-                yield self.warning(ctx, start=start, end=end, verb=draft.text[start:end],
-                                   suggestion=self._suggest(draft, start, end, verb))
+                at, suggestion = self._fix(draft, start, end, verb)
+                yield self.warning(ctx, start=at, end=end, verb=draft.text[start:end], suggestion=suggestion)
             return  # one warning per message: its first order
 
     # --- finding the order ---------------------------------------------------------------------------
@@ -232,6 +234,22 @@ class ImperativeCheck(Check[Params, Lang]):
         return nxt.text[0] in ".!…"
 
     # --- the fix ---------------------------------------------------------------------------------------
+    def _fix(self, draft: TextFacts, start: int, end: int, verb: Word) -> tuple[int, str | None]:
+        """Where the fix starts and what it puts there. A verb in capitals gets none (a softener in capitals
+        shouts too, and the capitals have their own remark); "just"/"simply" before the verb take «please»
+        before them ("Just reply" → "Please just reply", not "Just please reply")."""
+        span = draft.text[start:end]
+        if span.isupper() and len(span) > 1:
+            return start, None
+        prev = draft.word_at.get(verb.index - 1) if verb.index > 0 else None
+        if prev is not None and not verb.is_cyrillic and prev.lower in _ADVERBS_BEFORE:
+            adverb = draft.text[prev.token.start:prev.token.end]
+            please = self.langs["en"].please
+            if self._sentence_start(draft, prev):
+                return prev.token.start, f"{please[:1].upper()}{please[1:]} {adverb[:1].lower()}{adverb[1:]} {span}"
+            return prev.token.start, f"{please} {adverb} {span}"
+        return start, self._suggest(draft, start, end, verb)
+
     def _suggest(self, draft: TextFacts, start: int, end: int, verb: Word) -> str:
         span = draft.text[start:end]
         shouted = span.isupper() and len(span) > 1  # «ПРОЙДИТЕ» → «ПРОЙДИТЕ, ПОЖАЛУЙСТА,», "GO" → "PLEASE GO"

@@ -5,12 +5,17 @@ A name tells the client a person is there, not a bot. The name counts when it is
 capitalised name after an introduction phrase («меня зовут», «с вами», "my name is"). The suggestion
 inserts what is missing. When all the client has written is thanks or an «ок, жду», the conversation began
 before what the console shows (a transferred chat, an earlier session): no first message to judge.
+
+A greeting with a slip («Здраствуйте», "Helo") is still a greeting: the typo rule corrects it, and inserting
+another greeting before it would double it. A name is inserted only when `operator_name` reads as a person's
+name: an account's handle ("AppleSupport", "acme_care", "Support Team") is the brand, not the operator.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from pydantic import Field
+from rapidfuzz import fuzz, process
 
 from ..models import Warning
 from ..text import morph
@@ -38,6 +43,28 @@ class Lang(LangSection):
 
 
 _SIGNS = frozenset({"-", "—", "–", "~", "^", "/"})
+_SLIP_SIMILARITY = 85  # a draft's first word this close to a one-word greeting is that greeting, misspelt
+_BRAND_WORDS = frozenset({"support", "care", "help", "helpdesk", "team", "official", "service", "services", "shop",
+                          "store", "bank", "inc", "ltd", "llc", "поддержка", "служба", "магазин", "банк", "команда",
+                          "сервис", "компания"})
+
+
+def personal_name(name: str) -> bool:
+    """Does `name` read as a person's name («Анна», "Sam Lee", "J. Smith") rather than an account's handle
+    ("AppleSupport", "acme_care", "RockstarSupport *SR", "Support Team")?"""
+    parts = name.split()
+    if not 1 <= len(parts) <= 3:
+        return False
+    for part in parts:
+        letters = part.replace("-", "").replace("'", "").replace(".", "")
+        if not letters.isalpha() or not part[:1].isupper() or part.lower() in _BRAND_WORDS:
+            return False
+        if any(any(c.isupper() for c in piece[1:]) for piece in part.replace("'", "-").split("-")) \
+                and not letters.isupper():
+            return False  # "AppleSupport": a handle in CamelCase (not "Mary-Jane", "O'Neil")
+        if letters.isupper() and len(letters) > 2:
+            return False  # "ACME"
+    return True
 
 
 class IntroductionCheck(Check[Params, Lang]):
@@ -52,6 +79,16 @@ class IntroductionCheck(Check[Params, Lang]):
         self.greetings = Lexicon(words=ru.greetings + en.greetings, lemmas=ru.greetings)
         self.introductions = Lexicon(words=ru.introductions + en.introductions)
         self.midway = frozenset(w for phrase in ru.midway + en.midway for w in phrase.lower().split())
+        self.one_word_greetings = sorted({g.lower() for g in ru.greetings + en.greetings if " " not in g.strip()
+                                          and len(g) >= 5})
+
+    def _misspelt_greeting(self, draft: TextFacts) -> bool:
+        """«Здраствуйте!», "Helllo": the draft opens with a slip of a greeting."""
+        first = draft.words[0] if draft.words else None
+        if first is None or len(first.lower) < 5:
+            return False
+        return process.extractOne(first.lower, self.one_word_greetings, scorer=fuzz.ratio,
+                                  score_cutoff=_SLIP_SIMILARITY) is not None
 
     @staticmethod
     def _signed(draft: TextFacts) -> bool:
@@ -104,33 +141,39 @@ class IntroductionCheck(Check[Params, Lang]):
         if clients and all(w.lower in self.midway for turn in clients for w in turn.facts.words):
             return  # «Спасибо, всё понятно!», "ok, waiting": the start of this conversation is not on screen
         greetings = self.greetings.find(draft)
-        greeted = bool(greetings) or not self.params.require_greeting
+        greeted = bool(greetings) or not self.params.require_greeting or self._misspelt_greeting(draft)
         named = self._has_name(draft, ctx.request.operator_name) or not self.params.require_name
         if greeted and named:
             return
         section = self.section(ctx.lang)
         name = (ctx.request.operator_name or "").strip()
         values = {"name": name}
+        if not personal_name(name):
+            name = ""  # a brand's account is not the operator's own name: nothing to insert
         if not greeted and not named:
             text = section.suggestion or ""
             if not name:
                 text = section.suggestion_greeting or ""
-            yield self.warning(ctx, start=0, end=0, suggestion=render(text, values) or None, **values)
+            yield self.warning(ctx, start=0, end=0, suggestion=render(text, values) or None, trigger="neither",
+                               **values)
         elif not greeted:
             yield self.warning(ctx, start=0, end=0, template=section.message_greeting,
-                               suggestion=render(section.suggestion_greeting or "", values) or None, **values)
+                               suggestion=render(section.suggestion_greeting or "", values) or None,
+                               trigger="no_greeting", **values)
         else:
             suggestion = None
             where = None
-            first = greetings[0]
-            sentence = next((s for s in draft.sentences if s.start <= first.start < s.end), None)
+            first = greetings[0] if greetings else None  # none: a misspelt greeting, fixed by the typo rule first
+            sentence = None if first is None else next((s for s in draft.sentences if s.start <= first.start < s.end),
+                                                       None)
             # only after a sentence that is the greeting itself («Здравствуйте!|», «Добрый день, Иван!|»): put
             # into a longer sentence, the introduction would land after words it has nothing to do with
-            alone = sentence is not None and len(draft.sentence_words(sentence)) <= first.last - first.first + 2
+            alone = first is not None and sentence is not None and \
+                len(draft.sentence_words(sentence)) <= first.last - first.first + 2
             if name and section.suggestion_name and alone and sentence is not None:
                 where = sentence.end
                 suggestion = render(section.suggestion_name, values)
                 if not sentence.terminator:
                     suggestion = "!" + suggestion  # «Здравствуйте» → «Здравствуйте! Меня зовут Анна.»
             yield self.warning(ctx, start=where, end=where, template=section.message_name,
-                               suggestion=suggestion, **values)
+                               suggestion=suggestion, trigger="no_name", **values)

@@ -1,7 +1,10 @@
 """`lexicon`: words and phrases the operator should not write (slang, negative wording, company taboos).
 
 `mode = "any"` flags each occurrence; `mode = "whole"` flags a draft made of nothing but listed words
-(«Да.», "Ok") — a bare answer.
+(«Да.», "Ok") — a bare answer. `bare_words`/`bare_lemmas` are flagged only in a short draft that says nothing
+else (at most `bare_max_words` words): «Так не положено.» is a curt refusal, while the same impersonal words in
+a longer reply state a policy or a fact («такой возможности не предусмотрено, но…»). Their warnings carry the
+trigger `bare`; the others `main`.
 
 An occurrence is not flagged when it is quoted, in a question (`skip_questions`), right after a word that
 makes it conditional (`skip_after`: «если не получится»), right before a word that turns it into praise or
@@ -34,6 +37,7 @@ class Params(Settings):
     skip_questions: bool = Field(default=False, description="not flagged inside a sentence ending with «?»")
     skip_codes: bool = Field(default=True, description="a word glued to a digit or a mark («1k», «K-12», «^KK») "
                                                        "is a code or initials, not the word")
+    bare_max_words: int = Field(default=8, ge=1, description="bare_words are flagged only in drafts this short")
 
 
 class Lang(LangSection):
@@ -43,18 +47,26 @@ class Lang(LangSection):
     unless: list[str] = Field(default_factory=list,
                               description="not flagged when the draft also has one of these (exact forms, phrases)")
     unless_lemmas: list[str] = Field(default_factory=list, description="the same, in any inflected form")
+    bare_words: list[str] = Field(default_factory=list,
+                                  description="flagged only in a short draft that says nothing else (exact forms)")
+    bare_lemmas: list[str] = Field(default_factory=list, description="the same, in any inflected form")
 
 
 # "" (the text's edge) is in neither set: `in` on a frozenset of characters is False for it
-_GLUE_BEFORE = frozenset("^/@#_\\")
-_GLUE_AFTER = frozenset("_@/\\")
+_CURRENCY = frozenset("$€£¥₽₹₴₸")
+_GLUE_BEFORE = frozenset("^/@#_\\") | _CURRENCY
+_GLUE_AFTER = frozenset("_@/\\") | _CURRENCY
 
 
 def glued(text: str, start: int, end: int) -> bool:
-    """Is text[start:end] glued to a digit or a mark: "1k", "K-12", "^KK", "/NP", "@u"?"""
+    """Is text[start:end] glued to a digit or a mark: "1k", "K-12", "^KK", "/NP", "@u", "R$50", "US$"? A
+    single letter beside a full stop is an initial or an abbreviation ("U.S.", "J. Smith", «А.В.»), and a
+    single capital letter standing alone is an initial or a name of a thing ("Plan B"), not slang."""
     before = text[start - 1] if start else ""
     after = text[end] if end < len(text) else ""
     if before.isdigit() or after.isdigit() or before in _GLUE_BEFORE or after in _GLUE_AFTER:
+        return True
+    if end - start == 1 and (after == "." or before == "." or text[start].isupper()):
         return True
     return after == "-" and text[end + 1:end + 2].isdigit()
 
@@ -87,6 +99,8 @@ class LexiconCheck(Check[Params, Lang]):
             unless_lemmas += section.unless_lemmas
             self.swap.update({k.lower(): v for k, v in section.swap.items()})
         self.lexicon = Lexicon(words=words, lemmas=lemmas)
+        self.bare = Lexicon(words=[w for s in self.langs.values() for w in s.bare_words],
+                            lemmas=[w for s in self.langs.values() for w in s.bare_lemmas])
         self.unless = Lexicon(words=unless, lemmas=unless_lemmas)
         self.skip_after = frozenset(w.lower() for w in self.params.skip_after)
         self.skip_before = frozenset(w.lower() for w in self.params.skip_before)
@@ -94,7 +108,7 @@ class LexiconCheck(Check[Params, Lang]):
 
     @classmethod
     def validate_langs(cls, langs: dict[str, LexiconLang]) -> list[tuple[str, str]]:
-        if not any(s.words or s.lemmas or s.swap for s in langs.values()):
+        if not any(s.words or s.lemmas or s.swap or s.bare_words or s.bare_lemmas for s in langs.values()):
             return [("ru.words", "a lexicon rule needs at least one of words, lemmas or swap")]
         return []
 
@@ -106,10 +120,13 @@ class LexiconCheck(Check[Params, Lang]):
             if draft.word_count <= self.params.max_words:
                 yield from self._whole(ctx, self.lexicon.find(draft))
             return
-        matches = self.lexicon.find(draft)
+        matches = [(m, "main") for m in self.lexicon.find(draft)]
+        if self.bare and draft.word_count <= self.params.bare_max_words:
+            matches += [(m, "bare") for m in self.bare.find(draft)]
+            matches.sort(key=lambda pair: pair[0].start)
         if matches and self.unless and self.unless.contains(draft):
             return  # the draft already offers what the listed words seem to refuse
-        for m in matches:
+        for m, trigger in matches:
             if self.params.skip_quoted and draft.is_quoted(m.start, m.end):
                 continue
             if self.skip_after and self._after_skip_word(ctx, m.first):
@@ -127,7 +144,7 @@ class LexiconCheck(Check[Params, Lang]):
             replacement = self.swap.get(text.lower())
             suggestion = match_case(text, replacement) if replacement else None
             yield self.warning(ctx, start=m.start, end=m.end, suggestion=suggestion,
-                               match=text, replacement=suggestion or "")
+                               match=text, replacement=suggestion or "", trigger=trigger)
 
     def _after_skip_word(self, ctx: Context, first_token: int) -> bool:
         draft = ctx.draft

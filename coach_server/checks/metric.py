@@ -59,7 +59,7 @@ def question_clauses(facts: TextFacts, sentence: Sentence) -> int:
     return max(1, count)
 
 
-_FORMULA_MAX_WORDS = 6
+_FORMULA_MAX_WORDS = 16  # a courtesy sentence can be long ("Thank you for contacting us today, my name is Sam")
 _FORMULA_REST_WORDS = 5
 _URL_READS_AS = 12  # characters a link costs the reader: it is not read letter by letter
 _SIGNS = frozenset({"^", "~", "-", "—", "–", "/", "*"})

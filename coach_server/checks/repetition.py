@@ -3,7 +3,8 @@
 Clients notice a template the second time and stop trusting the person behind it. Texts are compared
 after folding case, «ё» and punctuation, with rapidfuzz's ratio; short acknowledgements («Хорошо!») are
 allowed to repeat, and so is a frame filled with other data (another order's number, date, link or code:
-the answer to another question).
+the answer to another question), and a stock question standing alone ("Is there anything else I can help you
+with?", «Вы ещё здесь?»): asking again is a check-in, not a template.
 """
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ class RepetitionCheck(Check[Params, LangSection]):
     placeholders = frozenset({"similarity", "ago", "quote"})
 
     def run(self, ctx: Context) -> Iterator[Warning]:
+        sentences = ctx.draft.sentences
+        if len(sentences) == 1 and sentences[0].is_question_mark:
+            return  # a stock question on its own: asking again is a check-in
         draft = normalize(ctx.draft.text)
         if len(draft) < self.params.min_chars:
             return
