@@ -2,8 +2,9 @@
 
 Upset is read from the client's messages since the operator last wrote, and it takes a clear sign: a word or
 phrase of anger, disappointment, sarcasm or insult from the rule file («безобразие», «издеваетесь», "worst",
-"this is a joke", "you never"). Weaker signs — «!!!», «?!», «???», an angry emoji, «третий день жду», shouting
-(several real words in capitals: some people type everything in capitals) — count only two together:
+"this is a joke", "you never"), or shouting a demand or a plea ("FIX THIS", "HELP PLEASE!"). Weaker signs —
+«!!!», «?!», «???», an angry emoji, «третий день жду», a question in capitals (some people type everything in
+capitals) — count only two together:
 excitement and confusion use the same punctuation. A problem report («не работает», «ошибка», "still not
 working") is not upset, and a message that thanks, greets warmly or laughs ("thanks!!", «спасибо!!!», "lol") is
 calm whatever its punctuation: only a clear sign makes it upset.
@@ -72,10 +73,13 @@ class EmpathyCheck(Check[Params, Lang]):
         self.calm = Lexicon(lemmas=ru.calm, words=en.calm)
         self.greetings = Lexicon(lemmas=ru.greetings, words=en.greetings)
 
-    def _shouted(self, turn: Turn) -> int:
-        """Real words in capitals: «ВЕРНИТЕ», "NEVER" — not acronyms (API, PDF, МФЦ) or single letters."""
-        count = 0
+    def _shouted(self, turn: Turn) -> tuple[int, int]:
+        """Real words in capitals: «ВЕРНИТЕ», "NEVER" — not acronyms (API, PDF, МФЦ) or single letters; counted
+        (outside questions, inside questions): a question in capitals is often a habit of typing, a demand or
+        a plea in capitals ("FIX THIS", "HELP PLEASE!") is shouting."""
+        count = asked = 0
         facts = turn.facts
+        in_question = {i for s in facts.sentences if s.is_question_mark for i in range(s.first, s.last)}
         latin = facts.lang == "en"  # capitals in the other script are names and identifiers (SECRET_KEY, API)
         # "it keeps showing NOT INSTALLED": capitals right after a word of showing are what the screen says
         # ("WARNING! DO NOT CLICK" too; a shouted «ПИШУ ВАМ» is shouting, not a screen)
@@ -90,6 +94,7 @@ class EmpathyCheck(Check[Params, Lang]):
             if text in _DISTRESS and not on_screen:
                 count += 1  # "HELP HELP", «SOS» in any language
                 continue
+            before = count
             if len(text) < 3 or not text.isupper() or w.lower in self.not_shouting or w.is_cyrillic == latin \
                     or on_screen or facts.is_quoted(w.token.start, w.token.end):
                 continue
@@ -98,11 +103,13 @@ class EmpathyCheck(Check[Params, Lang]):
                     count += 1
             elif w.lower in _SHORT_WORDS or (len(text) >= 4 and any(c in "AEIOUY" for c in text)):
                 count += 1  # acronyms are short or vowel-less (API, PDF, HTTP); longer ones are listed
-        return count
+            if count > before and w.index in in_question:
+                count, asked = before, asked + 1
+        return count, asked
 
     def _upset(self, turn: Turn) -> str | None:
-        """How the client shows they are upset: "strong" (a word of anger or insult), "weak_signs" (two weaker
-        signs in a message that neither thanks nor laughs), or None."""
+        """How the client shows they are upset: "strong" (a word of anger or insult), "shouting" (a demand or a
+        plea in capitals), "weak_signs" (two weaker signs in a message that neither thanks nor laughs), or None."""
         facts = turn.facts
 
         def own(lexicon: Lexicon) -> int:  # a quoted error message ("try again") is not the client's voice
@@ -112,8 +119,11 @@ class EmpathyCheck(Check[Params, Lang]):
             return "strong"
         if self.calm.contains(facts):
             return None  # "Thanks so much!!!", «Ахах, опять я 😂»: excitement, not anger
+        shouted, asked = self._shouted(turn)
+        if shouted >= self.params.min_shouted:
+            return "shouting"
         weak = own(self.heated) + bool(_HEATED_PUNCTUATION.search(facts.text)) \
-            + bool(_ANGRY_EMOJI.search(facts.text)) + (self._shouted(turn) >= self.params.min_shouted)
+            + bool(_ANGRY_EMOJI.search(facts.text)) + (asked >= self.params.min_shouted)
         return "weak_signs" if weak >= 2 else None
 
     def _opener_at(self, ctx: Context) -> int:

@@ -94,6 +94,10 @@ _SIGNALS = (
 
 # without one of these characters a line has none of the signs above (most lines: decided in C)
 _ANY_SIGN = re.compile(r"[\[\]{}<>=_/\\;:$]|[a-z][A-Z]|\w\.\w")
+# what an exported chat hides («__email__», "__phone__", "__name__») and @handles are no code in a sentence
+_NOT_CODE = re.compile(r"\b__[a-z]+__\b|@\w+")
+_PROSE_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
+_PROSE_LINE_WORDS = 15  # a line of prose this long needs a third weak sign to be taken for code
 
 
 def machine_spans(text: str) -> list[tuple[int, int]]:
@@ -107,7 +111,12 @@ def machine_spans(text: str) -> list[tuple[int, int]]:
         line = m.group()
         if not _ANY_SIGN.search(line):
             continue
-        if _STRONG.search(line) or sum(1 for p in _SIGNALS if p.search(line)) >= 2:
+        if _STRONG.search(line):
+            spans.append((m.start(), m.end()))
+            continue
+        bare = _NOT_CODE.sub(" ", line)
+        needed = 3 if len(_PROSE_WORD.findall(bare)) >= _PROSE_LINE_WORDS else 2
+        if sum(1 for p in _SIGNALS if p.search(bare)) >= needed:
             spans.append((m.start(), m.end()))
     return spans
 
