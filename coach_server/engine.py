@@ -225,6 +225,42 @@ class Coach:
         result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3), quiet=quiet)
         return Evaluation(result, next_change, timers)
 
+    def floor_of(self, rule_id: str) -> float:
+        """The confidence a warning of this rule needs to be shown: its own floor, else the service's."""
+        rule = self.rulebook.rules.get(rule_id)
+        own = rule.spec.min_confidence if rule is not None else None
+        return self.min_confidence if own is None else own
+
+    def precision_of(self, rule_id: str) -> dict[str, Any]:
+        """What is known of a rule's precision, for /v1/rules and the supervisor page: the sealed figures per
+        trigger and language, the confidence each warning gets, and whether it is shown by default."""
+        table = self.precision
+        rule = self.rulebook.rules.get(rule_id)
+        show = rule.spec.show if rule is not None else "auto"
+        floor = self.floor_of(rule_id)
+        whole = table.rule_count(rule_id)
+        triggers = []
+        for trigger in table.triggers(rule_id):
+            for lang in ("ru", "en"):
+                basis = table.basis(rule_id, trigger, lang)
+                confidence = basis.confidence
+                own = table.warnings.get((rule_id, trigger, lang))
+                triggers.append({
+                    "trigger": trigger, "lang": lang, "labels": own.n if own else 0,
+                    "correct": own.correct if own else 0, "confidence": None if confidence is None else round(confidence, 3),
+                    "basis": basis.level, "basis_labels": basis.count.n,
+                    "shown": show == "always" or (show == "auto" and (confidence or 0.0) >= floor),
+                    "fix_offered": table.fix_offered(rule_id, trigger)})
+        main = table.basis(rule_id, "main", "ru") if not triggers else None
+        shown_any = any(t["shown"] for t in triggers) if triggers else (
+            show == "always" or (show == "auto" and ((main.confidence if main else None) or 0.0) >= floor))
+        return {"labels": whole.n, "correct": whole.correct,
+                "precision": None if whole.precision is None else round(whole.precision, 3),
+                "low": None if whole.low is None else round(whole.low, 3),
+                "show": show, "min_confidence": floor, "shown": shown_any, "triggers": triggers,
+                "categories": table.categories.get(rule_id, {}),
+                "measured": table.measured, "source": table.source}
+
     def calibrate(self, warnings: list[Warning], lang: str, *, include_quiet: bool = False) -> tuple[list[Warning], int]:
         """Each warning with its measured confidence; a fix kept only where fixes of its kind were measured
         right (rulebook/precision.py); warnings under the floor quiet — left out, or kept marked `quiet` when
@@ -237,8 +273,7 @@ class Coach:
             rule = rules.get(w.rule)
             confidence = table.confidence(w.rule, w.trigger, lang)
             show = rule.spec.show if rule is not None else "auto"
-            floor = rule.spec.min_confidence if rule is not None and rule.spec.min_confidence is not None \
-                else self.min_confidence
+            floor = self.floor_of(w.rule)
             is_quiet = show == "never" or (show == "auto" and (confidence or 0.0) < floor)
             # a floor of 0 turns the calibration off: every warning shown with every fix its check proposes
             suggestion = w.suggestion if (w.suggestion is None or self.min_confidence <= 0.0

@@ -199,7 +199,8 @@ def play(coach: Coach, scenario: Scenario) -> list[dict[str, Any]]:
         if m.role == "operator" and m.typing is not None:
             step["typing"] = m.typing
         if i in checks:
-            evaluation = coach.evaluate(checks[i])
+            # the trainer demonstrates every rule: quiet warnings too, marked as such (`quiet`)
+            evaluation = coach.evaluate(checks[i].model_copy(update={"include_quiet": True}))
             step["warnings"] = [w.model_dump() for w in evaluation.result.warnings]
             step["expect"] = m.expect
             step["timers"] = evaluation.timers

@@ -24,6 +24,10 @@ def render_text(report: dict[str, Any], *, examples: int = 5) -> str:
         f"{s['chats']} chats, {s['messages']} operator messages checked; {s['flagged']} flagged "
         f"({_pct(s['flagged_share'])}), {s['warnings']} warnings.",
     ]
+    if s.get("quiet"):
+        by_rule = ", ".join(f"{r} {n}" for r, n in s.get("quiet_by_rule", {}).items())
+        out.append(f"{s['quiet']} more warnings are quiet (measured confidence under the floor, not shown to "
+                   f"operators): {by_rule}.")
     if s["unanswered_chats"]:
         out.append(f"{s['unanswered_chats']} chats where the client never got an answer.")
     if s["bad_lines"]:
@@ -194,6 +198,7 @@ def render_html(report: dict[str, Any], *, source: str = "") -> str:
     cards = [
         (s["chats"], "чатов"), (s["messages"], "сообщений оператора"),
         (_pct(s["flagged_share"]), "сообщений с замечаниями"), (s["warnings"], "замечаний"),
+        (s.get("quiet", 0), "тихих замечаний (не показаны операторам)"),
         (s["unanswered_chats"], "чатов без ответа"), (s["bad_lines"], "строк пропущено"),
     ]
     parts = [

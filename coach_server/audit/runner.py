@@ -32,6 +32,7 @@ class RuleTally:
     by_severity: Counter[str] = field(default_factory=Counter)  # the message's worst severity for this rule
     operators: Counter[str] = field(default_factory=Counter)
     examples: list[dict[str, Any]] = field(default_factory=list)
+    quiet: int = 0  # warnings under the confidence floor: not shown to operators, counted apart
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Audit:
         self.messages = 0
         self.flagged = 0
         self.warnings = 0
+        self.quiet = 0  # warnings under the confidence floor, not shown to operators (not in `warnings`)
         self.unanswered_chats = 0
         self.reply_buckets: Counter[str] = Counter()
         self.bad_lines: list[dict[str, Any]] = []
@@ -89,6 +91,7 @@ class Audit:
                     break
         seen_operators: set[str] = set()
         for moment in moments(chat, self.typing_cps):
+            moment.request.include_quiet = True  # counted apart: what operators would not see
             try:
                 result = self.coach.check(moment.request)
             except RequestError as exc:
@@ -106,7 +109,14 @@ class Audit:
                 seen_operators.add(name)
                 op.chats += 1
             op.messages += 1
-            warnings = result.warnings
+            for w in result.warnings:
+                if w.quiet:
+                    self.quiet += 1
+                    tally = self.rules.get(w.rule)
+                    if tally is None:
+                        tally = self.rules[w.rule] = RuleTally()
+                    tally.quiet += 1
+            warnings = [w for w in result.warnings if not w.quiet]
             if not warnings:
                 continue
             self.flagged += 1
@@ -163,6 +173,8 @@ class Audit:
         elapsed = max(self.elapsed, 1e-9)
         rules = []
         for rule, t in sorted(self.rules.items(), key=lambda kv: (-kv[1].messages, kv[0])):
+            if not t.messages and not t.warnings:
+                continue  # quiet only: counted in `quiet`
             rules.append({
                 "rule": rule, "title": self.coach.rulebook.title(rule), "messages": t.messages, "warnings": t.warnings,
                 "share": round(t.messages / self.messages, 4) if self.messages else 0.0,
@@ -182,6 +194,8 @@ class Audit:
             "summary": {
                 "chats": self.chats, "messages": self.messages, "flagged": self.flagged, "warnings": self.warnings,
                 "flagged_share": round(self.flagged / self.messages, 4) if self.messages else 0.0,
+                "quiet": self.quiet,
+                "quiet_by_rule": {r: t.quiet for r, t in sorted(self.rules.items()) if t.quiet},
                 "unanswered_chats": self.unanswered_chats, "bad_lines": self.bad_line_count,
                 "skipped_messages": self.skipped_count,
                 "elapsed_s": round(self.elapsed, 3), "chats_per_s": round(self.chats / elapsed, 1),

@@ -259,6 +259,10 @@ def precision_table(fig: SealedFigures, source: str) -> PrecisionTable:
         if t.fixes.n:
             key = (rule, trigger)
             table.fixes[key] = table.fixes.get(key, Count()) + t.fixes
+        if t.categories:
+            cats = table.categories.setdefault(rule, {})
+            for category, n in t.categories.items():
+                cats[category] = cats.get(category, 0) + n
     return table
 
 

@@ -100,6 +100,7 @@ class PrecisionTable:
 
     warnings: dict[tuple[str, str, str], Count] = field(default_factory=dict)
     fixes: dict[tuple[str, str], Count] = field(default_factory=dict)
+    categories: dict[str, dict[str, int]] = field(default_factory=dict)  # rule → why its wrong warnings were wrong
     source: str = ""  # where the figures come from, for /healthz and the supervisor page
     measured: str = ""  # when
     _bases: dict[tuple[str, str, str], Basis] = field(default_factory=dict, repr=False)
@@ -146,6 +147,8 @@ class PrecisionTable:
             entry["warnings"].setdefault(trigger, {})[lang] = [c.correct, c.wrong]
         for (rule, trigger), c in sorted(self.fixes.items()):
             rules.setdefault(rule, {"warnings": {}, "fixes": {}})["fixes"][trigger] = [c.correct, c.wrong]
+        for rule, cats in sorted(self.categories.items()):
+            rules.setdefault(rule, {"warnings": {}, "fixes": {}})["wrong_because"] = dict(sorted(cats.items()))
         return {"format": FORMAT, "measured": self.measured, "source": self.source, "rules": rules}
 
     @classmethod
@@ -167,6 +170,11 @@ class PrecisionTable:
                     table.warnings[(rule, trigger, lang)] = _count(pair, f"{where}: rules.{rule}.warnings.{trigger}.{lang}")
             for trigger, pair in (entry.get("fixes") or {}).items():
                 table.fixes[(rule, trigger)] = _count(pair, f"{where}: rules.{rule}.fixes.{trigger}")
+            cats = entry.get("wrong_because") or {}
+            if not isinstance(cats, dict) or not all(type(n) is int and n >= 0 for n in cats.values()):
+                raise ValueError(f"{where}: rules.{rule}.wrong_because: expected category → count")
+            if cats:
+                table.categories[rule] = dict(cats)
         return table
 
 

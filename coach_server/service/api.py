@@ -40,6 +40,8 @@ async def healthz(request: web.Request) -> web.Response:
         "rules_dir": str(coach.rules_dir) if coach.rules_dir is not None else None,
         "rule_errors": [e.to_json() for e in coach.errors],
         "rules_source": request.app[RULES].status(),
+        "precision": {"source": coach.precision.source, "measured": coach.precision.measured,
+                      "min_confidence": coach.min_confidence, "error": coach.precision_error},
         "process": _process(request.app),
     })
 
@@ -67,7 +69,7 @@ async def rules(request: web.Request) -> web.Response:
         "rules": [
             {"id": r.id, "title": r.spec.title, "kind": r.spec.kind, "severity": r.spec.severity,
              "enabled": r.spec.enabled, "description": r.description, "stale": r.stale,
-             **r.traits()}
+             "precision": coach.precision_of(r.id), **r.traits()}
             for r in coach.rulebook.rules.values()
         ],
         "errors": [e.to_json() for e in coach.errors],

@@ -83,6 +83,7 @@ class UpdateFrame(BaseModel):
     channel: Channel | None = None
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
     scope: Scope | None = None
+    include_quiet: bool | None = None  # warnings under the confidence floor too, marked "quiet": true
     now: float | None = None
 
     @field_validator("draft_started_at", "now")
@@ -92,7 +93,7 @@ class UpdateFrame(BaseModel):
 
 
 # What `null` sets a field to in an update (any other field: null clears it).
-_NULL_MEANS: dict[str, Any] = {"draft": "", "scope": "all"}
+_NULL_MEANS: dict[str, Any] = {"draft": "", "scope": "all", "include_quiet": False}
 
 
 class FeedbackFrame(BaseModel):
@@ -130,6 +131,7 @@ class ChatState:
         self.channel: Channel | None = None
         self.caret: int | None = None
         self.scope: Scope = "all"
+        self.include_quiet = False
         self.clock_offset = 0.0  # the client's clock minus the server's, when the client sends `now`
         self.seq = 0
         self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
@@ -148,7 +150,7 @@ class ChatState:
         return CheckRequest.model_construct(
             draft=self.draft, messages=self.messages, now=self.now(), draft_started_at=self.draft_started_at,
             chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, channel=self.channel,
-            caret=self.caret, scope=self.scope)
+            caret=self.caret, scope=self.scope, include_quiet=self.include_quiet)
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
@@ -343,7 +345,8 @@ class LiveSession:
         chat.seq += 1
         await self.send({
             "type": "warnings", "chat_id": chat.chat_id, "seq": chat.seq, "ref": ref, "reason": reason,
-            "warnings": warnings, "lang": result.lang, "took_ms": result.took_ms, "timers": evaluation.timers,
+            "warnings": warnings, "lang": result.lang, "took_ms": result.took_ms, "quiet": result.quiet,
+            "timers": evaluation.timers,
             "next_check_at": evaluation.next_change, "ruleset": coach.rulebook.loaded_files.digest,
         })
         self._schedule(chat, evaluation.next_change)
@@ -462,7 +465,8 @@ class LiveSession:
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
             log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
                       update.draft, len(chat.messages))
-        for name in ("draft", "draft_started_at", "operator_name", "lang", "channel", "caret", "scope"):
+        for name in ("draft", "draft_started_at", "operator_name", "lang", "channel", "caret", "scope",
+                     "include_quiet"):
             if name in given:
                 value = getattr(update, name)
                 if value is None and name in _NULL_MEANS:

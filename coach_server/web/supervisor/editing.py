@@ -23,7 +23,7 @@ from ...rulebook.ruleset import file_digest, text_diff
 from ...rulebook.schema import LANGS, RuleFile
 from .hints import hints
 
-COMMON_FIELDS = ("enabled", "severity", "title", "description")
+COMMON_FIELDS = ("enabled", "severity", "title", "description", "show", "min_confidence")
 SECTIONS = ("params", *LANGS)
 
 
@@ -35,8 +35,9 @@ class EditError(ValueError):
         self.errors = errors
 
 
-def rule_document(rule: Rule) -> dict[str, Any]:
-    """Everything the supervisor's form needs for one rule: values, their schema, where they live."""
+def rule_document(rule: Rule, precision: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the supervisor's form needs for one rule: values, their schema, where they live, and what
+    is measured of its precision (`Coach.precision_of`)."""
     kind = KINDS[rule.spec.kind]
     check = rule.check
     return {
@@ -48,6 +49,9 @@ def rule_document(rule: Rule) -> dict[str, Any]:
         "description_text": rule.description,  # as readers see it, the thresholds filled in
         "severity": rule.spec.severity,
         "enabled": rule.spec.enabled,
+        "show": rule.spec.show,
+        "min_confidence": rule.spec.min_confidence,
+        "precision": precision,
         "stale": rule.stale,
         "digest": rule.digest,
         "values": {
@@ -163,6 +167,10 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
     for name in COMMON_FIELDS:
         if name in edit:
             value = edit[name]
+            if value is None and name == "min_confidence":
+                if name in doc:
+                    del doc[name]  # back to the service's floor
+                continue
             if name == "description" and isinstance(value, str):
                 value = value.strip()
                 if not value:

@@ -140,7 +140,8 @@ async def _read_edit(request: web.Request) -> dict[str, Any]:
 
 async def get_rule(request: web.Request) -> web.Response:
     local_or_token(request)
-    return json_response(rule_document(_rule(request)))
+    rule = _rule(request)
+    return json_response(rule_document(rule, request.app[COACH].precision_of(rule.id)))
 
 
 async def check_rule(request: web.Request) -> web.Response:
@@ -194,7 +195,8 @@ async def save_rule(request: web.Request) -> web.Response:
         except StoreUnavailable as exc:
             raise HttpError(503, f"the rule store is unavailable, nothing was saved: {exc}") from None
     saved = coach.rulebook.rules.get(rule.id)
-    return json_response({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
+    return json_response({**result, "saved": result["changed"],
+                          "rule": rule_document(saved, coach.precision_of(saved.id)) if saved else None,
                           "version": version.version if version is not None else watcher.status()["version"],
                           "ruleset": coach.rulebook.loaded_files.digest,
                           "rule_errors": [e.to_json() for e in coach.errors]})

@@ -18,6 +18,19 @@ const el = (tag, attrs = {}, ...children) => {
 const fmt = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("ru-RU"));
 const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)}%`);
 const SEV = { error: "ошибка", warning: "предупреждение", info: "совет" };
+const SHOW = { auto: "по точности", always: "всегда", never: "никогда" };
+const CATEGORY_RU = { not_words: "приняло не слово за слово (аббревиатура, название, код, единица)",
+  exempt: "случай, который описание правила разрешает", already_done: "оператор уже сделал то, о чём просит правило",
+  misread: "неверно поняло разговор", channel: "в этом канале так можно", harmless: "формально верно, но придирка",
+  other: "другое" };
+const TRIGGER_RU = { main: "основное", clause: "фраза заглавными", long_run: "три слова и больше заглавными",
+  sales_question: "контакт вместо ответа о товаре", brush_off: "отсылка на сайт вместо ответа",
+  skipped_one: "ответил на один вопрос из нескольких", typed_unrelated: "вопрос «сколько/когда/где» без ответа",
+  yes_no_unrelated: "вопрос «есть ли» без ответа", strong: "явные слова злости", shouting: "требование капсом",
+  weak_signs: "несколько слабых признаков", bare: "голый отказ", formal_client: "клиент на «вы»",
+  neutral_client: "тон клиента неизвестен", open_question: "прощание при открытом вопросе",
+  no_anything_else: "прощание без «чем-то ещё помочь?»", neither: "нет ни приветствия, ни имени",
+  no_greeting: "нет приветствия", no_name: "нет имени" };
 
 // --- API -------------------------------------------------------------------------------------------------
 const TOKEN_KEY = "operatorCoach.supervisorToken";
@@ -52,6 +65,7 @@ function toast(text) {
 // --- labels (Russian names for the keys the rule kinds use; the schema's own title otherwise) -------------
 const LABELS = {
   enabled: "Включено", severity: "Важность", title: "Название", description: "Описание",
+  show: "Показывать операторам", min_confidence: "Порог уверенности",
   clock: "Что измеряют часы", steps: "Ступени", first_reply_steps: "Ступени до первого ответа", after: "Через, секунд",
   new_client_message: "Клиент написал, пока оператор печатал", new_client_severity: "Важность этого случая",
   max: "Пределы", sentences: "предложений", chars: "знаков", words: "Слова", questions: "вопросов",
@@ -106,7 +120,7 @@ function widget(schema, value, path, defs, fields, key) {
   if (s.enum) {
     const select = el("select", { "data-path": path, onchange: onInput },
       s.nullable ? el("option", { value: "" }, "—") : null,
-      s.enum.map((v) => el("option", { value: v }, SEV[v] ? `${SEV[v]} (${v})` : v)));
+      s.enum.map((v) => el("option", { value: v }, (s.labels && s.labels[v]) || SEV[v] || v)));
     select.value = value ?? "";
     return make(select, () => (select.value === "" && s.nullable ? null : select.value));
   }
@@ -361,6 +375,11 @@ function renderEditor() {
       title: { type: "string" },
       description: { type: "string", description: "зачем правило — для супервизоров и тренеров. Пороги пишите "
         + `в фигурных скобках — прочтут текущее значение: ${placeholderExample(doc.values.params)}` },
+      show: { enum: ["auto", "always", "never"], labels: SHOW,
+        description: "«по точности» — операторы видят подсказку, когда её измеренная уверенность не ниже порога; "
+          + "«всегда» — видят в любом случае; «никогда» — правило работает тихо (видно в аудите и тренере)" },
+      min_confidence: { type: "number", nullable: true, minimum: 0, maximum: 1,
+        description: `порог уверенности этого правила, от 0 до 1; пусто — общий порог сервиса (${doc.precision ? doc.precision.min_confidence : "0.8"})` },
     },
   };
   const base = section("Основное", common, doc, "common", fields);
@@ -383,13 +402,44 @@ function renderEditor() {
         doc.stale ? el("span", { class: "badge stale" }, "файл сломан — действует прошлая версия") : null,
         doc.placeholders.length ? el("span", {}, "подстановки в сообщениях: ", doc.placeholders.map((p) => `{${p}}`).join(" ")) : null))),
     el("div", { id: "edit-notices" }),
-    baseCard, params.card, ru.card, en.card, backtestCard());
+    precisionCard(doc.precision), baseCard, params.card, ru.card, en.card, backtestCard());
   state.original = JSON.stringify(state.form.get());
   $("#actionbar").hidden = false;
   updateStatus();
 }
 
 const isDirty = () => state.form && JSON.stringify(state.form.get()) !== state.original;
+
+// What is measured of the rule on real chats nobody tuned it on: blind double labels of the sealed part.
+function precisionCard(p) {
+  const card = el("section", { class: "card", id: "precision" }, el("h2", {}, "Точность на реальных чатах"));
+  if (!p || !p.labels) {
+    card.append(el("p", {}, "Точность правила ещё не измерена: оценок нет. ",
+      p && p.shown ? "Операторы его видят (так настроено)." : "Поэтому по умолчанию оно тихое: операторы его не видят, "
+        + "аудит и тренер — видят. Чтобы показывать его всё равно, выберите «всегда» в поле «Показывать операторам»."));
+    return card;
+  }
+  const pct = (v) => (v === null || v === undefined ? "—" : `${Math.round(v * 100)} %`);
+  card.append(el("p", {}, `Верных ${p.correct} из ${p.labels} оценённых подсказок (${pct(p.precision)}); с 95-процентной `
+    + `уверенностью не меньше ${pct(p.low)}. ${p.shown ? "Операторы видят его подсказки" : "По умолчанию правило тихое"}: `
+    + `порог — ${pct(p.min_confidence)}, показ — ${SHOW[p.show]}.`));
+  const rows = p.triggers.filter((t) => t.labels || t.basis_labels).map((t) => el("tr", {},
+    el("td", {}, TRIGGER_RU[t.trigger] || t.trigger), el("td", {}, t.lang === "ru" ? "русский" : "английский"),
+    el("td", { class: "num" }, `${t.correct} из ${t.labels}`), el("td", { class: "num" }, pct(t.confidence)),
+    el("td", {}, t.shown ? "показывается" : "тихо"), el("td", {}, t.fix_offered ? "предлагается" : "нет")));
+  if (rows.length) {
+    card.append(el("table", { class: "stats" }, el("thead", {}, el("tr", {},
+      el("th", {}, "Срабатывание"), el("th", {}, "Язык"), el("th", {}, "Верно"), el("th", {}, "Уверенность"),
+      el("th", {}, "Операторам"), el("th", {}, "Исправление"))), el("tbody", {}, rows)));
+  }
+  const cats = Object.entries(p.categories || {});
+  if (cats.length) {
+    card.append(el("p", {}, "Почему ошибалось: ", cats.map(([k, n]) => `${CATEGORY_RU[k] || k} — ${n}`).join("; "), "."));
+  }
+  card.append(el("p", { class: "muted" }, `Оценки: два независимых человека, которые не писали правило, читали каждую подсказку `
+    + `в её разговоре; считаются только совпавшие оценки. Измерено: ${p.measured || "—"}.`));
+  return card;
+}
 
 // The first number among the params, as a description placeholder: {steps[0].after}, {max.sentences}, {min_words}.
 function placeholderExample(params) {
@@ -463,7 +513,7 @@ function showErrors(errors) {
   const unplaced = [];
   for (const e of errors) {
     let path = e.field;
-    if (["enabled", "severity", "title", "description"].includes(path)) path = `common.${path}`;
+    if (["enabled", "severity", "title", "description", "show", "min_confidence"].includes(path)) path = `common.${path}`;
     let target = null;
     while (path) {  // the closest field the error belongs to: params.steps[1].after → params.steps
       if (fields[path]) { target = fields[path]; break; }

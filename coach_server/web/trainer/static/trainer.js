@@ -15,6 +15,7 @@ const el = (tag, attrs = {}, ...children) => {
   return node;
 };
 const SEV = { error: "ошибка", warning: "предупреждение", info: "совет" };
+const QUIET_WHY = "Тихое замечание: его точность на реальных чатах не подтверждена (или ниже порога), поэтому операторам в консоли оно не показывается. Тренер показывает все правила.";
 const ROLE = { client: "Клиент", operator: "Оператор", bot: "Бот", system: "Система" };
 const mmss = (s) => `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
@@ -179,6 +180,7 @@ function review(sc, step) {
     seen.add(w.rule);
     box.append(el("div", { class: "warn-item", "data-rule": w.rule },
       el("span", { class: `sev ${w.severity}` }, SEV[w.severity]),
+      w.quiet ? el("span", { class: "quiet", title: QUIET_WHY }, "тихое") : null,
       el("details", {}, el("summary", {}, el("b", {}, rule.title || w.rule), " — ", w.message,
         w.suggestion ? el("span", { class: "muted" }, ` → «${w.suggestion}»`) : null),
         first && rule.description ? el("div", { class: "why" }, rule.description) : null)));
@@ -278,7 +280,7 @@ async function check(turn, final = false) {
     caret: final ? null : turn.ta.selectionEnd };
   let data;
   try {
-    const res = await fetch("/v1/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch("/v1/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...body, include_quiet: true }) });
     data = await res.json();
     if (!res.ok) throw new Error(data?.error?.message || `HTTP ${res.status}`);
   } catch (e) {
@@ -302,6 +304,7 @@ function renderLive(turn, draft, warnings) {
     const rule = turn.sc.rules[w.rule] || T.allRules[w.rule];
     list.append(el("div", { class: "warn-item", "data-rule": w.rule },
       el("span", { class: `sev ${w.severity}` }, SEV[w.severity]),
+      w.quiet ? el("span", { class: "quiet", title: QUIET_WHY }, "тихое") : null,
       el("span", {}, rule ? el("b", {}, `${rule.title} — `) : el("code", {}, `${w.rule} `), w.message,
         w.suggestion !== null && w.suggestion !== undefined && w.start !== null
           ? el("button", { class: "btn small apply", onclick: () => applySuggestion(turn, w) }, `Исправить: «${w.suggestion.trim() || "убрать"}»`) : null)));
