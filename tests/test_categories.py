@@ -70,6 +70,11 @@ SILENT = [
      GREETED_EN + [(C, "This is ridiculous, nothing works!")]),
     ("ignored_emotion", "Пожалуйста, хорошего дня!", GREETED + [(C, "Спасибо огромное!!!")]),
     ("ignored_emotion", "Заказ будет у вас завтра.", GREETED + [(C, "Заказ до сих пор не пришёл, опять задержка")]),
+    ("ignored_emotion", "Let's check the network settings first.",
+     GREETED_EN + [(C, "Having issues with my OMEN desktop, networks won't show up.")]),
+    ("ignored_emotion", "Great idea, I'll pass it on.",
+     GREETED_EN + [(C, "Big fan of the app. I'm terrible with names, could contacts show photos? Thanks!")]),
+    ("ignored_emotion", "Your card XXXX-XXXX-1234 is active.", GREETED_EN + [(C, "Is my card XXXX-XXXX-1234 active?")]),
 ]
 
 CAUGHT = [
@@ -81,6 +86,9 @@ CAUGHT = [
     ("negative_phrasing", "Мы не можем вернуть деньги.", GREETED),
     ("formality_mismatch", "Привет! Ты можешь оплатить картой.", [(C, "Здравствуйте, подскажите, можно ли картой?")]),
     ("ignored_emotion", "Your order ships tomorrow.", GREETED_EN + [(C, "This is ridiculous, I've waited two weeks!")]),
+    ("ignored_emotion", "Try signing in again.", GREETED_EN + [(C, "NONE of my passwords work today?? Whyyyyyy??????")]),
+    ("ignored_emotion", "Мы проверим заказ.", GREETED + [(C, "Я ПИШУ ВАМ УЖЕ ТРЕТИЙ РАЗ")]),
+    ("ignored_emotion", "Here are the steps.", GREETED_EN + [(C, "shoutout to you guys for being the worst email provider, hacked twice. Thanks")]),
     ("ignored_emotion", "Номер заказа, пожалуйста.", GREETED + [(C, "Безобразие!!! Заказ до сих пор не пришёл")]),
     ("unanswered_question", "Все условия есть на сайте.", GREETED + [(C, "Есть ли у вас карты с кешбэком?")]),
     ("unanswered_question", "Пройдите на сайт и посмотрите условия.", [(C, "Какие у вас карты?")]),

@@ -23,10 +23,17 @@ from pydantic import Field
 
 from ..conversation import Turn
 from ..models import Warning
+from ..text.analysis import TextFacts
 from ..text.lexicon import Lexicon
 from .base import Check, Context, LangSection, Settings, quote
 
 _HEATED_PUNCTUATION = re.compile(r"!{2,}|\?!|!\?|\?{3,}")
+_ELONGATED = re.compile(r"([^\W\d_])\1{3,}", re.IGNORECASE)
+
+
+def _drawn_out(facts: TextFacts) -> bool:
+    """"whyyyyy", «ужжжжас»: a word drawn out in exasperation (not "XXXX", a masked value of one letter)."""
+    return any(_ELONGATED.search(w.lower) and len(set(w.lower)) > 1 for w in facts.words)
 _DISTRESS = frozenset({"HELP", "SOS", "ПОМОГИТЕ", "SOS!"})
 _SHORT_WORDS = frozenset("not why how now fix you the and all any can get but was are has had did out".split())
 _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F620\U0001F624\U0001F644\U0001F612\U0001F4A2\U0001F62D\U0001F622]|:\\(|:-\\(|\\(\\(")
@@ -74,9 +81,11 @@ class EmpathyCheck(Check[Params, Lang]):
         self.greetings = Lexicon(lemmas=ru.greetings, words=en.greetings)
 
     def _shouted(self, turn: Turn) -> tuple[int, int]:
-        """Real words in capitals: «ВЕРНИТЕ», "NEVER" — not acronyms (API, PDF, МФЦ) or single letters; counted
-        (outside questions, inside questions): a question in capitals is often a habit of typing, a demand or
-        a plea in capitals ("FIX THIS", "HELP PLEASE!") is shouting."""
+        """The longest run of real words in capitals — «ВЕРНИТЕ ДЕНЬГИ», "FIX THIS" — not acronyms (API, PDF,
+        МФЦ), single letters or a product's name standing alone ("my OMEN desktop"); (outside questions,
+        inside questions): a question in capitals is often a habit of typing, a demand or a plea in capitals
+        ("FIX THIS", "HELP PLEASE!") is shouting."""
+        longest = longest_asked = 0
         count = asked = 0
         facts = turn.facts
         in_question = {i for s in facts.sentences if s.is_question_mark for i in range(s.first, s.last)}
@@ -91,21 +100,26 @@ class EmpathyCheck(Check[Params, Lang]):
             text = w.token.text
             on_screen = (on_screen or previous in screen_ends) and text.isupper()
             previous = w.index
-            if text in _DISTRESS and not on_screen:
-                count += 1  # "HELP HELP", «SOS» in any language
+            shouted = text in _DISTRESS and not on_screen  # "HELP HELP", «SOS» in any language
+            if not shouted and not (len(text) < 3 or not text.isupper() or w.lower in self.not_shouting
+                                    or w.is_cyrillic == latin or on_screen
+                                    or facts.is_quoted(w.token.start, w.token.end)):
+                if w.is_cyrillic:
+                    shouted = w.info.known and not w.info.abbr and len(text) >= 4
+                else:  # acronyms are short or vowel-less (API, PDF, HTTP); longer ones are listed
+                    shouted = w.lower in _SHORT_WORDS or (len(text) >= 4 and any(c in "AEIOUY" for c in text))
+            if not shouted:
+                # «Я», «ВАМ», «УЖЕ» — a short word in capitals sits inside a shouted run without counting
+                if not (text.isupper() and w.lower not in self.not_shouting and len(text) <= 3):
+                    count = asked = 0
                 continue
-            before = count
-            if len(text) < 3 or not text.isupper() or w.lower in self.not_shouting or w.is_cyrillic == latin \
-                    or on_screen or facts.is_quoted(w.token.start, w.token.end):
-                continue
-            if w.is_cyrillic:
-                if w.info.known and not w.info.abbr and len(text) >= 4:
-                    count += 1
-            elif w.lower in _SHORT_WORDS or (len(text) >= 4 and any(c in "AEIOUY" for c in text)):
-                count += 1  # acronyms are short or vowel-less (API, PDF, HTTP); longer ones are listed
-            if count > before and w.index in in_question:
-                count, asked = before, asked + 1
-        return count, asked
+            if w.index in in_question:
+                asked += 1
+                longest_asked = max(longest_asked, asked)
+            else:
+                count += 1
+                longest = max(longest, count)
+        return longest, longest_asked
 
     def _upset(self, turn: Turn) -> str | None:
         """How the client shows they are upset: "strong" (a word of anger or insult), "shouting" (a demand or a
@@ -115,15 +129,20 @@ class EmpathyCheck(Check[Params, Lang]):
         def own(lexicon: Lexicon) -> int:  # a quoted error message ("try again") is not the client's voice
             return sum(not facts.is_quoted(m.start, m.end) for m in lexicon.find(facts))
 
-        if own(self.upset):
+        strong = own(self.upset)
+        calm = self.calm.contains(facts)
+        weak = own(self.heated) + bool(_HEATED_PUNCTUATION.search(facts.text)) \
+            + bool(_ANGRY_EMOJI.search(facts.text)) + _drawn_out(facts)
+        if strong >= 2 or (strong and (not calm or weak)):
+            # one such word in a calm message that thanks ("terrible with names… Thanks, big fan") is a figure of
+            # speech; with a weaker sign beside it the thanks is sarcasm
             return "strong"
-        if self.calm.contains(facts):
+        if calm:
             return None  # "Thanks so much!!!", «Ахах, опять я 😂»: excitement, not anger
         shouted, asked = self._shouted(turn)
         if shouted >= self.params.min_shouted:
             return "shouting"
-        weak = own(self.heated) + bool(_HEATED_PUNCTUATION.search(facts.text)) \
-            + bool(_ANGRY_EMOJI.search(facts.text)) + (asked >= self.params.min_shouted)
+        weak += asked >= self.params.min_shouted
         return "weak_signs" if weak >= 2 else None
 
     def _opener_at(self, ctx: Context) -> int:
