@@ -78,6 +78,7 @@ SILENT = [
 ]
 
 CAUGHT = [
+
     ("premature_closing", "Всего доброго!", GREETED + [(C, "А когда доставка?")]),
     ("too_long", "Your order left our warehouse yesterday evening. It should arrive on Friday before noon. The courier "
                  "will call you an hour before. You can track the parcel in the app.", GREETED_EN),
@@ -163,3 +164,18 @@ def test_the_empathy_opener_goes_after_the_greeting_and_apologises_for_nothing(c
 def test_caps_fix_only_lowers_ordinary_words(coach):
     assert _fix(coach, "caps", "Я ВАМ УЖЕ ОТВЕТИЛА", GREETED) == "Я вам уже ответила"
     assert fired(coach, "caps", "Check the SKU and the IMEI on iOS.", GREETED_EN) == []
+
+
+@pytest.mark.parametrize("operator, client, waits", [
+    ("Try the reset link.", "Finally it works! Thank you support!", False),
+    ("Перезвоните в банк.", "Спасибо, перезвоню им завтра", False),
+    ("Try the reset link.", "It still doesn't work, thanks", True),
+    ("Перезвоните в банк.", "Спасибо, но помогите, пожалуйста, ещё с картой", True),
+    ("Try the reset link.", "Thanks! And how do I change the e-mail?", True),
+])
+def test_thanks_after_an_answer_waits_for_nothing(coach, operator, client, waits):
+    now = 1_750_000_000.0
+    messages = [{"role": C, "text": "My password does not work", "ts": now - 900},
+                {"role": OP, "text": operator, "ts": now - 600}, {"role": C, "text": client, "ts": now - 300}]
+    found = coach.check({"draft": "", "messages": messages, "now": now}, only=["slow_reply"]).warnings
+    assert bool(found) == waits

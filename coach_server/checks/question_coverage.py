@@ -376,8 +376,12 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             alone = len(questions) == 1
             left = [(t, s, q) for t, s, q in questions if not self._addressed(ctx, reply, q, alone)]
             if len(left) < len(questions):
-                # the draft answers one question and skips another: a short, concrete one is clearly forgotten
-                left = [(t, s, q) for t, s, q in left if q.words <= self.params.max_forgotten_words]
+                # the draft answers one question and skips another asked with it — in the same message: a short
+                # one is clearly forgotten (one from an earlier message may have been overtaken by what the client
+                # wrote next)
+                answered_turns = {t.index for t, _, q in questions if all(q is not q2 for _, _, q2 in left)}
+                left = [(t, s, q) for t, s, q in left if q.words <= self.params.max_forgotten_words
+                        and t.index in answered_turns]
                 trigger = "skipped_one"
             else:
                 # nothing answered: only a question that shows it counts — it wants a number, time or place, or it

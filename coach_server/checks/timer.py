@@ -59,6 +59,14 @@ class Lang(LangSection):
                                            "(«минутку», «уточню», \"let me check\"): the client waits, not silent")
     left_lemmas: list[str] = Field(default_factory=list,
                                    description="a system note with these says the client left: no clock runs")
+    thanks: list[str] = Field(default_factory=list,
+                              description="client_wait: after an answer, a message that thanks («спасибо, всё "
+                                          "заработало», \"thank you, I'll call them\") and asks nothing needs no answer")
+    requests: list[str] = Field(default_factory=list,
+                                description="…unless it asks for something with these: «помогите», \"please help\"")
+
+
+_NEGATIONS = frozenset({"not", "no", "never", "cannot", "не", "нет", "ни", "никак"})
 
 
 def _step(steps: list[Step], elapsed: float) -> tuple[Step | None, float | None]:
@@ -88,6 +96,8 @@ class TimerCheck(Check[Params, Lang]):
         self.left = Lexicon(lemmas=[w for s in self.langs.values() for w in s.left_lemmas])
         self.holding = Lexicon(words=[w for s in self.langs.values() for w in s.holding])
         self.acks = frozenset(w for s in self.langs.values() for phrase in s.acks for w in phrase.lower().split())
+        self.thanks = Lexicon(lemmas=[w for s in self.langs.values() for w in s.thanks])
+        self.requests = Lexicon(lemmas=[w for s in self.langs.values() for w in s.requests])
 
     def _nothing_to_answer(self, ctx: Context) -> bool:
         """«Спасибо, до свидания!», or a bare «спасибо»/«ок» after an answer: the client is not waiting."""
@@ -97,6 +107,12 @@ class TimerCheck(Check[Params, Lang]):
             if not pending or any(t.facts.questions for t in pending):
                 return False
             if self.done and any(self.done.contains(t.facts) for t in pending):
+                return True
+            if (self.thanks and conv.operator_turns and any(self.thanks.contains(t.facts) for t in pending)
+                    and not any(self.requests.contains(t.facts) for t in pending)
+                    and not any(w.lower in _NEGATIONS or w.lower.endswith("n't") for t in pending for w in t.facts.words)):
+                # "Finally, it works! Thank you", «Спасибо, перезвоню им»: thanks after an answer — not "it still
+                # doesn't work, thanks", which reports a failure
                 return True
             if not self.acks or not all(w.lower in self.acks for t in pending for w in t.facts.words):
                 return False
