@@ -38,6 +38,8 @@ def reference_spans(text: str) -> list[tuple[int, int, str]]:
         found += [(m.start(), m.end(), tk.CODE) for m in _OLD_CODE.finditer(text)]
     if "?" in text and "=" in text:
         found += [(m.start(), m.end(), tk.CODE) for m in _OLD_QUERY.finditer(text)]
+    if "__" in text:  # masked values of exported chats (issue 17): linear by construction, not a former pattern
+        found += [(m.start(), m.end(), tk._MASKED_KIND.get(m.group(1), tk.CODE)) for m in tk._MASKED_RE.finditer(text)]
     if "." in text or "/" in text:
         found += [(m.start(), m.end(), tk.URL) for m in _OLD_URL.finditer(text)]
         for m in _OLD_DOMAIN_END.finditer(text):

@@ -40,6 +40,9 @@ _EMAIL_DOMAIN_RE = re.compile(r"[\w-]++(?:\.[\w-]++)++")
 _CODE_RE = re.compile(r"```.*?```|`[^`\n]++`", re.DOTALL)
 # "?status=59&page=2" written bare: a query, not a question mark
 _QUERY_RE = re.compile(r"\?[A-Za-z_][\w.\[\]-]*+=\S*+")
+# what an exported chat masks: «__email__», "__phone__", "__name__" stand for the value, never for a word
+_MASKED_RE = re.compile(r"__([a-z]{2,20})__")
+_MASKED_KIND = {"email": EMAIL, "phone": PHONE}
 _PHONE_RE = re.compile(
     r"(?<![\w+])\+?\d(?:[\s\-]?\(?\d{2,4}\)?){1,2}[\s\-]?\d{2,3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
 _PLAIN_RE = re.compile(
@@ -172,6 +175,9 @@ def _special_spans(text: str) -> list[tuple[int, int, str]]:
     if "?" in text and "=" in text:
         for m in _QUERY_RE.finditer(text):
             found.append((m.start(), m.end(), CODE))
+    if "__" in text:
+        for m in _MASKED_RE.finditer(text):
+            found.append((m.start(), m.end(), _MASKED_KIND.get(m.group(1), CODE)))
     if "." in text or "/" in text:
         for m in _SCHEME_URL_RE.finditer(text):
             found.append((m.start(), m.end(), URL))
