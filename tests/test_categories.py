@@ -37,6 +37,10 @@ SILENT = [
      GREETED_EN + [(C, "When will my order arrive?")]),
     ("unanswered_question", "Let me check that for you, one moment.",
      GREETED_EN + [(C, "Do you ship to Canada?")]),
+    # --- missing_please: the steps of a numbered or bulleted list instruct, a masked value is no verb ----------------
+    ("missing_please", "Try these steps: 1. Restart the phone 2. Open the app 3. Log in again", GREETED_EN),
+    ("missing_please", "Что сделать:\n- перезагрузите роутер\n- подождите 2 минуты", GREETED),
+    ("missing_please", "Our address: __email__", GREETED_EN),
     # --- formality_mismatch: casual to a client who was casual first --------------------------------------------------
     ("formality_mismatch", "Hey! Sure, I can help with that.", [(C, "hey there, quick question about my plan")]),
     ("formality_mismatch", "Привет! Да, сейчас помогу.", [(C, "привет, подскажи по тарифу")]),
@@ -78,6 +82,7 @@ SILENT = [
 ]
 
 CAUGHT = [
+    ("missing_please", "Send us the receipt. 1) Open the app 2) Tap Help", GREETED_EN),
 
     ("premature_closing", "Всего доброго!", GREETED + [(C, "А когда доставка?")]),
     ("too_long", "Your order left our warehouse yesterday evening. It should arrive on Friday before noon. The courier "

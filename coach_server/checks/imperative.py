@@ -18,6 +18,7 @@ already said "please". Questions are requests, not orders.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pydantic import Field
@@ -30,6 +31,8 @@ from ..text.tokens import Sentence
 from .base import Check, Context, LangSection, Settings
 
 _ADVERBS_BEFORE = frozenset({"just", "simply", "quickly"})  # "please" goes before them, not between
+# the items of a numbered or bulleted list ("1. Restart…", "2) Open…", "- Tap…", "Step 2:"): steps of an instruction
+_LIST_MARKER = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}[.)]|[-•*–—]|(?:step|шаг) \d{1,2}:?)(?=\s+\S)", re.IGNORECASE)
 
 
 class Params(Settings):
@@ -101,6 +104,9 @@ class ImperativeCheck(Check[Params, Lang]):
             return
         excused = {m.first for m in self.not_orders.find(draft)}
         excused |= {m.first for m in self.pointers.find(draft)}
+        markers = list(_LIST_MARKER.finditer(draft.text))
+        if len(markers) >= 2:  # a list of steps: its imperatives instruct, they do not order
+            excused |= {w.index for w in draft.words if w.token.start >= markers[0].start()}
         for i, tok in enumerate(draft.tokens[:-1]):  # "Visit https://…": a verb straight before a link points to it
             if tok.kind == "word" and tok.lower in self.pointer_verbs and draft.tokens[i + 1].kind == "url":
                 excused.add(i)
