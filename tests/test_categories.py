@@ -39,6 +39,7 @@ SILENT = [
      GREETED_EN + [(C, "Do you ship to Canada?")]),
     # --- missing_please: the steps of a numbered or bulleted list instruct, a masked value is no verb ----------------
     ("missing_please", "Try these steps: 1. Restart the phone 2. Open the app 3. Log in again", GREETED_EN),
+    ("missing_please", "1. Зайдите в личный кабинет. 2. Откройте «Заказы». 3. Нажмите «Вернуть».", GREETED),
     ("missing_please", "Что сделать:\n- перезагрузите роутер\n- подождите 2 минуты", GREETED),
     ("missing_please", "Our address: __email__", GREETED_EN),
     # --- formality_mismatch: casual to a client who was casual first --------------------------------------------------

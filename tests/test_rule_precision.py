@@ -150,7 +150,6 @@ STILL_CAUGHT = [
     ("unanswered_question", "Есть в наличии!", GREETED + [(C, "А синий есть? и когда привезёте?")]),
     ("no_introduction", "Доставка стоит 300 рублей.", [(C, "Спасибо! А сколько стоит доставка?")]),
     ("missing_please", "Пройдите на сайт и посмотрите условия.", GREETED),
-    ("missing_please", "1. Зайдите в личный кабинет. 2. Откройте «Заказы». 3. Нажмите «Вернуть».", GREETED),
     ("missing_please", "Перешлите мне файл.", GREETED),
     ("missing_please", "Send us a screenshot of the error.", GREETED_EN),
     ("missing_please", "Go to our website and click Apply.", GREETED_EN),
@@ -187,7 +186,8 @@ def test_still_caught(coach, rule, draft, turns):
 
 
 def test_one_warning_per_message_at_the_first_order(coach):
-    draft = "1. Зайдите в личный кабинет. 2. Откройте раздел «Заказы». 3. Нажмите «Вернуть»."
+    # (a numbered list of steps instructs and is not judged — issue 17's blind labels; plain sentences are)
+    draft = "Зайдите в личный кабинет. Откройте раздел «Заказы». Нажмите «Вернуть»."
     [w] = fired(coach, "missing_please", draft, GREETED)
     assert draft[w.start:w.end] == "Зайдите"
 

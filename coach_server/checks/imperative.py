@@ -105,8 +105,12 @@ class ImperativeCheck(Check[Params, Lang]):
         excused = {m.first for m in self.not_orders.find(draft)}
         excused |= {m.first for m in self.pointers.find(draft)}
         markers = list(_LIST_MARKER.finditer(draft.text))
-        if len(markers) >= 2:  # a list of steps: its imperatives instruct, they do not order
-            excused |= {w.index for w in draft.words if w.token.start >= markers[0].start()}
+        if len(markers) >= 2:  # a list of steps: the imperatives of its items instruct, they do not order
+            items = []
+            for m in markers:
+                line_end = draft.text.find("\n", m.start())
+                items.append((m.start(), len(draft.text) if line_end < 0 else line_end))
+            excused |= {w.index for w in draft.words if any(a <= w.token.start < b for a, b in items)}
         for i, tok in enumerate(draft.tokens[:-1]):  # "Visit https://…": a verb straight before a link points to it
             if tok.kind == "word" and tok.lower in self.pointer_verbs and draft.tokens[i + 1].kind == "url":
                 excused.add(i)
