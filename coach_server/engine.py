@@ -240,9 +240,10 @@ class Coach:
         floor = self.floor_of(rule_id)
         whole = table.rule_count(rule_id)
         triggers = []
+        pool = rule is not None and rule.check.language_neutral
         for trigger in table.triggers(rule_id):
             for lang in ("ru", "en"):
-                basis = table.basis(rule_id, trigger, lang)
+                basis = table.basis(rule_id, trigger, lang, pool_langs=pool)
                 confidence = basis.confidence
                 own = table.warnings.get((rule_id, trigger, lang))
                 triggers.append({
@@ -271,7 +272,8 @@ class Coach:
         quiet = 0
         for w in warnings:
             rule = rules.get(w.rule)
-            confidence = table.confidence(w.rule, w.trigger, lang)
+            confidence = table.confidence(w.rule, w.trigger, lang,
+                                          pool_langs=rule is not None and rule.check.language_neutral)
             show = rule.spec.show if rule is not None else "auto"
             floor = self.floor_of(w.rule)
             is_quiet = show == "never" or (show == "auto" and (confidence or 0.0) < floor)

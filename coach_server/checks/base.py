@@ -73,6 +73,9 @@ class Check(Generic[P, L]):
     # True for checks that judge the draft against the conversation (who wrote what, when); with the
     # request's scope "text" (a console whose conversation cannot be read) they do not run
     needs_conversation: ClassVar[bool] = False
+    # True for checks that decide the same way in every language (a clock, a copy): their measured precision
+    # is pooled over the languages (rulebook/precision.py)
+    language_neutral: ClassVar[bool] = False
 
     def __init__(self, rule_id: str, severity: Severity, params: P, langs: dict[str, L]):
         self.rule_id = rule_id

@@ -107,9 +107,9 @@ class ImperativeCheck(Check[Params, Lang]):
         markers = list(_LIST_MARKER.finditer(draft.text))
         if len(markers) >= 2:  # a list of steps: the imperatives of its items instruct, they do not order
             items = []
-            for m in markers:
-                line_end = draft.text.find("\n", m.start())
-                items.append((m.start(), len(draft.text) if line_end < 0 else line_end))
+            for marker in markers:
+                line_end = draft.text.find("\n", marker.start())
+                items.append((marker.start(), len(draft.text) if line_end < 0 else line_end))
             excused |= {w.index for w in draft.words if any(a <= w.token.start < b for a, b in items)}
         for i, tok in enumerate(draft.tokens[:-1]):  # "Visit https://…": a verb straight before a link points to it
             if tok.kind == "word" and tok.lower in self.pointer_verbs and draft.tokens[i + 1].kind == "url":

@@ -41,6 +41,7 @@ def normalize(text: str) -> str:
 class RepetitionCheck(Check[Params, LangSection]):
     kind = "repetition"
     needs_conversation = True
+    language_neutral = True  # what it decides does not depend on the language
     Params = Params
     Lang = LangSection
     placeholders = frozenset({"similarity", "ago", "quote"})

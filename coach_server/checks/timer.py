@@ -90,6 +90,7 @@ class TimerCheck(Check[Params, Lang]):
     Lang = Lang
     placeholders = frozenset({"wait"})
     timed = True
+    language_neutral = True  # what it decides does not depend on the language
 
     def compile(self) -> None:
         self.done = Lexicon(lemmas=[w for s in self.langs.values() for w in s.done_lemmas])

@@ -8,7 +8,8 @@ fix, how many fixes gave a correct message. `coach quality calibrate` writes the
 A warning's confidence is the Wilson 95 % lower bound of the most specific figure that has enough labels to
 say something — its rule, trigger and language (≥ 20 labels); else its rule and trigger, pooled over the
 languages and channels where the check does the same thing (≥ 10); else its rule in its language (≥ 20); else
-its rule as a whole. A rule nobody measured has no confidence (null), and is quiet. A fix is offered only
+its rule as a whole. A check that decides the same way in every language (a timer, a copy) is never split by
+language: its languages are pooled from the start. A rule nobody measured has no confidence (null), and is quiet. A fix is offered only
 where fixes of that rule and trigger were measured right at least 95 % of the time over ≥ 10 labels.
 """
 from __future__ import annotations
@@ -105,28 +106,30 @@ class PrecisionTable:
     measured: str = ""  # when
     _bases: dict[tuple[str, str, str], Basis] = field(default_factory=dict, repr=False)
 
-    def basis(self, rule: str, trigger: str, lang: str) -> Basis:
-        key = (rule, trigger, lang)
+    def basis(self, rule: str, trigger: str, lang: str, *, pool_langs: bool = False) -> Basis:
+        """What a warning's confidence rests on. `pool_langs`: the check decides the same way in every
+        language (a timer): its languages are one figure."""
+        key = (rule, trigger, "*" if pool_langs else lang)
         found = self._bases.get(key)
         if found is None:
-            found = self._bases[key] = self._basis(rule, trigger, lang)
+            found = self._bases[key] = self._basis(rule, trigger, lang, pool_langs)
         return found
 
-    def _basis(self, rule: str, trigger: str, lang: str) -> Basis:
+    def _basis(self, rule: str, trigger: str, lang: str, pool_langs: bool) -> Basis:
         own = self.warnings.get((rule, trigger, lang), Count())
-        if own.n >= OWN_LANG_LABELS:
+        if own.n >= OWN_LANG_LABELS and not pool_langs:
             return Basis("rule+trigger+lang", own)
         trig = _total(c for (r, t, _), c in self.warnings.items() if r == rule and t == trigger)
         if trig.n >= OWN_TRIGGER_LABELS:
             return Basis("rule+trigger", trig)
         in_lang = _total(c for (r, _, lg), c in self.warnings.items() if r == rule and lg == lang)
-        if in_lang.n >= RULE_LANG_LABELS:
+        if in_lang.n >= RULE_LANG_LABELS and not pool_langs:
             return Basis("rule+lang", in_lang)
         whole = self.rule_count(rule)
         return Basis("rule", whole) if whole.n else Basis("unmeasured", whole)
 
-    def confidence(self, rule: str, trigger: str, lang: str) -> float | None:
-        low = self.basis(rule, trigger, lang).confidence
+    def confidence(self, rule: str, trigger: str, lang: str, *, pool_langs: bool = False) -> float | None:
+        low = self.basis(rule, trigger, lang, pool_langs=pool_langs).confidence
         return None if low is None else round(low, 3)
 
     def rule_count(self, rule: str) -> Count:
