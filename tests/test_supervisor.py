@@ -256,8 +256,8 @@ def test_text_storage_records_masked_conversations_for_backtests(sup):
     status, body = call(sup, "PUT", "/supervisor/api/settings", {"store_text": True}, token=sup.token)
     assert status == 200 and body["store"]["store_text"] is True
     now = time.time()
-    # («мой телефон» would make the phone the client's topic, where asking for the number is no early ask)
-    messages = [{"role": "client", "text": "Мой номер +7 912 345-67-89, сколько стоит доставка?", "ts": now - 60},
+    # («мой номер» would make a case of the client's own, where asking for the number is no early ask)
+    messages = [{"role": "client", "text": "Брат звонил с +7 912 345-67-89, сколько стоит доставка?", "ts": now - 60},
                 {"role": "operator", "text": "Оставьте ваш номер телефона", "ts": now - 30}]
     frames = [{"type": "feedback", "chat_id": "room-1", "action": "dismissed", "rule": "slang", "severity": "warning"}]
     asyncio.run(_feedback_session(sup, frames, messages))
