@@ -449,7 +449,29 @@ def _pct(value: float | None) -> str:
     return "   —" if value is None else f"{value * 100:3.0f}%"
 
 
-def report(run: SealedRun, verdicts: list[SealedVerdict], misses: list[SealedMiss], rules: list[str]) -> dict[str, Any]:
+def shown_bar(rows: list[dict[str, Any]], neutral: set[str]) -> dict[str, dict[str, Any]]:
+    """Per rule shown by default: does it meet the bar (precision ≥ 90 %, Wilson lower bound ≥ 80 %)? Judged per
+    language where the rule has ≥ 20 labels there, pooled over the languages where it fires less often and for
+    a rule that decides the same way in every language (all its languages together) — the basis its confidence
+    rests on."""
+    out: dict[str, dict[str, Any]] = {}
+    for rule in sorted({r["rule"] for r in rows if r["shown"]}):
+        mine = [r for r in rows if r["rule"] == rule]
+        big = [] if rule in neutral else [r for r in mine if r["n"] >= 20]
+        small = [r for r in mine if r not in big]
+        figures_: list[tuple[str, Count]] = [(r["lang"], Count(r["correct"], r["wrong"])) for r in big]
+        if small:  # a language where it fires less often rests on all its languages together
+            pooled = Count(sum(r["correct"] for r in mine), sum(r["wrong"] for r in mine))
+            figures_.append(("+".join(r["lang"] for r in mine) if len(mine) > 1 else mine[0]["lang"], pooled))
+        judged = [{"langs": langs, "n": c.n, "precision": c.precision, "low": c.low,
+                   "meets": c.n > 0 and (c.precision or 0) >= SHOWN_TARGET and (c.low or 0) >= SHOWN_LOW_TARGET}
+                  for langs, c in figures_]
+        out[rule] = {"figures": judged, "meets": bool(judged) and all(j["meets"] for j in judged)}
+    return out
+
+
+def report(run: SealedRun, verdicts: list[SealedVerdict], misses: list[SealedMiss], rules: list[str],
+           neutral: set[str] | None = None) -> dict[str, Any]:
     fig = figures(run, verdicts)
     rows = []
     for row in fig.rule_rows():
@@ -478,16 +500,15 @@ def report(run: SealedRun, verdicts: list[SealedVerdict], misses: list[SealedMis
             right += weight * row["precision"]
         return {"precision": right / total if total else None, "warnings": int(total)}
 
-    shown_rows = [r for r in rows if r["shown"]]
-    meeting = [r for r in shown_rows if r["precision"] is not None and r["precision"] >= SHOWN_TARGET
-               and (r["low"] or 0) >= SHOWN_LOW_TARGET]
+    bar = shown_bar(rows, neutral or set())
     return {
         "messages": {f"{lang}/{channel}": n for (lang, channel), n in sorted(run.messages.items())},
         "verdicts": {"items_two_labels": agreement.items, "agreed": agreement.agreed, "agreement": agreement.raw,
                      "kappa": agreement.kappa},
         "rules": rows, "triggers": triggers,
         "weighted": {"shown": weighted(True), "all": weighted(False)},
-        "shown_rules_meeting_target": [len(meeting), len(shown_rows)],
+        "shown_rules": bar,
+        "shown_rules_meeting_target": [sum(1 for b in bar.values() if b["meets"]), len(bar)],
         "misses": {"messages_two_labels": mf.items, "agreed_flags": len(mf.agreed_flags), "kappa": mf.kappa,
                    "caught_shown": mf.caught_shown, "caught_any": mf.caught_any,
                    "by_rule": dict(Counter(r for _, _, r in mf.agreed_flags).most_common())},
@@ -505,7 +526,8 @@ def cmd_sealed(args: argparse.Namespace) -> int:
     except BlindError as exc:
         print(f"coach quality: {exc}", file=sys.stderr)
         return 2
-    data = report(run, verdicts, misses, sorted(coach.rulebook.rules))
+    data = report(run, verdicts, misses, sorted(coach.rulebook.rules),
+                  {r.id for r in coach.rulebook.rules.values() if r.check.language_neutral})
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
@@ -527,6 +549,9 @@ def cmd_sealed(args: argparse.Namespace) -> int:
     met, shown_rules = data["shown_rules_meeting_target"]
     print(f"rules shown by default meeting ≥ {SHOWN_TARGET:.0%} with a lower bound ≥ {SHOWN_LOW_TARGET:.0%}: "
           f"{met} of {shown_rules}")
+    for rule, b in data["shown_rules"].items():
+        print(f"  {rule:22} " + "; ".join(f"{j['langs']} {_pct(j['precision'])} ≥ {_pct(j['low'])} (n {j['n']})"
+                                         f"{'' if j['meets'] else ' ✗'}" for j in b["figures"]))
     m = data["misses"]
     if m["messages_two_labels"]:
         kappa = f"{m['kappa']:.2f}" if m["kappa"] is not None else "—"
