@@ -140,8 +140,31 @@ def _validate_part(model: type[M], data: Any, file: str, where: str, errors: lis
         return None
 
 
+MAX_RULE_FILE_BYTES = 4 << 20  # a word list of a hundred thousand entries fits; a runaway file does not
+
+
 def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, AnyCheck]:
-    """Validate one rule file's bytes; raise RuleFileInvalid listing every problem."""
+    """Validate one rule file's bytes; raise RuleFileInvalid listing every problem. Whatever the bytes hold —
+    TOML nested 800 deep, a quantifier no engine takes — the outcome is that: one file's errors, never an
+    exception of another kind (a watcher, `coach rules check` and the supervisor's routes all rely on it)."""
+    try:
+        return _parse_rule(rule_id, raw, file)
+    except RuleFileInvalid:
+        raise
+    except RecursionError:
+        raise RuleFileInvalid([RuleError(file, "(syntax)", "nested too deeply (arrays or tables inside one "
+                                                           "another hundreds of levels deep)")]) from None
+    except MemoryError:
+        raise RuleFileInvalid([RuleError(file, "(file)", "too large to load")]) from None
+    except Exception as exc:  # a value no check kind foresaw: this file's error, not the service's
+        raise RuleFileInvalid([RuleError(file, "(rule)", f"cannot be loaded: {type(exc).__name__}: "
+                                                         f"{str(exc)[:200]}")]) from None
+
+
+def _parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, AnyCheck]:
+    if len(raw) > MAX_RULE_FILE_BYTES:
+        raise RuleFileInvalid([RuleError(file, "(file)", f"{len(raw)} bytes; a rule file may hold at most "
+                                                         f"{MAX_RULE_FILE_BYTES >> 20} MiB")])
     if not RULE_ID_RE.match(rule_id):
         raise RuleFileInvalid([RuleError(file, "(file name)", "a rule id is lower-case latin letters, digits "
                                                               "and _ and starts with a letter")])
