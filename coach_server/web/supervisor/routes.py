@@ -77,8 +77,8 @@ def _coach(request: web.Request) -> Coach:
     return request.app[COACH]
 
 
-def _rule(request: web.Request) -> Rule:
-    request.app[RULES].refresh()  # another process (--workers) or an editor may have changed the file
+async def _rule(request: web.Request) -> Rule:
+    await request.app[RULES].refresh()  # another process (--workers) or an editor may have changed the file
     rule = _coach(request).rulebook.rules.get(request.match_info["rule_id"])
     if rule is None:
         raise HttpError(404, f"no rule {request.match_info['rule_id']!r}")
@@ -93,7 +93,7 @@ async def page(request: web.Request) -> web.FileResponse:
 # --- state and rules ---------------------------------------------------------------------------------------
 async def state(request: web.Request) -> web.Response:
     local_or_token(request)
-    request.app[RULES].refresh()
+    await request.app[RULES].refresh()
     coach = _coach(request)
     store = request.app[STORE]
     tester = request.app[BACKTESTER]
@@ -140,12 +140,12 @@ async def _read_edit(request: web.Request) -> dict[str, Any]:
 
 async def get_rule(request: web.Request) -> web.Response:
     local_or_token(request)
-    return json_response(rule_document(_rule(request)))
+    return json_response(rule_document(await _rule(request)))
 
 
 async def check_rule(request: web.Request) -> web.Response:
     local_or_token(request)
-    rule = _rule(request)
+    rule = await _rule(request)
     edit = await _read_edit(request)
     result = await asyncio.to_thread(check_edit, rule, _coach(request).rulebook, edit)
     result.pop("_bytes", None)
@@ -155,7 +155,7 @@ async def check_rule(request: web.Request) -> web.Response:
 
 async def describe_rule(request: web.Request) -> web.Response:
     local_or_token(request)
-    rule = _rule(request)
+    rule = await _rule(request)
     edit = await _read_edit(request)
     return json_response(await asyncio.to_thread(describe_edit, rule, edit))
 
@@ -164,7 +164,7 @@ async def save_rule(request: web.Request) -> web.Response:
     require_token(request)
     coach = _coach(request)
     watcher = request.app[RULES]
-    rule = _rule(request)
+    rule = await _rule(request)
     edit = await _read_edit(request)
     if watcher.mode == "files" and coach.rules_dir is None:
         raise HttpError(409, "these rules were not loaded from a directory; nothing to save to")
