@@ -112,7 +112,7 @@ def attach_store(app: web.Application, store: Store, hub: LiveHub, feedback: Fee
     def sink(event: FeedbackEvent) -> bool:
         return store.submit(event, hub.draft_of(event.chat) if store.store_text else None)
 
-    feedback.add_sink(sink)
+    feedback.add_sink(sink, store.sync_spool)
 
     async def running(app: web.Application) -> AsyncIterator[None]:
         await store.start()
