@@ -203,6 +203,26 @@ def test_a_client_leaving_mid_upload_is_no_error(srv):
     assert srv.get("/healthz")[0] == 200
 
 
+def test_malformed_requests_are_throttled_refusals_not_tracebacks(srv):
+    """Issue 19, item 8: a control character in a header, a header line too long, a request line that is
+    not HTTP — each answered 400 by the parser, logged as a refusal within the throttle, never a traceback."""
+    before = srv.log.read_text(encoding="utf-8")
+    started = time.monotonic()
+    bad = [b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\x01b\r\n\r\n",
+           b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+           b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: x\r\n\r\n"]
+    for i in range(300):
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        sock.sendall(bad[i % len(bad)])
+        assert _read_all(sock).startswith((b"HTTP/1.0 400", b"HTTP/1.1 400"))
+        sock.close()
+    elapsed = time.monotonic() - started
+    added = srv.log.read_text(encoding="utf-8")[len(before):]
+    assert "Traceback" not in added and " ERROR " not in added
+    assert added.count("malformed HTTP request refused") <= 20 + elapsed + 1
+    assert srv.get("/healthz")[0] == 200
+
+
 def test_the_log_holds_no_traceback_and_no_error(srv):
     # runs last in this module: everything above went through the same service
     assert srv.get("/healthz")[0] == 200
