@@ -81,7 +81,8 @@ async def rule_set(request: web.Request) -> web.Response:
     (at most 60) for the rules to differ from that digest, else answers 304."""
     raw_wait = request.query.get("wait", "0")
     try:
-        wait = float(raw_wait) if len(raw_wait) <= 64 else math.nan  # a number, not a page of digits
+        # a plain ASCII number, not a page of digits (nor "٣", which float() would take)
+        wait = float(raw_wait) if len(raw_wait) <= 64 and raw_wait.isascii() else math.nan
     except ValueError:
         wait = math.nan
     if not 0 <= wait <= MAX_WAIT_S:

@@ -26,6 +26,7 @@ import asyncio
 import hashlib
 import json
 import math
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from ...corpus import parse_chat, read_corpus
 from ...engine import Coach
 from ...models import ErrorDetail, error_body
 from ...rulebook.loader import Rule, RuleFileInvalid
-from ...rulebook.ruleset import RuleSet, StaleBase
+from ...rulebook.ruleset import RuleSet, StaleBase, UnusableVersion
 from ...scenarios import load_scenarios
 from ...service.guard import is_loopback_address
 from ...service.httpkit import (
@@ -193,6 +194,10 @@ async def save_rule(request: web.Request) -> web.Response:
             raise HttpError(409, str(exc)) from None
         except StoreUnavailable as exc:
             raise HttpError(503, f"the rule store is unavailable, nothing was saved: {exc}") from None
+        except OSError as exc:  # the rules directory moved away, unmounted, read-only, the disk full
+            raise HttpError(409, f"the rule file cannot be written ({exc.strerror or type(exc).__name__}); nothing "
+                                 "was saved — is the rules directory still there and writable?",
+                            [ErrorDetail(field="(rules directory)", problem=str(coach.rules_dir))]) from None
     saved = coach.rulebook.rules.get(rule.id)
     return json_response({**result, "saved": result["changed"], "rule": rule_document(saved) if saved else None,
                           "version": version.version if version is not None else watcher.status()["version"],
@@ -217,7 +222,8 @@ def _versioned(request: web.Request) -> Any:
 def _int_param(value: str | None, name: str, default: int | None) -> int | None:
     if value is None or value == "":
         return default
-    if len(value) > 18 or not value.isdigit():
+    # ASCII digits only: "²" and "٣" are digits to str.isdigit(), not numbers a version or a limit is written in
+    if len(value) > 18 or not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise HttpError(400, f"{name} is a positive whole number", [ErrorDetail(field=name, problem=value[:20])])
     return int(value)
 
@@ -245,6 +251,9 @@ async def rollback(request: web.Request) -> web.Response:
         restored = await watcher.rollback(target, author=holder.label if holder is not None else "supervisor")
     except LookupError as exc:
         raise HttpError(404, str(exc)) from None
+    except UnusableVersion as exc:
+        raise HttpError(409, f"version {target} cannot be restored: its files do not load; nothing was changed",
+                        [ErrorDetail(field="version", problem=p) for p in exc.problems[:20]]) from None
     except StoreUnavailable as exc:
         raise HttpError(503, f"the rule store is unavailable, nothing was changed: {exc}") from None
     return json_response({"rolled_back_to": target, "changed": restored is not None,
@@ -370,16 +379,25 @@ def _recorded_period(spec: Any) -> tuple[float, float]:
 # --- stats and settings -----------------------------------------------------------------------------------
 def _period(request: web.Request) -> tuple[float, float]:
     now = time.time()
-    try:
-        until = float(request.query.get("until") or now + 60)
-        since = float(request.query.get("since") or until - 7 * DAY)
-    except ValueError:
-        raise HttpError(400, "since/until are Unix seconds") from None
+    until = _query_seconds(request.query.get("until"), "until", now + 60)
+    since = _query_seconds(request.query.get("since"), "since", until - 7 * DAY)
     if not (math.isfinite(since) and math.isfinite(until)):
         raise HttpError(400, "since/until are Unix seconds", [ErrorDetail(field="since", problem="not a finite number")])
     if since >= until:
         raise HttpError(400, "since must be before until")
     return since, until
+
+
+def _query_seconds(value: str | None, name: str, default: float) -> float:
+    """Unix seconds in a query: a plain decimal number (ASCII: float() would also take "١٢" or "1_0")."""
+    if not value:
+        return default
+    if len(value) > 40 or not _DECIMAL.fullmatch(value):
+        raise HttpError(400, "since/until are Unix seconds", [ErrorDetail(field=name, problem="not a number")])
+    return float(value)
+
+
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]{1,3})?")
 
 
 async def stats(request: web.Request) -> web.Response:
