@@ -17,7 +17,7 @@ from coach_server.rulebook.ruleset import read_directory
 from coach_server.service import rulewatch
 from coach_server.service.rulewatch import RuleWatcher, TooManyWaiting
 from tests.conftest import RULES, Server, free_port, token_file
-from tests.test_team import _rules_copy, source, wait_until
+from tests.test_team import _rules_copy, source, team, wait_until  # noqa: F401 (team: a fixture used here)
 
 DEEP_TOML = 'kind = "lexicon"\ntitle = "x"\nx = ' + "[" * 800 + "]" * 800 + "\n"
 BIG_QUANTIFIER = ('kind = "pattern"\ntitle = "x"\n[ru]\nmessage = "x"\npatterns = ["a{4294967296}"]\n'
@@ -201,3 +201,58 @@ def test_a_new_rule_book_is_built_off_the_event_loop(tmp_path):
         assert built_in and loop_thread not in built_in
 
     asyncio.run(scenario())
+
+
+def test_versions_and_limits_are_ascii_numbers():
+    from coach_server.service.httpkit import HttpError
+    from coach_server.web.supervisor.routes import _int_param
+
+    assert _int_param("12", "version", None) == 12
+    for bad in ("²", "٣", "0", "-1", "1e3", "9" * 20):
+        with pytest.raises(HttpError) as refused:
+            _int_param(bad, "version", None)
+        assert refused.value.status == 400
+
+
+def test_saving_while_the_rules_directory_is_missing_is_409(tmp_path):
+    from tests import test_supervisor as sup_api
+    from tests.test_team import one_sentence_edit
+
+    rules = _rules_copy(tmp_path)
+    server = Server(rules)
+    try:
+        edit = one_sentence_edit(server)
+        rules.rename(tmp_path / "moved-away")
+        status, body = sup_api.call(server, "PUT", "/supervisor/api/rules/too_long", edit, token=server.token)
+        assert status in (404, 409), body  # the file is gone (404) or cannot be written (409); never a 500
+        assert "Traceback" not in server.log.read_text()
+    finally:
+        server.stop()
+
+
+def test_rollback_and_pull_refuse_what_no_store_holds(team, tmp_path):  # noqa: F811 (the fixture)
+    from coach_server.store.rulesets import RuleSetStore
+    from tests.test_team import coach
+
+    rolled = coach("rules", "rollback", "9" * 20, "--store", team.dsn)
+    assert rolled.returncode == 1 and "no rule set version" in rolled.stderr, rolled.stderr
+    pulled = coach("rules", "pull", str(tmp_path / "p"), "--store", team.dsn, "--version", "0")
+    assert pulled.returncode == 1 and "there is no version 0" in pulled.stderr, pulled.stderr
+    # a version a newer Operator Coach wrote (a kind this one does not know) is not restored by a rollback
+    files = dict(read_directory(RULES).files)
+    files["future.toml"] = b'kind = "telepathy"\ntitle = "x"\n'
+
+    async def commit():
+        store = RuleSetStore(team.dsn)
+        try:
+            return await store.commit(files, author="newer coach")
+        finally:
+            await store.close()
+
+    assert asyncio.run(commit()).version == 2
+    assert coach("rules", "push", str(RULES), "--store", team.dsn).returncode == 0  # version 3: the good set
+    refused = coach("rules", "rollback", "2", "--store", team.dsn)
+    assert refused.returncode == 1 and "cannot be restored" in refused.stdout, refused.stdout
+    assert "error   future.toml: " in refused.stdout
+    history = json.loads(coach("rules", "history", "--store", team.dsn, "--json").stdout)
+    assert history[0]["version"] == 3  # nothing was written

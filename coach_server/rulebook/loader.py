@@ -26,7 +26,7 @@ from ..checks.base import AnyCheck, template_fields
 from ..models import Severity, validation_details
 from .description import fill as fill_description
 from .description import problems as description_problems
-from .ruleset import RuleSet, file_digest, rule_files
+from .ruleset import RuleSet, UnusableVersion, file_digest, rule_files
 from .schema import LANGS, RuleFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -291,6 +291,15 @@ def load_ruleset(ruleset: RuleSet, previous: Rulebook | None = None) -> Rulebook
         rule_id = name.removesuffix(".toml")
         _load_file(rule_id, Path(name), raw, old.get(rule_id), rules, errors)
     return Rulebook(None, rules, errors, ruleset)
+
+
+def check_version(ruleset: RuleSet) -> None:
+    """Refuse (UnusableVersion) a stored version whose files do not all load, or that holds none: what a
+    rollback would restore is checked as a push is."""
+    book = load_ruleset(ruleset)
+    problems = [str(e) for e in book.errors] or ([] if book.rules else ["it holds no rule files"])
+    if problems:
+        raise UnusableVersion(ruleset.version or 0, problems)
 
 
 def _load_file(rule_id: str, path: Path, raw: bytes, previous_rule: Rule | None, rules: dict[str, Rule],

@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol, TypeVar, cast
 from aiohttp import web
 
 from ..engine import Coach, RulesUpdate
-from ..rulebook.loader import Rule, Rulebook, directory_signature, load_rulebook, load_ruleset
+from ..rulebook.loader import Rule, Rulebook, check_version, directory_signature, load_rulebook, load_ruleset
 from ..rulebook.ruleset import RuleSet, StaleBase, file_digest, load_snapshot, save_snapshot, write_atomically
 
 log = logging.getLogger("coach.rules")
@@ -68,7 +68,8 @@ class VersionStore(RuleSource, Protocol):
 
     async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None: ...
 
-    async def rollback(self, version: int, *, author: str) -> RuleSet | None: ...
+    async def rollback(self, version: int, *, author: str,
+                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None: ...
 
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]: ...
 
@@ -105,8 +106,9 @@ class OffLoop:
         return await self._call(cast(VersionStore, self.inner).save_file(name, content, base_digest=base_digest,
                                                                          author=author))
 
-    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
-        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author))
+    async def rollback(self, version: int, *, author: str,
+                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None:
+        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author, check=check))
 
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
         return await self._call(cast(VersionStore, self.inner).history(limit, before))
@@ -284,7 +286,7 @@ class RuleWatcher:
         store = self.store
         if store is None:
             raise LookupError("versions are kept only with --rules-from-store")
-        restored = await store.rollback(version, author=author)
+        restored = await store.rollback(version, author=author, check=check_version)  # checked as a push is
         if restored is not None:
             await self._install_new(restored)
         return restored

@@ -23,7 +23,15 @@ from typing import Any, Literal
 
 import asyncpg
 
-from ..rulebook.ruleset import RuleSet, StaleBase, changes, file_digest, set_digest, summarize_changes
+from ..rulebook.ruleset import (
+    MAX_VERSION,
+    RuleSet,
+    StaleBase,
+    changes,
+    file_digest,
+    set_digest,
+    summarize_changes,
+)
 from .base import StoreUnavailable
 from .postgres import CONNECT_TIMEOUT_S, migrate, redact_url
 from .schema import RULES_MIGRATIONS, SchemaTooNew
@@ -148,6 +156,8 @@ class RuleSetStore:
 
     async def fetch(self, version: int | None = None) -> RuleSet | None:
         """A version's files (default: the newest); None when there is no such version."""
+        if version is not None and not 1 <= version <= MAX_VERSION:
+            return None  # no store numbers a version so (and PostgreSQL could not take the number)
         result: RuleSet | None = await self._run(lambda con: self._load(con, version))
         return result
 
@@ -190,12 +200,16 @@ class RuleSetStore:
             return {**current.files, name: content}
         return await self._write(build, author=author, summary=None)
 
-    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
+    async def rollback(self, version: int, *, author: str,
+                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None:
         """A new version with the files of `version` (LookupError when there is none); None when the newest
-        version already holds them."""
+        version already holds them. `check` sees the files first and raises (UnusableVersion) to refuse them:
+        a rollback is validated like a push."""
         target = await self.fetch(version)
         if target is None:
             raise LookupError(f"there is no rule set version {version}")
+        if check is not None:
+            check(target)
         return await self._write(lambda _current: target.files, author=author,
                                  summary=f"rollback to version {version}", restores=version)
 
