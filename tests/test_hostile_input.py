@@ -251,6 +251,23 @@ def test_malformed_requests_are_throttled_refusals_not_tracebacks(srv):
     assert srv.get("/healthz")[0] == 200
 
 
+def test_corpus_uploads_are_read_one_at_a_time_and_bounded(srv):
+    """Issue 19, item 6: an upload is read as it arrives, what it keeps is bounded, and a second upload while
+    one is read is asked to come back (429) rather than doubling the memory."""
+    slow = _send_headers(srv, "/supervisor/api/corpora?name=slow.jsonl", 1_000_000, b'{"messages": [')
+    time.sleep(0.3)
+    line = json.dumps({"messages": [{"role": "operator", "text": "x" * 1000}]}).encode() + b"\n"
+    status, body = post_raw(srv, "/supervisor/api/corpora?name=second.jsonl", line)
+    assert status == 429, body
+    slow.close()
+    time.sleep(0.3)
+    status, body = post_raw(srv, "/supervisor/api/corpora?name=ok.jsonl", line * 3)
+    assert status == 201 and body["chats"] == 3, body
+    big = json.dumps({"messages": [{"role": "operator", "text": "x" * 19_000}] * 50}).encode() + b"\n"
+    status, body = post_raw(srv, "/supervisor/api/corpora?name=big.jsonl", big * 14)  # 13.3 M characters
+    assert status == 413 and "characters of messages" in body["error"]["message"], body
+
+
 def test_the_log_holds_no_traceback_and_no_error(srv):
     # runs last in this module: everything above went through the same service
     assert srv.get("/healthz")[0] == 200

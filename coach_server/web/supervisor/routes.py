@@ -31,9 +31,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, EofStream, web
 
-from ...corpus import parse_chat, read_corpus
+from ...corpus import BadLine, Chat, ReadResult, parse_chat, read_lines
 from ...engine import Coach
 from ...models import ErrorDetail, error_body
 from ...rulebook.loader import Rule, RuleFileInvalid
@@ -41,10 +41,10 @@ from ...rulebook.ruleset import RuleSet, StaleBase, UnusableVersion
 from ...scenarios import load_scenarios
 from ...service.guard import is_loopback_address
 from ...service.httpkit import (
+    ClientGone,
     HttpError,
     json_response,
     presented_token,
-    read_body,
     read_json,
     require_token,
     token_holder,
@@ -58,12 +58,16 @@ from .editing import EditError, apply_edit, check_edit, describe_edit, proposed_
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
+MAX_CORPUS_CHARS = 12_000_000  # message text kept from one upload (~25–50 MB in memory; a few MB of it per day of a floor)
+MAX_BAD_LINES = 1_000  # the bad lines kept to report (the count goes on)
+UPLOAD_CHUNK_BYTES = 1 << 20
 UPLOAD_TIMEOUT_S = 60.0  # the whole upload must arrive within this (a trickling client holds nothing longer)
 DAY = 86400.0
 
 STORE: web.AppKey[Store | None] = web.AppKey("supervisor_store")
 BACKTESTER: web.AppKey[BackTester] = web.AppKey("supervisor_backtester", BackTester)
 BACKTEST_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_backtest_lock", asyncio.Lock)
+UPLOAD_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_upload_lock", asyncio.Lock)
 
 
 def local_or_token(request: web.Request) -> None:
@@ -263,23 +267,83 @@ async def rollback(request: web.Request) -> web.Response:
 
 # --- back-test -----------------------------------------------------------------------------------------------
 async def upload_corpus(request: web.Request) -> web.Response:
+    """A JSONL corpus, read as it arrives (never held whole): complete lines are parsed a batch at a time off
+    the loop, and what is kept is bounded (MAX_CORPUS_CHARS of message text; MAX_UPLOAD_BYTES on the wire).
+    One upload is read at a time: a second one meanwhile is asked to come back (429)."""
     local_or_token(request)
-    try:
-        raw = await read_body(request, MAX_UPLOAD_BYTES, UPLOAD_TIMEOUT_S)
-    except HttpError as exc:
-        if exc.status == 413:
-            exc.message = (f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB; audit it with `coach audit` "
-                           "or upload a part")
-        raise
-    if not raw.strip():
+    if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
+        raise _too_large(f"{request.content_length} bytes announced", close=True)
+    lock = request.app[UPLOAD_LOCK]
+    if lock.locked():
+        raise HttpError(429, "another corpus is being uploaded; send this one when it is done",
+                        headers={"Retry-After": "5"})
+    async with lock:
+        result = await _read_corpus_upload(request)
+    if not result.chats and not result.bad_lines:
         raise HttpError(400, "the corpus is empty: send JSON Lines, one chat per line (docs/audit.md)")
-    result = await asyncio.to_thread(read_corpus, raw)
     if not result.chats:
         raise HttpError(400, "no chat could be read from the corpus",
                         [ErrorDetail(field=f"line {b.line}", problem=b.problem) for b in result.bad_lines[:20]])
     name = (request.query.get("name") or "corpus.jsonl")[:120]
     corpus = request.app[BACKTESTER].add(name, "upload", result.chats, result.bad_lines)
     return json_response(corpus.summary(), status=201)
+
+
+def _too_large(problem: str, *, close: bool) -> HttpError:
+    return HttpError(413, f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB or holds more than "
+                          f"{MAX_CORPUS_CHARS:,} characters of messages; audit it with `coach audit` or upload a part",
+                     [ErrorDetail(field="(body)", problem=problem)], close=close)
+
+
+async def _read_corpus_upload(request: web.Request) -> ReadResult:
+    chats: list[tuple[int, Chat]] = []
+    bad: list[BadLine] = []
+    kept = size = 0
+    line_no = 0
+    rest = b""
+    try:
+        async with asyncio.timeout(UPLOAD_TIMEOUT_S):
+            while True:
+                chunk = await request.content.read(UPLOAD_CHUNK_BYTES)
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise _too_large(f"more than {MAX_UPLOAD_BYTES} bytes sent", close=True)
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop() if chunk else b""
+                if not chunk and lines and not lines[-1]:
+                    lines.pop()
+                parsed = await asyncio.to_thread(_parse_lines, lines, line_no)
+                line_no += len(lines)
+                for item in parsed:
+                    if isinstance(item, BadLine):
+                        if len(bad) < MAX_BAD_LINES:
+                            bad.append(item)
+                        continue
+                    kept += sum(len(m.text or "") for m in item[1].messages)
+                    if kept > MAX_CORPUS_CHARS:
+                        raise _too_large(f"more than {MAX_CORPUS_CHARS} characters of messages", close=True)
+                    chats.append(item)
+                if not chunk:
+                    break
+                if len(rest) > MAX_UPLOAD_BYTES:
+                    raise _too_large("one line longer than the whole limit", close=True)
+    except TimeoutError:
+        raise HttpError(408, f"the corpus did not arrive within {UPLOAD_TIMEOUT_S:g} s",
+                        [ErrorDetail(field="(body)", problem=f"{size} bytes received")], close=True) from None
+    except (ConnectionError, ClientPayloadError, asyncio.IncompleteReadError, EofStream):
+        raise ClientGone() from None
+    return ReadResult(chats, bad)
+
+
+def _parse_lines(lines: list[bytes], before: int) -> list[tuple[int, Chat] | BadLine]:
+    out: list[tuple[int, Chat] | BadLine] = []
+    for number, item in read_lines(lines):
+        if isinstance(item, BadLine):
+            item.line += before
+            out.append(item)
+        else:
+            out.append((number + before, item))
+    return out
 
 
 async def delete_corpus(request: web.Request) -> web.Response:
@@ -437,6 +501,7 @@ def register(app: web.Application, store: Store | None) -> None:
     app[STORE] = store
     app[BACKTESTER] = BackTester()
     app[BACKTEST_LOCK] = asyncio.Lock()
+    app[UPLOAD_LOCK] = asyncio.Lock()
     r = app.router
     r.add_get("/supervisor", page)
     r.add_static("/supervisor/static", STATIC)
