@@ -210,6 +210,7 @@ def test_a_client_leaving_mid_upload_is_no_error(srv):
     {"ru": {"swap": {"блин": None}}},
     {"ru": {"words": [[[[[[[["x"]]]]]]]]}},
     {"title": None, "ru": None},
+    {"enabled": {"a": None}, "params": {"": []}},  # found by bench/hardening.py's fuzz
 ])
 def test_an_edit_no_toml_can_hold_is_refused_with_a_reason(srv, edit):
     for action in ("check", "description"):

@@ -213,26 +213,30 @@ def _unwritable(edit: dict[str, Any]) -> list[tuple[str, str]]:
     table (a field's own null removes it, and is fine), nesting deeper than any rule file's."""
     out: list[tuple[str, str]] = []
 
-    def walk(value: Any, where: str, depth: int, nested: bool) -> None:
+    def walk(value: Any, where: str, depth: int, null_at: int) -> None:
         if len(out) >= 20:
             return
         if value is None:
-            if nested:
+            if depth != null_at:
                 out.append((where, "null has no place inside a list or a table: leave the item out"))
         elif depth > MAX_EDIT_DEPTH:
             out.append((where, f"nested deeper than {MAX_EDIT_DEPTH} levels"))
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                walk(item, f"{where}[{i}]", depth + 1, True)
-        elif isinstance(value, dict):  # a section's own fields may be null (removed); a table's in them not
+                walk(item, f"{where}[{i}]", depth + 1, null_at)
+        elif isinstance(value, dict):
             for key, item in value.items():
-                walk(item, f"{where}.{key}", depth + 1, nested or depth >= 2)
+                walk(item, f"{where}.{key}", depth + 1, null_at)
         elif isinstance(value, float) and not math.isfinite(value):
             out.append((where, "not a finite number"))
 
-    for name in (*COMMON_FIELDS, *SECTIONS):
+    # null removes a field: a rule's own (`title`) or a section's (`ru.words`), nothing deeper
+    for name in COMMON_FIELDS:
         if name in edit:
-            walk(edit[name], name, 1, False)
+            walk(edit[name], name, 1, 1)
+    for name in SECTIONS:
+        if name in edit:
+            walk(edit[name], name, 1, 2)
     return out
 
 
