@@ -41,6 +41,8 @@ url, pid, stop = sys.argv[1], sys.argv[2], sys.argv[3]
 host, port = urlsplit(url).hostname, urlsplit(url).port
 con = None
 worst = rss = 0.0
+slow = []  # (seconds since the probe began, ms) of every answer slower than 50 ms
+began = time.monotonic()
 while not os.path.exists(stop):
     started = time.perf_counter()
     try:
@@ -51,14 +53,17 @@ while not os.path.exists(stop):
     except (OSError, http.client.HTTPException):
         con = None
         continue
-    worst = max(worst, (time.perf_counter() - started) * 1000)
+    took = (time.perf_counter() - started) * 1000
+    worst = max(worst, took)
+    if took > 50 and len(slow) < 20:
+        slow.append((round(time.monotonic() - began, 2), round(took)))
     try:
         with open(f"/proc/{pid}/status") as f:
             rss = max(rss, next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmRSS:")))
     except (OSError, StopIteration):
         pass
     time.sleep(0.01)
-print(json.dumps({"worst_ms": worst, "rss": rss}))
+print(json.dumps({"worst_ms": worst, "rss": rss, "slow": slow}))
 """
 
 
@@ -72,18 +77,19 @@ class Probe:
                                       str(self.stop_file)], stdout=subprocess.PIPE, text=True)
         self.worst_ms = self.rss = 0.0
         self.five_xx = 0
+        self.slow: list[list[float]] = []
 
     def stop(self) -> None:
         self.stop_file.touch()
         out, _ = self.proc.communicate(timeout=60)
         figures = json.loads(out)
-        self.worst_ms, self.rss = figures["worst_ms"], figures["rss"]
+        self.worst_ms, self.rss, self.slow = figures["worst_ms"], figures["rss"], figures["slow"]
 
 
 def call(service: Service, method: str, path: str, body: bytes | None = None, token: bool = True,
          headers: dict | None = None, timeout: float = 120) -> tuple[int, bytes]:
     h = {"Content-Type": "application/json", **(headers or {})}
-    if token:
+    if token and (service.tmp / "token").exists():  # (a service given a --token-file of its own has none here)
         h["Authorization"] = f"Bearer {(service.tmp / 'token').read_text().strip()}"
     try:
         with urllib.request.urlopen(urllib.request.Request(service.url + path, data=body, method=method, headers=h),
@@ -129,7 +135,7 @@ def run_case(name: str, attack: Callable[[Service], dict[str, Any]], *extra: str
         shutil.rmtree(tmp, ignore_errors=True)
     row = {"case": name, "stall_ms": probe.worst_ms, "rss_mb": probe.rss, "five_xx": fives + probe.five_xx,
            "tracebacks": log.count("Traceback"), "error_lines": sum(" ERROR " in ln for ln in log.splitlines()),
-           "sigterm_s": stop_s, **figures}
+           "sigterm_s": stop_s, **figures, "slowest_answers": sorted(probe.slow, key=lambda s: -s[1])[:4]}
     print(f"  … {name}: {row['stall_ms']:.0f} ms, {row['rss_mb']:.0f} MB", file=sys.stderr, flush=True)
     return row
 
@@ -208,20 +214,27 @@ def waiting_followers(service: Service) -> dict[str, Any]:
     rules = Path(json.loads(call(service, "GET", "/healthz")[1])["rules_dir"])
     digest = json.loads(call(service, "GET", "/v1/rules/set")[1])["digest"]
 
+    changed_at: list[float] = []
+    began = time.monotonic()
+
     async def wait_all() -> dict[int, int]:
         statuses: dict[int, int] = {}
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
             async def one() -> None:
                 try:
-                    async with session.get(service.url + "/v1/rules/set?wait=30",
+                    async with session.get(service.url + "/v1/rules/set?wait=60",
                                            headers={"If-None-Match": f'"{digest}"'}) as r:
                         await r.read()
                         statuses[r.status] = statuses.get(r.status, 0) + 1
                 except aiohttp.ClientError:
                     statuses[0] = statuses.get(0, 0) + 1
-            tasks = [asyncio.ensure_future(one()) for _ in range(3_000)]
-            await asyncio.sleep(4)
+            tasks = []
+            for _ in range(30):  # followers arrive as a floor's do (each asks every 15 s): 300 a second
+                tasks += [asyncio.ensure_future(one()) for _ in range(100)]
+                await asyncio.sleep(1 / 3)
+            await asyncio.sleep(2)
+            changed_at.append(time.monotonic())
             path = rules / "too_long.toml"
             path.write_text(path.read_text(encoding="utf-8").replace('severity = "warning"', 'severity = "info"', 1),
                             encoding="utf-8")
@@ -229,7 +242,8 @@ def waiting_followers(service: Service) -> dict[str, Any]:
         return statuses
 
     statuses = asyncio.run(wait_all())
-    return {"answers": statuses, "five_xx": sum(n for s, n in statuses.items() if s >= 500)}
+    return {"answers": statuses, "change_at_s": round(changed_at[0] - began, 1),
+            "five_xx": sum(n for s, n in statuses.items() if s >= 500)}
 
 
 def maximal_uploads(service: Service) -> dict[str, Any]:
@@ -259,16 +273,22 @@ def big_rule_set(service: Service) -> dict[str, Any]:
     fives = [0]
 
     def typist() -> None:
-        fives[0] = typing(service, 8, ["Здравствуйте! Сейчас проверю ваш заказ", "Доставка завтра"])
-        done.set()
+        while not done.is_set():
+            fives[0] += typing(service, 1, ["Здравствуйте! Сейчас проверю ваш заказ", "Доставка завтра"])
 
     thread = threading.Thread(target=typist)
     thread.start()
     time.sleep(1)
+    started = time.monotonic()
     (rules / "big_list.toml").write_text(text, encoding="utf-8")
+    while json.loads(call(service, "GET", "/healthz")[1])["rules"] < 22 and time.monotonic() - started < 120:
+        time.sleep(0.2)
+    in_force = time.monotonic() - started
+    time.sleep(1)
+    done.set()
     thread.join()
-    return {"rule_file_mb": len(text.encode()) / 2**20, "loaded": json.loads(call(service, "GET", "/healthz")[1])["rules"],
-            "five_xx": fives[0]}
+    return {"rule_file_mb": round(len(text.encode()) / 2**20, 2), "in_force_after_s": round(in_force, 1),
+            "rules": json.loads(call(service, "GET", "/healthz")[1])["rules"], "five_xx": fives[0]}
 
 
 def malformed_headers(service: Service) -> dict[str, Any]:
@@ -352,6 +372,8 @@ def cases(selected: set[str] | None) -> list[dict[str, Any]]:
         return selected is None or key in selected
 
     rows: list[dict[str, Any]] = []
+    if want("idle"):  # the floor under every figure below: the same probe against a service doing nothing
+        rows.append(run_case("(baseline: an idle service, 6 s)", lambda service: time.sleep(6) or {}))
     if want("pattern"):
         rows.append(run_case("a backtracking pattern rule, typing", backtracking_pattern,
                              before=lambda d: (d / "card.toml").write_text(BACKTRACKING, encoding="utf-8")))
@@ -407,7 +429,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--case", action="append", choices=["pattern", "follower", "rulefiles", "disk", "waiters",
+    parser.add_argument("--case", action="append", choices=["idle", "pattern", "follower", "rulefiles", "disk", "waiters",
                                                            "uploads", "bigrules", "headers", "fuzz", "request"])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -20,6 +20,7 @@ import fcntl
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -42,6 +43,7 @@ RETRY_MAX_S = 5.0
 FIRST_SYNC_S = 5.0  # how long a starting service waits for its source before serving what it has
 MAX_WAITERS = 1_000  # followers' long polls waiting at once in one process; more are asked to come back later
 WAKE_PER_S = 4_000  # waiters released per second after a change (1,000 answered within a quarter second)
+BUILD_SWITCH_S = 0.001  # the interpreter's thread switch interval while a rule book is built in a thread
 MIN_LOOK_S = 0.5  # at least this between two looks at the source, even when it answers at once (ignores `wait`)
 SAVE_LOCK_FILE = ".coach-save.lock"
 
@@ -188,7 +190,12 @@ class RuleWatcher:
         force in one step. One build at a time, so each starts from the book in force. A source's version
         under which no rule loads at all is refused (UnusableRuleSet): the book in force stays."""
         async with self._build_lock:
-            book = await asyncio.to_thread(_prepared, make, self.coach.rulebook)
+            switch = sys.getswitchinterval()
+            sys.setswitchinterval(BUILD_SWITCH_S)  # the loop gets the GIL back within a millisecond meanwhile
+            try:
+                book = await asyncio.to_thread(_prepared, make, self.coach.rulebook)
+            finally:
+                sys.setswitchinterval(switch)
             if from_source and not book.rules:
                 problems = "; ".join(map(str, book.errors[:3])) or "it holds no rule files"
                 raise UnusableRuleSet(f"no rule of this rule set loads ({problems}); the rules in force stay")
