@@ -66,3 +66,14 @@ def test_sync_is_shared_by_callers_waiting_together(tmp_path):
     assert spool.append(ROW) and spool.sync() and spool.sync()
     spool.close()
     assert spool.append(ROW) is False  # closed: nothing is kept any more
+
+
+def test_a_fatal_signal_leaves_a_line_in_the_log(server):
+    """SQLite maps its -shm file: on a full disk a write to it is SIGBUS. The service cannot go on, but it
+    says so in its log (issue 19, item 11) instead of vanishing without a word."""
+    import signal
+
+    server.proc.send_signal(signal.SIGBUS)
+    server.proc.wait(30)
+    log = server.log.read_text(encoding="utf-8")
+    assert "Fatal Python error: Bus error" in log

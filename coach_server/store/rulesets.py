@@ -41,6 +41,7 @@ log = logging.getLogger("coach.rules")
 CHANNEL = "coach_rules"  # NOTIFY channel: the payload is the new version's number
 WRITE_LOCK = 0x0C0AC5  # pg_advisory_xact_lock key: one rule-set write at a time, across every node
 QUERY_TIMEOUT_S = 10.0
+HEALTH_TIMEOUT_S = 2.0  # the periodic check's one-row query (a frozen server: offline after the check + this)
 MAX_AUTHOR_CHARS = 100
 MAX_SUMMARY_CHARS = 500
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -130,8 +131,8 @@ class RuleSetStore:
 
     # --- reading ---------------------------------------------------------------------------------------
     @staticmethod
-    async def _head(con: asyncpg.Connection) -> int | None:
-        value = await con.fetchval("SELECT max(version) FROM rule_versions", timeout=QUERY_TIMEOUT_S)
+    async def _head(con: asyncpg.Connection, timeout: float = QUERY_TIMEOUT_S) -> int | None:
+        value = await con.fetchval("SELECT max(version) FROM rule_versions", timeout=timeout)
         return int(value) if value is not None else None
 
     @staticmethod
@@ -296,7 +297,8 @@ class RuleSetStore:
                 except TimeoutError:  # the periodic check: the newest version's number only
                     if self._lost:
                         raise StoreUnavailable(f"the connection to {self.location} was lost") from None
-                    head = await self._head(con)
+                    # a quick answer or the store counts as away: a frozen server is said within seconds
+                    head = await self._head(con, HEALTH_TIMEOUT_S)
                     return await self._load(con, head) if head is not None and head != known else None
                 if self._lost:
                     raise StoreUnavailable(f"the connection to {self.location} was lost")
