@@ -343,7 +343,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1_000, help="distinct maximal messages sent to the service")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--hardening", action="store_true",
+                        help="only issue 19's attacks (bench/hardening.py: one service each, an event-loop probe)")
     args = parser.parse_args()
+    if args.hardening:
+        from bench import hardening
+
+        rows = hardening.cases(None)
+        print(json.dumps(rows, indent=2, ensure_ascii=False)) if args.json else hardening.print_rows(rows)
+        return 0
     gc.collect()
     rows = engine_part()
     service = service_part(args.messages)

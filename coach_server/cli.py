@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import stat
@@ -103,6 +104,9 @@ def configured_tokens(path: Path | None) -> tuple[list[TokenHolder], str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     debug = debug_requested(args.debug)
     configure_logging(debug=debug)
+    # a fatal signal (SIGBUS when SQLite's memory-mapped -shm file cannot grow on a full disk, SIGSEGV) leaves
+    # a line and the stack in the log instead of a silent exit (the stack names code, never message text)
+    faulthandler.enable()
     try:
         origins = parse_origins([*args.allow_origin, os.environ.get("COACH_ALLOW_ORIGINS", "")])
     except ValueError as exc:

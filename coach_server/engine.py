@@ -143,6 +143,12 @@ class Coach:
         self.chats.clear()
         clear_word_caches()
 
+    def put_in_force(self, book: Rulebook) -> RulesUpdate:
+        """Make `book` — built elsewhere, off the event loop (service/rulewatch.py) — the rules in force, in one
+        step. Says which rules changed."""
+        before, self.rulebook = self.rulebook, book
+        return RulesUpdate(book.errors, book.changed_since(before))
+
     def use_rules(self, ruleset: RuleSet) -> RulesUpdate:
         """Put a stored version of the rule files in force (a team's rule set); unchanged rules keep their
         compiled checks, a file this version breaks keeps its last good version. Says which rules changed."""

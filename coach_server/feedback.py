@@ -2,8 +2,8 @@
 
 The service keeps the latest events in memory so that a supervisor can see the feedback arrive
 (`GET /v1/feedback/recent`, with the token); a persistent store can subscribe with `add_sink`. A sink says
-whether it has kept the event durably (a store writes it to its spool file before anything else), which is
-what the live endpoint's acknowledgement reports.
+whether it has written the event to its spool file and, when asked, syncs that file to the disk: whether
+both happened is what the live endpoint's acknowledgement reports (`durable`).
 
 The free-text fields are reduced to what they are before anything keeps them: the chat id to a hash, the
 operator to a name (letters, spaces, a few digits and marks) — anything else, an e-mail or a phone number
@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -64,32 +64,47 @@ def operator_label(name: str | None) -> str | None:
     return "#" + hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:12]
 
 
-# A sink receives each event; it returns True when it has kept the event durably (on disk).
+# A sink receives each event; it returns True when it has written the event to a file of its own (its
+# spool). Its `sync` (awaited by `keep_durably`) puts what it wrote on the disk and says whether it did.
 Sink = Callable[[FeedbackEvent], "bool | None"]
+Sync = Callable[[], Awaitable[bool]]
 
 
 class FeedbackLog:
     def __init__(self, size: int = 1000):
         self.recent: deque[FeedbackEvent] = deque(maxlen=size)
-        self._sinks: list[Sink] = []
+        self._sinks: list[tuple[Sink, Sync | None]] = []
 
-    def add_sink(self, sink: Sink) -> None:
-        self._sinks.append(sink)
+    def add_sink(self, sink: Sink, sync: Sync | None = None) -> None:
+        self._sinks.append((sink, sync))
 
     def record(self, action: str, rule: str, chat_id: str, severity: str | None = None,
                operator: str | None = None, ts: float | None = None) -> FeedbackEvent:
-        return self.keep(action, rule, chat_id, severity, operator, ts)[0]
+        return self._record(action, rule, chat_id, severity, operator, ts)[0]
 
-    def keep(self, action: str, rule: str, chat_id: str, severity: str | None = None,
-             operator: str | None = None, ts: float | None = None) -> tuple[FeedbackEvent, bool]:
-        """Record an event; (the event, whether some sink has kept it durably)."""
+    async def keep_durably(self, action: str, rule: str, chat_id: str, severity: str | None = None,
+                           operator: str | None = None, ts: float | None = None) -> tuple[FeedbackEvent, bool]:
+        """Record an event; (the event, whether it is kept durably): written whole by a sink and then synced
+        to the disk by it — only then may an acknowledgement say "kept"."""
+        event, wrote = self._record(action, rule, chat_id, severity, operator, ts)
+        durable = False
+        for sync in wrote:
+            try:
+                durable = await sync() or durable
+            except Exception:  # a failing store must not stop the coaching
+                log.exception("feedback sink failed to sync")
+        return event, durable
+
+    def _record(self, action: str, rule: str, chat_id: str, severity: str | None, operator: str | None,
+                ts: float | None) -> tuple[FeedbackEvent, list[Sync]]:
         event = FeedbackEvent(ts if ts is not None else time.time(), action, rule, severity, chat_hash(chat_id),
                               operator_label(operator))
         self.recent.append(event)
-        durable = False
-        for sink in self._sinks:
+        wrote: list[Sync] = []
+        for sink, sync in self._sinks:
             try:
-                durable = bool(sink(event)) or durable
+                if sink(event) and sync is not None:
+                    wrote.append(sync)
             except Exception:  # a failing store must not stop the coaching
                 log.exception("feedback sink failed")
-        return event, durable
+        return event, wrote

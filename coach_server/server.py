@@ -27,7 +27,14 @@ from .feedback import FeedbackEvent, FeedbackLog
 from .service import api
 from .service.background import cancel_and_wait, in_background
 from .service.guard import GuardConfig, add_response_headers, guard_middleware
-from .service.httpkit import LINGER_S, MAX_BODY_BYTES, SUPERVISOR_TOKEN, TOKEN_HOLDERS, json_errors
+from .service.httpkit import (
+    LINGER_S,
+    MAX_BODY_BYTES,
+    SUPERVISOR_TOKEN,
+    TOKEN_HOLDERS,
+    json_errors,
+    quiet_malformed_requests,
+)
 from .service.keys import COACH, FEEDBACK, RULES, WORKER
 from .service.live import LiveHub
 from .service.memory import MemoryGuard
@@ -69,6 +76,7 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     where the rules come from when not from the rules directory, and the rest a team node needs."""
     guard = guard or GuardConfig()
     feedback = feedback or FeedbackLog()
+    quiet_malformed_requests()  # a malformed request is a throttled refusal line, not a traceback
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard_middleware(guard), json_errors],
                           handler_args={"lingering_time": LINGER_S})
     app.on_response_prepare.append(add_response_headers)
@@ -112,7 +120,7 @@ def attach_store(app: web.Application, store: Store, hub: LiveHub, feedback: Fee
     def sink(event: FeedbackEvent) -> bool:
         return store.submit(event, hub.draft_of(event.chat) if store.store_text else None)
 
-    feedback.add_sink(sink)
+    feedback.add_sink(sink, store.sync_spool)
 
     async def running(app: web.Application) -> AsyncIterator[None]:
         await store.start()

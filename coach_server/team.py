@@ -31,8 +31,8 @@ from typing import Any, TypeVar
 
 from .engine import Coach
 from .rulebook.examples import missing_examples, run_examples
-from .rulebook.loader import default_rules_dir, load_rulebook
-from .rulebook.ruleset import StaleBase, changes, read_directory, summarize_changes, write_directory
+from .rulebook.loader import check_version, default_rules_dir, load_rulebook
+from .rulebook.ruleset import StaleBase, UnusableVersion, changes, read_directory, summarize_changes, write_directory
 from .server import TeamWiring
 from .service.follow import TeamNode, check_follow_url
 from .service.guard import is_loopback_address
@@ -181,8 +181,14 @@ def cmd_rules_history(args: argparse.Namespace) -> int:
 @exits
 def cmd_rules_rollback(args: argparse.Namespace) -> int:
     author = args.author or default_author()
-    restored = ask_store("rollback", team_store("rollback", args.store),
-                         lambda store: store.rollback(args.version, author=author))
+    try:
+        restored = ask_store("rollback", team_store("rollback", args.store),
+                             lambda store: store.rollback(args.version, author=author, check=check_version))
+    except UnusableVersion as exc:
+        print(f"refused: version {args.version} cannot be restored, its files do not load (nothing was changed):")
+        for problem in exc.problems:
+            print(f"error   {problem}")
+        return 1
     if restored is None:
         print(f"nothing to do: the newest version already holds the files of version {args.version}")
         return 0
@@ -195,7 +201,7 @@ def cmd_rules_pull(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else default_rules_dir()
     ruleset = ask_store("pull", team_store("pull", args.store), lambda store: store.fetch(args.version))
     if ruleset is None:
-        raise fail("pull", f"there is no version {args.version}" if args.version else
+        raise fail("pull", f"there is no version {args.version}" if args.version is not None else
                    "the store holds no rule set yet", 1)
     try:
         before = read_directory(directory).files if directory.is_dir() else {}

@@ -127,7 +127,7 @@ message = "x"
 patterns = ["ok"]
 """)
     [(_, field, problem)] = errors_of(tmp_path)
-    assert field == "ru.patterns[0]" and "regular expression" in problem
+    assert field == "ru.patterns[0]" and "регулярное выражение" in problem
 
 
 def test_bad_thresholds(rules_copy):

@@ -1,17 +1,22 @@
 """`pattern`: regular expressions a supervisor writes for what word lists cannot say.
 
-Patterns are Python regular expressions, case-insensitive unless `ignore_case = false`; `\\b` works for
-Cyrillic. The optional `suggestion` template rewrites the matched text (`{match}` is the match).
+Patterns are written in Python's syntax, case-insensitive unless `ignore_case = false`; `\\w`, `\\b` work
+for Cyrillic. They run on a linear-time engine (linear_regex.py): what could backtrack — backreferences,
+lookarounds — is refused when the rule is loaded. The optional `suggestion` template rewrites the matched
+text (`{match}` is the match).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from pydantic import Field
 
 from ..models import Warning
 from .base import Check, Context, LangSection, Settings, render
+from .linear_regex import LinearPattern, PatternRefused
+
+MAX_PATTERNS = 200  # per language: each is a pass over the draft on every keystroke
+MAX_MATCHES = 200  # per draft, all of a rule's patterns together: the operator reads a few; the loop is spared
 
 
 class Params(Settings):
@@ -20,7 +25,7 @@ class Params(Settings):
 
 
 class Lang(LangSection):
-    patterns: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list, max_length=MAX_PATTERNS)
 
 
 class PatternError(ValueError):
@@ -39,16 +44,13 @@ class PatternCheck(Check[Params, Lang]):
     placeholders = frozenset({"match"})
 
     def compile(self) -> None:
-        flags = re.IGNORECASE if self.params.ignore_case else 0
-        self.compiled: list[tuple[re.Pattern[str], str]] = []
+        self.compiled: list[tuple[LinearPattern, str]] = []
         for lang, section in self.langs.items():
             for i, source in enumerate(section.patterns):
                 try:
-                    pattern = re.compile(source, flags)
-                except re.error as exc:
-                    raise PatternError(f"{lang}.patterns[{i}]", f"not a valid regular expression: {exc}") from None
-                if pattern.search("") is not None:
-                    raise PatternError(f"{lang}.patterns[{i}]", "matches empty text; it would flag every draft")
+                    pattern = LinearPattern(source, ignore_case=self.params.ignore_case)
+                except PatternRefused as exc:
+                    raise PatternError(f"{lang}.patterns[{i}]", str(exc)) from None
                 self.compiled.append((pattern, lang))
 
     @classmethod
@@ -59,13 +61,17 @@ class PatternCheck(Check[Params, Lang]):
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
+        left = MAX_MATCHES
         for pattern, lang in self.compiled:
-            for m in pattern.finditer(draft.text):
-                start, end = m.span()
+            for start, end in pattern.finditer(draft.text):
+                left -= 1
+                if left < 0:
+                    return
                 if self.params.skip_quoted and draft.is_quoted(start, end):
                     continue
                 if ctx.typing(start, end):
                     continue
+                matched = draft.text[start:end]
                 template = self.section(ctx.lang).suggestion or self.langs[lang].suggestion
-                suggestion = render(template, {"match": m.group()}) if template else None
-                yield self.warning(ctx, start=start, end=end, suggestion=suggestion, match=m.group())
+                suggestion = render(template, {"match": matched}) if template else None
+                yield self.warning(ctx, start=start, end=end, suggestion=suggestion, match=matched)

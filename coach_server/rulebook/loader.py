@@ -26,7 +26,7 @@ from ..checks.base import AnyCheck, template_fields
 from ..models import Severity, validation_details
 from .description import fill as fill_description
 from .description import problems as description_problems
-from .ruleset import RuleSet, file_digest, rule_files
+from .ruleset import RuleSet, UnusableVersion, file_digest, rule_files
 from .schema import LANGS, RuleFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -145,8 +145,31 @@ def _validate_part(model: type[M], data: Any, file: str, where: str, errors: lis
         return None
 
 
+MAX_RULE_FILE_BYTES = 4 << 20  # a word list of a hundred thousand entries fits; a runaway file does not
+
+
 def parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, AnyCheck]:
-    """Validate one rule file's bytes; raise RuleFileInvalid listing every problem."""
+    """Validate one rule file's bytes; raise RuleFileInvalid listing every problem. Whatever the bytes hold —
+    TOML nested 800 deep, a quantifier no engine takes — the outcome is that: one file's errors, never an
+    exception of another kind (a watcher, `coach rules check` and the supervisor's routes all rely on it)."""
+    try:
+        return _parse_rule(rule_id, raw, file)
+    except RuleFileInvalid:
+        raise
+    except RecursionError:
+        raise RuleFileInvalid([RuleError(file, "(syntax)", "nested too deeply (arrays or tables inside one "
+                                                           "another hundreds of levels deep)")]) from None
+    except MemoryError:
+        raise RuleFileInvalid([RuleError(file, "(file)", "too large to load")]) from None
+    except Exception as exc:  # a value no check kind foresaw: this file's error, not the service's
+        raise RuleFileInvalid([RuleError(file, "(rule)", f"cannot be loaded: {type(exc).__name__}: "
+                                                         f"{str(exc)[:200]}")]) from None
+
+
+def _parse_rule(rule_id: str, raw: bytes, file: str) -> tuple[RuleFile, AnyCheck]:
+    if len(raw) > MAX_RULE_FILE_BYTES:
+        raise RuleFileInvalid([RuleError(file, "(file)", f"{len(raw)} bytes; a rule file may hold at most "
+                                                         f"{MAX_RULE_FILE_BYTES >> 20} MiB")])
     if not RULE_ID_RE.match(rule_id):
         raise RuleFileInvalid([RuleError(file, "(file name)", "a rule id is lower-case latin letters, digits "
                                                               "and _ and starts with a letter")])
@@ -273,6 +296,15 @@ def load_ruleset(ruleset: RuleSet, previous: Rulebook | None = None) -> Rulebook
         rule_id = name.removesuffix(".toml")
         _load_file(rule_id, Path(name), raw, old.get(rule_id), rules, errors)
     return Rulebook(None, rules, errors, ruleset)
+
+
+def check_version(ruleset: RuleSet) -> None:
+    """Refuse (UnusableVersion) a stored version whose files do not all load, or that holds none: what a
+    rollback would restore is checked as a push is."""
+    book = load_ruleset(ruleset)
+    problems = [str(e) for e in book.errors] or ([] if book.rules else ["it holds no rule files"])
+    if problems:
+        raise UnusableVersion(ruleset.version or 0, problems)
 
 
 def _load_file(rule_id: str, path: Path, raw: bytes, previous_rule: Rule | None, rules: dict[str, Rule],

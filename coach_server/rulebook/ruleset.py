@@ -46,6 +46,19 @@ class StaleBase(Exception):
         self.problem = problem
 
 
+class UnusableVersion(Exception):
+    """A stored version a rollback would restore, refused: its files do not load (`problems` say why)."""
+
+    def __init__(self, version: int, problems: list[str]):
+        super().__init__(f"version {version} cannot be restored: " + "; ".join(problems[:5])
+                         + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+        self.version = version
+        self.problems = problems
+
+
+MAX_VERSION = (1 << 63) - 1  # the store's version numbers are PostgreSQL bigints
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """One version of the rule files. `version` is the store's number for it (None for a directory);

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import random
 
 from aiohttp import web
 
@@ -26,6 +27,7 @@ from .httpkit import HttpError, json_response, read_json, require_token
 from .keys import COACH, FEEDBACK, RULES, WORKER
 from .live import LiveHub
 from .openapi import openapi_text
+from .rulewatch import MAX_WAITERS, TooManyWaiting
 from .slices import evaluate_in_slices
 
 log = logging.getLogger("coach.service")
@@ -81,7 +83,8 @@ async def rule_set(request: web.Request) -> web.Response:
     (at most 60) for the rules to differ from that digest, else answers 304."""
     raw_wait = request.query.get("wait", "0")
     try:
-        wait = float(raw_wait) if len(raw_wait) <= 64 else math.nan  # a number, not a page of digits
+        # a plain ASCII number, not a page of digits (nor "٣", which float() would take)
+        wait = float(raw_wait) if len(raw_wait) <= 64 and raw_wait.isascii() else math.nan
     except ValueError:
         wait = math.nan
     if not 0 <= wait <= MAX_WAIT_S:
@@ -90,12 +93,16 @@ async def rule_set(request: web.Request) -> web.Response:
     known = request.headers.get("If-None-Match", "").strip().removeprefix("W/").strip('"')
     watcher = request.app[RULES]
     if known and wait > 0:
-        await watcher.changed_from(known, wait)
-    current = request.app[COACH].rulebook.loaded_files
-    headers = {"ETag": f'"{current.digest}"'}
-    if known == current.digest:
+        try:
+            await watcher.changed_from(known, wait)
+        except TooManyWaiting:
+            raise HttpError(429, f"{MAX_WAITERS} followers already wait for a change here; ask again later",
+                            headers={"Retry-After": str(random.randint(5, 15))}) from None
+    digest, body = await watcher.files_body()
+    headers = {"ETag": f'"{digest}"'}
+    if known == digest:
         return web.Response(status=304, headers=headers)
-    return json_response(current.to_json(), headers=headers)
+    return web.Response(body=body, headers=headers, content_type="application/json", charset="utf-8")
 
 
 async def feedback_recent(request: web.Request) -> web.Response:

@@ -8,6 +8,8 @@ team node (an operator's token is enough), sent as `Authorization: Bearer …`.
 """
 from __future__ import annotations
 
+import asyncio
+import json
 import ssl
 from typing import Literal
 from urllib.parse import urlsplit
@@ -71,6 +73,11 @@ class TeamNode:
                                           headers=headers, timeout=timeout) as response:
                 if response.status == 304:
                     return None
+                if response.status == 429:  # the node has followers enough waiting: no news, ask again later
+                    retry = response.headers.get("Retry-After", "")
+                    await asyncio.sleep(min(float(retry), MAX_WAIT_S) if retry.isascii() and retry.isdigit()
+                                        else 5.0)
+                    return None
                 if response.status in (401, 403):
                     raise FollowError(f"the team node refused this service's token (HTTP {response.status}): "
                                       "put a token of the team node in --token-file")
@@ -78,16 +85,21 @@ class TeamNode:
                     raise FollowError(f"the team node answered HTTP {response.status}")
                 if (response.content_length or 0) > MAX_BUNDLE_BYTES:
                     raise FollowError("the team node's rule set is larger than 8 MiB")
-                data = await response.json(content_type=None)
+                body = await _read_capped(response, MAX_BUNDLE_BYTES)
+            data = json.loads(body)
         except aiohttp.ClientSSLError as exc:
             raise FollowError(f"TLS with {self.url} failed ({exc}); for a team node's own certificate "
                               "give it with --follow-ca") from None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise FollowError(f"{self.url}: {type(exc).__name__}: {exc}") from None
+        except RecursionError:
+            raise FollowError("the team node's answer is not a rule set: JSON nested too deeply") from None
         try:
             ruleset = RuleSet.from_json(data)
         except ValueError as exc:
             raise FollowError(f"the team node sent no usable rule set: {exc}") from None
+        if not ruleset.files:  # an empty set would switch every rule off on every follower: never taken
+            raise FollowError("the team node sent an empty rule set (no rule files); the last good one stays")
         if current is not None and ruleset.digest == current.digest:
             return None
         return ruleset
@@ -96,3 +108,17 @@ class TeamNode:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, at most `limit` bytes whatever its framing (Content-Length, chunked, until close): past it
+    the answer is refused and the connection dropped — a hostile or broken node cannot grow a follower."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 << 10):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise FollowError(f"the team node's rule set is larger than {limit >> 20} MiB (answer cut off)")
+        chunks.append(chunk)
+    return b"".join(chunks)

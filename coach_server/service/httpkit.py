@@ -17,6 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import ClientPayloadError, EofStream, web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from ..models import ErrorDetail, JsonInputError, error_body, parse_json
@@ -230,3 +231,24 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 # One budget of lines for every refusal of the service (HTTP, the guard, live frames): a flood of bad input
 # of any kind costs the log a burst and then a line a second.
 refusals = LogThrottle(log)
+
+
+class MalformedRequests(logging.Filter):
+    """On aiohttp's server logger: a request its parser refuses (a control character in a header, a line too
+    long, not HTTP at all) is the client's error, answered 400 by aiohttp. Instead of aiohttp's ERROR line
+    with a traceback per request — a flood anyone can cause before any token is checked — it is one
+    throttled refusal line, with every other refusal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 400) < 500:
+            refusals.log(logging.INFO, "%d malformed HTTP request refused (%s)", exc.code or 400, type(exc).__name__)
+            return False
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    """Install MalformedRequests on aiohttp's server logger (once)."""
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequests) for f in server_log.filters):
+        server_log.addFilter(MalformedRequests())

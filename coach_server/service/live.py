@@ -525,7 +525,8 @@ class LiveSession:
             await self.send(_error("unknown_chat", "feedback on a chat this connection does not hold; send the "
                                                    "chat's state first", chat_id=fb.chat_id, ref=fb.seq))
             return
-        _, durable = self.hub.feedback.keep(fb.action, fb.rule, fb.chat_id, fb.severity, chat.operator_name)
+        _, durable = await self.hub.feedback.keep_durably(fb.action, fb.rule, fb.chat_id, fb.severity,
+                                                          chat.operator_name)
         await self.send({"type": "feedback_ack", "chat_id": fb.chat_id, "rule": fb.rule, "action": fb.action,
                          "ref": fb.seq, "durable": durable})
         if fb.action == "dismissed":

@@ -24,9 +24,11 @@ from typing import TextIO
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 # Linear whatever the line holds (possessive runs, each tried once from where it starts): 9+ digits with
-# separators, and any token with something after an «@» (user@localhost too).
+# separators, and any token with something after an «@» (user@localhost too) — but not a URL
+# (`postgresql://coach@db.example/coach`: which store is down must be readable; its secrets are redacted
+# before it is logged).
 PHONE = re.compile(r"(?<![\w.:])\+?\d(?:[\s\-().]{0,2}+\d){8,}+")
-EMAIL = re.compile(r"(?<!\S)[^\s@]*+@[^\s@]\S*+")
+EMAIL = re.compile(r"(?<!\S)(?![A-Za-z][A-Za-z0-9+.-]{0,30}+://)[^\s@]*+@[^\s@]\S*+")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

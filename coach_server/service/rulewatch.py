@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -28,7 +30,7 @@ from typing import Any, Literal, Protocol, TypeVar, cast
 from aiohttp import web
 
 from ..engine import Coach, RulesUpdate
-from ..rulebook.loader import Rule, directory_signature
+from ..rulebook.loader import Rule, Rulebook, check_version, directory_signature, load_rulebook, load_ruleset
 from ..rulebook.ruleset import RuleSet, StaleBase, file_digest, load_snapshot, save_snapshot, write_atomically
 
 log = logging.getLogger("coach.rules")
@@ -39,6 +41,10 @@ CHECK_INTERVAL_S = 5.0  # store: how often the newest version is checked besides
 RETRY_MIN_S = 0.5
 RETRY_MAX_S = 5.0
 FIRST_SYNC_S = 5.0  # how long a starting service waits for its source before serving what it has
+MAX_WAITERS = 1_000  # followers' long polls waiting at once in one process; more are asked to come back later
+WAKE_PER_S = 4_000  # waiters released per second after a change (1,000 answered within a quarter second)
+BUILD_SWITCH_S = 0.001  # the interpreter's thread switch interval while a rule book is built in a thread
+MIN_LOOK_S = 0.5  # at least this between two looks at the source, even when it answers at once (ignores `wait`)
 SAVE_LOCK_FILE = ".coach-save.lock"
 
 
@@ -64,7 +70,8 @@ class VersionStore(RuleSource, Protocol):
 
     async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None: ...
 
-    async def rollback(self, version: int, *, author: str) -> RuleSet | None: ...
+    async def rollback(self, version: int, *, author: str,
+                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None: ...
 
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]: ...
 
@@ -101,8 +108,9 @@ class OffLoop:
         return await self._call(cast(VersionStore, self.inner).save_file(name, content, base_digest=base_digest,
                                                                          author=author))
 
-    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
-        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author))
+    async def rollback(self, version: int, *, author: str,
+                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None:
+        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author, check=check))
 
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
         return await self._call(cast(VersionStore, self.inner).history(limit, before))
@@ -115,6 +123,14 @@ class OffLoop:
             await asyncio.to_thread(self._thread.join, 5)
             if not self._thread.is_alive():
                 self._loop.close()
+
+
+class TooManyWaiting(Exception):
+    """MAX_WAITERS followers already wait for a change here."""
+
+
+class UnusableRuleSet(Exception):
+    """A version from the source under which no rule would load: never put in force."""
 
 
 class ReadOnlyRules(Exception):
@@ -141,6 +157,11 @@ class RuleWatcher:
         self._first_done = asyncio.Event()
         self._closing = False
         self._save_lock = asyncio.Lock()
+        self._build_lock = asyncio.Lock()
+        self.waiting = 0  # followers' long polls waiting for a change
+        self._woken: dict[int, int] = {}  # how many waiters the latest change has released so far
+        self._body: tuple[str, bytes] | None = None
+        self._body_lock = asyncio.Lock()
         self._signature: tuple[object, ...] | None = None  # files: the directory as last looked at
 
     @property
@@ -163,15 +184,35 @@ class RuleWatcher:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def reload(self) -> RulesUpdate:
+    async def _build(self, make: Callable[[Rulebook], Rulebook], *, from_source: bool = False) -> RulesUpdate:
+        """A new rule book made by `make` from the one in force, built off the event loop (reading, parsing
+        and compiling a large rule set takes a second or more: the loop keeps serving meanwhile), then put in
+        force in one step. One build at a time, so each starts from the book in force. A source's version
+        under which no rule loads at all is refused (UnusableRuleSet): the book in force stays."""
+        async with self._build_lock:
+            switch = sys.getswitchinterval()
+            sys.setswitchinterval(BUILD_SWITCH_S)  # the loop gets the GIL back within a millisecond meanwhile
+            try:
+                book = await asyncio.to_thread(_prepared, make, self.coach.rulebook)
+            finally:
+                sys.setswitchinterval(switch)
+            if from_source and not book.rules:
+                problems = "; ".join(map(str, book.errors[:3])) or "it holds no rule files"
+                raise UnusableRuleSet(f"no rule of this rule set loads ({problems}); the rules in force stay")
+            return self.coach.put_in_force(book)
+
+    async def reload(self) -> RulesUpdate:
         """Re-read the rules directory now; tell the listeners when any rule changed."""
-        update = self.coach.update_rules()
+        directory = self.coach.rules_dir
+        if directory is None:
+            return RulesUpdate([], frozenset())
+        update = await self._build(lambda before: load_rulebook(directory, previous=before))
         self._changed_rules(update)
         return update
 
-    def install(self, ruleset: RuleSet, *, serving: Literal["source", "snapshot"] = "source") -> RulesUpdate:
+    async def install(self, ruleset: RuleSet, *, serving: Literal["source", "snapshot"] = "source") -> RulesUpdate:
         """Put a version from the source (or the snapshot of one) in force; tell the listeners."""
-        update = self.coach.use_rules(ruleset)
+        update = await self._build(lambda before: load_ruleset(ruleset, previous=before), from_source=True)
         before, self.current = self.current, ruleset
         self.serving = serving
         if before is None or before.digest != ruleset.digest:
@@ -183,7 +224,7 @@ class RuleWatcher:
         return update
 
     async def _install_new(self, ruleset: RuleSet) -> None:
-        self.install(ruleset)
+        await self.install(ruleset)
         if self.snapshot is not None and self.source is not None:
             try:
                 await asyncio.to_thread(save_snapshot, ruleset, self.snapshot, source=self.source.location)
@@ -191,16 +232,41 @@ class RuleWatcher:
                 log.warning("cannot keep the rule set's snapshot in %s: %s", self.snapshot, exc.strerror)
 
     async def changed_from(self, digest: str, timeout: float) -> None:
-        """Return when the rules in force are no longer `digest` (or after `timeout` s, or on shutdown)."""
+        """Return when the rules in force are no longer `digest` (or after `timeout` s, or on shutdown).
+        At most MAX_WAITERS wait at once (else TooManyWaiting); woken by a change, they return a few at a
+        time (WAKE_PER_S), so that a thousand followers' answers do not hold the event loop at once."""
+        if self.waiting >= MAX_WAITERS:
+            raise TooManyWaiting(self.waiting)
         deadline = time.monotonic() + timeout
-        while self.coach.rulebook.loaded_files.digest == digest and not self._closing:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            try:
-                await asyncio.wait_for(self._changed.wait(), left)
-            except TimeoutError:
-                return
+        self.waiting += 1
+        try:
+            while self.coach.rulebook.loaded_files.digest == digest and not self._closing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                changed = self._changed
+                try:
+                    await asyncio.wait_for(changed.wait(), left)
+                except TimeoutError:
+                    return
+                if not self._closing:
+                    turn = self._woken.get(id(changed), 0)
+                    self._woken = {id(changed): turn + 1}
+                    await asyncio.sleep(turn / WAKE_PER_S)
+        finally:
+            self.waiting -= 1
+
+    async def files_body(self) -> tuple[str, bytes]:
+        """The rules in force as `GET /v1/rules/set` sends them: (digest, JSON bytes), made once per version
+        (off the loop), not once per follower."""
+        files = self.coach.rulebook.loaded_files
+        if self._body is not None and self._body[0] == files.digest:
+            return self._body
+        async with self._body_lock:
+            if self._body is None or self._body[0] != files.digest:
+                body = await asyncio.to_thread(lambda: json.dumps(files.to_json(), ensure_ascii=False).encode())
+                self._body = (files.digest, body)
+            return self._body
 
     # --- saving ------------------------------------------------------------------------------------------
     async def save_file(self, rule: Rule, content: bytes, *, base_digest: str, author: str) -> RuleSet | None:
@@ -220,14 +286,14 @@ class RuleWatcher:
         async with self._save_lock:  # this process's saves one at a time, other processes' by the file lock
             await asyncio.to_thread(_write_if_base, rule.path, content, base_digest)
             self._signature = directory_signature(rule.path.parent)
-            self.reload()
+            await self.reload()
         return None
 
     async def rollback(self, version: int, *, author: str) -> RuleSet | None:
         store = self.store
         if store is None:
             raise LookupError("versions are kept only with --rules-from-store")
-        restored = await store.rollback(version, author=author)
+        restored = await store.rollback(version, author=author, check=check_version)  # checked as a push is
         if restored is not None:
             await self._install_new(restored)
         return restored
@@ -239,18 +305,23 @@ class RuleWatcher:
         if self.source is None:
             await self._watch_directory()
         else:
-            self.start_from_snapshot()
+            await self.start_from_snapshot()
             await self._follow(self.source)
 
     async def _watch_directory(self) -> None:
         if self.coach.rules_dir is None or self.interval <= 0:
             return
-        self.refresh()
         while True:
+            try:
+                await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # whatever one look met, the next one comes: the watcher never dies
+                log.exception("looking at the rules directory %s failed; trying again in %g s",
+                              self.coach.rules_dir, self.interval)
             await asyncio.sleep(self.interval)
-            self.refresh()
 
-    def refresh(self) -> None:
+    async def refresh(self) -> None:
         """Files: reload now if the directory changed since the last look (cheap: names, sizes, mtimes). The
         supervisor's page calls it before it reads or saves a rule, so that it never works from a version
         another process (`--workers`) or an editor has already replaced."""
@@ -262,15 +333,18 @@ class RuleWatcher:
             first = self._signature is None
             self._signature = current
             if not first:
-                self.reload()
+                await self.reload()
 
-    def start_from_snapshot(self) -> None:
+    async def start_from_snapshot(self) -> None:
         """Before the source answers: the last good version kept on disk, if there is one for this source."""
         if self.snapshot is None or self.source is None:
             return
         kept = load_snapshot(self.snapshot)
         if kept is not None:
-            self.install(kept, serving="snapshot")
+            try:
+                await self.install(kept, serving="snapshot")
+            except UnusableRuleSet as exc:
+                log.warning("the rule set kept in %s is not used: %s", self.snapshot, exc)
 
     async def sync_once(self, wait: float = 0.0) -> None:
         """One look at the source (waiting up to `wait` s for news); raises when it cannot be reached."""
@@ -285,11 +359,14 @@ class RuleWatcher:
     async def _follow(self, source: RuleSource) -> None:
         delay = RETRY_MIN_S
         while not self._closing:
+            started = time.monotonic()
             try:
                 # the first look does not wait for news: the service is starting (see first_sync)
                 await self.sync_once(self.check_interval if self._first_done.is_set() else 0.0)
                 delay = RETRY_MIN_S
                 self._first_done.set()
+                # a source that answers at once, every time (a node ignoring `wait`), is not asked in a loop
+                await asyncio.sleep(max(0.0, MIN_LOOK_S - (time.monotonic() - started)))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # unreachable, refused, timed out, a bad answer: the last good stays
@@ -359,6 +436,14 @@ class RuleWatcher:
         if self.source is not None:
             out.update(synced_at=self.synced_at, offline_since=self.offline_since, last_error=self.last_error)
         return out
+
+
+def _prepared(make: Callable[[Rulebook], Rulebook], before: Rulebook) -> Rulebook:
+    """`make(before)`, with what the service reads of a book on every request worked out here, in the
+    builder's thread, rather than on the event loop at the first request."""
+    book = make(before)
+    _ = book.active, book.titles, book.loaded_files.digest, book.digest
+    return book
 
 
 def _write_if_base(path: Path, content: bytes, base_digest: str) -> None:

@@ -18,6 +18,33 @@ from ..engine import Coach, Evaluation, RulesProgress
 from ..models import CheckRequest
 from ..text.analysis import AnalysisBudget, AnalysisPending, RulesPending
 
+SLICE_TARGET_MS = 20.0
+
+
+class _Pace:
+    """How much of the default budget a slice gets: the budgets are counts (forms, tokens, characters) sized
+    for a quiet machine; on a slower or busier one the same counts take longer. After each slice the share
+    follows the time it took — down at once when a slice overran the target, back up slowly — so a slice
+    stays near SLICE_TARGET_MS on any machine (issue 19: 60–100 ms slices on a loaded one)."""
+
+    def __init__(self) -> None:
+        self.share = 0.5  # until the first slices tell how fast this machine is
+
+    def budget(self, rules_may_wait: bool) -> AnalysisBudget:
+        share = self.share
+        return AnalysisBudget(forms=max(10, int(100 * share)), tokens=max(500, int(5_000 * share)),
+                              chars=max(2_000, int(20_000 * share)), corrections=max(2, int(10 * share)),
+                              rules_may_wait=rules_may_wait)
+
+    def took(self, ms: float) -> None:
+        if ms > SLICE_TARGET_MS:
+            self.share = max(0.1, self.share * SLICE_TARGET_MS / ms)
+        elif ms < SLICE_TARGET_MS / 2:
+            self.share = min(1.0, self.share * 1.25)
+
+
+_pace = _Pace()  # one per process: every check on this event loop runs on the same machine
+
 
 async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | dict[str, Any]], *,
                              only: Iterable[str] | None = None) -> Evaluation:
@@ -34,8 +61,7 @@ async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | 
         slices += 1
         done = progress.done
         try:
-            evaluation = coach.evaluate(request(), only=only, budget=AnalysisBudget(rules_may_wait=rules_may_wait),
-                                        progress=progress)
+            evaluation = coach.evaluate(request(), only=only, budget=_pace.budget(rules_may_wait), progress=progress)
         except AnalysisPending as pending:
             if isinstance(pending, RulesPending):
                 # the rules may wait while they get on; a text too large for its cache is analysed again in
@@ -43,6 +69,7 @@ async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | 
                 stalled = stalled + 1 if progress.done <= done else 0
                 rules_may_wait = stalled < 2
             took = (time.perf_counter() - started) * 1000
+            _pace.took(took)
             spent += took
             longest = max(longest, took)
             await asyncio.sleep(0)

@@ -140,11 +140,19 @@ class Store:
     # --- writing: never blocks, never raises ------------------------------------------------------------
     def submit(self, event: FeedbackEvent, text: str | None = None) -> bool:
         """Keep one feedback event (the FeedbackLog sink): spooled and queued. `text` is kept only when text
-        storage is on, masked. True when the event is kept durably (in the spool)."""
+        storage is on, masked. True when the event's whole line is in the spool (`sync_spool` puts it on the
+        disk)."""
         stored_text = mask_personal(text) if self.store_text and text else None
         row = (float(event.ts), event.action, event.rule, event.severity, event.chat, event.operator, stored_text,
                uuid.uuid4().hex)
         return self._enqueue(("event", row), spool=True)
+
+    async def sync_spool(self) -> bool:
+        """Wait until the events spooled so far are on the disk (fsync, off the event loop; callers waiting
+        at the same moment share one); True when they are."""
+        if self.spool is None:
+            return False
+        return await asyncio.to_thread(self.spool.sync)
 
     def record_conversation(self, chat: str, operator: str | None, messages: Iterable[dict[str, Any]]) -> None:
         """Queue a chat's current transcript (chat = the hash of its id). Ignored unless text storage is on."""

@@ -23,7 +23,15 @@ from typing import Any, Literal
 
 import asyncpg
 
-from ..rulebook.ruleset import RuleSet, StaleBase, changes, file_digest, set_digest, summarize_changes
+from ..rulebook.ruleset import (
+    MAX_VERSION,
+    RuleSet,
+    StaleBase,
+    changes,
+    file_digest,
+    set_digest,
+    summarize_changes,
+)
 from .base import StoreUnavailable
 from .postgres import CONNECT_TIMEOUT_S, migrate, redact_url
 from .schema import RULES_MIGRATIONS, SchemaTooNew
@@ -33,6 +41,7 @@ log = logging.getLogger("coach.rules")
 CHANNEL = "coach_rules"  # NOTIFY channel: the payload is the new version's number
 WRITE_LOCK = 0x0C0AC5  # pg_advisory_xact_lock key: one rule-set write at a time, across every node
 QUERY_TIMEOUT_S = 10.0
+HEALTH_TIMEOUT_S = 2.0  # the periodic check's one-row query (a frozen server: offline after the check + this)
 MAX_AUTHOR_CHARS = 100
 MAX_SUMMARY_CHARS = 500
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -122,8 +131,8 @@ class RuleSetStore:
 
     # --- reading ---------------------------------------------------------------------------------------
     @staticmethod
-    async def _head(con: asyncpg.Connection) -> int | None:
-        value = await con.fetchval("SELECT max(version) FROM rule_versions", timeout=QUERY_TIMEOUT_S)
+    async def _head(con: asyncpg.Connection, timeout: float = QUERY_TIMEOUT_S) -> int | None:
+        value = await con.fetchval("SELECT max(version) FROM rule_versions", timeout=timeout)
         return int(value) if value is not None else None
 
     @staticmethod
@@ -148,6 +157,8 @@ class RuleSetStore:
 
     async def fetch(self, version: int | None = None) -> RuleSet | None:
         """A version's files (default: the newest); None when there is no such version."""
+        if version is not None and not 1 <= version <= MAX_VERSION:
+            return None  # no store numbers a version so (and PostgreSQL could not take the number)
         result: RuleSet | None = await self._run(lambda con: self._load(con, version))
         return result
 
@@ -190,12 +201,16 @@ class RuleSetStore:
             return {**current.files, name: content}
         return await self._write(build, author=author, summary=None)
 
-    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
+    async def rollback(self, version: int, *, author: str,
+                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None:
         """A new version with the files of `version` (LookupError when there is none); None when the newest
-        version already holds them."""
+        version already holds them. `check` sees the files first and raises (UnusableVersion) to refuse them:
+        a rollback is validated like a push."""
         target = await self.fetch(version)
         if target is None:
             raise LookupError(f"there is no rule set version {version}")
+        if check is not None:
+            check(target)
         return await self._write(lambda _current: target.files, author=author,
                                  summary=f"rollback to version {version}", restores=version)
 
@@ -282,7 +297,8 @@ class RuleSetStore:
                 except TimeoutError:  # the periodic check: the newest version's number only
                     if self._lost:
                         raise StoreUnavailable(f"the connection to {self.location} was lost") from None
-                    head = await self._head(con)
+                    # a quick answer or the store counts as away: a frozen server is said within seconds
+                    head = await self._head(con, HEALTH_TIMEOUT_S)
                     return await self._load(con, head) if head is not None and head != known else None
                 if self._lost:
                     raise StoreUnavailable(f"the connection to {self.location} was lost")

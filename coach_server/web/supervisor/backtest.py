@@ -28,6 +28,7 @@ from .editing import proposed_book
 
 MAX_EXAMPLES = 20
 MAX_CORPORA = 8
+MAX_KEPT_CHARS = 24_000_000  # message text of every corpus kept together: past it the oldest are forgotten
 MAX_BASELINES = 8
 
 
@@ -94,10 +95,13 @@ class BackTester:
         if corpus.id in self.corpora:
             self.forget(corpus.id)
         self.corpora[corpus.id] = corpus
-        while len(self.corpora) > MAX_CORPORA:
+        while len(self.corpora) > MAX_CORPORA or (len(self.corpora) > 1 and self._kept_chars() > MAX_KEPT_CHARS):
             oldest = next(iter(self.corpora))
             self.forget(oldest)
         return corpus
+
+    def _kept_chars(self) -> int:
+        return sum(len(m.text or "") for c in self.corpora.values() for _, chat in c.chats for m in chat.messages)
 
     def forget(self, corpus_id: str) -> None:
         self.corpora.pop(corpus_id, None)

@@ -8,6 +8,7 @@ supervisor (or a developer) left them. The result is validated by the very funct
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -164,6 +165,9 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
     unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "base_digest")]
     if unknown:
         raise EditError([RuleError(file, k, "unknown field (check its spelling)") for k in unknown])
+    problems = [RuleError(file, where, problem) for where, problem in _unwritable(edit)]
+    if problems:
+        raise EditError(problems[:20])
     for name in COMMON_FIELDS:
         if name in edit:
             value = edit[name]
@@ -207,6 +211,41 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
     if tail and not out.endswith("\n\n"):
         out = out.rstrip("\n") + "\n\n"
     return (out + tail if tail else out).encode("utf-8")
+
+
+MAX_EDIT_DEPTH = 6  # a section, a field, a list, a table in it…: deeper is not a rule file's shape
+
+
+def _unwritable(edit: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, problem) for each value of an edit that no TOML file can hold: null inside a list or an inline
+    table (a field's own null removes it, and is fine), nesting deeper than any rule file's."""
+    out: list[tuple[str, str]] = []
+
+    def walk(value: Any, where: str, depth: int, null_at: int) -> None:
+        if len(out) >= 20:
+            return
+        if value is None:
+            if depth != null_at:
+                out.append((where, "null has no place inside a list or a table: leave the item out"))
+        elif depth > MAX_EDIT_DEPTH:
+            out.append((where, f"nested deeper than {MAX_EDIT_DEPTH} levels"))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{where}[{i}]", depth + 1, null_at)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}", depth + 1, null_at)
+        elif isinstance(value, float) and not math.isfinite(value):
+            out.append((where, "not a finite number"))
+
+    # null removes a field: a rule's own (`title`) or a section's (`ru.words`), nothing deeper
+    for name in COMMON_FIELDS:
+        if name in edit:
+            walk(edit[name], name, 1, 1)
+    for name in SECTIONS:
+        if name in edit:
+            walk(edit[name], name, 1, 2)
+    return out
 
 
 def _insert_section(doc: Any, name: str, table: Any) -> None:

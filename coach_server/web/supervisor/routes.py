@@ -26,24 +26,25 @@ import asyncio
 import hashlib
 import json
 import math
+import re
 import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, EofStream, web
 
-from ...corpus import parse_chat, read_corpus
+from ...corpus import BadLine, Chat, ReadResult, parse_chat, read_lines
 from ...engine import Coach
 from ...models import ErrorDetail, error_body
 from ...rulebook.loader import Rule, RuleFileInvalid
-from ...rulebook.ruleset import RuleSet, StaleBase
+from ...rulebook.ruleset import RuleSet, StaleBase, UnusableVersion
 from ...scenarios import load_scenarios
 from ...service.guard import is_loopback_address
 from ...service.httpkit import (
+    ClientGone,
     HttpError,
     json_response,
     presented_token,
-    read_body,
     read_json,
     require_token,
     token_holder,
@@ -57,12 +58,16 @@ from .editing import EditError, apply_edit, check_edit, describe_edit, proposed_
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
+MAX_CORPUS_CHARS = 12_000_000  # message text kept from one upload (~25–50 MB in memory; a few MB of it per day of a floor)
+MAX_BAD_LINES = 1_000  # the bad lines kept to report (the count goes on)
+UPLOAD_CHUNK_BYTES = 1 << 20
 UPLOAD_TIMEOUT_S = 60.0  # the whole upload must arrive within this (a trickling client holds nothing longer)
 DAY = 86400.0
 
 STORE: web.AppKey[Store | None] = web.AppKey("supervisor_store")
 BACKTESTER: web.AppKey[BackTester] = web.AppKey("supervisor_backtester", BackTester)
 BACKTEST_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_backtest_lock", asyncio.Lock)
+UPLOAD_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("supervisor_upload_lock", asyncio.Lock)
 
 
 def local_or_token(request: web.Request) -> None:
@@ -77,8 +82,8 @@ def _coach(request: web.Request) -> Coach:
     return request.app[COACH]
 
 
-def _rule(request: web.Request) -> Rule:
-    request.app[RULES].refresh()  # another process (--workers) or an editor may have changed the file
+async def _rule(request: web.Request) -> Rule:
+    await request.app[RULES].refresh()  # another process (--workers) or an editor may have changed the file
     rule = _coach(request).rulebook.rules.get(request.match_info["rule_id"])
     if rule is None:
         raise HttpError(404, f"no rule {request.match_info['rule_id']!r}")
@@ -93,7 +98,7 @@ async def page(request: web.Request) -> web.FileResponse:
 # --- state and rules ---------------------------------------------------------------------------------------
 async def state(request: web.Request) -> web.Response:
     local_or_token(request)
-    request.app[RULES].refresh()
+    await request.app[RULES].refresh()
     coach = _coach(request)
     store = request.app[STORE]
     tester = request.app[BACKTESTER]
@@ -140,13 +145,13 @@ async def _read_edit(request: web.Request) -> dict[str, Any]:
 
 async def get_rule(request: web.Request) -> web.Response:
     local_or_token(request)
-    rule = _rule(request)
+    rule = await _rule(request)
     return json_response(rule_document(rule, request.app[COACH].precision_of(rule.id)))
 
 
 async def check_rule(request: web.Request) -> web.Response:
     local_or_token(request)
-    rule = _rule(request)
+    rule = await _rule(request)
     edit = await _read_edit(request)
     result = await asyncio.to_thread(check_edit, rule, _coach(request).rulebook, edit)
     result.pop("_bytes", None)
@@ -156,7 +161,7 @@ async def check_rule(request: web.Request) -> web.Response:
 
 async def describe_rule(request: web.Request) -> web.Response:
     local_or_token(request)
-    rule = _rule(request)
+    rule = await _rule(request)
     edit = await _read_edit(request)
     return json_response(await asyncio.to_thread(describe_edit, rule, edit))
 
@@ -165,7 +170,7 @@ async def save_rule(request: web.Request) -> web.Response:
     require_token(request)
     coach = _coach(request)
     watcher = request.app[RULES]
-    rule = _rule(request)
+    rule = await _rule(request)
     edit = await _read_edit(request)
     if watcher.mode == "files" and coach.rules_dir is None:
         raise HttpError(409, "these rules were not loaded from a directory; nothing to save to")
@@ -194,6 +199,10 @@ async def save_rule(request: web.Request) -> web.Response:
             raise HttpError(409, str(exc)) from None
         except StoreUnavailable as exc:
             raise HttpError(503, f"the rule store is unavailable, nothing was saved: {exc}") from None
+        except OSError as exc:  # the rules directory moved away, unmounted, read-only, the disk full
+            raise HttpError(409, f"the rule file cannot be written ({exc.strerror or type(exc).__name__}); nothing "
+                                 "was saved — is the rules directory still there and writable?",
+                            [ErrorDetail(field="(rules directory)", problem=str(coach.rules_dir))]) from None
     saved = coach.rulebook.rules.get(rule.id)
     return json_response({**result, "saved": result["changed"],
                           "rule": rule_document(saved, coach.precision_of(saved.id)) if saved else None,
@@ -219,7 +228,8 @@ def _versioned(request: web.Request) -> Any:
 def _int_param(value: str | None, name: str, default: int | None) -> int | None:
     if value is None or value == "":
         return default
-    if len(value) > 18 or not value.isdigit():
+    # ASCII digits only: "²" and "٣" are digits to str.isdigit(), not numbers a version or a limit is written in
+    if len(value) > 18 or not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise HttpError(400, f"{name} is a positive whole number", [ErrorDetail(field=name, problem=value[:20])])
     return int(value)
 
@@ -247,6 +257,9 @@ async def rollback(request: web.Request) -> web.Response:
         restored = await watcher.rollback(target, author=holder.label if holder is not None else "supervisor")
     except LookupError as exc:
         raise HttpError(404, str(exc)) from None
+    except UnusableVersion as exc:
+        raise HttpError(409, f"version {target} cannot be restored: its files do not load; nothing was changed",
+                        [ErrorDetail(field="version", problem=p) for p in exc.problems[:20]]) from None
     except StoreUnavailable as exc:
         raise HttpError(503, f"the rule store is unavailable, nothing was changed: {exc}") from None
     return json_response({"rolled_back_to": target, "changed": restored is not None,
@@ -256,23 +269,83 @@ async def rollback(request: web.Request) -> web.Response:
 
 # --- back-test -----------------------------------------------------------------------------------------------
 async def upload_corpus(request: web.Request) -> web.Response:
+    """A JSONL corpus, read as it arrives (never held whole): complete lines are parsed a batch at a time off
+    the loop, and what is kept is bounded (MAX_CORPUS_CHARS of message text; MAX_UPLOAD_BYTES on the wire).
+    One upload is read at a time: a second one meanwhile is asked to come back (429)."""
     local_or_token(request)
-    try:
-        raw = await read_body(request, MAX_UPLOAD_BYTES, UPLOAD_TIMEOUT_S)
-    except HttpError as exc:
-        if exc.status == 413:
-            exc.message = (f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB; audit it with `coach audit` "
-                           "or upload a part")
-        raise
-    if not raw.strip():
+    if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
+        raise _too_large(f"{request.content_length} bytes announced", close=True)
+    lock = request.app[UPLOAD_LOCK]
+    if lock.locked():
+        raise HttpError(429, "another corpus is being uploaded; send this one when it is done",
+                        headers={"Retry-After": "5"})
+    async with lock:
+        result = await _read_corpus_upload(request)
+    if not result.chats and not result.bad_lines:
         raise HttpError(400, "the corpus is empty: send JSON Lines, one chat per line (docs/audit.md)")
-    result = await asyncio.to_thread(read_corpus, raw)
     if not result.chats:
         raise HttpError(400, "no chat could be read from the corpus",
                         [ErrorDetail(field=f"line {b.line}", problem=b.problem) for b in result.bad_lines[:20]])
     name = (request.query.get("name") or "corpus.jsonl")[:120]
     corpus = request.app[BACKTESTER].add(name, "upload", result.chats, result.bad_lines)
     return json_response(corpus.summary(), status=201)
+
+
+def _too_large(problem: str, *, close: bool) -> HttpError:
+    return HttpError(413, f"the corpus is larger than {MAX_UPLOAD_BYTES >> 20} MiB or holds more than "
+                          f"{MAX_CORPUS_CHARS:,} characters of messages; audit it with `coach audit` or upload a part",
+                     [ErrorDetail(field="(body)", problem=problem)], close=close)
+
+
+async def _read_corpus_upload(request: web.Request) -> ReadResult:
+    chats: list[tuple[int, Chat]] = []
+    bad: list[BadLine] = []
+    kept = size = 0
+    line_no = 0
+    rest = b""
+    try:
+        async with asyncio.timeout(UPLOAD_TIMEOUT_S):
+            while True:
+                chunk = await request.content.read(UPLOAD_CHUNK_BYTES)
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise _too_large(f"more than {MAX_UPLOAD_BYTES} bytes sent", close=True)
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop() if chunk else b""
+                if not chunk and lines and not lines[-1]:
+                    lines.pop()
+                parsed = await asyncio.to_thread(_parse_lines, lines, line_no)
+                line_no += len(lines)
+                for item in parsed:
+                    if isinstance(item, BadLine):
+                        if len(bad) < MAX_BAD_LINES:
+                            bad.append(item)
+                        continue
+                    kept += sum(len(m.text or "") for m in item[1].messages)
+                    if kept > MAX_CORPUS_CHARS:
+                        raise _too_large(f"more than {MAX_CORPUS_CHARS} characters of messages", close=True)
+                    chats.append(item)
+                if not chunk:
+                    break
+                if len(rest) > MAX_UPLOAD_BYTES:
+                    raise _too_large("one line longer than the whole limit", close=True)
+    except TimeoutError:
+        raise HttpError(408, f"the corpus did not arrive within {UPLOAD_TIMEOUT_S:g} s",
+                        [ErrorDetail(field="(body)", problem=f"{size} bytes received")], close=True) from None
+    except (ConnectionError, ClientPayloadError, asyncio.IncompleteReadError, EofStream):
+        raise ClientGone() from None
+    return ReadResult(chats, bad)
+
+
+def _parse_lines(lines: list[bytes], before: int) -> list[tuple[int, Chat] | BadLine]:
+    out: list[tuple[int, Chat] | BadLine] = []
+    for number, item in read_lines(lines):
+        if isinstance(item, BadLine):
+            item.line += before
+            out.append(item)
+        else:
+            out.append((number + before, item))
+    return out
 
 
 async def delete_corpus(request: web.Request) -> web.Response:
@@ -372,16 +445,25 @@ def _recorded_period(spec: Any) -> tuple[float, float]:
 # --- stats and settings -----------------------------------------------------------------------------------
 def _period(request: web.Request) -> tuple[float, float]:
     now = time.time()
-    try:
-        until = float(request.query.get("until") or now + 60)
-        since = float(request.query.get("since") or until - 7 * DAY)
-    except ValueError:
-        raise HttpError(400, "since/until are Unix seconds") from None
+    until = _query_seconds(request.query.get("until"), "until", now + 60)
+    since = _query_seconds(request.query.get("since"), "since", until - 7 * DAY)
     if not (math.isfinite(since) and math.isfinite(until)):
         raise HttpError(400, "since/until are Unix seconds", [ErrorDetail(field="since", problem="not a finite number")])
     if since >= until:
         raise HttpError(400, "since must be before until")
     return since, until
+
+
+def _query_seconds(value: str | None, name: str, default: float) -> float:
+    """Unix seconds in a query: a plain decimal number (ASCII: float() would also take "١٢" or "1_0")."""
+    if not value:
+        return default
+    if len(value) > 40 or not _DECIMAL.fullmatch(value):
+        raise HttpError(400, "since/until are Unix seconds", [ErrorDetail(field=name, problem="not a number")])
+    return float(value)
+
+
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]{1,3})?")
 
 
 async def stats(request: web.Request) -> web.Response:
@@ -421,6 +503,7 @@ def register(app: web.Application, store: Store | None) -> None:
     app[STORE] = store
     app[BACKTESTER] = BackTester()
     app[BACKTEST_LOCK] = asyncio.Lock()
+    app[UPLOAD_LOCK] = asyncio.Lock()
     r = app.router
     r.add_get("/supervisor", page)
     r.add_static("/supervisor/static", STATIC)
