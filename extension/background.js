@@ -107,10 +107,14 @@ chrome.storage.onChanged.addListener((changes, area) => {
 });
 
 // --- adapters ---------------------------------------------------------------------------------------------
+const PICKER_FILES = ["content/adapter.js", "content/editor.js", "content/infer.js", "content/picker.js"];
+const SIDES = ["left", "right", "center"];
+
 function adapterProblems(a) {
   const problems = [];
-  if (!a || typeof a !== "object") return ["an adapter is a JSON object"];
+  if (!a || typeof a !== "object" || Array.isArray(a)) return ["an adapter is a JSON object"];
   if (!a.id || typeof a.id !== "string") problems.push("id: a short name is required");
+  else if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(a.id)) problems.push(`id ${JSON.stringify(a.id)}: lowercase letters, digits, «-», «_», «.»`);
   if (!a.editor) problems.push("editor: a selector for the reply box is required");
   if (!a.fallback && !(a.match && (a.match.url || a.match.dom))) problems.push("match: give url patterns or dom selectors");
   const regexes = [...[].concat(a.match?.url || []), a.conversation?.url].filter(Boolean);
@@ -129,12 +133,34 @@ function adapterProblems(a) {
     (typeof a.channel === "object" && (a.channel.selector || a.channel.url)))) {
     problems.push('channel: "chat", "messenger", "social", "email", or {"selector", "attr", "map"}');
   }
-  for (const rule of a.messages?.roles || []) {
+  for (const [i, rule] of (Array.isArray(a.messages?.roles) ? a.messages.roles : []).entries()) {
+    if (!rule || typeof rule !== "object") {
+      problems.push(`messages.roles[${i}]: an object like {"role": "client", "is": "<selector>"}`);
+      continue;
+    }
     if (!["client", "operator", "system", "bot", "skip"].includes(rule.role)) {
-      problems.push(`messages.roles: unknown role ${JSON.stringify(rule.role)}`);
+      problems.push(`messages.roles[${i}]: unknown role ${JSON.stringify(rule.role)}`);
+    }
+    if (rule.side != null && !SIDES.includes(rule.side)) problems.push(`messages.roles[${i}].side: "left", "right" or "center"`);
+    if (rule.has != null && typeof rule.has !== "string" && !(typeof rule.has === "object" && typeof rule.has.selector === "string")) {
+      problems.push(`messages.roles[${i}].has: a selector, or {"selector", "text"}`);
     }
   }
+  if (a.messages != null && (typeof a.messages !== "object" || typeof a.messages.item !== "string")) {
+    problems.push("messages.item: a selector for one message is required");
+  }
   return problems;
+}
+
+/** Keep an adapter among the supervisor's own (the picker's «Сохранить», an import): a new id is added, a known one
+ *  replaced. Returns the problems that kept it out. */
+async function keepAdapter(adapter) {
+  const problems = adapterProblems(adapter);
+  if (problems.length) return problems;
+  await loadSettings();
+  const list = (settings.customAdapters || []).filter((a) => a && a.id !== adapter.id);
+  await chrome.storage.local.set({ customAdapters: [adapter, ...list] });
+  return [];
 }
 
 async function builtinAdapters() {
@@ -564,6 +590,16 @@ function safePost(port, msg) {
   } catch { /* the tab went away */ }
 }
 
+// The picker (content/picker.js) in a tab: it saves the adapter it proposes through this port.
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== "picker") return;
+  port.onMessage.addListener((msg) => {
+    if (msg.type !== "save") return;
+    keepAdapter(msg.adapter).then((problems) => safePost(port, { type: "saved", problems, name: msg.adapter?.name }),
+      (e) => safePost(port, { type: "saved", problems: [e.message], name: null }));
+  });
+});
+
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== "coach") return;
   const info = { tabId: port.sender?.tab?.id ?? null, origin: "", chatId: null, adapter: null,
@@ -634,6 +670,10 @@ async function handleRequest(msg) {
     }
     case "check-adapter":
       return { problems: adapterProblems(msg.adapter) };
+    case "picker":
+      // the popup's «Настроить эту консоль»: the toolbar click granted this tab (activeTab)
+      await chrome.scripting.executeScript({ target: { tabId: msg.tabId }, files: PICKER_FILES });
+      return { ok: true };
     case "diagnostics":
       return { ...diagnostics, state: wsState, ports: ports.size, chats: chats.size, service: serviceInfo };
     default:

@@ -48,6 +48,7 @@ async function refresh() {
   $("adapter").textContent = status.adapter ? status.adapter.name : status.enabled ? "не найдена" : "—";
   $("count").textContent = status.chat && online ? String(status.warnings) : "—";
   $("site").textContent = status.origin || "эта страница";
+  $("picker").disabled = !status.web;
   const toggle = $("site-toggle");
   toggle.checked = !!status.enabled;
   toggle.disabled = !status.web;
@@ -74,6 +75,19 @@ $("site-toggle").addEventListener("change", async (e) => {
   }
   await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled, tabId: tab.id });
   current = await refresh();
+});
+
+// The supervisor's point-and-click adapter (content/picker.js) in this tab; the popup closes so the page can be
+// clicked.
+$("picker").addEventListener("click", async () => {
+  const { tab } = current || (await refresh());
+  const r = await chrome.runtime.sendMessage({ type: "picker", tabId: tab.id });
+  if (r && r.error) {
+    $("hint").hidden = false;
+    $("hint").textContent = `Не удалось открыть настройку на этой странице: ${r.error}`;
+    return;
+  }
+  window.close();
 });
 
 $("options").addEventListener("click", (e) => {

@@ -1,0 +1,142 @@
+"""«Настроить эту консоль»: a supervisor teaches the coach a console it has no adapter for by three clicks.
+
+The console (fixtures/hashed.*) is built the way closed consoles are: every class name is a hash of the build and
+no message carries a data attribute. The supervisor opens the popup on its tab, presses the button, clicks the
+reply box, a client's message and an operator's; the picker shows what it reads; «Сохранить» keeps the adapter and
+the coach reads the console with it — roles, times, the draft — through a re-render and a new build of the page
+(other hashes everywhere)."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from .conftest import PANEL, PageErrors, wait_rule
+from .test_site_enabling import open_popup
+
+CONVERSATION = "7f3e9a2c-1b4d-4e8f-9a0b-5c6d7e8f9a01"
+PATH = f"/desk/c/{CONVERSATION}"
+PICKER = "[data-coach-picker]"
+CLIENT_TEXT = "Здравствуйте! Не могу оплатить заказ картой"
+OPERATOR_TEXT = "Здравствуйте! Меня зовут Анна, сейчас разберёмся."
+
+
+def tab_ids(browser) -> set[int]:
+    return set(browser.refresh_worker().evaluate("chrome.tabs.query({}).then(ts => ts.map(t => t.id))"))
+
+
+def custom_chat(browser, timeout: float = 5.0, want=lambda chat: True) -> tuple[str, dict]:
+    """The console's chat as the worker holds it, read with the saved adapter (its id starts with «custom-»)."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        chats = {k: v for k, v in browser.chats().items() if k.startswith("custom-")}
+        if len(chats) == 1:
+            last = next(iter(chats.items()))
+            if want(last[1]):
+                return last
+        time.sleep(0.05)
+    raise AssertionError(f"no chat read with the saved adapter as expected: {last or browser.chats()}")
+
+
+def page_times(page) -> list[float]:
+    """The exact times the console shows (its <time datetime>), oldest first, in Unix seconds."""
+    return page.eval_on_selector_all("[role='log'] time", "els => els.map(e => Date.parse(e.dateTime) / 1000)")
+
+
+def page_classes(page) -> set[str]:
+    return set(page.evaluate("() => [...document.querySelectorAll('#root *')].flatMap(e => [...e.classList])"))
+
+
+def test_the_picker_learns_a_console_with_hashed_classes(browser, service, consoles):
+    before = tab_ids(browser)
+    page = browser.context.new_page()
+    errors = PageErrors(page)
+    page.goto(consoles.url + PATH)
+    [tab] = tab_ids(browser) - before
+
+    # no adapter knows this console: only the draft's own rules, no conversation
+    page.click("[role='textbox']")
+    page.keyboard.type("Пройдите на сайт")
+    wait_rule(page, "missing_please")
+    assert page.locator(PANEL).get_attribute("data-adapter") == "generic"
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    page.evaluate("document.activeElement.blur()")
+
+    # the supervisor: toolbar popup → «Настроить эту консоль»; the popup closes, the picker opens in the page
+    popup = open_popup(browser, tab)
+    assert popup.inner_text("#picker") == "Настроить эту консоль"
+    popup.click("#picker")
+    page.bring_to_front()
+    page.wait_for_selector(f"{PICKER}[data-step='editor']", state="attached")
+    assert "поле" in page.inner_text(f"{PICKER} [data-ask]")
+
+    # three clicks; the page's own handlers do not see them (the reply box is not even focused)
+    page.click("[role='textbox']")
+    page.wait_for_selector(f"{PICKER}[data-step='client']", state="attached")
+    assert not page.evaluate("document.activeElement.matches('[role=textbox]')")
+    page.click(f"text={CLIENT_TEXT}")
+    page.wait_for_selector(f"{PICKER}[data-step='operator']", state="attached")
+    page.click(f"text={OPERATOR_TEXT}")
+    page.wait_for_selector(f"{PICKER}[data-step='done']", state="attached")
+    assert page.locator(f"{PICKER} [data-problems]").count() == 0, page.inner_text(f"{PICKER} [data-problems]")
+
+    # what it reads, live: roles and times of the last messages, and the draft as the supervisor types
+    roles = page.eval_on_selector_all(f"{PICKER} tr[data-role]", "rows => rows.map(r => r.dataset.role)")
+    assert roles == ["client", "operator", "client"]
+    shown = page.eval_on_selector_all(f"{PICKER} td.time", "tds => tds.map(t => Number(t.dataset.time))")
+    assert shown == page_times(page)
+    page.click("[role='textbox']")
+    page.keyboard.type("Спасибо, что подождали")
+    page.wait_for_function(f"() => document.querySelector('{PICKER}').shadowRoot"
+                           ".querySelector('[data-draft]').dataset.draft === 'Спасибо, что подождали'")
+
+    # export: the same JSON it saves, free of the build's hashed class names
+    page.click(f"{PICKER} [data-action='export']")
+    exported = json.loads(page.input_value(f"{PICKER} textarea[data-json]"))
+    hashed = page_classes(page)
+    text = json.dumps(exported)
+    assert not [c for c in hashed if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)], text
+    assert exported["messages"]["roles"][:2] == [{"role": "client", "side": "left"}, {"role": "operator", "side": "right"}]
+
+    # save: the coach reads the console with it at once
+    page.click(f"{PICKER} [data-action='save']")
+    page.wait_for_selector(f"{PICKER} [data-status='ok']")
+    saved = browser.refresh_worker().evaluate("chrome.storage.local.get('customAdapters').then(s => s.customAdapters)")
+    assert saved == [exported]
+    chat_id, chat = custom_chat(browser, want=lambda c: c["draft"] == "Спасибо, что подождали")
+    assert chat_id.endswith(":" + CONVERSATION) and not chat["text_only"]
+    assert [m["role"] for m in chat["messages"]] == ["client", "operator", "client"]
+    assert [m["text"] for m in chat["messages"]][:2] == [CLIENT_TEXT, OPERATOR_TEXT]
+    assert [m["ts"] for m in chat["messages"]] == page_times(page)
+    page.click(f"{PICKER} [data-action='close']")
+    assert page.locator(PICKER).count() == 0
+
+    # the coach's panel now works on this console like on any other
+    page.click("[role='textbox']")
+    page.keyboard.press("End")
+    page.keyboard.type(". Пройдите на сайт")
+    wait_rule(page, "missing_please")
+    assert page.locator(PANEL).get_attribute("data-adapter") == exported["id"]
+
+    # a re-render replaces every element; the client writes again: still read right
+    page.evaluate("desk.rerender()")
+    page.evaluate("desk.receive('А можно оплатить по СБП?')")
+    _, chat = custom_chat(browser, want=lambda c: len(c["messages"]) == 4)
+    assert [(m["role"], m["text"]) for m in chat["messages"]][-1] == ("client", "А можно оплатить по СБП?")
+
+    # a new build of the console: every class name differs, the adapter still reads roles, times and the draft
+    page.goto(consoles.url + PATH + "?build=2")
+    assert not (page_classes(page) & hashed)
+    page.click("[role='textbox']")
+    page.keyboard.type("Уточню у коллег")
+    _, chat = custom_chat(browser, want=lambda c: c["draft"] == "Уточню у коллег")
+    assert [m["role"] for m in chat["messages"]] == ["client", "operator", "client"]
+    assert [m["ts"] for m in chat["messages"]] == page_times(page)
+    page.keyboard.press("Enter")  # the operator sends: read as the operator's
+    _, chat = custom_chat(browser, want=lambda c: c["draft"] == "" and len(c["messages"]) == 4)
+    assert chat["messages"][-1]["role"] == "operator" and chat["messages"][-1]["text"] == "Уточню у коллег"
+    assert errors.items == []
+    assert browser.worker_errors == [] and browser.diagnostics()["errors"] == 0
+    page.close()
