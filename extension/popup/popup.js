@@ -51,8 +51,11 @@ async function refresh() {
   $("picker").disabled = !status.web;
   const toggle = $("site-toggle");
   toggle.checked = !!status.enabled;
-  toggle.disabled = !status.web;
-  $("site-row").classList.toggle("disabled", !status.web);
+  // a site the administrator's policy enables stays on; Chromium still asks the operator once for access
+  toggle.disabled = !status.web || status.siteManaged;
+  $("site-row").classList.toggle("disabled", !status.web || status.siteManaged);
+  $("site-row").title = status.siteManaged ? "Сайт включён администратором" : "";
+  $("grant").hidden = !(status.siteManaged && !status.granted);
   const hint = $("hint");
   hint.hidden = online;
   hint.textContent = online ? "" : `Сервис не отвечает по адресу ${status.serviceUrl}. Запустите «coach serve» — подсказки вернутся сами.`;
@@ -74,6 +77,15 @@ $("site-toggle").addEventListener("change", async (e) => {
     }
   }
   await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled, tabId: tab.id });
+  current = await refresh();
+});
+
+$("grant").addEventListener("click", async () => {
+  const { tab, status } = current;
+  // asked in the click itself: Chromium grants host permissions only to a user gesture
+  if (await chrome.permissions.request({ origins: [originPattern(status.origin)] })) {
+    await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled: true, tabId: tab.id });
+  }
   current = await refresh();
 });
 

@@ -135,9 +135,9 @@ class Browser:
     """Chromium with the extension loaded, pointed at a coach service."""
 
     def __init__(self, playwright, profile: Path, service_url: str, extra_args: tuple[str, ...] = (),
-                 extension: Path = EXTENSION):
+                 extension: Path = EXTENSION, executable: str = CHROMIUM):
         self.context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
+            str(profile), executable_path=executable, headless=True, viewport={"width": 1280, "height": 800},
             args=[f"--disable-extensions-except={extension}", f"--load-extension={extension}", "--no-sandbox",
                   "--disable-background-networking", "--disable-component-update", "--no-first-run",
                   "--disable-sync", *extra_args])

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
-from .conftest import PANEL, PageErrors, wait_rule
+from .conftest import PANEL, Browser, PageErrors, Service, rules_copy, wait_rule
 from .test_site_enabling import open_popup
 
 CONVERSATION = "7f3e9a2c-1b4d-4e8f-9a0b-5c6d7e8f9a01"
@@ -140,3 +141,74 @@ def test_the_picker_learns_a_console_with_hashed_classes(browser, service, conso
     assert errors.items == []
     assert browser.worker_errors == [] and browser.diagnostics()["errors"] == 0
     page.close()
+
+
+ACME = {"id": "acme-desk", "name": "Acme Desk",
+        "match": {"url": ["^/desk/c/[^/?#&]+"], "dom": ["div[role='log']", "div[role='textbox']"]},
+        "editor": "div[role='textbox']", "conversation": {"url": "/c/([^/?#&]+)"},
+        "messages": {"root": "div[role='log']", "item": ":scope > div", "text": ":scope > div > div",
+                     "time": {"selector": "time", "attr": "datetime"},
+                     "roles": [{"role": "client", "side": "left"}, {"role": "operator", "side": "right"},
+                               {"role": "system"}]}}
+
+
+def test_the_service_hands_out_its_adapters_and_the_options_page_keeps_the_supervisors(
+        playwright_instance, consoles, tmp_path):
+    """A team's adapter reaches the extension from its service (`--adapters DIR`, or the team node's when the
+    service follows one): the console is read with it, nobody clicked anything. On the options page the
+    supervisor imports an adapter from a file, exports it, publishes it to the service, and removes it."""
+    directory = tmp_path / "adapters"
+    directory.mkdir()
+    (directory / "acme-desk.json").write_text(json.dumps(ACME), encoding="utf-8")
+    service = Service(rules_copy(tmp_path), "--adapters", str(directory), "--store", "none")
+    b = Browser(playwright_instance, tmp_path / "profile", service.url)
+    try:
+        page = b.context.new_page()
+        page.goto(consoles.url + PATH)
+        page.click("[role='textbox']")
+        page.keyboard.type("Минуту")
+        deadline = time.time() + 10
+        while time.time() < deadline and not any(k.startswith("acme-desk:") for k in b.chats()):
+            time.sleep(0.05)
+        [(chat_id, chat)] = [(k, v) for k, v in b.chats().items() if k.startswith("acme-desk:")]
+        assert chat_id.endswith(":" + CONVERSATION)
+        assert [m["role"] for m in chat["messages"]] == ["client", "operator", "client"]
+
+        options = b.context.new_page()
+        options.goto(f"chrome-extension://{b.extension_id}/options/options.html")
+        options.wait_for_selector("#service-adapters-row:not([hidden])")
+        assert options.inner_text("#service-adapters") == "Acme Desk"
+        # import: the JSON the picker exports, from a file
+        mine = {**ACME, "id": "my-desk", "name": "Мой деск"}
+        (tmp_path / "my-desk.json").write_text(json.dumps(mine, ensure_ascii=False), encoding="utf-8")
+        options.set_input_files("#import", str(tmp_path / "my-desk.json"))
+        options.wait_for_selector("#custom-list li[data-adapter='my-desk']")
+        assert "Импортировано адаптеров: 1" in options.inner_text("#import-result")
+        # a file that is not an adapter is refused with what is wrong, nothing kept
+        (tmp_path / "bad.json").write_text(json.dumps({"id": "Bad Id"}), encoding="utf-8")
+        options.set_input_files("#import", str(tmp_path / "bad.json"))
+        options.wait_for_selector("#import-result.bad")
+        assert "bad.json" in options.inner_text("#import-result")
+        assert options.locator("#custom-list li").count() == 1
+        # export: the same JSON back
+        with options.expect_download() as download:
+            options.click("#custom-list li[data-adapter='my-desk'] [data-action='export']")
+        assert json.loads(Path(download.value.path()).read_text(encoding="utf-8")) == mine
+        # publish: needs the supervisor token; then the service serves it to everyone who follows it
+        options.click("#custom-list li[data-adapter='my-desk'] [data-action='publish']")
+        options.wait_for_selector("#custom-list li[data-adapter='my-desk'] .result.bad")
+        assert "токен" in options.inner_text("#custom-list li[data-adapter='my-desk'] .result")
+        options.fill("#token", service.token)
+        options.click("#save")
+        options.click("#custom-list li[data-adapter='my-desk'] [data-action='publish']")
+        options.wait_for_selector("#custom-list li[data-adapter='my-desk'] .result.ok")
+        assert json.loads((directory / "my-desk.json").read_text(encoding="utf-8")) == mine
+        status, body = service.get("/v1/adapters")
+        assert status == 200 and [a["id"] for a in body["adapters"]] == ["acme-desk", "my-desk"]
+        options.click("#custom-list li[data-adapter='my-desk'] [data-action='delete']")
+        options.wait_for_selector("#custom-list li", state="detached")
+        assert b.refresh_worker().evaluate("chrome.storage.local.get('customAdapters').then(s => s.customAdapters)") == []
+        assert b.worker_errors == []
+    finally:
+        b.close()
+        service.stop()
