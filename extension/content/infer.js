@@ -12,7 +12,7 @@
   // --- what in the DOM is stable ---------------------------------------------------------------------------------
   // classes that say a state (selected, new, hovered…): they come and go on the same message
   const STATE = /(^|[-_])(new|unread|read|seen|selected|active|hover|hovered|focus|focused|highlight|highlighted|editing|pending|open|opened|visible|hidden|show|shown|animat\w*|fade\w*|enter\w*|leave\w*|last|first|odd|even|loading|sending|sent|failed|error)([-_]|$)/i;
-  const VOWEL = /[aeiouyаеёиоуыэюя]/i;
+  const VOWEL = /[aeiouаеёиоуыэюя]/i;
   const FRAMEWORK = /^(css|sc|jsx|emotion|svelte|tw|_ngcontent|_nghost|ng-tns|data-v)-/;
   // attributes that never identify a kind of element (they vary per element or per moment)
   const IGNORED_ATTRS = new Set(["class", "style", "id", "href", "src", "srcset", "tabindex", "title", "alt", "width",
@@ -25,11 +25,20 @@
     return `'${String(value).replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\a ")}'`;
   }
 
-  /** A word-made part of a name: «message», «Bubble», «in», «4»; not «kF9sd», «bdVaJa», «xkqzt». */
+  /** A word-made part of a name: «message», «Bubble», «ProseMirror», «rcx», «4»; not «kF9sd», «bdVaJa», «xkqzt». */
   function wordy(part) {
     if (/^\d{1,3}$/.test(part)) return true;
-    if (!/^(?:\p{Ll}+|\p{Lu}\p{Ll}+|\p{Lu}{2,5})$/u.test(part)) return false;
-    return part.length < 3 || VOWEL.test(part);
+    if (/^\p{Ll}{1,3}$/u.test(part) || /^\p{Lu}{2,5}$/u.test(part)) return true; // «in», «rcx», «btn», «UI»
+    if (/^\p{Ll}+$/u.test(part) || /^\p{Lu}\p{Ll}+$/u.test(part)) return pronounceable(part);
+    // CamelCase made of words: every hump a word of three letters or more («ProseMirror», «MessageInReply»)
+    const humps = part.match(/\p{Lu}?\p{Ll}+|\p{Lu}+(?!\p{Ll})/gu);
+    return !!humps && humps.join("") === part && humps.every((h) => h.length >= 2 && pronounceable(h))
+      && humps.filter((h) => h.length < 3).length <= 1;
+  }
+
+  /** A word a person would write: a vowel, and never four consonants in a row («ykdzpa», «xkqzt» are hashes). */
+  function pronounceable(word) {
+    return VOWEL.test(word) && !/[^aeiouаеёиоуыэюя]{4}/i.test(word);
   }
 
   /** A value that names a kind (a role, a direction, "message") rather than one element (an id, a hash). */
@@ -56,6 +65,9 @@
     if (module) return [`[class*=${cssString(module[1])}]`];
     const parts = token.split(/[-_]+/).filter(Boolean);
     if (!parts.length || !parts.every(wordy)) return [];
+    // a CSS-in-JS part anywhere («rcx-css-ykdzpa»), or a generated counter at the end («makeStyles-root-12»)
+    if (parts.some((p) => /^(css|sc|jss|emotion|styled)$/i.test(p))) return [];
+    if (parts.length >= 3 && /^\d+$/.test(parts[parts.length - 1])) return [];
     return [`.${CSS.escape(token)}`];
   }
 
@@ -89,9 +101,10 @@
   function rank(name) {
     if (name === "role") return 0;
     if (/^data-(qa|test|testid|cy|e2e)/.test(name)) return 1;
-    if (name.startsWith("data-")) return 2;
-    if (name.startsWith("aria-")) return 3;
-    return 4;
+    if (name === "name" || name === "type") return 2;
+    if (name.startsWith("data-")) return 3;
+    if (name.startsWith("aria-")) return 4;
+    return 5;
   }
 
   function firstVisible(root, selector) {
@@ -161,6 +174,9 @@
 
   // --- messages --------------------------------------------------------------------------------------------------
   const CLOCK = /^\s*(?:[^\d\s]{1,12}\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp]\.?\s?[Mm]\.?)?\s*$/;
+  const CLOCK_INSIDE = /\b\d{1,2}:\d{2}\b/; // a tooltip «03.03.2025, 14:32:45»
+  const TIME_ATTRS = ["datetime", "data-time", "data-timestamp", "data-ts", "data-date", "title"];
+  const PARAGRAPHS = new Set(["P", "UL", "OL", "PRE", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6", "TABLE"]);
 
   function parseableTime(raw) {
     if (!raw) return false;
@@ -176,11 +192,12 @@
     if (times.length) return times[0];
     for (const el of A.queryAll(item, "*")) {
       if (inside(el)) continue;
-      for (const name of ["datetime", "data-time", "data-timestamp", "data-ts", "data-date", "title"]) {
+      for (const name of TIME_ATTRS) {
         if (parseableTime(el.getAttribute(name))) return el;
       }
     }
     return A.queryAll(item, "*").find((el) => !inside(el) && el.children.length === 0 && CLOCK.test(el.textContent || ""))
+      || A.queryAll(item, "[title]").find((el) => !inside(el) && CLOCK_INSIDE.test(el.getAttribute("title")))
       || null;
   }
 
@@ -190,13 +207,14 @@
    */
   function textContainer(target, item, timeEl) {
     let cur = target.nodeType === Node.TEXT_NODE ? target.parentElement : target;
-    if (!cur || !item.contains(cur)) return item;
+    if (!cur || cur === item || !item.contains(cur)) return item;
     if (timeEl && cur.contains(timeEl)) return cur === item ? item : cur;
     while (cur.parentElement && cur.parentElement !== item) {
       const parent = cur.parentElement;
       if (timeEl && parent.contains(timeEl)) break;
       const same = (parent.textContent || "").trim() === (cur.textContent || "").trim();
-      const paragraphs = [...parent.children].every((c) => c.tagName === cur.tagName) &&
+      // more paragraphs of the same message (not a header beside it: only text blocks count as paragraphs)
+      const paragraphs = PARAGRAPHS.has(cur.tagName) && [...parent.children].every((c) => PARAGRAPHS.has(c.tagName)) &&
         [...parent.childNodes].every((n) => n.nodeType !== Node.TEXT_NODE || !n.data.trim());
       if (!same && !paragraphs) break;
       cur = parent;
@@ -224,6 +242,56 @@
       if (pairs.every(({ item, el }) => A.textElement(item, { text: sel }, []) === el)) return sel;
     }
     return null;
+  }
+
+  /** The elements that hold just the message's text: the container and its descendants with the same text. */
+  function sameText(container, target) {
+    const text = (container.textContent || "").trim();
+    const out = [];
+    for (let e = target.nodeType === Node.TEXT_NODE ? target.parentElement : target; e; e = e.parentElement) {
+      if ((e.textContent || "").trim() === text) out.unshift(e);
+      if (e === container) break;
+    }
+    return out.length ? out : [container];
+  }
+
+  /**
+   * A selector for the message's own text, alike in both examples: a stable one of any element that holds just
+   * the text (a word-made class like `.prose-bubble` may sit a level or two below the container), else the
+   * container's path from the item.
+   */
+  function textSelector(examples) {
+    const [first] = examples;
+    const holds = (item, chain, sel) => chain.includes(A.textElement(item, { text: sel }, []));
+    // the innermost element that holds just the text first: it is the text itself, not a bubble around it that
+    // may also hold a quote in other messages
+    for (const el of [...first.chain].reverse()) {
+      for (const sel of selectorsFor(el, { ids: false, tag: false })) {
+        if (examples.every(({ item, chain }) => holds(item, chain, sel))) return sel;
+      }
+    }
+    return commonInner(examples.map(({ item, chain }) => ({ item, el: chain[0] })));
+  }
+
+  /** Where a message quotes another (a reply's preview), the quote's element: a <blockquote>, or an element named
+   *  for it (quote, reply, cite) around an earlier match of the text selector than the message's own. */
+  function quoteSelector(items, textSel) {
+    const found = new Set();
+    for (const item of items) {
+      const matches = A.queryAll(item, textSel);
+      for (const m of matches.slice(0, -1)) {
+        for (let e = m; e && e !== item; e = e.parentElement) {
+          if (e.tagName === "BLOCKQUOTE") {
+            found.add("blockquote");
+            continue;
+          }
+          const named = selectorsFor(e, { ids: false, tag: false, presence: false })
+            .filter((sel) => /quot|repl|cite|parent/i.test(sel));
+          if (named.length) found.add(named[0]);
+        }
+      }
+    }
+    return [...found];
   }
 
   /** The item selector for two messages (children of their common ancestor). */
@@ -404,13 +472,21 @@
     const textO = textContainer(picks.operator, oi, timeO);
     let textSel = null;
     if (textC !== ci || textO !== oi) {
-      textSel = commonInner([{ item: ci, el: textC }, { item: oi, el: textO }]);
+      textSel = textSelector([{ item: ci, chain: sameText(textC, picks.client) },
+        { item: oi, chain: sameText(textO, picks.operator) }]);
       if (!textSel) notes.push("Текст: целиком из сообщения (у текста нет общего признака).");
       else notes.push(`Текст: ${textSel}`);
     }
 
     const spec = { root: rootSel, item: itemSel };
-    if (textSel) spec.text = textSel;
+    if (textSel) {
+      spec.text = textSel;
+      const quote = quoteSelector(A.queryAll(list, itemSel), textSel);
+      if (quote.length) {
+        spec.quote = quote;
+        notes.push(`Цитаты (не текст клиента): ${quote.join(", ")}`);
+      }
+    }
 
     // message ids: an attribute every message has with a value of its own
     const all = A.queryAll(list, itemSel);
@@ -429,10 +505,10 @@
       const el = times[0][1];
       if (sel) {
         const time = { selector: sel };
-        const attr = ["datetime", "data-time", "data-timestamp", "data-ts", "data-date", "title"]
-          .find((a) => parseableTime(el.getAttribute(a)));
+        const attr = TIME_ATTRS.find((a) => parseableTime(el.getAttribute(a)))
+          || (!CLOCK.test(el.textContent || "") && CLOCK_INSIDE.test(el.getAttribute("title") || "") ? "title" : null);
         if (attr) time.attr = attr;
-        if (CLOCK.test(el.textContent || "") || !attr) time.clock = true;
+        if (!attr || !parseableTime(el.getAttribute(attr))) time.clock = true;
         spec.time = time;
         notes.push(`Время: ${sel}${attr ? ` (${attr})` : " — время суток"}`);
       }
@@ -442,7 +518,11 @@
 
     // roles: an attribute, the side, something only one has, a class
     const root = A.query(doc, rootSel) || list;
-    const how = attrRules(ci, oi) || sideRules(ci, oi, textC, textO, root) || featureRules(ci, oi, textC, textO) ||
+    // the side is measured on what the adapter will read as the text (the whole message when there is no text
+    // selector: then a full-width row tells nothing)
+    const bubbleC = A.textElement(ci, spec, []) || ci;
+    const bubbleO = A.textElement(oi, spec, []) || oi;
+    const how = attrRules(ci, oi) || sideRules(ci, oi, bubbleC, bubbleO, root) || featureRules(ci, oi, textC, textO) ||
       classRules(ci, oi);
     if (!how) {
       problems.push("Не видно, чем сообщение клиента отличается от сообщения оператора: выберите другие два сообщения.");
@@ -468,8 +548,8 @@
     };
 
     // the examples must read as what they are
-    const rC = A.roleOf(ci, roles, A.textElement(ci, spec, []), root);
-    const rO = A.roleOf(oi, roles, A.textElement(oi, spec, []), root);
+    const rC = A.roleOf(ci, roles, bubbleC, root);
+    const rO = A.roleOf(oi, roles, bubbleO, root);
     if (rC !== "client") problems.push(`Сообщение клиента читается как «${rC}»: выберите другие сообщения.`);
     if (rO !== "operator") problems.push(`Сообщение оператора читается как «${rO}»: выберите другие сообщения.`);
     return { adapter, notes, problems };

@@ -12,7 +12,9 @@ import re
 import time
 from pathlib import Path
 
-from .conftest import PANEL, Browser, PageErrors, Service, rules_copy, wait_rule
+import pytest
+
+from .conftest import EXTENSION, PANEL, Browser, PageErrors, Service, rules_copy, wait_rule
 from .test_site_enabling import open_popup
 
 CONVERSATION = "7f3e9a2c-1b4d-4e8f-9a0b-5c6d7e8f9a01"
@@ -212,3 +214,55 @@ def test_the_service_hands_out_its_adapters_and_the_options_page_keeps_the_super
     finally:
         b.close()
         service.stop()
+
+
+# What the picker proposes from three clicks on the consoles the coach ships adapters for: what it reads (roles,
+# the client's own words beside a quote, a time where the console shows one) — the same as their adapters do,
+# but for what no click can tell (a bot, a private note, an ephemeral message read as the one who wrote it).
+# The last number: how many of the messages read carry a time.
+KNOWN = {
+    "chatwoot": ("/app/accounts/1/conversations/11", ".ProseMirror", "Какие у вас есть кредитные",
+                 "Меня зовут Анна, сейчас расскажу",
+                 [("client", "Здравствуйте! Какие у вас есть кредитные карты?"), ("operator", None), ("operator", None),
+                  ("client", None), ("client", "А какая у вас самая выгодная карта?")], 5),
+    "rocketchat": ("/live/xYv8Kq3LmN2pR5tWz", "textarea[name='msg']", "Не приходит код", "сейчас проверю",
+                   [("client", None), ("operator", None), ("client", None), ("operator", None),
+                    ("client", "А долго ещё ждать?")], 5),
+    "odoo": ("/odoo/discuss?active_id=discuss.channel_42", "textarea.o-mail-Composer-input", "Хочу поменять тариф",
+             "сейчас подберу варианты", [("client", None), ("operator", None), ("client", None),
+                                         ("client", "А сколько будет стоить самый простой?")], 3),
+    "mibew": ("/operator/chat/7/31337", "#message-input", "Сколько стоит доставка", "сейчас уточню",
+              [("client", None), ("operator", None), ("client", "И сколько дней она займёт?")], 3),
+}
+
+
+@pytest.mark.parametrize("name", list(KNOWN))
+def test_three_clicks_read_the_shipped_consoles_too(browser, consoles, name):
+    # the inference itself, in the page's own world (the extension's copy runs beside it, untouched)
+    path, editor, client, operator, expected, timed = KNOWN[name]
+    page = browser.context.new_page()
+    errors = PageErrors(page)
+    try:
+        page.goto(consoles.url + path)
+        page.wait_for_selector(editor)
+        for script in ("adapter.js", "editor.js", "infer.js"):
+            page.add_script_tag(path=str(EXTENSION / "content" / script))
+        got = page.evaluate("""([editor, client, operator]) => {
+            const NS = globalThis.__operatorCoach;
+            const byText = (t) => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let n; (n = w.nextNode());) if (n.data.includes(t)) return n.parentElement; };
+            const p = NS.Infer.propose({ editor: document.querySelector(editor), client: byText(client),
+                                         operator: byText(operator) });
+            const read = p.adapter ? NS.Adapter.readMessages(p.adapter) : [];
+            return { problems: p.problems, read: read.map((m) => [m.role, m.text, m.exact ?? m.latest]),
+                     editor: NS.Adapter.findEditor(p.adapter) === document.querySelector(editor) };
+        }""", [editor, client, operator])
+        assert got["problems"] == [] and got["editor"], got
+        assert [r for r, _, _ in got["read"]] == [r for r, _ in expected], got["read"]
+        for (_, text, _), (_, want) in zip(got["read"], expected):
+            if want:
+                assert text == want
+        assert sum(1 for _, _, ts in got["read"] if ts) == timed  # Odoo's transient answer shows no date
+        assert errors.items == []
+    finally:
+        page.close()
