@@ -713,8 +713,13 @@ chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== "picker") return;
   port.onMessage.addListener((msg) => {
     if (msg.type !== "save") return;
-    keepAdapter(msg.adapter).then((problems) => safePost(port, { type: "saved", problems, name: msg.adapter?.name }),
-      (e) => safePost(port, { type: "saved", problems: [e.message], name: null }));
+    let origin = "";
+    try {
+      origin = new URL(port.sender?.url || "").origin;
+    } catch { /* no address: say nothing about the site */ }
+    keepAdapter(msg.adapter).then((problems) => safePost(port, { type: "saved", problems, name: msg.adapter?.name,
+      siteEnabled: origin ? siteEnabled(origin) : true }),
+    (e) => safePost(port, { type: "saved", problems: [e.message], name: null }));
   });
 });
 

@@ -236,7 +236,9 @@
       this.port.onMessage.addListener((msg) => {
         if (msg.type !== "saved") return;
         this.saved = !msg.problems.length;
-        this.status(this.saved ? `Сохранено: коуч читает эту консоль как «${msg.name}».`
+        const off = msg.siteEnabled === false
+          ? " Подсказки на этом сайте пока выключены: включите их переключателем во всплывающем окне расширения." : "";
+        this.status(this.saved ? `Сохранено: коуч читает эту консоль как «${msg.name}».${off}`
           : `Не сохранено: ${msg.problems.join("; ")}`, this.saved);
         this.render();
       });

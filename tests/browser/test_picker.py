@@ -95,6 +95,13 @@ def test_the_picker_learns_a_console_with_hashed_classes(browser, service, conso
     page.wait_for_function(f"() => document.querySelector('{PICKER}').shadowRoot"
                            ".querySelector('[data-draft]').dataset.draft === 'Спасибо, что подождали'")
 
+    # correct by clicking again: another client message for that step, the same reading
+    page.click(f"{PICKER} [data-action='redo-client']")
+    page.wait_for_selector(f"{PICKER}[data-step='client']", state="attached")
+    page.click("text=Пишет «платёж отклонён»")
+    page.wait_for_selector(f"{PICKER}[data-step='done']", state="attached")
+    assert page.eval_on_selector_all(f"{PICKER} tr[data-role]", "rows => rows.map(r => r.dataset.role)") == roles
+
     # export: the same JSON it saves, free of the build's hashed class names
     page.click(f"{PICKER} [data-action='export']")
     exported = json.loads(page.input_value(f"{PICKER} textarea[data-json]"))
