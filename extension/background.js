@@ -61,10 +61,30 @@ function note(message) {
 async function loadSettings() {
   if (!settings) {
     const local = await chrome.storage.local.get(Object.keys(DEFAULTS));
-    managed = await readManaged();
+    // the policy as this browser session last read it: Chromium's first read of managed storage takes seconds
+    // (the policy is loaded then), and nothing may wait for that — it is read again below, in the background
+    managed = (await chrome.storage.session.get({ managedSeen: {} })).managedSeen;
     settings = { ...DEFAULTS, ...local, ...managedSettings(local) };
+    if (!managedRead) managedRead = rereadManaged().catch((e) => note(e.message));
   }
   return settings;
+}
+
+let managedRead = null;
+
+/** Read the policy again and apply what changed (a new service address reconnects, new sites are enabled). */
+async function rereadManaged() {
+  const next = await readManaged();
+  await chrome.storage.session.set({ managedSeen: next });
+  if (JSON.stringify(next) === JSON.stringify(managed)) return;
+  const before = { ...settings };
+  managed = next;
+  const local = await chrome.storage.local.get(Object.keys(DEFAULTS));
+  settings = { ...DEFAULTS, ...local, ...managedSettings(local) };
+  if (before.serviceUrl !== settings.serviceUrl || before.token !== settings.token) restartSocket();
+  await syncSiteScripts();
+  for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
+  if (before.hotkey !== settings.hotkey) for (const port of ports.keys()) safePost(port, { type: "prefs", hotkey: settings.hotkey });
 }
 
 /** The policy's values that are usable (a schema-valid but wrong value — a service beyond this machine, a site
@@ -144,18 +164,8 @@ function serviceSocketUrl() {
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === "managed") {
-    // the policy changed: read everything again (its values win over the operator's)
-    (async () => {
-      const before = settings ? { ...settings } : null;
-      settings = null;
-      await loadSettings();
-      if (!before || before.serviceUrl !== settings.serviceUrl || before.token !== settings.token) restartSocket();
-      await syncSiteScripts();
-      for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
-      if (!before || before.hotkey !== settings.hotkey) {
-        for (const port of ports.keys()) safePost(port, { type: "prefs", hotkey: settings.hotkey });
-      }
-    })().catch((e) => note(e.message));
+    // the policy changed: its values win over the operator's
+    loadSettings().then(rereadManaged).catch((e) => note(e.message));
     return;
   }
   if (area !== "local") return;
