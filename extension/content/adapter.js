@@ -355,6 +355,5 @@
   }
 
   NS.Adapter = { fits, pick, fallback, findEditor, chatId, readMessages, newestItem, messageRoot, valueOf, channelOf,
-    clockLatest, list, query, queryAll, elMatches, regex, visible, editableRoot, roleOf, sideOf, timeOf, textElement,
-    ownText, listRoot };
+    clockLatest, list, query, queryAll, visible, editableRoot, roleOf, sideOf, textElement }; // from query on: infer.js
 })();
