@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup run test lint system-packages chromium wrk bench load quality clean
+.PHONY: setup run test lint system-packages chromium wrk bench load quality clean extension
 
 setup: $(STAMP)
 
@@ -37,9 +37,14 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium; }
 
+# The extension as a versioned zip with the pinned key, for IT to deploy (docs/deploy.md). OUT= another path;
+# SITES="https://chat.example.com …" grants those consoles at install (a floor build).
+extension:
+	$(PYTHON) scripts/pack_extension.py $(if $(OUT),--out "$(OUT)") $(if $(SITES),--sites "$(SITES)")
+
 # ruff (the rule set in pyproject.toml) and mypy, strict, over the package; part of `make test`.
 lint: setup
-	$(BIN)/ruff check coach_server tests bench
+	$(BIN)/ruff check coach_server tests bench scripts
 	$(BIN)/mypy
 
 # Browser tests run in their own pytest process (Playwright's sync API and asyncio-based tests do not

@@ -1,6 +1,6 @@
 """`coach` — the command line: serve, check, rules check, rules list.
 
-    coach serve [--host 127.0.0.1] [--port 8765] [--rules DIR] [--token-file PATH] [--allow-origin ORIGIN]…
+    coach serve [--host 127.0.0.1] [--port 8765] [--rules DIR] [--adapters DIR] [--token-file PATH] [--allow-origin ORIGIN]…
                 [--allow-host NAME]… [--debug] [--workers N]
                 [--store postgresql://… --rules-from-store | --follow https://team-node:PORT]   (docs/team.md)
     coach check FILE|- [--json] [--rules DIR]      exit 0: no warnings, 1: warnings, 2: bad input
@@ -297,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     serve.add_argument("--rules", metavar="DIR", help="rules directory (default: $COACH_RULES or ./rules)")
+    serve.add_argument("--adapters", metavar="DIR",
+                       help="console adapters to serve to the extensions and to services that follow this one: one "
+                            "JSON file per adapter, published with PUT /v1/adapters/<id> (docs/extension.md)")
     serve.add_argument("--reload-interval", type=float, default=1.0, metavar="S",
                        help="how often to look for rule file changes, seconds (0: never)")
     serve.add_argument("--token-file", metavar="PATH",

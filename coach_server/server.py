@@ -2,6 +2,7 @@
 
     engine (Coach) ─┬─ live hub (service/live.py) ── /v1/live
                     ├─ API routes (service/api.py) ── /healthz, /v1/check, /v1/rules, …
+                    ├─ console adapters (service/adapters.py) ── /v1/adapters (--adapters DIR, or the team node's)
                     ├─ rule watcher (service/rulewatch.py) ── reloads rules/, tells the live hub
                     └─ pages (web/demo, web/trainer, web/supervisor)
     feedback log ─── store (store/): events as they come, the chats' transcripts every 2 s (text storage on)
@@ -24,8 +25,10 @@ from aiohttp import web
 
 from .engine import Coach
 from .feedback import FeedbackEvent, FeedbackLog
-from .service import api
+from .service import adapters, api
+from .service.adapters import AdapterShelf
 from .service.background import cancel_and_wait, in_background
+from .service.follow import TeamNode
 from .service.guard import GuardConfig, add_response_headers, guard_middleware
 from .service.httpkit import (
     LINGER_S,
@@ -66,6 +69,10 @@ class TeamWiring:
     tokens: Sequence[TokenHolder] = ()
     worker: tuple[int, int] = (0, 1)
     check_interval: float = CHECK_INTERVAL_S  # the longest wait between two looks at the source
+    # console adapters served to extensions and followers: a directory of them (--adapters), or the team node's
+    adapters_dir: Path | None = None
+    adapter_source: TeamNode | None = None
+    adapter_snapshot: Path | None = None
 
 
 def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
@@ -92,6 +99,10 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     app[FEEDBACK] = feedback
     app[RULES] = rules
     api.register(app, hub)
+    shelf = AdapterShelf(team.adapters_dir, source=team.adapter_source, snapshot=team.adapter_snapshot,
+                         interval=reload_interval, check_interval=team.check_interval)
+    adapters.register(app, shelf)
+    app.cleanup_ctx.append(in_background(shelf.watch))
     demo.register(app)
     trainer.register(app)
     supervisor.register(app, store)

@@ -332,9 +332,15 @@ def rules_source(args: argparse.Namespace, store: str | None, tokens: list[Token
 def team_wiring(args: argparse.Namespace, store: str | None, tokens: list[TokenHolder],
                 worker: tuple[int, int]) -> TeamWiring:
     source = rules_source(args, store, tokens)
-    return TeamWiring(rules_source=source, snapshot=snapshot_path(source.location) if source is not None else None,
+    snapshot = snapshot_path(source.location) if source is not None else None
+    # a follower takes the team node's console adapters too (with a connection of their own)
+    adapter_source = rules_source(args, store, tokens) if args.follow else None
+    return TeamWiring(rules_source=source, snapshot=snapshot,
                       tokens=tokens, worker=worker,
-                      check_interval=args.follow_interval if args.follow else CHECK_INTERVAL_S)
+                      check_interval=args.follow_interval if args.follow else CHECK_INTERVAL_S,
+                      adapters_dir=Path(args.adapters) if getattr(args, "adapters", None) else None,
+                      adapter_source=adapter_source if isinstance(adapter_source, TeamNode) else None,
+                      adapter_snapshot=snapshot.with_suffix(".adapters.json") if adapter_source and snapshot else None)
 
 
 def describe_source(args: argparse.Namespace, store: str | None) -> str | None:

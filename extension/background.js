@@ -3,10 +3,16 @@
 // each chat's state, resends it when the socket or the worker itself comes back, routes the warnings to the
 // tabs showing that chat, and keeps the toolbar badge. Settings and first-seen message times live in
 // chrome.storage, so a worker that Chromium stopped after 30 s idle wakes up knowing everything it needs.
-import { SERVICE_HOSTS, isLoopback, originPattern } from "./shared/sites.js";
+import { SERVICE_HOSTS, hostOf, isLoopback, originPattern } from "./shared/sites.js";
 
 const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, customAdapters: [],
   hotkey: "Alt+Shift+K" };
+// What IT may preset by policy (chrome.storage.managed, schema in managed_schema.json): it wins over what the
+// operator set, and the options page shows it locked.
+const MANAGED_KEYS = ["serviceUrl", "token", "tokenFile", "sites", "hotkey"];
+// The service's adapters (its --adapters directory, or its team node's) are asked for when the socket says
+// hello and again at most this often while a console is open (an unchanged set costs a 304).
+const SERVICE_ADAPTERS_MS = 60_000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
 // Heartbeat: while a console is open a ping goes out every HEARTBEAT_MS (socket traffic also keeps an MV3
 // worker alive). No frame for STALL_MS after a ping: the service is gone (stopped, frozen, shutting down)
@@ -22,7 +28,10 @@ const CONTENT_FILES = chrome.runtime.getManifest().content_scripts[0].js;
 const SITES_SCRIPT_ID = "coach-enabled-sites";
 
 let settings = null;
+let managed = {}; // the policy's values, as set
 let adaptersCache = null;
+let serviceAdapters = null; // {digest, adapters} from the service, kept in chrome.storage.local
+let serviceAdaptersAt = 0;
 let ws = null;
 let wsState = "offline";
 let serviceInfo = null;
@@ -50,8 +59,80 @@ function note(message) {
 
 // --- settings -------------------------------------------------------------------------------------------
 async function loadSettings() {
-  if (!settings) settings = { ...DEFAULTS, ...(await chrome.storage.local.get(Object.keys(DEFAULTS))) };
+  if (!settings) {
+    const local = await chrome.storage.local.get(Object.keys(DEFAULTS));
+    // the policy as this browser session last read it: Chromium's first read of managed storage takes seconds
+    // (the policy is loaded then), and nothing may wait for that — it is read again below, in the background
+    managed = (await chrome.storage.session.get({ managedSeen: {} })).managedSeen;
+    settings = { ...DEFAULTS, ...local, ...managedSettings(local) };
+    if (!managedRead) managedRead = rereadManaged().catch((e) => note(e.message));
+  }
   return settings;
+}
+
+let managedRead = null;
+
+/** Read the policy again and apply what changed (a new service address reconnects, new sites are enabled). */
+async function rereadManaged() {
+  const next = await readManaged();
+  await chrome.storage.session.set({ managedSeen: next });
+  if (JSON.stringify(next) === JSON.stringify(managed)) return;
+  const before = { ...settings };
+  managed = next;
+  const local = await chrome.storage.local.get(Object.keys(DEFAULTS));
+  settings = { ...DEFAULTS, ...local, ...managedSettings(local) };
+  if (before.serviceUrl !== settings.serviceUrl || before.token !== settings.token) restartSocket();
+  await syncSiteScripts();
+  for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
+  if (before.hotkey !== settings.hotkey) for (const port of ports.keys()) safePost(port, { type: "prefs", hotkey: settings.hotkey });
+}
+
+/** The policy's values that are usable (a schema-valid but wrong value — a service beyond this machine, a site
+ *  that is not an origin — is left out and counted as a problem in the diagnostics). */
+async function readManaged() {
+  let raw = {};
+  try {
+    raw = (await chrome.storage.managed.get(MANAGED_KEYS)) || {};
+  } catch { /* no policy support here (a browser without it): nothing is managed */ }
+  const out = {};
+  for (const key of MANAGED_KEYS) {
+    const value = raw[key];
+    if (value == null) continue;
+    if (key === "serviceUrl" && !(typeof value === "string" && SERVICE_HOSTS.has(hostOf(value)))) {
+      note(`policy serviceUrl ${JSON.stringify(value)} ignored: the service runs on this machine (127.0.0.1, localhost)`);
+      continue;
+    }
+    if (key === "sites") {
+      const origins = (Array.isArray(value) ? value : []).map(originOf).filter(Boolean);
+      if (origins.length) out.sites = origins;
+      continue;
+    }
+    if (typeof value === "string") out[key] = value;
+  }
+  return out;
+}
+
+function originOf(value) {
+  try {
+    const url = new URL(String(value));
+    return /^https?:$/.test(url.protocol) ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Settings as the policy makes them: its values replace the operator's; its sites are on, beside the operator's. */
+function managedSettings(local) {
+  const out = {};
+  for (const [key, value] of Object.entries(managed)) {
+    if (key === "sites") out.sites = { ...(local.sites || {}), ...Object.fromEntries(value.map((o) => [o, true])) };
+    else if (key in DEFAULTS) out[key] = value;
+  }
+  return out;
+}
+
+function siteManaged(origin) {
+  return !!managed.sites && managed.sites.includes(origin);
 }
 
 function siteEnabled(origin) {
@@ -82,22 +163,20 @@ function serviceSocketUrl() {
 }
 
 chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "managed") {
+    // the policy changed: its values win over the operator's
+    loadSettings().then(rereadManaged).catch((e) => note(e.message));
+    return;
+  }
   if (area !== "local") return;
   (async () => {
     await loadSettings();
     for (const [key, { newValue }] of Object.entries(changes)) {
-      if (key in DEFAULTS) settings[key] = newValue ?? DEFAULTS[key];
+      if (key in DEFAULTS && !(key in managed)) settings[key] = newValue ?? DEFAULTS[key];
     }
-    if (changes.customAdapters) {
-      adaptersCache = null;
-      const list = await adapters();
-      for (const [port, info] of ports) {
-        safePost(port, { type: "config", enabled: siteEnabled(info.origin),
-          adapters: list.filter((a) => !(a.fallback && isServiceOrigin(info.origin))), state: wsState,
-          hotkey: settings.hotkey });
-      }
-    }
-    if (changes.serviceUrl) restartSocket();
+    if (changes.sites && managed.sites) settings.sites = managedSettings({ sites: changes.sites.newValue || {} }).sites;
+    if (changes.customAdapters) await pushAdapters();
+    if (changes.serviceUrl && !("serviceUrl" in managed)) restartSocket();
     if (changes.sites) {
       await syncSiteScripts();
       for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
@@ -107,10 +186,14 @@ chrome.storage.onChanged.addListener((changes, area) => {
 });
 
 // --- adapters ---------------------------------------------------------------------------------------------
+const PICKER_FILES = ["content/adapter.js", "content/editor.js", "content/infer.js", "content/picker.js"];
+const SIDES = ["left", "right", "center"];
+
 function adapterProblems(a) {
   const problems = [];
-  if (!a || typeof a !== "object") return ["an adapter is a JSON object"];
+  if (!a || typeof a !== "object" || Array.isArray(a)) return ["an adapter is a JSON object"];
   if (!a.id || typeof a.id !== "string") problems.push("id: a short name is required");
+  else if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(a.id)) problems.push(`id ${JSON.stringify(a.id)}: lowercase letters, digits, «-», «_», «.»`);
   if (!a.editor) problems.push("editor: a selector for the reply box is required");
   if (!a.fallback && !(a.match && (a.match.url || a.match.dom))) problems.push("match: give url patterns or dom selectors");
   const regexes = [...[].concat(a.match?.url || []), a.conversation?.url].filter(Boolean);
@@ -129,12 +212,34 @@ function adapterProblems(a) {
     (typeof a.channel === "object" && (a.channel.selector || a.channel.url)))) {
     problems.push('channel: "chat", "messenger", "social", "email", or {"selector", "attr", "map"}');
   }
-  for (const rule of a.messages?.roles || []) {
+  for (const [i, rule] of (Array.isArray(a.messages?.roles) ? a.messages.roles : []).entries()) {
+    if (!rule || typeof rule !== "object") {
+      problems.push(`messages.roles[${i}]: an object like {"role": "client", "is": "<selector>"}`);
+      continue;
+    }
     if (!["client", "operator", "system", "bot", "skip"].includes(rule.role)) {
-      problems.push(`messages.roles: unknown role ${JSON.stringify(rule.role)}`);
+      problems.push(`messages.roles[${i}]: unknown role ${JSON.stringify(rule.role)}`);
+    }
+    if (rule.side != null && !SIDES.includes(rule.side)) problems.push(`messages.roles[${i}].side: "left", "right" or "center"`);
+    if (rule.has != null && typeof rule.has !== "string" && !(typeof rule.has === "object" && typeof rule.has.selector === "string")) {
+      problems.push(`messages.roles[${i}].has: a selector, or {"selector", "text"}`);
     }
   }
+  if (a.messages != null && (typeof a.messages !== "object" || typeof a.messages.item !== "string")) {
+    problems.push("messages.item: a selector for one message is required");
+  }
   return problems;
+}
+
+/** Keep an adapter among the supervisor's own (the picker's «Сохранить», an import): a new id is added, a known one
+ *  replaced. Returns the problems that kept it out. */
+async function keepAdapter(adapter) {
+  const problems = adapterProblems(adapter);
+  if (problems.length) return problems;
+  await loadSettings();
+  const list = (settings.customAdapters || []).filter((a) => a && a.id !== adapter.id);
+  await chrome.storage.local.set({ customAdapters: [adapter, ...list] });
+  return [];
 }
 
 async function builtinAdapters() {
@@ -146,17 +251,64 @@ async function builtinAdapters() {
   return out;
 }
 
-/** The supervisor's adapters (options page) first, then the shipped ones; a custom id replaces a shipped one. */
+/**
+ * The supervisor's own adapters (the picker, the options page) first, then the service's (a team node's), then
+ * the shipped ones; an id found earlier replaces the same id later. The fallback (any text box) comes last.
+ */
 async function adapters() {
   if (adaptersCache) return adaptersCache;
   await loadSettings();
-  const custom = (settings.customAdapters || []).filter((a) => adapterProblems(a).length === 0);
-  const ids = new Set(custom.map((a) => a.id));
-  const builtin = (await builtinAdapters()).filter((a) => !ids.has(a.id));
-  const all = [...custom.filter((a) => !a.fallback), ...builtin.filter((a) => !a.fallback),
-    ...custom.filter((a) => a.fallback), ...builtin.filter((a) => a.fallback)];
+  const usable = (list) => (list || []).filter((a) => adapterProblems(a).length === 0);
+  const ids = new Set();
+  const layers = [usable(settings.customAdapters), usable((await loadServiceAdapters()).adapters), await builtinAdapters()]
+    .map((layer) => layer.filter((a) => !ids.has(a.id))).map((layer) => {
+      for (const a of layer) ids.add(a.id);
+      return layer;
+    });
+  const all = [...layers.flat().filter((a) => !a.fallback), ...layers.flat().filter((a) => a.fallback)];
   adaptersCache = all;
   return all;
+}
+
+/** Tell every open console tab the adapters changed (it picks its adapter again). */
+async function pushAdapters() {
+  adaptersCache = null;
+  const list = await adapters();
+  for (const [port, info] of ports) {
+    safePost(port, { type: "config", enabled: siteEnabled(info.origin),
+      adapters: list.filter((a) => !(a.fallback && isServiceOrigin(info.origin))), state: wsState,
+      hotkey: settings.hotkey });
+  }
+}
+
+async function loadServiceAdapters() {
+  if (!serviceAdapters) {
+    serviceAdapters = (await chrome.storage.local.get({ serviceAdapters: { digest: "", adapters: [] } })).serviceAdapters;
+  }
+  return serviceAdapters;
+}
+
+/** Ask the service for its adapters (`GET /v1/adapters`, docs/extension.md); kept, so they work offline too. */
+async function refreshServiceAdapters() {
+  serviceAdaptersAt = Date.now();
+  await loadSettings();
+  const known = await loadServiceAdapters();
+  const url = new URL(settings.serviceUrl || DEFAULTS.serviceUrl);
+  if (!SERVICE_HOSTS.has(url.hostname)) return;
+  const headers = known.digest ? { "If-None-Match": `"${known.digest}"` } : {};
+  if (settings.token) headers["X-Coach-Token"] = settings.token;
+  let body;
+  try {
+    const r = await fetch(`${url.origin}${url.pathname.replace(/\/+$/, "")}/v1/adapters`, { headers, cache: "no-store" });
+    if (r.status === 304 || r.status === 404 || !r.ok) return; // unchanged, or a service from before adapters
+    body = await r.json();
+  } catch {
+    return; // the service is away: the adapters it gave last stay
+  }
+  if (!body || typeof body.digest !== "string" || body.digest === known.digest) return;
+  serviceAdapters = { digest: body.digest, adapters: (body.adapters || []).filter((a) => adapterProblems(a).length === 0) };
+  await chrome.storage.local.set({ serviceAdapters });
+  await pushAdapters();
 }
 
 // --- content scripts on the sites the operator enabled -------------------------------------------------------
@@ -305,6 +457,7 @@ function heartbeat() {
   const socket = ws;
   if (!socket) return stopHeartbeat();
   const now = Date.now();
+  if (socketReady && now - serviceAdaptersAt > SERVICE_ADAPTERS_MS) refreshServiceAdapters().catch((e) => note(e.message));
   if (!socketReady) {
     if (now - socketOpenedAt > CONNECT_MS) lostSocket(); // accepted but never answered: try again
     return;
@@ -327,6 +480,7 @@ function onFrame(frame) {
     attempt = 0;
     socketReady = true;
     goOnline();
+    refreshServiceAdapters().catch((e) => note(e.message));
     return;
   }
   if (socketReady && wsState !== "online") goOnline(); // a stall is over: the service answers again
@@ -564,6 +718,21 @@ function safePost(port, msg) {
   } catch { /* the tab went away */ }
 }
 
+// The picker (content/picker.js) in a tab: it saves the adapter it proposes through this port.
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== "picker") return;
+  port.onMessage.addListener((msg) => {
+    if (msg.type !== "save") return;
+    let origin = "";
+    try {
+      origin = new URL(port.sender?.url || "").origin;
+    } catch { /* no address: say nothing about the site */ }
+    keepAdapter(msg.adapter).then((problems) => safePost(port, { type: "saved", problems, name: msg.adapter?.name,
+      siteEnabled: origin ? siteEnabled(origin) : true }),
+    (e) => safePost(port, { type: "saved", problems: [e.message], name: null }));
+  });
+});
+
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== "coach") return;
   const info = { tabId: port.sender?.tab?.id ?? null, origin: "", chatId: null, adapter: null,
@@ -609,14 +778,18 @@ async function handleRequest(msg) {
       } catch { /* chrome:// pages and the like */ }
       const tab = portsOfTab(msg.tabId)[0]?.[1];
       const chat = tab && tab.chatId ? chats.get(tab.chatId) : null;
+      const pattern = /^https?:/.test(origin) && !isLoopback(origin) ? originPattern(origin) : null;
       return { state: wsState, service: serviceInfo, serviceUrl: settings.serviceUrl, origin,
         web: /^https?:/.test(origin), enabled: origin ? siteEnabled(origin) : false, loopback: isLoopback(origin),
-        adapter: tab ? tab.adapter : null, chat: !!(tab && tab.chatId), warnings: chat ? chat.warnings.length : 0 };
+        adapter: tab ? tab.adapter : null, chat: !!(tab && tab.chatId), warnings: chat ? chat.warnings.length : 0,
+        siteManaged: siteManaged(origin),
+        granted: pattern ? await chrome.permissions.contains({ origins: [pattern] }).catch(() => false) : true };
     }
     case "set-site": {
-      const sites = { ...settings.sites, [msg.origin]: !!msg.enabled };
+      if (!msg.enabled && siteManaged(msg.origin)) return { error: "this site is enabled by the administrator's policy" };
+      const sites = { ...(await chrome.storage.local.get({ sites: {} })).sites, [msg.origin]: !!msg.enabled };
       await chrome.storage.local.set({ sites });
-      settings.sites = sites;
+      settings.sites = managed.sites ? managedSettings({ sites }).sites : sites;
       await syncSiteScripts();
       const tabPorts = portsOfTab(msg.tabId);
       if (msg.enabled && !tabPorts.length && msg.tabId != null) {
@@ -630,10 +803,24 @@ async function handleRequest(msg) {
     case "adapters": {
       const builtin = await builtinAdapters();
       const custom = (settings.customAdapters || []).map((a) => ({ adapter: a, problems: adapterProblems(a) }));
-      return { builtin: builtin.map((a) => ({ id: a.id, name: a.name })), custom };
+      const service = (await loadServiceAdapters()).adapters.map((a) => ({ id: a.id, name: a.name }));
+      return { builtin: builtin.map((a) => ({ id: a.id, name: a.name })), custom, service };
     }
+    case "keep-adapters": {
+      // an import on the options page: every adapter checked, then all of them kept, or none
+      const problems = (msg.adapters || []).flatMap((a) => adapterProblems(a).map((p) => `${a && a.id || "?"}: ${p}`));
+      if (problems.length) return { problems };
+      for (const a of [...msg.adapters].reverse()) await keepAdapter(a);
+      return { problems: [] };
+    }
+    case "managed":
+      return { managed: await readManaged() };
     case "check-adapter":
       return { problems: adapterProblems(msg.adapter) };
+    case "picker":
+      // the popup's «Настроить эту консоль»: the toolbar click granted this tab (activeTab)
+      await chrome.scripting.executeScript({ target: { tabId: msg.tabId }, files: PICKER_FILES });
+      return { ok: true };
     case "diagnostics":
       return { ...diagnostics, state: wsState, ports: ports.size, chats: chats.size, service: serviceInfo };
     default:

@@ -35,9 +35,11 @@ def api_schema(served):
 # schemathesis' own pytest integration (`from_fixture`) does not run under pytest 9, so the generation is
 # driven here: one hypothesis test per operation and mode, drawing cases from the published description.
 OPERATIONS = [("GET", "/healthz"), ("POST", "/v1/check"), ("GET", "/v1/rules"), ("GET", "/v1/rules/set"),
-              ("GET", "/v1/feedback/recent"), ("GET", "/v1/live"), ("GET", "/openapi.json")]
+              ("GET", "/v1/feedback/recent"), ("GET", "/v1/live"), ("GET", "/openapi.json"), ("GET", "/v1/adapters"),
+              ("PUT", "/v1/adapters/{adapter_id}"), ("DELETE", "/v1/adapters/{adapter_id}")]
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-WITH_INPUT = [("POST", "/v1/check"), ("GET", "/v1/rules/set"), ("GET", "/v1/live")]  # the others take no input
+WITH_INPUT = [("POST", "/v1/check"), ("GET", "/v1/rules/set"), ("GET", "/v1/live"), ("GET", "/v1/adapters"),
+              ("PUT", "/v1/adapters/{adapter_id}")]  # the others take no input
 
 
 def test_every_published_operation_is_fuzzed(served):

@@ -14,16 +14,15 @@ Every request first passes the guard (Host, Origin, CORS, remote peers: guard.py
 from __future__ import annotations
 
 import logging
-import math
 import os
 import random
 
 from aiohttp import web
 
 from .. import __version__
-from ..models import ErrorDetail, RequestError
+from ..models import RequestError
 from .follow import MAX_WAIT_S
-from .httpkit import HttpError, json_response, read_json, require_token
+from .httpkit import HttpError, json_response, long_poll, read_json, require_token
 from .keys import COACH, FEEDBACK, RULES, WORKER
 from .live import LiveHub
 from .openapi import openapi_text
@@ -81,16 +80,7 @@ async def rules(request: web.Request) -> web.Response:
 async def rule_set(request: web.Request) -> web.Response:
     """The files of the rules in force. `If-None-Match: "<digest>"` with `?wait=S` waits up to S seconds
     (at most 60) for the rules to differ from that digest, else answers 304."""
-    raw_wait = request.query.get("wait", "0")
-    try:
-        # a plain ASCII number, not a page of digits (nor "٣", which float() would take)
-        wait = float(raw_wait) if len(raw_wait) <= 64 and raw_wait.isascii() else math.nan
-    except ValueError:
-        wait = math.nan
-    if not 0 <= wait <= MAX_WAIT_S:
-        raise HttpError(400, f"wait is seconds from 0 to {MAX_WAIT_S:g}",
-                        [ErrorDetail(field="wait", problem=f"got {raw_wait[:40]!r}")])
-    known = request.headers.get("If-None-Match", "").strip().removeprefix("W/").strip('"')
+    known, wait = long_poll(request, MAX_WAIT_S)
     watcher = request.app[RULES]
     if known and wait > 0:
         try:

@@ -1,4 +1,5 @@
-"""An operator's service following a team node's rules (`coach serve --follow https://team-node:PORT`).
+"""An operator's service following a team node's rules (`coach serve --follow https://team-node:PORT`) — and
+its console adapters (service/adapters.py asks `GET /v1/adapters` the same way).
 
 The team node answers `GET /v1/rules/set` with the files of the rules it enforces (docs/team.md). The
 follower asks with the digest it has (`If-None-Match`) and `?wait=S`: the node answers as soon as its rules
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -62,14 +63,17 @@ class TeamNode:
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
-    async def newer(self, current: RuleSet | None, wait: float) -> RuleSet | None:
+    async def get_json(self, path: str, known: str | None, wait: float) -> Any:
+        """GET `path` on the team node with this service's token: its JSON, or None when the node says `known`
+        (the digest this service has) is still current — after waiting up to `wait` s for a change (a long poll).
+        FollowError when the node cannot be asked or refuses."""
         wait = max(0.0, min(wait, MAX_WAIT_S))
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
-        if current is not None:
-            headers["If-None-Match"] = f'"{current.digest}"'
+        if known is not None:
+            headers["If-None-Match"] = f'"{known}"'
         timeout = aiohttp.ClientTimeout(total=wait + 15, sock_connect=self.connect_timeout)
         try:
-            async with self._client().get(f"{self.url}/v1/rules/set", params={"wait": f"{wait:g}"},
+            async with self._client().get(f"{self.url}{path}", params={"wait": f"{wait:g}"},
                                           headers=headers, timeout=timeout) as response:
                 if response.status == 304:
                     return None
@@ -82,18 +86,23 @@ class TeamNode:
                     raise FollowError(f"the team node refused this service's token (HTTP {response.status}): "
                                       "put a token of the team node in --token-file")
                 if response.status != 200:
-                    raise FollowError(f"the team node answered HTTP {response.status}")
+                    raise FollowError(f"the team node answered HTTP {response.status} to {path}")
                 if (response.content_length or 0) > MAX_BUNDLE_BYTES:
-                    raise FollowError("the team node's rule set is larger than 8 MiB")
-                body = await _read_capped(response, MAX_BUNDLE_BYTES)
-            data = json.loads(body)
+                    raise FollowError(f"the team node's answer to {path} is larger than 8 MiB")
+                body = await _read_capped(response, MAX_BUNDLE_BYTES, path)
+            return json.loads(body)
         except aiohttp.ClientSSLError as exc:
             raise FollowError(f"TLS with {self.url} failed ({exc}); for a team node's own certificate "
                               "give it with --follow-ca") from None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise FollowError(f"{self.url}: {type(exc).__name__}: {exc}") from None
         except RecursionError:
-            raise FollowError("the team node's answer is not a rule set: JSON nested too deeply") from None
+            raise FollowError(f"the team node's answer to {path} is not usable: JSON nested too deeply") from None
+
+    async def newer(self, current: RuleSet | None, wait: float) -> RuleSet | None:
+        data = await self.get_json("/v1/rules/set", current.digest if current is not None else None, wait)
+        if data is None:
+            return None
         try:
             ruleset = RuleSet.from_json(data)
         except ValueError as exc:
@@ -110,7 +119,7 @@ class TeamNode:
             self._session = None
 
 
-async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+async def _read_capped(response: aiohttp.ClientResponse, limit: int, path: str) -> bytes:
     """The body, at most `limit` bytes whatever its framing (Content-Length, chunked, until close): past it
     the answer is refused and the connection dropped — a hostile or broken node cannot grow a follower."""
     chunks: list[bytes] = []
@@ -119,6 +128,6 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             response.close()
-            raise FollowError(f"the team node's rule set is larger than {limit >> 20} MiB (answer cut off)")
+            raise FollowError(f"the team node's answer to {path} is larger than {limit >> 20} MiB (answer cut off)")
         chunks.append(chunk)
     return b"".join(chunks)

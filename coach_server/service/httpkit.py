@@ -12,6 +12,7 @@ import asyncio
 import hmac
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -164,6 +165,20 @@ def access_ok(request: web.Request) -> bool:
     """Does the request carry any token of this service — a supervisor's or an operator's (another machine
     may then use the service: check, follow the rules, the live endpoint)?"""
     return token_holder(request) is not None
+
+
+def long_poll(request: web.Request, limit: float) -> tuple[str, float]:
+    """A long poll's question: the digest the caller has (`If-None-Match`) and how long it may wait for another
+    (`?wait=S`, 0 to `limit` seconds; else 400)."""
+    raw = request.query.get("wait", "0")
+    try:
+        # a plain ASCII number, not a page of digits (nor "٣", which float() would take)
+        wait = float(raw) if len(raw) <= 64 and raw.isascii() else math.nan
+    except ValueError:
+        wait = math.nan
+    if not 0 <= wait <= limit:
+        raise HttpError(400, f"wait is seconds from 0 to {limit:g}", [ErrorDetail(field="wait", problem=f"got {raw[:40]!r}")])
+    return request.headers.get("If-None-Match", "").strip().removeprefix("W/").strip('"'), wait
 
 
 def require_token(request: web.Request) -> None:

@@ -174,6 +174,24 @@ LIVE_SERVER_FRAMES = {
                  "properties": {"type": {"const": "ping"}}},
 }
 
+# A console adapter (docs/extension.md, «Adapters»): what every one needs; the rest is checked by the service.
+ADAPTER = {"type": "object", "required": ["id", "editor"], "properties": {
+    "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_.-]{0,63}$"}, "name": {"type": "string"},
+    "about": {"type": "string"},
+    "match": {"type": "object", "properties": {"url": {"type": ["string", "array"]}, "dom": {"type": ["string", "array"]}}},
+    "editor": {"type": ["string", "array"]}, "messages": {"type": "object"}, "conversation": {"type": "object"}}}
+ADAPTERS = {"type": "object", "required": ["digest", "adapters", "errors", "source"], "properties": {
+    "digest": {"type": "string"}, "adapters": {"type": "array", "items": ADAPTER},
+    "errors": {"type": "array", "items": {"type": "string"}, "description": "files left out, and why"},
+    "source": {"type": "object", "required": ["mode", "state", "count"], "properties": {
+        "mode": {"enum": ["none", "directory", "follow"]}, "location": {"type": ["string", "null"]},
+        "state": {"enum": ["online", "offline", "starting"]}, "last_error": {"type": ["string", "null"]},
+        "count": {"type": "integer"}}}}}
+ADAPTER_ID = {"name": "adapter_id", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_.-]{0,63}$"}}
+ADAPTER_SAVED = {"type": "object", "required": ["digest"], "properties": {
+    "saved": {"type": "string"}, "deleted": {"type": "string"}, "digest": {"type": "string"}}}
+
 COMMON_RESPONSES = {
     "Forbidden": _json(_ref("Error"), "an `Origin` other than the extension's or the service's own pages "
                                       "(web pages may not call the service)"),
@@ -282,6 +300,43 @@ def _document() -> dict[str, Any]:
                     "304": {"description": "the rules are still those of If-None-Match"},
                     "400": _json(_ref("Error"), "wait out of range"),
                 })}},
+            "/v1/adapters": {"get": {
+                "operationId": "adapters",
+                "summary": "the console adapters this service serves: from --adapters DIR, or the team node's "
+                           "when it follows one (docs/extension.md)",
+                "parameters": [
+                    {"name": "wait", "in": "query", "required": False,
+                     "schema": {"type": "number", "minimum": 0, "maximum": 60},
+                     "description": "with If-None-Match: wait up to this many seconds for the adapters to change"},
+                    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                     "description": "the digest the client has, quoted; unchanged → 304"},
+                ],
+                "responses": _guarded({
+                    "200": _json(_ref("Adapters"), "the adapters; the ETag header is the quoted digest"),
+                    "304": {"description": "the adapters are still those of If-None-Match"},
+                    "400": _json(_ref("Error"), "wait out of range"),
+                })}},
+            "/v1/adapters/{adapter_id}": {
+                "put": {
+                    "operationId": "publishAdapter", "parameters": [ADAPTER_ID],
+                    "summary": "publish an adapter (its id must be the path's) to the --adapters directory",
+                    "security": [{"supervisorToken": []}, {"supervisorTokenHeader": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Adapter")}}},
+                    "responses": _guarded({
+                        "200": _json(_ref("AdapterSaved"), "published: served at once"),
+                        "400": _json(_ref("Error"), "not an adapter; each problem named"),
+                        "409": _json(_ref("Error"), "this service keeps no adapters of its own (no --adapters, or it "
+                                                    "follows a team node: publish there)"),
+                        "413": _json(_ref("Error"), f"the body is larger than {MAX_BODY}"),
+                    })},
+                "delete": {
+                    "operationId": "deleteAdapter", "parameters": [ADAPTER_ID], "summary": "remove an adapter from the --adapters directory",
+                    "security": [{"supervisorToken": []}, {"supervisorTokenHeader": []}],
+                    "responses": _guarded({
+                        "200": _json(_ref("AdapterSaved"), "removed"),
+                        "404": _json(_ref("Error"), "no such adapter"),
+                        "409": _json(_ref("Error"), "this service keeps no adapters of its own"),
+                    })}},
             "/v1/feedback/recent": {"get": {
                 "operationId": "feedbackRecent", "summary": "the latest feedback events from the live endpoint",
                 "security": [{"supervisorToken": []}, {"supervisorTokenHeader": []}],
@@ -319,7 +374,8 @@ def _document() -> dict[str, Any]:
         },
         "components": {
             "schemas": schemas | {"Health": HEALTH, "Rules": RULES, "RuleSet": RULE_SET,
-                                  "FeedbackRecent": FEEDBACK_RECENT},
+                                  "FeedbackRecent": FEEDBACK_RECENT, "Adapter": ADAPTER, "Adapters": ADAPTERS,
+                                  "AdapterSaved": ADAPTER_SAVED},
             "responses": COMMON_RESPONSES,
             "securitySchemes": {
                 "supervisorToken": {"type": "http", "scheme": "bearer",

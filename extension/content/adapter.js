@@ -71,8 +71,15 @@
     return !!el && el.isConnected && (el.offsetWidth > 0 || el.offsetHeight > 0 || el.getClientRects().length > 0);
   }
 
-  /** The reply box. With `editor_focus` (the generic adapter) only the text box the operator is in. */
+  /** The reply box. With `editor_focus` (the generic adapter, consoles with several chats side by side) only
+   *  the text box the operator is in, or was in last. */
   function findEditor(adapter, doc = document, lastFocused = null) {
+    const found = findEditorNow(adapter, doc, lastFocused);
+    if (found) lastEditors.set(adapter, found);
+    return found;
+  }
+
+  function findEditorNow(adapter, doc, lastFocused) {
     const selectors = list(adapter.editor);
     if (adapter.editor_focus) {
       const candidates = [doc.activeElement, lastFocused];
@@ -90,13 +97,29 @@
     return null;
   }
 
+  // The reply box each adapter found last: an adapter with `scope` (a console showing several chats at once,
+  // each with its own reply box) reads the conversation inside the scope element around it.
+  const lastEditors = new WeakMap();
+
+  /** Where the adapter's conversation lives: the document, or with `scope` the element of that selector around
+   *  the reply box found last (null while there is none). */
+  function scopeOf(adapter, doc = document) {
+    if (!adapter.scope) return doc;
+    const editor = lastEditors.get(adapter);
+    if (!editor || !editor.isConnected || editor.ownerDocument !== (doc.ownerDocument || doc)) return null;
+    try {
+      return editor.closest(adapter.scope);
+    } catch {
+      return null;
+    }
+  }
+
   function editableRoot(el) {
     let root = el;
     while (root.parentElement && root.parentElement.isContentEditable) root = root.parentElement;
     return root;
   }
 
-  /** A value described by data: {url: "re(1)"} | {selector, attr?} | {page: true} | "literal". */
   const CHANNELS = ["chat", "messenger", "social", "email"];
 
   /** The conversation's channel (docs/extension.md): a fixed name, or a value read from the page and looked up
@@ -108,6 +131,8 @@
     return CHANNELS.includes(value) ? value : null;
   }
 
+  /** A value described by data: {url: "re(1)"} | {selector, attr?, pattern?} | {page: true} | "literal";
+   *  `pattern` keeps group 1 (else the whole match) of a regular expression on what the selector gave. */
   function valueOf(spec, doc = document) {
     if (spec == null) return null;
     if (typeof spec === "string") return spec;
@@ -117,9 +142,13 @@
       return m ? (m[1] ?? m[0]) : null;
     }
     if (spec.selector) {
-      const el = query(doc, spec.selector);
+      const el = doc && query(doc, spec.selector);
       if (!el) return null;
-      const v = spec.attr ? el.getAttribute(spec.attr) : el.textContent;
+      let v = spec.attr ? el.getAttribute(spec.attr) : el.textContent;
+      if (v && spec.pattern) {
+        const m = regex(spec.pattern)?.exec(v);
+        v = m ? (m[1] ?? m[0]) : null;
+      }
       return v && v.trim() ? v.trim() : null;
     }
     return null;
@@ -127,18 +156,50 @@
 
   /** The service's chat id: adapter, host and the console's own id, or null when no conversation is open. */
   function chatId(adapter, doc = document) {
-    const value = valueOf(adapter.conversation, doc);
+    const scope = scopeOf(adapter, doc);
+    if (!scope) return null;
+    const value = valueOf(adapter.conversation, scope);
     if (!value) return null;
     return `${adapter.id}:${location.host}:${value}`.slice(0, 200);
   }
 
-  function roleOf(item, roles) {
+  /** `has`: a selector an item contains, or {selector, text}: such an element whose own text matches `text`
+   *  (a role tag «Bot», a badge) — the text of one element, not of the whole message. */
+  function hasMatch(item, has) {
+    if (typeof has === "string") return !!query(item, has);
+    if (!has || typeof has !== "object" || !has.selector) return false;
+    const re = has.text != null ? regex(has.text) : null;
+    if (has.text != null && !re) return false;
+    return queryAll(item, has.selector).some((el) => !re || re.test((el.textContent || "").trim()));
+  }
+
+  /**
+   * Which side of the message list a message stands on — "left", "right" or "center" — from where its bubble
+   * (its text element, else the item) sits between the list's edges: the one difference between the client's
+   * and the operator's messages that survives a console's hashed class names. null when either has no box.
+   */
+  function sideOf(item, bubble, root) {
+    const box = (bubble || item).getBoundingClientRect();
+    const frame = (root && root.nodeType === Node.ELEMENT_NODE ? root : item.parentElement || item).getBoundingClientRect();
+    if (!box.width || !frame.width) return null;
+    const left = box.left - frame.left;
+    const right = frame.right - box.right;
+    if (Math.abs(left - right) <= Math.max(8, frame.width * 0.06)) return "center";
+    return left > right ? "right" : "left";
+  }
+
+  function roleOf(item, roles, bubble = null, root = null) {
+    let side;
     for (const rule of roles) {
       if (rule.is && !elMatches(item, rule.is)) continue;
-      if (rule.has && !query(item, rule.has)) continue;
+      if (rule.has && !hasMatch(item, rule.has)) continue;
       if (rule.text) {
         const re = regex(rule.text);
         if (!re || !re.test(item.textContent || "")) continue;
+      }
+      if (rule.side) {
+        if (side === undefined) side = sideOf(item, bubble, root);
+        if (side !== rule.side) continue;
       }
       return ROLES.has(rule.role) ? rule.role : "system";
     }
@@ -160,7 +221,7 @@
     if (!m) return null;
     let h = Number(m[1]);
     const min = Number(m[2]);
-    const sec = m[3] != null ? Number(m[3]) : 59.999;
+    const sec = m[3] != null ? Number(m[3]) + 0.999 : 59.999; // the end of that second, or of that minute
     if (m[4]) {
       const pm = m[4].toLowerCase() === "p";
       if (h === 12) h = pm ? 12 : 0;
@@ -179,15 +240,19 @@
     if (!spec) return { exact: null, latest: null };
     const el = spec.selector ? query(item, spec.selector) : item;
     if (!el) return { exact: null, latest: null };
+    let raw = null;
     if (spec.attr) {
-      const raw = el.getAttribute(spec.attr);
+      raw = el.getAttribute(spec.attr);
       if (raw) {
+        // Unix s/ms or ISO 8601 only: Date.parse guesses at local formats («21.12.2026, 14:32») and guesses wrong
         const n = Number(raw);
-        const ms = Number.isFinite(n) ? (n > 1e11 ? n : n * 1000) : Date.parse(raw);
+        const ms = Number.isFinite(n) ? (n > 1e11 ? n : n * 1000)
+          : /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw.trim()) ? Date.parse(raw.trim()) : NaN;
         if (Number.isFinite(ms)) return { exact: ms / 1000, latest: null };
       }
     }
-    if (spec.clock) return { exact: null, latest: clockLatest(el.textContent) };
+    // a clock in the attribute (a tooltip «12/30/2024 2:32 PM») when it is not a full date, else in the text
+    if (spec.clock) return { exact: null, latest: clockLatest(raw) ?? clockLatest(el.textContent) };
     return { exact: null, latest: null };
   }
 
@@ -230,17 +295,17 @@
   function readMessages(adapter, doc = document) {
     const spec = adapter.messages;
     if (!spec || !spec.item) return [];
-    const root = spec.root ? query(doc, spec.root) : doc;
+    const root = listRoot(adapter, doc);
     if (!root) return [];
     const roles = list(spec.roles);
     const quoteSelectors = list(spec.quote);
     const seen = new Map();
     const out = [];
     for (const item of queryAll(root, spec.item)) {
-      const role = roleOf(item, roles);
-      if (role === "skip") continue;
       const quotes = quoteSelectors.flatMap((sel) => queryAll(item, sel));
       const textEl = textElement(item, spec, quotes);
+      const role = roleOf(item, roles, textEl, root);
+      if (role === "skip") continue;
       if (!textEl) continue;
       const text = ownText(textEl, quotes);
       if (!text) continue;
@@ -261,7 +326,7 @@
   /** The newest message element on screen (the panel must leave it visible), or null. */
   function newestItem(adapter, doc = document) {
     const spec = adapter.messages;
-    const root = spec && spec.item ? (spec.root ? query(doc, spec.root) : doc) : null;
+    const root = spec && spec.item ? listRoot(adapter, doc) : null;
     if (!root) return null;
     const items = queryAll(root, spec.item);
     for (let i = items.length - 1; i >= 0; i--) if (visible(items[i])) return items[i];
@@ -275,12 +340,20 @@
     return v && v.trim() ? v.trim().slice(0, 200) : null;
   }
 
+  /** The message list (`messages.root` inside the adapter's scope), or the scope itself. */
+  function listRoot(adapter, doc = document) {
+    const scope = scopeOf(adapter, doc);
+    if (!scope) return null;
+    return adapter.messages.root ? query(scope, adapter.messages.root) : scope;
+  }
+
   function messageRoot(adapter, doc = document) {
     const spec = adapter.messages;
     if (!spec) return null;
-    return spec.root ? query(doc, spec.root) : doc.body;
+    const root = listRoot(adapter, doc);
+    return root && root.nodeType === Node.DOCUMENT_NODE ? root.body : root;
   }
 
   NS.Adapter = { fits, pick, fallback, findEditor, chatId, readMessages, newestItem, messageRoot, valueOf, channelOf,
-    clockLatest, list };
+    clockLatest, list, query, queryAll, visible, editableRoot, roleOf, sideOf, textElement }; // from query on: infer.js
 })();

@@ -223,6 +223,7 @@
     const next = specific || Adapter.fallback(adapters);
     if (next !== adapter) {
       adapter = next;
+      editor = null; // the panel takes the new adapter (its dock, its data-adapter) with the reply box
       post({ type: "active", adapter: adapter ? adapter.id : null, name: adapter ? adapter.name : null });
     }
   }

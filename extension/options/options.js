@@ -1,5 +1,6 @@
 // Options: the service URL (loopback only), the token, the shortcut into the panel, the enabled sites and the
-// supervisor's own adapters.
+// supervisor's own adapters (export, import, publish to the team). What the administrator's policy presets is
+// shown locked.
 import { SERVICE_HOSTS, isLoopback, originPattern } from "../shared/sites.js";
 
 const $ = (id) => document.getElementById(id);
@@ -19,29 +20,146 @@ function normalizeUrl(raw) {
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
+// What the administrator's policy sets (chrome.storage.managed, managed_schema.json): shown, locked.
+let managed = {};
+
 async function load() {
   const s = await chrome.storage.local.get({ serviceUrl: DEFAULT_URL, token: "", sites: {}, customAdapters: [],
     hotkey: Hotkey.DEFAULT });
-  $("service-url").value = s.serviceUrl;
-  $("token").value = s.token;
-  $("hotkey").value = s.hotkey;
-  $("custom").value = s.customAdapters.length ? JSON.stringify(s.customAdapters, null, 2) : "";
+  ({ managed } = await chrome.runtime.sendMessage({ type: "managed" }));
+  $("service-url").value = managed.serviceUrl ?? s.serviceUrl;
+  $("token").value = managed.token ?? s.token;
+  $("hotkey").value = managed.hotkey ?? s.hotkey;
+  $("service-url").disabled = "serviceUrl" in managed;
+  $("token").disabled = "token" in managed;
+  $("hotkey").disabled = "hotkey" in managed;
+  $("save").disabled = "serviceUrl" in managed && "token" in managed;
+  $("managed-note").hidden = !Object.keys(managed).length;
+  $("token-file").hidden = !managed.tokenFile;
+  $("token-file").textContent = managed.tokenFile ? `Токен этого компьютера лежит в файле ${managed.tokenFile}.` : "";
   renderSites(s.sites);
+  await renderAdapters();
+}
+
+async function renderAdapters() {
   const info = await chrome.runtime.sendMessage({ type: "adapters" });
   $("builtin").textContent = info.builtin.map((a) => a.name).join(", ");
+  $("service-adapters-row").hidden = !info.service.length;
+  $("service-adapters").textContent = info.service.map((a) => a.name || a.id).join(", ");
+  const custom = info.custom.map((c) => c.adapter);
+  $("custom").value = custom.length ? JSON.stringify(custom, null, 2) : "";
+  $("custom-empty").hidden = custom.length > 0;
+  $("custom-list").replaceChildren(...info.custom.map(({ adapter, problems }) => adapterItem(adapter, problems, custom)));
 }
+
+function button(text, action, onclick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.dataset.action = action;
+  b.addEventListener("click", onclick);
+  return b;
+}
+
+/** One of the supervisor's adapters: export it (the same JSON the picker saves), publish it to the service's
+ *  team adapters, or remove it. */
+function adapterItem(adapter, problems, all) {
+  const li = document.createElement("li");
+  li.dataset.adapter = adapter.id;
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = adapter.name || adapter.id;
+  const id = document.createElement("span");
+  id.className = "id";
+  id.textContent = adapter.id;
+  name.append(id);
+  const result = document.createElement("span");
+  result.className = "result";
+  result.setAttribute("role", "status");
+  if (problems.length) {
+    result.className = "result bad";
+    result.textContent = `Не используется: ${problems.join("; ")}`;
+  }
+  li.append(name,
+    button("Экспорт", "export", () => download(adapter)),
+    button("Опубликовать для команды", "publish", () => publish(adapter, result)),
+    button("Удалить", "delete", async () => {
+      await chrome.storage.local.set({ customAdapters: all.filter((a) => a.id !== adapter.id) });
+      await renderAdapters();
+    }),
+    result);
+  return li;
+}
+
+function download(adapter) {
+  const blob = new Blob([`${JSON.stringify(adapter, null, 2)}\n`], { type: "application/json" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = `${adapter.id}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** `PUT /v1/adapters/<id>` on the service: it serves the adapter to every operator who follows it. */
+async function publish(adapter, result) {
+  const s = await chrome.storage.local.get({ serviceUrl: DEFAULT_URL, token: "" });
+  const url = managed.serviceUrl ?? s.serviceUrl;
+  const token = managed.token ?? s.token;
+  const show = (text, ok) => {
+    result.textContent = text;
+    result.className = `result ${ok ? "ok" : "bad"}`;
+  };
+  try {
+    const r = await fetch(`${url}/v1/adapters/${encodeURIComponent(adapter.id)}`, { method: "PUT",
+      headers: { "Content-Type": "application/json", ...(token ? { "X-Coach-Token": token } : {}) },
+      body: JSON.stringify(adapter) });
+    const body = await r.json().catch(() => ({}));
+    const why = body.error ? body.error.message : `HTTP ${r.status}`;
+    if (r.ok) show("Опубликован: сервис раздаёт его операторам команды.", true);
+    else if (r.status === 401) show("Нужен токен руководителя (поле «Токен» выше).", false);
+    else if (r.status === 409 && /follows/.test(why)) show("Этот сервис следует за узлом команды: опубликуйте адаптер там.", false);
+    else if (r.status === 409) show("Сервис запущен без каталога адаптеров: coach serve --adapters КАТАЛОГ.", false);
+    else show(`Не опубликован: ${why}`, false);
+  } catch (e) {
+    show(`Нет связи с сервисом: ${e.message}`, false);
+  }
+}
+
+/** Import: a file with one adapter or an array of them (the JSON the picker exports); kept only if all are right. */
+$("import").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  e.target.value = "";
+  if (!file) return;
+  let list;
+  try {
+    list = JSON.parse(await file.text());
+  } catch (err) {
+    show("import-result", `${file.name}: это не JSON (${err.message})`, false);
+    return;
+  }
+  list = Array.isArray(list) ? list : [list];
+  const r = await chrome.runtime.sendMessage({ type: "keep-adapters", adapters: list });
+  if (r.problems.length) {
+    show("import-result", `${file.name}: ${r.problems.join("\n")}`, false);
+    return;
+  }
+  show("import-result", `Импортировано адаптеров: ${list.length}`, true);
+  await renderAdapters();
+});
 
 function renderSites(sites) {
   const ul = $("sites");
   ul.replaceChildren();
+  const fromPolicy = managed.sites || [];
   const entries = [["http://127.0.0.1", true], ["http://localhost", true],
-    ...Object.entries(sites).filter(([o]) => !isLoopback(o))];
+    ...fromPolicy.filter((o) => !isLoopback(o)).map((o) => [o, true]),
+    ...Object.entries(sites).filter(([o]) => !isLoopback(o) && !fromPolicy.includes(o))];
   for (const [origin, on] of entries) {
     const li = document.createElement("li");
     const name = document.createElement("span");
-    name.textContent = `${origin}${on ? "" : " (выключен)"}`;
+    name.textContent = `${origin}${on ? "" : " (выключен)"}${fromPolicy.includes(origin) ? " — задан администратором" : ""}`;
     li.append(name);
-    if (!isLoopback(origin)) {
+    if (!isLoopback(origin) && !fromPolicy.includes(origin)) {
       const remove = document.createElement("button");
       remove.textContent = "Убрать";
       remove.addEventListener("click", async () => {
@@ -127,6 +245,7 @@ $("save-adapters").addEventListener("click", async () => {
   }
   await chrome.storage.local.set({ customAdapters: list });
   show("adapters-result", `Сохранено адаптеров: ${list.length}`, true);
+  await renderAdapters();
 });
 
 load();

@@ -48,10 +48,14 @@ async function refresh() {
   $("adapter").textContent = status.adapter ? status.adapter.name : status.enabled ? "не найдена" : "—";
   $("count").textContent = status.chat && online ? String(status.warnings) : "—";
   $("site").textContent = status.origin || "эта страница";
+  $("picker").disabled = !status.web;
   const toggle = $("site-toggle");
   toggle.checked = !!status.enabled;
-  toggle.disabled = !status.web;
-  $("site-row").classList.toggle("disabled", !status.web);
+  // a site the administrator's policy enables stays on; Chromium still asks the operator once for access
+  toggle.disabled = !status.web || status.siteManaged;
+  $("site-row").classList.toggle("disabled", !status.web || status.siteManaged);
+  $("site-row").title = status.siteManaged ? "Сайт включён администратором" : "";
+  $("grant").hidden = !(status.siteManaged && !status.granted);
   const hint = $("hint");
   hint.hidden = online;
   hint.textContent = online ? "" : `Сервис не отвечает по адресу ${status.serviceUrl}. Запустите «coach serve» — подсказки вернутся сами.`;
@@ -74,6 +78,28 @@ $("site-toggle").addEventListener("change", async (e) => {
   }
   await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled, tabId: tab.id });
   current = await refresh();
+});
+
+$("grant").addEventListener("click", async () => {
+  const { tab, status } = current;
+  // asked in the click itself: Chromium grants host permissions only to a user gesture
+  if (await chrome.permissions.request({ origins: [originPattern(status.origin)] })) {
+    await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled: true, tabId: tab.id });
+  }
+  current = await refresh();
+});
+
+// The supervisor's point-and-click adapter (content/picker.js) in this tab; the popup closes so the page can be
+// clicked.
+$("picker").addEventListener("click", async () => {
+  const { tab } = current || (await refresh());
+  const r = await chrome.runtime.sendMessage({ type: "picker", tabId: tab.id });
+  if (r && r.error) {
+    $("hint").hidden = false;
+    $("hint").textContent = `Не удалось открыть настройку на этой странице: ${r.error}`;
+    return;
+  }
+  window.close();
 });
 
 $("options").addEventListener("click", (e) => {

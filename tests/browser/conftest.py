@@ -86,6 +86,10 @@ ROUTES = [
     (re.compile(r"^/operator/chat/\d+/\d+$"), "mibew.html"),
     (re.compile(r"^/helpdesk/tickets/\d+$"), "generic.html"),
     (re.compile(r"^/plain$"), "plain.html"),
+    (re.compile(r"^/live/[^/]+$"), "rocketchat.html"),
+    (re.compile(r"^/$"), "zammad.html"),
+    (re.compile(r"^/odoo/discuss$"), "odoo.html"),
+    (re.compile(r"^/desk/c/[^/]+$"), "hashed.html"),
 ]
 
 
@@ -131,9 +135,9 @@ class Browser:
     """Chromium with the extension loaded, pointed at a coach service."""
 
     def __init__(self, playwright, profile: Path, service_url: str, extra_args: tuple[str, ...] = (),
-                 extension: Path = EXTENSION):
+                 extension: Path = EXTENSION, executable: str = CHROMIUM):
         self.context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 800},
+            str(profile), executable_path=executable, headless=True, viewport={"width": 1280, "height": 800},
             args=[f"--disable-extensions-except={extension}", f"--load-extension={extension}", "--no-sandbox",
                   "--disable-background-networking", "--disable-component-update", "--no-first-run",
                   "--disable-sync", *extra_args])
@@ -202,6 +206,15 @@ CONSOLES = {
                   newest="#messages-region .message:last-child"),
     "generic": dict(path="/helpdesk/tickets/4821", editor="#reply", state="helpdesk.state()", chat=None, roles=[],
                     newest=None),
+    "rocketchat": dict(path="/live/xYv8Kq3LmN2pR5tWz", editor="textarea[name='msg']", state="rocketchat.text()",
+                       chat="xYv8Kq3LmN2pR5tWz", roles=["system", "client", "operator", "bot", "client"],
+                       newest=".messages-list > [data-qa-type='message']:last-child"),
+    "zammad": dict(path="/#customer_chat", editor=".chat-window:first-child .js-customerChatInput",
+                   state="zammad.text(41)", chat="41", roles=["system", "client", "operator", "client"],
+                   newest=".chat-window:first-child .chat-message:last-child"),
+    "odoo": dict(path="/odoo/discuss?active_id=discuss.channel_42", editor="textarea.o-mail-Composer-input",
+                 state="odoo.text()", chat="42", roles=["system", "client", "operator", "client"],
+                 newest=".o-mail-Thread > .o-mail-Message:last-child"),
 }
 
 

@@ -174,7 +174,9 @@ def test_several_console_tabs_share_one_socket(browser, service, consoles):
     b.close()
 
 
-@pytest.mark.parametrize("name,receive", [("chatwoot", "chatwoot.receive"), ("mibew", "mibew.receive")])
+@pytest.mark.parametrize("name,receive", [("chatwoot", "chatwoot.receive"), ("mibew", "mibew.receive"),
+                                          ("rocketchat", "rocketchat.receive"), ("zammad", "zammad.receive.bind(null, 41)"),
+                                          ("odoo", "odoo.receive")])
 def test_a_new_client_message_is_timed_when_it_appears(browser, service, consoles, name, receive):
     # these consoles show minutes only: the coach times a new message by when it first appeared
     page, errors, _ = open_console(browser, service, consoles, name)
@@ -191,5 +193,86 @@ def test_a_new_client_message_is_timed_when_it_appears(browser, service, console
     last = chat_of(browser, name)[1]["messages"][-1]
     assert last["role"] == "client" and last["text"] == "Вы тут? Мне срочно нужен ответ"
     assert arrived - 0.5 <= last["ts"] <= arrived + 1.0
+    assert errors.items == []
+    page.close()
+
+
+def read_chat(browser, page, name: str, draft: str) -> tuple[str, dict]:
+    """Type `draft` in the open console and return its chat as the worker holds it once the draft arrived."""
+    page.keyboard.type(draft)
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        chats = {k: v for k, v in browser.chats().items() if k.startswith(name + ":")}
+        if chats and next(iter(chats.values()))["draft"] == draft:
+            break
+        time.sleep(0.05)
+    return chat_of(browser, name)
+
+
+def test_rocketchat_reads_what_the_visitor_wrote(browser, service, consoles):
+    """Rocket.Chat's RoomMessage markup: an ephemeral message only the agent sees is not the conversation, the
+    bot's tag makes a bot, a quote attachment is not the visitor's text, «14:31» is a time of day."""
+    page, errors, _ = open_console(browser, service, consoles, "rocketchat")
+    _, chat = read_chat(browser, page, "rocketchat", "Да")
+    msgs = chat["messages"]
+    texts = [m["text"] for m in msgs]
+    assert "Команда /transfer: нет свободных операторов в отделе" not in texts  # only this agent sees it
+    assert [m["role"] for m in msgs] == ["system", "client", "operator", "bot", "client"]
+    assert msgs[3]["text"] == "Среднее время ответа сейчас — 3 минуты"
+    # the visitor quoted the agent's message: the quote comes first in the bubble, the visitor's words win
+    assert msgs[-1] == {**msgs[-1], "role": "client", "text": "А долго ещё ждать?"}
+    assert texts.count("Здравствуйте, Мария! Меня зовут Анна, сейчас проверю.") == 1
+    assert [m.get("id") for m in msgs] == [None, "Kq9aT2", "Lm3bU7", "Nb5cV8", "Qd2eX4"]  # SystemMessage has no id
+    # MessageTimestamp shows «HH:MM»: the visitor's first message is timed at the end of its minute at the latest
+    assert 5 * 60 - 1 <= time.time() - msgs[1]["ts"] <= 6 * 60 + 1
+    assert errors.items == []
+    page.close()
+
+
+def test_zammad_reads_the_chat_window_the_operator_is_in(browser, service, consoles):
+    """Zammad shows up to four chats side by side: the conversation is the one around the reply box in use, and
+    switching windows switches the chat. Zammad prints no time per message: they are timed when first seen."""
+    page, errors, _ = open_console(browser, service, consoles, "zammad")
+    chat_id, chat = read_chat(browser, page, "zammad", "Минуту")
+    assert chat_id.endswith(":41")
+    assert [(m["role"], m["text"]) for m in chat["messages"]] == [
+        ("system", "https://shop.example/delivery"),
+        ("client", "Здравствуйте! Сколько идёт доставка в Казань?"),
+        ("operator", "Здравствуйте! Меня зовут Анна, сейчас уточню."),
+        ("client", "Хорошо, жду")]
+    # first seen by this browser (a minute ago at most), not the «сегодня 14:03» lines of five minutes ago
+    assert all(0 <= time.time() - m["ts"] < 100 for m in chat["messages"])
+    # the operator goes to the second window: the coach reads that chat and lets the first one go
+    page.click(".chat-window:nth-child(2) .js-customerChatInput")
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        ids = [k for k in browser.chats() if k.startswith("zammad:")]
+        if ids and ids[0].endswith(":42"):
+            break
+        time.sleep(0.05)
+    assert len(ids) == 1 and ids[0].endswith(":42"), ids
+    page.keyboard.type("Здравствуйте")
+    page.wait_for_function("() => zammad.text(42) === 'Здравствуйте'")
+    deadline = time.time() + 5
+    while time.time() < deadline and chat_of(browser, "zammad")[1]["draft"] != "Здравствуйте":
+        time.sleep(0.05)
+    assert [m["text"] for m in chat_of(browser, "zammad")[1]["messages"]][-1] == "Как вернуть товар?"
+    assert errors.items == []
+    page.close()
+
+
+def test_odoo_reads_what_the_visitor_wrote(browser, service, consoles):
+    """Odoo's mail.Message markup: a command's answer only the operator sees is not the conversation, joins are
+    system events, the message replied to (mail.MessageInReply) is not the visitor's text, and the date's
+    title («03.03.2025, 14:32:45») times each message to the second."""
+    page, errors, _ = open_console(browser, service, consoles, "odoo")
+    _, chat = read_chat(browser, page, "odoo", "Да")
+    msgs = chat["messages"]
+    assert [(m["role"], m["text"]) for m in msgs] == [
+        ("system", "присоединилась к каналу"),
+        ("client", "Добрый день! Хочу поменять тариф на более дешёвый"),
+        ("operator", "Здравствуйте, Мария! Меня зовут Анна, сейчас подберу варианты."),
+        ("client", "А сколько будет стоить самый простой?")]
+    assert abs(time.time() - 7 * 60 - msgs[1]["ts"]) <= 3
     assert errors.items == []
     page.close()

@@ -76,6 +76,7 @@ def test_options_service_url_and_a_supervisors_adapter(browser, service, console
     # a vendor the extension does not ship: the supervisor describes it with data in the options page
     helpdesk = {"id": "helpdesk", "name": "Helpdesk", "match": {"url": ["/helpdesk/tickets/\\d+"], "dom": ["#root"]},
                 "editor": "#reply", "conversation": {"url": "/tickets/(\\d+)"}}
+    options.click("details summary")  # «Править JSON вручную»
     options.fill("#custom", json.dumps([{"id": "broken"}]))
     options.click("#save-adapters")
     options.wait_for_selector("#adapters-result.bad")
