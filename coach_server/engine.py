@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .chatmemory import ChatMemory
 from .checks.base import Context
 from .conversation import ConversationCache
 from .models import (
@@ -40,6 +41,9 @@ FUTURE_TOLERANCE_S = 120.0
 # slice has run this long, the rules left wait for the next.
 RULES_IN_A_SLICE_OF_THEIR_OWN_S = 0.01
 RULES_SLICE_S = 0.02
+# The key under which a conversation remembers a rule's answer (with the check's serial and the language),
+# for a rule that read nothing but the conversation: it is the same whatever the draft.
+_ANSWER = "answer"
 
 
 @dataclass
@@ -143,17 +147,23 @@ class Coach:
         return self.evaluate(request, only=only).result
 
     def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None,
-                 budget: AnalysisBudget | None = None, progress: RulesProgress | None = None) -> Evaluation:
+                 budget: AnalysisBudget | None = None, progress: RulesProgress | None = None,
+                 memory: ChatMemory | None = None) -> Evaluation:
         """The warnings and what the live service needs besides. With `budget`, the analysis of new text is
         limited to that slice: past it, AnalysisPending is raised (what was analysed is kept), and the same
         call later goes on from there; with `progress` too, the rules may also run over several slices (see
-        `evaluate_in_slices` in the service)."""
+        `evaluate_in_slices` in the service). With `memory` (a live chat's), the conversation and the draft
+        are analysed from what that chat analysed before, not looked up in the shared caches."""
         started = time.perf_counter()
         req = parse_request(request, self.chats)
         now = req.now if req.now is not None else time.time()
         with analysis_budget(budget):
-            conv = self.conversations.get(req.messages)
-            draft = self.drafts.get(req.draft)
+            if memory is not None:
+                conv = memory.conversation(req.messages, self.facts)
+                draft = memory.draft_facts(req.draft, self.drafts)
+            else:
+                conv = self.conversations.get(req.messages)
+                draft = self.drafts.get(req.draft)
             if (budget is not None and budget.rules_may_wait and budget.started
                     and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S):
                 raise RulesPending()  # the texts are analysed (and cached if they fit): the rules run next
@@ -177,14 +187,25 @@ class Coach:
             next_change: float | None = None
             if progress is not None and progress.key == key:  # the rules of an earlier slice: go on
                 first, warnings, next_change = progress.done, list(progress.warnings), progress.next_change
+            memo = conv.memo
             for i in range(first, len(checks)):
                 rule_id, check = checks[i]
+                answer_key = (check.serial, _ANSWER, lang)
+                known: tuple[tuple[Warning, ...], float | None] | None = memo.get(answer_key)
                 try:
-                    warnings.extend(check.run(ctx))
-                    if check.timed:
-                        due = check.next_change(ctx)
-                        if due is not None and (next_change is None or due < next_change):
-                            next_change = due
+                    if known is not None:  # it read only the conversation, which has not changed
+                        found, due = [w.model_copy() for w in known[0]], known[1]
+                    else:
+                        ctx.read_input = False
+                        if ctx.scratch:
+                            ctx.scratch = {}
+                        found = list(check.run(ctx))
+                        due = check.next_change(ctx) if check.timed else None
+                        if not ctx.read_input:
+                            memo[answer_key] = (tuple(w.model_copy() for w in found), due)
+                    warnings.extend(found)
+                    if due is not None and (next_change is None or due < next_change):
+                        next_change = due
                 except Exception:  # a broken rule must never take the coaching down with it
                     self.rule_failures[rule_id] = self.rule_failures.get(rule_id, 0) + 1
                     log.exception("rule %s failed; skipped for this check", rule_id)

@@ -20,6 +20,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import __version__
+from ..chatmemory import ChatMemory
 from ..engine import Coach, Evaluation
 from ..feedback import ACTIONS, FeedbackLog, chat_hash
 from ..models import (
@@ -58,6 +59,10 @@ MAX_CONNECTIONS = 1000  # live connections the service holds at once; more get 5
 # without bound: the least recently updated chats of any connection are dropped beyond these.
 MAX_HELD_CHARS = 8_000_000
 MAX_HELD_MESSAGES = 100_000
+# What the chats have analysed (each keeps its conversation's and its draft's analysis, so that a keystroke
+# re-reads nothing: chatmemory.py), estimated as the caches estimate theirs; beyond it the least recently
+# updated chats let theirs go (analysed again, from the shared caches, when they next change).
+MAX_HELD_ANALYSIS_BYTES = 128 << 20
 MAX_DISMISSED_PER_CHAT = 100  # dismissals remembered per chat (the oldest are forgotten first)
 GOING_AWAY_TIMEOUT_S = 1.0  # on shutdown: how long a client gets to answer the close (1001)
 FRAME_BURST = 100  # frames that may arrive at once (a backlog after a pause)…
@@ -139,6 +144,8 @@ class ChatState:
         # the last evaluation and the state it was made for; the rules changed since (re-check only those)
         self.last: tuple[int, Evaluation] | None = None
         self.rules_changed: set[str] = set()
+        self.memory = ChatMemory()  # what this chat has analysed (its size as last counted by the hub)
+        self.memory_counted = 0
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -209,6 +216,7 @@ class LiveHub:
         self.closing = False
         self.held_chars = 0  # message text held by all connections' chats…
         self.held_messages = 0  # …and their messages
+        self.held_analysis = 0  # …and the estimated bytes of what they have analysed (their ChatMemory)
         self._updates = count(1)
         self.refused = refusals  # one line per refused frame, throttled with every other refusal
 
@@ -217,6 +225,31 @@ class LiveHub:
 
     def over_budget(self) -> bool:
         return self.held_chars > MAX_HELD_CHARS or self.held_messages > MAX_HELD_MESSAGES
+
+    def count_analysis(self, chat: ChatState) -> None:
+        """Count what `chat` now keeps analysed; past MAX_HELD_ANALYSIS_BYTES the least recently updated
+        chats (never this one) let theirs go, down to three quarters of it (not one chat per keystroke)."""
+        size = chat.memory.size
+        self.held_analysis += size - chat.memory_counted
+        chat.memory_counted = size
+        if self.held_analysis <= MAX_HELD_ANALYSIS_BYTES:
+            return
+        chats = [c for session in self.sessions for c in session.chats.values() if c.memory_counted]
+        for other in sorted(chats, key=lambda c: c.touched):
+            if self.held_analysis <= MAX_HELD_ANALYSIS_BYTES * 3 // 4:
+                break
+            if other is not chat:
+                self.forget_analysis(other)
+
+    def forget_analysis(self, chat: ChatState) -> None:
+        chat.memory.clear()
+        self.held_analysis -= chat.memory_counted
+        chat.memory_counted = 0
+
+    def shed_memory(self) -> None:
+        """Every chat lets its analysis go (the memory guard: the service grew past its limit)."""
+        for chat in self.chats():
+            self.forget_analysis(chat)
 
     def keep_within_budget(self, current: ChatState) -> None:
         """Drop the least recently updated chats of any connection while all of them hold more than the
@@ -320,17 +353,20 @@ class LiveSession:
             if (reason == "rules" and chat.rules_changed and last is not None and last[0] == chat.changes
                     and (last[1].next_change is None or last[1].next_change > chat.now())):
                 changed = set(chat.rules_changed)
-                fresh = await evaluate_in_slices(coach, chat.request, only=changed)
+                fresh = await evaluate_in_slices(coach, chat.request, only=changed, memory=chat.memory)
                 if chat.changes == last[0]:  # the chat did not move on meanwhile: the rest still holds
                     evaluation = coach.combine(last[1], fresh, changed)
                     chat.rules_changed -= changed
             if evaluation is None:
-                evaluation = await evaluate_in_slices(coach, chat.request)
+                evaluation = await evaluate_in_slices(coach, chat.request, memory=chat.memory)
                 chat.rules_changed = set()
             chat.last = (chat.changes, evaluation)
         except RequestError as exc:
             await self.send(_error("bad_update", exc.message, exc.details, chat_id=chat.chat_id, ref=ref))
             return
+        finally:
+            if self.chats.get(chat.chat_id) is chat:  # (a chat dropped meanwhile was uncounted then)
+                self.hub.count_analysis(chat)
         result = evaluation.result
         dismissals = self.hub.dismissals
         count = len(chat.messages)
@@ -500,6 +536,7 @@ class LiveSession:
             chat.cancel_timer()
             self.hub.held_chars -= chat.chars
             self.hub.held_messages -= len(chat.messages)
+            self.hub.forget_analysis(chat)
         self._owed.pop(chat_id, None)
 
     async def _feedback(self, data: dict[str, Any]) -> None:

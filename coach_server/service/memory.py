@@ -7,6 +7,10 @@ resident size: past SOFT_LIMIT_MB it empties its caches (what is needed again is
 memory freed is what new requests reuse), gives glibc's free pages back, and logs it. It does that again
 only if the size grows a further STEP_MB: a peak that does not shrink is not a reason to empty the caches
 every few seconds. Under ordinary use (an operator's chats) the caches never come near the limit.
+
+What live chats have analysed (`LiveHub`, chatmemory.py) is not a cache to empty at the first limit: it is
+bounded by itself, and a few hundred chats analysed anew at once would stall every keystroke for seconds.
+Only past HARD_LIMIT_MB — hostile texts filling both the caches and the chats — do the chats let theirs go.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from collections.abc import Callable
 log = logging.getLogger("coach.service")
 
 SOFT_LIMIT_MB = 180.0
+HARD_LIMIT_MB = 235.0
 STEP_MB = 15.0
 INTERVAL_S = 2.0
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -48,8 +53,11 @@ def _trim() -> None:
 
 class MemoryGuard:
     def __init__(self, shed: Callable[[], None], soft_limit_mb: float = SOFT_LIMIT_MB, step_mb: float = STEP_MB,
-                 interval: float = INTERVAL_S, measure: Callable[[], float | None] = resident_mb):
+                 interval: float = INTERVAL_S, measure: Callable[[], float | None] = resident_mb, *,
+                 shed_more: Callable[[], None] | None = None, hard_limit_mb: float = HARD_LIMIT_MB):
         self.shed = shed
+        self.shed_more = shed_more  # what goes too when the caches were not enough (past hard_limit_mb)
+        self.hard_limit_mb = hard_limit_mb
         self.soft_limit_mb = soft_limit_mb
         self.step_mb = step_mb
         self.interval = interval
@@ -63,6 +71,8 @@ class MemoryGuard:
         if rss is None or rss <= self.threshold:
             return False
         self.shed()
+        if self.shed_more is not None and rss > self.hard_limit_mb:
+            self.shed_more()
         gc.collect()
         _trim()
         after = self.measure() or rss

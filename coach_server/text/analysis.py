@@ -205,8 +205,11 @@ class TextFacts:
 
     def __init__(self, text: str, reuse: TextFacts | None = None, keep: int = 0):
         """Analyse `text`; with `reuse`, its first `keep` tokens (and their words) are taken as they are —
-        the caller guarantees `text` starts with the same characters up to a sentence end after them."""
+        the caller guarantees `text` starts with the same characters up to a sentence end after them (see
+        `revise`) — and so are the sentences, and what was judged of each, that end before the text differs."""
         self.text = text
+        self._sentence_words: dict[tuple[int, int], list[Word]] = {}
+        self._is_question: dict[tuple[int, int], bool] = {}
         if reuse is not None and keep:
             boundary = reuse.tokens[keep - 1].end
             self.tokens: list[Token] = reuse.tokens[:keep] + tokenize(text, boundary)
@@ -224,8 +227,26 @@ class TextFacts:
             if tok.kind == WORD and tok.end - tok.start <= MAX_WORD_CHARS:  # a longer run is no word to judge
                 words.append(Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr"))
         self.word_at: dict[int, Word] = {w.index: w for w in words}  # token index → Word
-        self._sentence_words: dict[tuple[int, int], list[Word]] = {}
-        self._is_question: dict[tuple[int, int], bool] = {}
+        if reuse is not None and keep:
+            self._carry_sentences(reuse, keep)
+
+    def _carry_sentences(self, reuse: TextFacts, keep: int) -> None:
+        """Take over `reuse`'s sentences that end before the first token not shared (with the words and the
+        question verdicts found for them): splitting decides a sentence's end by the tokens up to the one
+        after it (`split_sentences`), so those are the same; the rest is split from there."""
+        shared = keep
+        if keep < len(self.tokens) and keep < len(reuse.tokens) and self.tokens[keep] == reuse.tokens[keep]:
+            shared += 1  # the token after the kept ones is the same too: the last kept sentence's end is known
+        kept: list[Sentence] = []
+        for sentence in reuse.sentences:
+            if sentence.last >= shared:
+                break
+            kept.append(sentence)
+        restart = kept[-1].last if kept else 0
+        self.__dict__["sentences"] = kept + split_sentences(self.text, self.tokens, restart)
+        if kept:
+            self._sentence_words = {k: v for k, v in reuse._sentence_words.items() if k[1] <= restart}
+            self._is_question = {k: v for k, v in reuse._is_question.items() if k[1] <= restart}
 
     # --- structure -----------------------------------------------------------------------------------
     @cached_property
@@ -489,13 +510,39 @@ def common_prefix_length(a: str, b: str) -> int:
     return lo
 
 
+def revise(previous: TextFacts, text: str, shared: int | None = None) -> TextFacts:
+    """`text` analysed reusing `previous`, an earlier version of it (the draft one keystroke ago): the
+    finished sentences before the first character that differs keep their tokens, words, sentences and
+    question verdicts, and only the text after them is analysed. The result is exactly `TextFacts(text)`:
+    links, phones and words never span a sentence end followed by a space, so those tokens cannot change —
+    only inline `code` can, and a text with a backtick is analysed afresh. `shared`: the length of the
+    common prefix, when the caller knows it."""
+    if shared is None:
+        shared = common_prefix_length(previous.text, text)
+    if shared < MIN_REUSE_CHARS or "`" in text:
+        return TextFacts(text)
+    keep = 0
+    old_text = previous.text
+    tokens = previous.tokens
+    for sentence in previous.sentences:
+        end = sentence.end
+        # a finished sentence, followed by whitespace, all inside the shared prefix
+        if not sentence.terminator or end + 1 > shared or not old_text[end:end + 1].isspace():
+            break
+        keep = sentence.last
+        while keep > 0 and tokens[keep - 1].end > end:
+            keep -= 1
+    if keep == 0 or (_budget.get() is not None and len(text) - tokens[keep - 1].end >= _LONG_TEXT):
+        return TextFacts(text)  # (a long new part in slices: tokenized afresh, a slice at a time)
+    return TextFacts(text, reuse=previous, keep=keep)
+
+
+MIN_REUSE_CHARS = 40  # a shorter shared start is not worth looking for sentences in
+
+
 class DraftCache(FactsCache):
     """The few latest drafts. A draft changes a keystroke at a time, so a new one usually shares all its
-    finished sentences with one just analysed: their tokens and words are reused and only the text after
-    the last shared sentence end is analysed (links, phones and words never span a sentence end followed
-    by a space, so those tokens cannot change)."""
-
-    MIN_REUSE_CHARS = 40
+    finished sentences with one just analysed: it is analysed from the closest of them (`revise`)."""
 
     def __init__(self, size: int = 64, max_bytes: int = 16 << 20):  # (one 20,000-token draft: ~12 MB)
         super().__init__(size, max_bytes)
@@ -507,18 +554,4 @@ class DraftCache(FactsCache):
             n = common_prefix_length(recent.text, text)
             if n > best_len:
                 best, best_len = recent, n
-        if best is None or best_len < self.MIN_REUSE_CHARS:
-            return TextFacts(text)
-        keep = 0
-        old_text = best.text
-        for sentence in best.sentences:
-            end = sentence.end
-            # a finished sentence, followed by whitespace, all inside the shared prefix
-            if not sentence.terminator or end + 1 > best_len or not old_text[end:end + 1].isspace():
-                break
-            keep = sentence.last
-            while keep > 0 and best.tokens[keep - 1].end > end:
-                keep -= 1
-        if keep == 0 or (_budget.get() is not None and len(text) - best.tokens[keep - 1].end >= _LONG_TEXT):
-            return TextFacts(text)  # (a long new part in slices: tokenized afresh, a slice at a time)
-        return TextFacts(text, reuse=best, keep=keep)
+        return TextFacts(text) if best is None else revise(best, text, best_len)
