@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import _lru_cache_wrapper, cached_property
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..caching import SizedLRU
 from . import language, morph
@@ -210,6 +210,12 @@ class TextFacts:
         self.text = text
         self._sentence_words: dict[tuple[int, int], list[Word]] = {}
         self._is_question: dict[tuple[int, int], bool] = {}
+        # A draft's memo of what each word list found in it (`Lexicon.find`), and the previous draft's with
+        # the number of tokens the two share: a draft typed a keystroke at a time looks only at its new part.
+        # (None for a chat message: it is searched once, and its memo would only hold memory.)
+        self.finds: dict[int, list[Any]] | None = None
+        self.carried_finds: tuple[dict[int, list[Any]], int] | None = None
+        self._positions_from: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
         if reuse is not None and keep:
             boundary = reuse.tokens[keep - 1].end
             self.tokens: list[Token] = reuse.tokens[:keep] + tokenize(text, boundary)
@@ -229,6 +235,8 @@ class TextFacts:
         self.word_at: dict[int, Word] = {w.index: w for w in words}  # token index → Word
         if reuse is not None and keep:
             self._carry_sentences(reuse, keep)
+            if reuse.finds is not None:
+                self.carried_finds = (reuse.finds, keep)
 
     def _carry_sentences(self, reuse: TextFacts, keep: int) -> None:
         """Take over `reuse`'s sentences that end before the first token not shared (with the words and the
@@ -353,16 +361,46 @@ class TextFacts:
     @cached_property
     def form_positions(self) -> dict[str, list[int]]:
         """Lower-case form → token indexes where it occurs (word lists look words up here)."""
-        out: defaultdict[str, list[int]] = defaultdict(list)
-        for w in self.words:
-            out[w.lower].append(w.index)
-        return out
+        return self._form_positions(self.words)
 
     @cached_property
     def lemma_positions(self) -> dict[str, list[int]]:
         """Lemma (and form) → token indexes of the words that can have it."""
+        return self._lemma_positions(self.words)
+
+    def positions(self, first: int = 0) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """(form_positions, lemma_positions) of the words from token `first` on (a draft's new part)."""
+        if first == 0:
+            return self.form_positions, self.lemma_positions
+        found = self._positions_from.get(first)
+        if found is None:
+            words = self.words[self._word_index(first):]
+            found = self._positions_from[first] = (self._form_positions(words), self._lemma_positions(words))
+        return found
+
+    def _word_index(self, token: int) -> int:
+        """The index in `words` of the first word at or after token index `token`."""
+        words = self.words
+        lo, hi = 0, len(words)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if words[mid].index < token:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    @staticmethod
+    def _form_positions(words: list[Word]) -> dict[str, list[int]]:
         out: defaultdict[str, list[int]] = defaultdict(list)
-        for w in self.words:
+        for w in words:
+            out[w.lower].append(w.index)
+        return out
+
+    @staticmethod
+    def _lemma_positions(words: list[Word]) -> dict[str, list[int]]:
+        out: defaultdict[str, list[int]] = defaultdict(list)
+        for w in words:
             i = w.index
             for key in w.info.keys:
                 out[key].append(i)
@@ -519,6 +557,12 @@ def revise(previous: TextFacts, text: str, shared: int | None = None) -> TextFac
     common prefix, when the caller knows it."""
     if shared is None:
         shared = common_prefix_length(previous.text, text)
+    facts = _revised(previous, text, shared)
+    facts.finds = {}
+    return facts
+
+
+def _revised(previous: TextFacts, text: str, shared: int) -> TextFacts:
     if shared < MIN_REUSE_CHARS or "`" in text:
         return TextFacts(text)
     keep = 0
@@ -554,4 +598,8 @@ class DraftCache(FactsCache):
             n = common_prefix_length(recent.text, text)
             if n > best_len:
                 best, best_len = recent, n
-        return TextFacts(text) if best is None else revise(best, text, best_len)
+        if best is None:
+            facts = TextFacts(text)
+            facts.finds = {}
+            return facts
+        return revise(best, text, best_len)

@@ -3,9 +3,14 @@
 A rule file lists words the way a person writes them: `words` match those exact forms (case-insensitive),
 `lemmas` match any inflected form ("не мочь" finds «не можем», «не смогу» needs "не смочь"). Phrases are
 consecutive words. Matching is one pass over the words with a dictionary lookup per word.
+
+A draft revised a keystroke at a time (`analysis.revise`) remembers what each list found in it: the next
+revision keeps the matches in the sentences it shares — a phrase never spans a sentence end — and looks
+only at the words after them.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +24,7 @@ class Entry:
     raw: str  # as written in the rule file
     parts: tuple[frozenset[str], ...]  # accepted keys for each word of the phrase
     by_lemma: bool
+    order: int  # its place in the list: of two as long matching at one place, the first listed is found
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +40,24 @@ def _words_of(phrase: str) -> list[str]:
     return [t.lower for t in tokenize(phrase) if t.kind == WORD]
 
 
+_serials = itertools.count(1)
+# A range of tokens this short is looked at word by word rather than through the text's indexes of forms
+# and lemmas (built once per text and shared by every list: worth it for more than a few words).
+_SCAN_TOKENS = 12
+
+
 class Lexicon:
     def __init__(self, words: Iterable[str] = (), lemmas: Iterable[str] = ()):
         self._by_form: dict[str, list[Entry]] = {}
         self._by_lemma: dict[str, list[Entry]] = {}
         self.entries: list[Entry] = []
+        self.serial = next(_serials)  # what a text's memo of matches knows this list by
         for raw in words:
             parts = tuple(frozenset({w}) for w in _words_of(raw))
-            self._add(Entry(raw, parts, False))
+            self._add(Entry(raw, parts, False, len(self.entries)))
         for raw in lemmas:
             parts = tuple(morph.lemma_set(w) | {w} for w in _words_of(raw))
-            self._add(Entry(raw, parts, True))
+            self._add(Entry(raw, parts, True, len(self.entries)))
 
     def _add(self, entry: Entry) -> None:
         if not entry.parts:
@@ -62,16 +75,47 @@ class Lexicon:
 
         Only the positions whose form or lemma can start an entry are tried: a set intersection in C
         finds them, so a list that does not occur in the text costs next to nothing."""
-        last = len(facts.tokens) if last is None else last
+        whole = first == 0 and last is None
+        found = facts.finds.get(self.serial) if whole and facts.finds is not None else None
+        if found is None:
+            carried = facts.carried_finds if whole else None
+            before = carried[0].get(self.serial) if carried is not None else None
+            if before is not None and carried is not None:  # a revision: the shared sentences' matches hold
+                keep = carried[1]
+                found = [m for m in before if m.last < keep] + self._find(facts, keep, len(facts.tokens))
+            else:
+                found = self._find(facts, first, len(facts.tokens) if last is None else last)
+            if whole and facts.finds is not None:
+                facts.finds[self.serial] = found
+        return list(found)
+
+    def _find(self, facts: TextFacts, first: int, last: int) -> list[Match]:
         starts: dict[int, list[Entry]] = {}
-        for index, where in ((self._by_form, "form_positions"), (self._by_lemma, "lemma_positions")):
-            if not index:
-                continue
-            positions = getattr(facts, where)  # computed on first use, then cached by the text
-            for key in index.keys() & positions.keys():
-                for i in positions[key]:
-                    if first <= i < last:
-                        starts.setdefault(i, []).extend(index[key])
+        if last - first <= _SCAN_TOKENS:
+            word_at = facts.word_at
+            by_form, by_lemma = self._by_form, self._by_lemma
+            for i in range(first, last):
+                word = word_at.get(i)
+                if word is None:
+                    continue
+                entries = by_form.get(word.lower)
+                if entries:
+                    starts[i] = list(entries)
+                if by_lemma:
+                    for key in word.info.keys:
+                        entries = by_lemma.get(key)
+                        if entries:
+                            starts.setdefault(i, []).extend(entries)
+        else:
+            # a draft's indexes from `first` on (its new part, after a revision); a message's whole ones
+            indexes = facts.positions(first if facts.finds is not None else 0)
+            for index, positions in zip((self._by_form, self._by_lemma), indexes):
+                if not index:
+                    continue
+                for key in index.keys() & positions.keys():
+                    for i in positions[key]:
+                        if first <= i < last:
+                            starts.setdefault(i, []).extend(index[key])
         if not starts:
             return []
         tokens = facts.tokens
@@ -86,7 +130,8 @@ class Lexicon:
             for entry in starts[i]:
                 parts = entry.parts
                 n = len(parts)
-                if i + n > last or n <= best_len:
+                if i + n > last or n < best_len or (best is not None and n == best_len
+                                                    and entry.order >= best.entry.order):
                     continue
                 for k in range(1, n):  # the rest of the phrase, word by word (a plain loop: this is hot)
                     word = word_at.get(i + k)
