@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .chatmemory import ChatMemory
-from .checks.base import Context
+from .checks.base import AnyCheck, Context
 from .conversation import ConversationCache
 from .models import (
     DEFAULT_CHANNEL,
@@ -97,6 +97,8 @@ class Coach:
                                                  ConversationCache(self.facts, size=500))
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
         self.rule_failures: dict[str, int] = {}
+        # the checks that run for all rules in a channel and scope, for the rulebook they were made from
+        self._check_lists: tuple[Rulebook, dict[tuple[str, bool], list[tuple[str, AnyCheck]]]] | None = None
 
     # --- loading -------------------------------------------------------------------------------------
     @classmethod
@@ -175,12 +177,7 @@ class Coach:
                 word = draft.word_touching(req.caret)
                 if word is not None:
                     ctx.typing_span = (word.start, word.end)
-            wanted = set(only) if only is not None else None
-            text_only = req.scope == "text"
-            checks = [(rule.id, check) for rule in self.rulebook.active
-                      if (wanted is None or rule.id in wanted)
-                      and (check := rule.check.for_channel(ctx.channel)) is not None
-                      and not (text_only and check.needs_conversation)]
+            checks = self._checks(ctx.channel, req.scope == "text", only)
             key = (id(draft), id(conv), id(self.rulebook), lang, ctx.channel, ctx.typing_span, len(checks))
             first = 0
             warnings: list[Warning] = []
@@ -226,6 +223,24 @@ class Coach:
         result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3))
         return Evaluation(result, next_change, timers)
 
+
+    def _checks(self, channel: str, text_only: bool, only: Iterable[str] | None) -> list[tuple[str, AnyCheck]]:
+        """(rule id, check) of the active rules (those in `only`, if given) that run in this channel and scope."""
+        book = self.rulebook
+        if only is None:
+            if self._check_lists is None or self._check_lists[0] is not book:
+                self._check_lists = (book, {})
+            found = self._check_lists[1].get((channel, text_only))
+            if found is not None:
+                return found
+        wanted = set(only) if only is not None else None
+        checks = [(rule.id, check) for rule in book.active
+                  if (wanted is None or rule.id in wanted)
+                  and (check := rule.check.for_channel(channel)) is not None
+                  and not (text_only and check.needs_conversation)]
+        if only is None and self._check_lists is not None:
+            self._check_lists[1][(channel, text_only)] = checks
+        return checks
 
     def reevaluate(self, request: CheckRequest, previous: Evaluation, changed: Iterable[str]) -> Evaluation:
         """`previous` (this very request's evaluation) after a change of the rules in `changed`: those rules

@@ -310,6 +310,9 @@ class LiveHub:
         return ws
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # (json.dumps with an option builds an encoder per call)
+
+
 def _error(code: str, message: str, details: list[ErrorDetail] | None = None, **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "error", "code": code, **error_body(message, details or [])}
     out.update({k: v for k, v in extra.items() if v is not None})
@@ -338,7 +341,7 @@ class LiveSession:
         if self.closed or self.ws.closed:
             return
         try:
-            await self.ws.send_str(json.dumps(payload, ensure_ascii=False))
+            await self.ws.send_str(_encode(payload))
         except (ConnectionResetError, RuntimeError):
             self.closed = True
 
