@@ -88,7 +88,8 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     trainer.register(app)
     supervisor.register(app, store)
     app.cleanup_ctx.append(in_background(rules.watch))
-    guard_memory = MemoryGuard(coach.shed_memory, shed_more=hub.shed_memory)  # the RSS stays bounded
+    guard_memory = MemoryGuard(coach.shed_memory, shed_more=hub.shed_memory,  # the RSS stays bounded
+                               allowance=lambda: hub.held_analysis / 2**20)
     app.cleanup_ctx.append(in_background(guard_memory.watch))
 
     async def going_away(app: web.Application) -> None:

@@ -148,13 +148,22 @@ def test_shedding_empties_every_cache_and_checks_go_on():
 
 
 def test_the_memory_guard_lets_the_live_chats_analysis_go_only_past_its_hard_limit():
-    sizes = iter([210.0, 205.0, 250.0, 200.0])  # measured: before and after each shed
+    sizes = iter([210.0, 205.0, 250.0, 245.0, 250.0, 236.0, 236.0])  # measured: before and after each shed
     caches: list[int] = []
     chats: list[int] = []
+    held = [0.0]
     guard = MemoryGuard(lambda: caches.append(1), soft_limit_mb=200, step_mb=20, measure=lambda: next(sizes),
-                        shed_more=lambda: chats.append(1), hard_limit_mb=240)
+                        shed_more=lambda: chats.append(1), hard_limit_mb=240, allowance=lambda: held[0])
     assert guard.look() and caches == [1] and chats == []  # 210: the caches only
     assert guard.look() and caches == [1, 1] and chats == [1]  # 250: past the hard limit, the chats' too
+    assert not guard.look()  # 250 again, not grown since: nothing to shed again
+    sizes = iter([230.0, 230.0, 215.0])
+    guard = MemoryGuard(lambda: caches.append(1), soft_limit_mb=200, step_mb=20, measure=lambda: next(sizes),
+                        shed_more=lambda: chats.append(1), hard_limit_mb=240, allowance=lambda: held[0])
+    held[0] = 40.0  # live chats hold 40 MB of analysis, bounded on their own: room above the soft limit
+    assert not guard.look() and caches == [1, 1]  # 230 − 40: within 200
+    held[0] = 10.0
+    assert guard.look() and caches == [1, 1, 1] and chats == [1]  # 230 − 10: past 200, the caches only
 
 
 def test_what_live_chats_analysed_is_bounded_across_connections(monkeypatch):

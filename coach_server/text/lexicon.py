@@ -42,8 +42,11 @@ def _words_of(phrase: str) -> list[str]:
 
 _serials = itertools.count(1)
 # A range of tokens this short is looked at word by word rather than through the text's indexes of forms
-# and lemmas (built once per text and shared by every list: worth it for more than a few words).
+# and lemmas (built once per text and shared by every list: worth it for more than a few words of a draft,
+# which many lists search on every keystroke; a chat message is searched by a few, once, and its indexes
+# would stay in memory as long as the chat).
 _SCAN_TOKENS = 12
+_SCAN_MESSAGE_TOKENS = 64
 
 
 class Lexicon:
@@ -91,7 +94,7 @@ class Lexicon:
 
     def _find(self, facts: TextFacts, first: int, last: int) -> list[Match]:
         starts: dict[int, list[Entry]] = {}
-        if last - first <= _SCAN_TOKENS:
+        if last - first <= (_SCAN_TOKENS if facts.finds is not None else _SCAN_MESSAGE_TOKENS):
             word_at = facts.word_at
             by_form, by_lemma = self._by_form, self._by_lemma
             for i in range(first, last):
