@@ -98,6 +98,22 @@ class UpdateFrame(BaseModel):
 
 # What `null` sets a field to in an update (any other field: null clears it).
 _NULL_MEANS: dict[str, Any] = {"draft": "", "scope": "all"}
+_KEYSTROKE_FIELDS = frozenset({"type", "chat_id", "seq", "draft", "caret"})
+
+
+def _keystroke(data: dict[str, Any]) -> UpdateFrame | None:
+    """A keystroke's update — the draft (and caret) of a chat, as the extension sends one per keystroke —
+    checked by hand against what `UpdateFrame` allows (a tenth of the cost of validating it), or None:
+    anything else, or anything wrong, is validated in full (and its error said as pydantic says it)."""
+    if not _KEYSTROKE_FIELDS.issuperset(data):
+        return None
+    chat_id, draft, seq, caret = data.get("chat_id"), data.get("draft"), data.get("seq"), data.get("caret")
+    if (type(chat_id) is not str or not 1 <= len(chat_id) <= MAX_ID_CHARS
+            or (draft is not None and (type(draft) is not str or len(draft) > MAX_DRAFT_CHARS))
+            or (seq is not None and type(seq) is not int)
+            or (caret is not None and (type(caret) is not int or not 0 <= caret <= MAX_DRAFT_CHARS))):
+        return None
+    return UpdateFrame.model_construct(set(data), **data)
 
 
 class FeedbackFrame(BaseModel):
@@ -462,7 +478,7 @@ class LiveSession:
 
     async def _update(self, data: dict[str, Any]) -> None:
         try:
-            update = UpdateFrame.model_validate(data)
+            update = _keystroke(data) or UpdateFrame.model_validate(data)
         except ValidationError as exc:
             self.refused("bad_update")
             await self.send(_error("bad_update", "invalid update", validation_details(exc),
