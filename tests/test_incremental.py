@@ -143,3 +143,28 @@ def test_a_revised_draft_is_analysed_as_a_fresh_one() -> None:
             assert shape(facts) == shape(TextFacts(draft)), draft
             assert shape(cache.get(draft)) == shape(TextFacts(draft)), draft
             previous = facts
+
+
+def test_word_lists_find_in_a_revised_draft_what_they_find_afresh(coach: Coach) -> None:
+    """Every word list of the rules, over a draft typed a character at a time: what it finds in the whole,
+    to the end from each sentence and in each sentence is what it finds in the text analysed afresh."""
+    from coach_server.text.lexicon import Lexicon
+
+    lists = [v for rule in coach.rulebook.active for v in vars(rule.check).values() if isinstance(v, Lexicon) and v]
+    assert len(lists) > 30
+    text = ("Здравствуйте! Меня зовут Анна, подскажите номер заказа. Пожалуйста, пройдите на сайт и оформите "
+            "возврат, к сожалению, доставка будет завтра. Hello! Please send us the order number, thank you. "
+            "Если будут вопросы, пишите!")
+    previous: TextFacts | None = None
+    for i in range(30, len(text) + 1, 3):
+        fresh_facts = TextFacts(text[:i])
+        facts = revise(previous, text[:i]) if previous is not None else fresh_facts
+        facts.finds = {} if facts.finds is None else facts.finds
+        spans = [(0, None)] + [(s.first, None) for s in fresh_facts.sentences] + [
+            (s.first, s.last) for s in fresh_facts.sentences]
+        for lexicon in lists:
+            for first, last in spans:
+                got = [(m.first, m.last, m.entry.raw) for m in lexicon.find(facts, first, last)]
+                want = [(m.first, m.last, m.entry.raw) for m in lexicon.find(fresh_facts, first, last)]
+                assert got == want, (text[:i], first, last)
+        previous = facts

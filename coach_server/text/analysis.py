@@ -213,8 +213,8 @@ class TextFacts:
         # A draft's memo of what each word list found in it (`Lexicon.find`), and the previous draft's with
         # the number of tokens the two share: a draft typed a keystroke at a time looks only at its new part.
         # (None for a chat message: it is searched once, and its memo would only hold memory.)
-        self.finds: dict[int, list[Any]] | None = None
-        self.carried_finds: tuple[dict[int, list[Any]], int] | None = None
+        self.finds: dict[Any, list[Any]] | None = None
+        self.carried_finds: tuple[dict[Any, list[Any]], int] | None = None
         self._positions_from: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
         if reuse is not None and keep:
             boundary = reuse.tokens[keep - 1].end

@@ -4,9 +4,9 @@ A rule file lists words the way a person writes them: `words` match those exact 
 `lemmas` match any inflected form ("не мочь" finds «не можем», «не смогу» needs "не смочь"). Phrases are
 consecutive words. Matching is one pass over the words with a dictionary lookup per word.
 
-A draft revised a keystroke at a time (`analysis.revise`) remembers what each list found in it: the next
-revision keeps the matches in the sentences it shares — a phrase never spans a sentence end — and looks
-only at the words after them.
+A draft revised a keystroke at a time (`analysis.revise`) remembers what each list found in it (in the
+whole of it, or in a range of tokens): the next revision keeps the matches in the sentences it shares — a
+phrase never spans a sentence end — and looks only at the words after them.
 """
 from __future__ import annotations
 
@@ -78,18 +78,25 @@ class Lexicon:
 
         Only the positions whose form or lemma can start an entry are tried: a set intersection in C
         finds them, so a list that does not occur in the text costs next to nothing."""
-        whole = first == 0 and last is None
-        found = facts.finds.get(self.serial) if whole and facts.finds is not None else None
+        memo = facts.finds
+        if memo is None:  # a chat message: searched once
+            return self._find(facts, first, len(facts.tokens) if last is None else last)
+        key = (self.serial, first, last)
+        found = memo.get(key)
         if found is None:
-            carried = facts.carried_finds if whole else None
-            before = carried[0].get(self.serial) if carried is not None else None
-            if before is not None and carried is not None:  # a revision: the shared sentences' matches hold
-                keep = carried[1]
-                found = [m for m in before if m.last < keep] + self._find(facts, keep, len(facts.tokens))
+            end = len(facts.tokens) if last is None else last
+            carried = facts.carried_finds
+            before = carried[0].get(key) if carried is not None else None
+            if before is None or carried is None:
+                found = self._find(facts, first, end)
+            elif last is None and first < carried[1]:  # to the end of a revised draft: the shared sentences'
+                keep = carried[1]  # matches hold (a phrase never spans a sentence end), the rest is new
+                found = [m for m in before if m.last < keep] + self._find(facts, keep, end)
+            elif last is not None and last <= carried[1]:  # a range of the shared sentences: as found there
+                found = before
             else:
-                found = self._find(facts, first, len(facts.tokens) if last is None else last)
-            if whole and facts.finds is not None:
-                facts.finds[self.serial] = found
+                found = self._find(facts, first, end)
+            memo[key] = found
         return list(found)
 
     def _find(self, facts: TextFacts, first: int, last: int) -> list[Match]:
