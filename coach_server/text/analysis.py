@@ -12,6 +12,7 @@ the event loop for half a second: between slices the other connections are serve
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -211,7 +212,8 @@ class TextFacts:
         self._sentence_words: dict[tuple[int, int], list[Word]] = {}
         self._is_question: dict[tuple[int, int], bool] = {}
         # A draft's memo of what each word list found in it (`Lexicon.find`), and the previous draft's with
-        # the number of tokens the two share: a draft typed a keystroke at a time looks only at its new part.
+        # the number of leading tokens the two have alike: a draft typed a keystroke at a time looks again
+        # only at what changed.
         # (None for a chat message: it is searched once, and its memo would only hold memory.)
         self.finds: dict[Any, list[Any]] | None = None
         self.carried_finds: tuple[dict[Any, list[Any]], int] | None = None
@@ -236,7 +238,10 @@ class TextFacts:
         if reuse is not None and keep:
             self._carry_sentences(reuse, keep)
             if reuse.finds is not None:
-                self.carried_finds = (reuse.finds, keep)
+                alike, old, limit = keep, reuse.tokens, min(len(reuse.tokens), len(tokens))
+                while alike < limit and tokens[alike] == old[alike]:
+                    alike += 1
+                self.carried_finds = (reuse.finds, alike)
 
     def _carry_sentences(self, reuse: TextFacts, keep: int) -> None:
         """Take over `reuse`'s sentences that end before the first token not shared (with the words and the
@@ -550,11 +555,12 @@ def common_prefix_length(a: str, b: str) -> int:
 
 def revise(previous: TextFacts, text: str, shared: int | None = None) -> TextFacts:
     """`text` analysed reusing `previous`, an earlier version of it (the draft one keystroke ago): the
-    finished sentences before the first character that differs keep their tokens, words, sentences and
-    question verdicts, and only the text after them is analysed. The result is exactly `TextFacts(text)`:
-    links, phones and words never span a sentence end followed by a space, so those tokens cannot change —
-    only inline `code` can, and a text with a backtick is analysed afresh. `shared`: the length of the
-    common prefix, when the caller knows it."""
+    tokens and words before the first character that differs — up to a sentence end or a word followed
+    by a space — are kept, and so are the finished sentences among them with their question verdicts;
+    only the text after them is analysed. The result is exactly `TextFacts(text)`: links, phones and words
+    never span a sentence end or a word followed by a space, so those tokens cannot change — only inline
+    `code` can, and a text with a backtick is analysed afresh. `shared`: the length of the common prefix,
+    when the caller knows it."""
     if shared is None:
         shared = common_prefix_length(previous.text, text)
     facts = _revised(previous, text, shared)
@@ -576,12 +582,23 @@ def _revised(previous: TextFacts, text: str, shared: int) -> TextFacts:
         keep = sentence.last
         while keep > 0 and tokens[keep - 1].end > end:
             keep -= 1
+    # …or, later, a word followed by whitespace inside the shared prefix: what follows a word and a space
+    # cannot change how the text before them is split into tokens (a phone number, the one token that can
+    # hold a space, has no letter in it), so the sentence being typed is analysed from its last word on
+    last = bisect_left(tokens, shared, key=_token_end) - 1  # the last token ending before `shared`
+    while last >= keep and not (tokens[last].kind == WORD and old_text[tokens[last].end].isspace()):
+        last -= 1
+    keep = max(keep, last + 1)
     if keep == 0 or (_budget.get() is not None and len(text) - tokens[keep - 1].end >= _LONG_TEXT):
         return TextFacts(text)  # (a long new part in slices: tokenized afresh, a slice at a time)
     return TextFacts(text, reuse=previous, keep=keep)
 
 
 MIN_REUSE_CHARS = 40  # a shorter shared start is not worth looking for sentences in
+
+
+def _token_end(token: Token) -> int:
+    return token.end
 
 
 class DraftCache(FactsCache):

@@ -5,8 +5,8 @@ A rule file lists words the way a person writes them: `words` match those exact 
 consecutive words. Matching is one pass over the words with a dictionary lookup per word.
 
 A draft revised a keystroke at a time (`analysis.revise`) remembers what each list found in it (in the
-whole of it, or in a range of tokens): the next revision keeps the matches in the sentences it shares — a
-phrase never spans a sentence end — and looks only at the words after them.
+whole of it, or in a range of tokens): the next revision keeps what was found before the first token that
+changed — less the list's longest phrase, which could reach it — and looks only at the words after that.
 """
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ class Lexicon:
         self._by_lemma: dict[str, list[Entry]] = {}
         self.entries: list[Entry] = []
         self.serial = next(_serials)  # what a text's memo of matches knows this list by
+        self.longest = 0  # words in its longest phrase
         for raw in words:
             parts = tuple(frozenset({w}) for w in _words_of(raw))
             self._add(Entry(raw, parts, False, len(self.entries)))
@@ -66,6 +67,7 @@ class Lexicon:
         if not entry.parts:
             return
         self.entries.append(entry)
+        self.longest = max(self.longest, len(entry.parts))
         index = self._by_lemma if entry.by_lemma else self._by_form
         for key in entry.parts[0]:
             index.setdefault(key, []).append(entry)
@@ -78,6 +80,10 @@ class Lexicon:
 
         Only the positions whose form or lemma can start an entry are tried: a set intersection in C
         finds them, so a list that does not occur in the text costs next to nothing."""
+        return list(self._matches(facts, first, last))
+
+    def _matches(self, facts: TextFacts, first: int, last: int | None) -> list[Match]:
+        """`find`'s matches — a draft's remembered list itself, not a copy: not to be changed."""
         memo = facts.finds
         if memo is None:  # a chat message: searched once
             return self._find(facts, first, len(facts.tokens) if last is None else last)
@@ -89,15 +95,17 @@ class Lexicon:
             before = carried[0].get(key) if carried is not None else None
             if before is None or carried is None:
                 found = self._find(facts, first, end)
-            elif last is None and first < carried[1]:  # to the end of a revised draft: the shared sentences'
-                keep = carried[1]  # matches hold (a phrase never spans a sentence end), the rest is new
-                found = [m for m in before if m.last < keep] + self._find(facts, keep, end)
-            elif last is not None and last <= carried[1]:  # a range of the shared sentences: as found there
+            elif last is None and first < carried[1]:  # to the end of a revised draft: what was found where
+                # no phrase reaches the first token that changed holds, the rest is looked at again
+                since = max(first, carried[1] - self.longest + 1)
+                kept = [m for m in before if m.first < since]
+                found = kept + self._find(facts, max(since, kept[-1].last + 1) if kept else since, end)
+            elif last is not None and last <= carried[1]:  # a range of tokens that did not change: as found
                 found = before
             else:
                 found = self._find(facts, first, end)
             memo[key] = found
-        return list(found)
+        return found
 
     def _find(self, facts: TextFacts, first: int, last: int) -> list[Match]:
         starts: dict[int, list[Entry]] = {}
@@ -159,4 +167,4 @@ class Lexicon:
         return out
 
     def contains(self, facts: TextFacts, first: int = 0, last: int | None = None) -> bool:
-        return bool(self.find(facts, first, last))
+        return bool(self._matches(facts, first, last))
