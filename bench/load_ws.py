@@ -11,7 +11,9 @@ warnings arrive. Bounded: at most 1,000 clients and 600 s, plus a 10 s grace for
 
 Reports: update round trip p50/p99/max, updates sent and answered, errors (error frames, failed or
 dropped connections, unanswered updates), timer pushes, and the service's RSS before, during and after.
-Then (with a service of its own, unless --no-capacity) the capacity: more clients, 200 more at a time, each
+With --profile, py-spy (`pip install -e '.[bench]'`) samples the service through the run and the profile's
+top lines are printed (self and inclusive time per function). Then (with a service of its own, unless
+--no-capacity) the capacity: more clients, 200 more at a time, each
 count against a fresh service for --capacity-seconds, until the keystroke p99 passes 50 ms or errors
 appear; it prints the largest count that kept within both.
 """
@@ -187,9 +189,11 @@ def _post(url: str, body: dict) -> dict | None:
         return None
 
 
-def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int | None) -> dict:
+def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int | None,
+            profile: bool = False) -> dict:
     """One run: `clients` typing for `seconds` against the service at `url` (None: a fresh `coach serve` of
-    its own, on core 0, the clients on core 1). The report's figures, as a dict."""
+    its own, on core 0, the clients on core 1). The report's figures, as a dict; with `profile`, py-spy's
+    samples of the service too (`profile`: the top functions by own and by inclusive time)."""
     service = None
     if url is None:
         two_cores = (os.cpu_count() or 1) >= 2
@@ -207,9 +211,11 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
             service.post("/v1/check", {"draft": fit(EN_DRAFT_TEXT, 300), "messages": chat("en", 20)})
         rss_before = sample_rss()
         ws_url = base.replace("http", "ws", 1) + "/v1/live"
+        spy = _py_spy(pid, seconds) if profile and pid else None
         started = time.perf_counter()
         stats, series = asyncio.run(run(ws_url, clients, seconds, rate, sample_rss))
         took = time.perf_counter() - started
+        samples = spy.finish() if spy is not None else None
         time.sleep(2)
         rss_after = sample_rss()
         peak = rss_mb(pid)[1] if pid else float("nan")
@@ -238,7 +244,43 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
                                                  "p99_ms": round(percentile(v, 0.99), 1)}
                               for w, v in sorted(windows.items())},
         "still_serving": healthy is not None and "warnings" in healthy,
+        **({"profile": samples} if samples is not None else {}),
     }
+
+
+class _py_spy:
+    """py-spy sampling a process for `seconds` (100 samples a second), summarised by function."""
+
+    def __init__(self, pid: int, seconds: float):
+        import shutil
+        import subprocess
+        import tempfile
+
+        exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        self.out = Path(tempfile.mkdtemp(prefix="coach-spy-")) / "samples.txt"
+        self.proc = subprocess.Popen([exe, "record", "-p", str(pid), "-r", "100", "-d", str(int(seconds)),
+                                      "-f", "raw", "-o", str(self.out)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+    def finish(self, top: int = 40) -> dict:
+        self.proc.wait(timeout=60)
+        own: dict[str, int] = {}
+        inclusive: dict[str, int] = {}
+        total = 0
+        for line in self.out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            n = int(count)
+            total += n
+            names = []
+            for frame in stack.split(";"):
+                name, _, where = frame.strip().partition(" (")
+                names.append(f"{name} ({where.split(':')[0].split('/')[-1]})")
+            own[names[-1]] = own.get(names[-1], 0) + n
+            for name in set(names):
+                inclusive[name] = inclusive.get(name, 0) + n
+        share = lambda counts: [(round(100 * v / total, 1), k) for k, v in  # noqa: E731
+                                sorted(counts.items(), key=lambda kv: -kv[1])[:top]]
+        return {"samples": total, "own": share(own), "inclusive": share(inclusive)}
 
 
 def capacity(first: int, seconds: float, rate: float, known: dict) -> dict:
@@ -264,6 +306,7 @@ def main() -> int:
     parser.add_argument("--url", help="an already running service on a loopback address (default: start one)")
     parser.add_argument("--service-pid", type=int, help="with --url: the service's pid, to read its RSS")
     parser.add_argument("--no-capacity", action="store_true", help="skip the search for the largest client count")
+    parser.add_argument("--profile", action="store_true", help="sample the service with py-spy; print the top")
     parser.add_argument("--capacity-seconds", type=float, default=20, help="how long each larger count types")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -273,7 +316,7 @@ def main() -> int:
         host = urlparse(args.url).hostname or ""
         if host not in ("127.0.0.1", "localhost", "::1"):
             parser.error("--url must be a loopback address: this load test never leaves the machine")
-    report = measure(args.clients, args.seconds, args.rate, args.url, args.service_pid)
+    report = measure(args.clients, args.seconds, args.rate, args.url, args.service_pid, args.profile)
     if not args.url and not args.no_capacity:
         report["capacity"] = capacity(args.clients, min(args.capacity_seconds, MAX_SECONDS), args.rate, report)
     if args.json:
@@ -295,6 +338,12 @@ def main() -> int:
     print(f"service RSS: {r['rss_before_mb']:.0f} MB before, {r['rss_after_mb']:.0f} MB after (peak "
           f"{r['peak_rss_mb']:.0f} MB); every 5 s: " + ", ".join(f"{t}s {m}" for t, m in r["rss_series"]))
     print(f"service still serving afterwards: {'yes' if r['still_serving'] else 'NO'}")
+    if "profile" in r:
+        p = r["profile"]
+        print(f"profile of the service (py-spy, {p['samples']} samples): own time — "
+              + "; ".join(f"{pct}% {name}" for pct, name in p["own"][:15]))
+        print("inclusive (below the event loop's own frames) — " + "; ".join(
+            f"{pct}% {name}" for pct, name in p["inclusive"] if pct < 95))
     if "capacity" in r:
         c = r["capacity"]
         print(f"capacity (a fresh service per count, {c['step_seconds']:g} s each beyond the first): " + "; ".join(
