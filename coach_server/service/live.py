@@ -63,6 +63,9 @@ MAX_HELD_MESSAGES = 100_000
 # re-reads nothing: chatmemory.py), estimated as the caches estimate theirs; beyond it the least recently
 # updated chats let theirs go (analysed again, from the shared caches, when they next change).
 MAX_HELD_ANALYSIS_BYTES = 128 << 20
+# …and one chat's at most: a chat whose analysis is larger (20,000-character texts of words never seen) keeps
+# none — it is checked through the shared caches, bounded by bytes on their own, as every chat once was.
+MAX_CHAT_ANALYSIS_BYTES = 1 << 20
 MAX_DISMISSED_PER_CHAT = 100  # dismissals remembered per chat (the oldest are forgotten first)
 GOING_AWAY_TIMEOUT_S = 1.0  # on shutdown: how long a client gets to answer the close (1001)
 FRAME_BURST = 100  # frames that may arrive at once (a backlog after a pause)…
@@ -178,6 +181,7 @@ class ChatState:
         self.rules_changed: set[str] = set()
         self.memory = ChatMemory()  # what this chat has analysed (its size as last counted by the hub)
         self.memory_counted = 0
+        self.remembers = True  # False: too large to keep, checked through the shared caches
         self._request: tuple[int, CheckRequest] | None = None  # `request()` for the state after that many changes
 
     def now(self) -> float:
@@ -195,6 +199,10 @@ class ChatState:
                 caret=self.caret, scope=self.scope))
         made[1].__dict__["now"] = self.now()  # (a field set as a plain attribute: no validation to skip)
         return made[1]
+
+    @property
+    def memory_in_use(self) -> ChatMemory | None:
+        return self.memory if self.remembers else None
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
@@ -255,7 +263,8 @@ class LiveHub:
         self.closing = False
         self.held_chars = 0  # message text held by all connections' chats…
         self.held_messages = 0  # …and their messages
-        self.held_analysis = 0  # …and the estimated bytes of what they have analysed (their ChatMemory)
+        self.held_analysis = 0  # …and the estimated bytes of what they have analysed (their ChatMemory),
+        self.analysis_budget = MAX_HELD_ANALYSIS_BYTES  # within this (halved each time the memory guard sheds)
         self._updates = count(1)
         self.refused = refusals  # one line per refused frame, throttled with every other refusal
 
@@ -269,13 +278,17 @@ class LiveHub:
         """Count what `chat` now keeps analysed; past MAX_HELD_ANALYSIS_BYTES the least recently updated
         chats (never this one) let theirs go, down to three quarters of it (not one chat per keystroke)."""
         size = chat.memory.size
+        if size > min(MAX_CHAT_ANALYSIS_BYTES, self.analysis_budget):
+            self.forget_analysis(chat)
+            chat.remembers = False  # until its messages change
+            return
         self.held_analysis += size - chat.memory_counted
         chat.memory_counted = size
-        if self.held_analysis <= MAX_HELD_ANALYSIS_BYTES:
+        if self.held_analysis <= self.analysis_budget:
             return
         chats = [c for session in self.sessions for c in session.chats.values() if c.memory_counted]
         for other in sorted(chats, key=lambda c: c.touched):
-            if self.held_analysis <= MAX_HELD_ANALYSIS_BYTES * 3 // 4:
+            if self.held_analysis <= self.analysis_budget * 3 // 4:
                 break
             if other is not chat:
                 self.forget_analysis(other)
@@ -286,7 +299,9 @@ class LiveHub:
         chat.memory_counted = 0
 
     def shed_memory(self) -> None:
-        """Every chat lets its analysis go (the memory guard: the service grew past its limit)."""
+        """Every chat lets its analysis go, and from now on they keep half as much (the memory guard: the
+        service grew past its hard limit — hostile texts fill the caches; the chats must not refill it)."""
+        self.analysis_budget //= 2
         for chat in self.chats():
             self.forget_analysis(chat)
 
@@ -395,12 +410,12 @@ class LiveSession:
             if (reason == "rules" and chat.rules_changed and last is not None and last[0] == chat.changes
                     and (last[1].next_change is None or last[1].next_change > chat.now())):
                 changed = set(chat.rules_changed)
-                fresh = await evaluate_in_slices(coach, chat.request, only=changed, memory=chat.memory)
+                fresh = await evaluate_in_slices(coach, chat.request, only=changed, memory=chat.memory_in_use)
                 if chat.changes == last[0]:  # the chat did not move on meanwhile: the rest still holds
                     evaluation = coach.combine(last[1], fresh, changed)
                     chat.rules_changed -= changed
             if evaluation is None:
-                evaluation = await evaluate_in_slices(coach, chat.request, memory=chat.memory)
+                evaluation = await evaluate_in_slices(coach, chat.request, memory=chat.memory_in_use)
                 chat.rules_changed = set()
             chat.last = (chat.changes, evaluation)
         except RequestError as exc:
@@ -535,6 +550,7 @@ class LiveSession:
         if update.messages is not None:
             messages = chat.messages + update.messages if update.append else list(update.messages)
             self._hold(chat, messages[-MAX_MESSAGES:])
+            chat.remembers = True  # (a chat too large to keep may be small enough now)
             self._keep_within_budget(chat)
             self.hub.keep_within_budget(chat)
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
