@@ -214,3 +214,30 @@ def _hubs(app):
         handler = getattr(route.handler, "__self__", None)
         if isinstance(handler, live.LiveHub):
             yield handler
+
+
+def test_a_chat_too_large_to_keep_is_checked_through_the_shared_caches(monkeypatch):
+    monkeypatch.setattr(live, "MAX_CHAT_ANALYSIS_BYTES", 20_000)
+    big = [{"role": "client", "text": maximal_message(i, 2_000), "ts": NOW - 60} for i in range(3)]
+    small = [{"role": "client", "text": "Здравствуйте! Где мой заказ?", "ts": NOW - 60}]
+
+    async def go():
+        app = build_app(Coach.load(RULES), reload_interval=0)
+        hub = next(h for h in _hubs(app))
+        async with TestClient(TestServer(app)) as client:
+            ws = await client.ws_connect("/v1/live")
+            assert (await ws.receive_json())["type"] == "hello"
+            answers = []
+            for frame in ({"messages": big, "draft": "Добрый день"}, {"draft": "Добрый день, Мария"},
+                          {"messages": small}):
+                await ws.send_json({"type": "update", "chat_id": "c", "now": NOW, **frame})
+                answers.append((await ws.receive_json())["type"])
+                chat = next(c for s in hub.sessions for c in s.chats.values())
+                answers.append((chat.remembers, chat.memory.conv is not None, hub.held_analysis > 0))
+            await ws.close()
+            return answers
+
+    answers = asyncio.run(go())
+    assert answers == ["warnings", (False, False, False),  # too large: nothing kept, answered all the same
+                       "warnings", (False, False, False),  # …a keystroke too
+                       "warnings", (True, True, True)]  # its messages changed, small enough: kept again
