@@ -125,8 +125,9 @@ class Lexicon:
                         if entries:
                             starts.setdefault(i, []).extend(entries)
         else:
-            # a draft's indexes from `first` on (its new part, after a revision); a message's whole ones
-            indexes = facts.positions(first if facts.finds is not None else 0)
+            # a draft's indexes from `first` to its end (its new part, after a revision); else the whole
+            # text's (a range inside a long text must not build indexes of all that follows it)
+            indexes = facts.positions(first if facts.finds is not None and last == len(facts.tokens) else 0)
             for index, positions in zip((self._by_form, self._by_lemma), indexes):
                 if not index:
                     continue

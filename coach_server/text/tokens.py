@@ -200,7 +200,7 @@ def _word_strings(value: str) -> tuple[str, str, str]:
 
 # One copy of each word's strings for every token of it: a live chat's messages hold the same words many
 # times, and each copy of a word and its lower-case form costs ~150 bytes (a word cache, like the others).
-_shared_word_strings = lru_cache(maxsize=50_000)(_word_strings)
+_shared_word_strings = lru_cache(maxsize=20_000)(_word_strings)
 
 
 def _plain_token(m: re.Match[str]) -> Token:
