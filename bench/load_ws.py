@@ -11,6 +11,11 @@ warnings arrive. Bounded: at most 1,000 clients and 600 s, plus a 10 s grace for
 
 Reports: update round trip p50/p99/max, updates sent and answered, errors (error frames, failed or
 dropped connections, unanswered updates), timer pushes, and the service's RSS before, during and after.
+With --profile, py-spy (`pip install -e '.[bench]'`) samples the service through the run and the profile's
+top lines are printed (self and inclusive time per function). Then (with a service of its own, unless
+--no-capacity) the capacity: more clients, 200 more at a time, each
+count against a fresh service for --capacity-seconds, until the keystroke p99 passes 50 ms or errors
+appear; it prints the largest count that kept within both.
 """
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ from bench.common import EN_DRAFT_TEXT, RU_DRAFT_TEXT, Service, chat, fit, perce
 MAX_CLIENTS = 1000
 MAX_SECONDS = 600
 GRACE_S = 10.0
+CAPACITY_P99_MS = 50.0  # the capacity: the most clients whose keystrokes come back within this at p99
+CAPACITY_STEP = 200
 
 
 class Stats:
@@ -182,31 +189,21 @@ def _post(url: str, body: dict) -> dict | None:
         return None
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--rate", type=float, default=5.0, help="keystrokes (updates) per second per client")
-    parser.add_argument("--url", help="an already running service on a loopback address (default: start one)")
-    parser.add_argument("--service-pid", type=int, help="with --url: the service's pid, to read its RSS")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.seconds <= MAX_SECONDS or not 0 < args.rate <= 50:
-        parser.error(f"bounded: 1..{MAX_CLIENTS} clients, up to {MAX_SECONDS} s, rate up to 50/s")
+def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int | None,
+            profile: bool = False) -> dict:
+    """One run: `clients` typing for `seconds` against the service at `url` (None: a fresh `coach serve` of
+    its own, on core 0, the clients on core 1). The report's figures, as a dict; with `profile`, py-spy's
+    samples of the service too (`profile`: the top functions by own and by inclusive time)."""
     service = None
-    if args.url:
-        host = urlparse(args.url).hostname or ""
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            parser.error("--url must be a loopback address: this load test never leaves the machine")
-        base = args.url.rstrip("/")
-        pid = args.service_pid
-    else:
+    if url is None:
         two_cores = (os.cpu_count() or 1) >= 2
         service = Service(0 if two_cores else None)
         base = service.url
         pid = service.proc.pid
         if two_cores and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {1})  # the clients on the other core
+    else:
+        base = url.rstrip("/")
     sample_rss = (lambda: rss_mb(pid)[0]) if pid else (lambda: float("nan"))
     try:
         if service is not None:  # warm the service up as a day's first chats would, then take its size
@@ -214,9 +211,11 @@ def main() -> int:
             service.post("/v1/check", {"draft": fit(EN_DRAFT_TEXT, 300), "messages": chat("en", 20)})
         rss_before = sample_rss()
         ws_url = base.replace("http", "ws", 1) + "/v1/live"
+        spy = _py_spy(pid, seconds) if profile and pid else None
         started = time.perf_counter()
-        stats, series = asyncio.run(run(ws_url, args.clients, args.seconds, args.rate, sample_rss))
+        stats, series = asyncio.run(run(ws_url, clients, seconds, rate, sample_rss))
         took = time.perf_counter() - started
+        samples = spy.finish() if spy is not None else None
         time.sleep(2)
         rss_after = sample_rss()
         peak = rss_mb(pid)[1] if pid else float("nan")
@@ -230,10 +229,10 @@ def main() -> int:
     for at, ms in zip(stats.when, lat_ms):
         windows.setdefault(int((at - stats.started) // 10) * 10, []).append(ms)
     errors = sum(stats.error_frames.values()) + stats.connect_failures + stats.dropped + stats.unanswered
-    report = {
-        "clients": args.clients, "seconds": args.seconds, "rate_per_client": args.rate,
+    return {
+        "clients": clients, "seconds": seconds, "rate_per_client": rate, "pinned": pid is not None and url is None,
         "updates_sent": stats.sent, "updates_answered": stats.answered,
-        "updates_per_s": stats.answered / args.seconds,
+        "updates_per_s": stats.answered / seconds, "keystrokes": len(lat_ms),
         "p50_ms": percentile(lat_ms, 0.5), "p99_ms": percentile(lat_ms, 0.99), "max_ms": max(lat_ms or [0]),
         "full_state_updates": len(full_ms), "full_p50_ms": percentile(full_ms, 0.5),
         "full_p99_ms": percentile(full_ms, 0.99), "all_p99_ms": percentile(lat_ms + full_ms, 0.99),
@@ -245,26 +244,116 @@ def main() -> int:
                                                  "p99_ms": round(percentile(v, 0.99), 1)}
                               for w, v in sorted(windows.items())},
         "still_serving": healthy is not None and "warnings" in healthy,
+        **({"profile": samples} if samples is not None else {}),
     }
+
+
+class _py_spy:
+    """py-spy sampling a process for `seconds` (100 samples a second), summarised by function."""
+
+    def __init__(self, pid: int, seconds: float):
+        import shutil
+        import subprocess
+        import tempfile
+
+        exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        self.out = Path(tempfile.mkdtemp(prefix="coach-spy-")) / "samples.txt"
+        self.proc = subprocess.Popen([exe, "record", "-p", str(pid), "-r", "100", "-d", str(int(seconds)),
+                                      "-f", "raw", "-o", str(self.out)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+    def finish(self, top: int = 40) -> dict:
+        self.proc.wait(timeout=60)
+        own: dict[str, int] = {}
+        inclusive: dict[str, int] = {}
+        total = 0
+        for line in self.out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            n = int(count)
+            total += n
+            names = []
+            for frame in stack.split(";"):
+                name, _, where = frame.strip().partition(" (")
+                names.append(f"{name} ({where.split(':')[0].split('/')[-1]})")
+            own[names[-1]] = own.get(names[-1], 0) + n
+            for name in set(names):
+                inclusive[name] = inclusive.get(name, 0) + n
+        share = lambda counts: [(round(100 * v / total, 1), k) for k, v in  # noqa: E731
+                                sorted(counts.items(), key=lambda kv: -kv[1])[:top]]
+        return {"samples": total, "own": share(own), "inclusive": share(inclusive)}
+
+
+def capacity(first: int, seconds: float, rate: float, known: dict) -> dict:
+    """The most clients (from `first` up, CAPACITY_STEP more at a time, each against a fresh service) whose
+    keystroke p99 stays within CAPACITY_P99_MS with no error. `known`: the run at `first`, already made."""
+    steps = [known]
+    clients = first
+    while steps[-1]["errors"] == 0 and steps[-1]["p99_ms"] <= CAPACITY_P99_MS and clients < MAX_CLIENTS:
+        clients = min(MAX_CLIENTS, clients + CAPACITY_STEP)
+        steps.append(measure(clients, seconds, rate, None, None))
+    good = [s["clients"] for s in steps if s["errors"] == 0 and s["p99_ms"] <= CAPACITY_P99_MS]
+    return {"p99_limit_ms": CAPACITY_P99_MS, "largest_clients": max(good) if good else None,
+            "reached_the_bench_limit": bool(good) and max(good) == MAX_CLIENTS, "step_seconds": seconds,
+            "steps": [{k: s[k] for k in ("clients", "updates_per_s", "p50_ms", "p99_ms", "errors", "peak_rss_mb")}
+                      for s in steps]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--rate", type=float, default=5.0, help="keystrokes (updates) per second per client")
+    parser.add_argument("--url", help="an already running service on a loopback address (default: start one)")
+    parser.add_argument("--service-pid", type=int, help="with --url: the service's pid, to read its RSS")
+    parser.add_argument("--no-capacity", action="store_true", help="skip the search for the largest client count")
+    parser.add_argument("--profile", action="store_true", help="sample the service with py-spy; print the top")
+    parser.add_argument("--capacity-seconds", type=float, default=20, help="how long each larger count types")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.seconds <= MAX_SECONDS or not 0 < args.rate <= 50:
+        parser.error(f"bounded: 1..{MAX_CLIENTS} clients, up to {MAX_SECONDS} s, rate up to 50/s")
+    if args.url:
+        host = urlparse(args.url).hostname or ""
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            parser.error("--url must be a loopback address: this load test never leaves the machine")
+    report = measure(args.clients, args.seconds, args.rate, args.url, args.service_pid, args.profile)
+    if not args.url and not args.no_capacity:
+        report["capacity"] = capacity(args.clients, min(args.capacity_seconds, MAX_SECONDS), args.rate, report)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
+    r = report
     print(f"Live load test: {args.clients} WebSocket clients typing {args.rate:g} keystrokes/s each for "
-          f"{args.seconds:g} s (loopback{', service on core 0, clients on core 1' if pid else ''})")
-    print(f"updates: {stats.sent} sent, {stats.answered} answered ({report['updates_per_s']:.0f}/s)")
-    print(f"keystroke (draft-only) round trip: p50 {report['p50_ms']:.2f} ms, p99 {report['p99_ms']:.2f} ms, "
-          f"max {report['max_ms']:.1f} ms over {len(lat_ms)}")
+          f"{args.seconds:g} s (loopback{', service on core 0, clients on core 1' if r['pinned'] else ''})")
+    print(f"updates: {r['updates_sent']} sent, {r['updates_answered']} answered ({r['updates_per_s']:.0f}/s)")
+    print(f"keystroke (draft-only) round trip: p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
+          f"max {r['max_ms']:.1f} ms over {r['keystrokes']}")
     print("keystroke round trip per 10 s: " + "; ".join(
-        f"{w} p50 {v['p50_ms']} p99 {v['p99_ms']}" for w, v in report["keystroke_windows"].items()))
-    print(f"full-state / sent-message updates: p50 {report['full_p50_ms']:.2f} ms, p99 {report['full_p99_ms']:.2f} ms "
-          f"over {len(full_ms)}; all updates p99 {report['all_p99_ms']:.2f} ms")
-    print(f"errors: {errors} (error frames {stats.error_frames or 0}, connect failures {stats.connect_failures}, "
-          f"dropped connections {stats.dropped}, unanswered updates {stats.unanswered}); timer pushes "
-          f"{stats.timer_pushes}")
-    print(f"service RSS: {rss_before:.0f} MB before, {rss_after:.0f} MB after (peak {peak:.0f} MB); every 5 s: "
-          + ", ".join(f"{t}s {r}" for t, r in report["rss_series"]))
-    print(f"service still serving afterwards: {'yes' if report['still_serving'] else 'NO'}")
-    return 0 if errors == 0 and report["still_serving"] else 1
+        f"{w} p50 {v['p50_ms']} p99 {v['p99_ms']}" for w, v in r["keystroke_windows"].items()))
+    print(f"full-state / sent-message updates: p50 {r['full_p50_ms']:.2f} ms, p99 {r['full_p99_ms']:.2f} ms "
+          f"over {r['full_state_updates']}; all updates p99 {r['all_p99_ms']:.2f} ms")
+    print(f"errors: {r['errors']} (error frames {r['error_frames'] or 0}, connect failures {r['connect_failures']}, "
+          f"dropped connections {r['dropped_connections']}, unanswered updates {r['unanswered']}); timer pushes "
+          f"{r['timer_pushes']}")
+    print(f"service RSS: {r['rss_before_mb']:.0f} MB before, {r['rss_after_mb']:.0f} MB after (peak "
+          f"{r['peak_rss_mb']:.0f} MB); every 5 s: " + ", ".join(f"{t}s {m}" for t, m in r["rss_series"]))
+    print(f"service still serving afterwards: {'yes' if r['still_serving'] else 'NO'}")
+    if "profile" in r:
+        p = r["profile"]
+        print(f"profile of the service (py-spy, {p['samples']} samples): own time — "
+              + "; ".join(f"{pct}% {name}" for pct, name in p["own"][:15]))
+        print("inclusive (below the event loop's own frames) — " + "; ".join(
+            f"{pct}% {name}" for pct, name in p["inclusive"] if pct < 95))
+    if "capacity" in r:
+        c = r["capacity"]
+        print(f"capacity (a fresh service per count, {c['step_seconds']:g} s each beyond the first): " + "; ".join(
+            f"{s['clients']} clients {s['updates_per_s']:.0f}/s p50 {s['p50_ms']:.1f} p99 {s['p99_ms']:.1f} ms "
+            f"errors {s['errors']} peak RSS {s['peak_rss_mb']:.0f} MB" for s in c["steps"]))
+        largest = c["largest_clients"]
+        print(f"largest client count with keystroke p99 ≤ {c['p99_limit_ms']:g} ms and no error: "
+              + (f"{largest}{' (the most this bench runs)' if c['reached_the_bench_limit'] else ''}"
+                 if largest is not None else f"none (not even {args.clients})"))
+    return 0 if r["errors"] == 0 and r["still_serving"] else 1
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .checks.base import Context
+from .chatmemory import ChatMemory
+from .checks.base import AnyCheck, Context
 from .conversation import ConversationCache
 from .models import (
     DEFAULT_CHANNEL,
@@ -41,6 +42,9 @@ FUTURE_TOLERANCE_S = 120.0
 # slice has run this long, the rules left wait for the next.
 RULES_IN_A_SLICE_OF_THEIR_OWN_S = 0.01
 RULES_SLICE_S = 0.02
+# The key under which a conversation remembers a rule's answer (with the check's serial and the language),
+# for a rule that read nothing but the conversation: it is the same whatever the draft.
+_ANSWER = "answer"
 
 
 @dataclass
@@ -105,6 +109,8 @@ class Coach:
                                                  ConversationCache(self.facts, size=500))
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
         self.rule_failures: dict[str, int] = {}
+        # the checks that run for all rules in a channel and scope, for the rulebook they were made from
+        self._check_lists: tuple[Rulebook, dict[tuple[str, bool], list[tuple[str, AnyCheck]]]] | None = None
 
     # --- loading -------------------------------------------------------------------------------------
     @classmethod
@@ -166,17 +172,22 @@ class Coach:
 
     def evaluate(self, request: CheckRequest | dict[str, Any], *, only: Iterable[str] | None = None,
                  budget: AnalysisBudget | None = None, progress: RulesProgress | None = None,
-                 calibrated: bool = True) -> Evaluation:
+                 memory: ChatMemory | None = None, calibrated: bool = True) -> Evaluation:
         """The warnings and what the live service needs besides. With `budget`, the analysis of new text is
         limited to that slice: past it, AnalysisPending is raised (what was analysed is kept), and the same
         call later goes on from there; with `progress` too, the rules may also run over several slices (see
-        `evaluate_in_slices` in the service)."""
+        `evaluate_in_slices` in the service). With `memory` (a live chat's), the conversation and the draft
+        are analysed from what that chat analysed before, not looked up in the shared caches."""
         started = time.perf_counter()
         req = parse_request(request, self.chats)
         now = req.now if req.now is not None else time.time()
         with analysis_budget(budget):
-            conv = self.conversations.get(req.messages)
-            draft = self.drafts.get(req.draft)
+            if memory is not None:
+                conv = memory.conversation(req.messages, self.facts)
+                draft = memory.draft_facts(req.draft, self.drafts)
+            else:
+                conv = self.conversations.get(req.messages)
+                draft = self.drafts.get(req.draft)
             if (budget is not None and budget.rules_may_wait and budget.started
                     and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S):
                 raise RulesPending()  # the texts are analysed (and cached if they fit): the rules run next
@@ -188,26 +199,32 @@ class Coach:
                 word = draft.word_touching(req.caret)
                 if word is not None:
                     ctx.typing_span = (word.start, word.end)
-            wanted = set(only) if only is not None else None
-            text_only = req.scope == "text"
-            checks = [(rule.id, check) for rule in self.rulebook.active
-                      if (wanted is None or rule.id in wanted)
-                      and (check := rule.check.for_channel(ctx.channel)) is not None
-                      and not (text_only and check.needs_conversation)]
+            checks = self._checks(ctx.channel, req.scope == "text", only)
             key = (id(draft), id(conv), id(self.rulebook), lang, ctx.channel, ctx.typing_span, len(checks))
             first = 0
             warnings: list[Warning] = []
             next_change: float | None = None
             if progress is not None and progress.key == key:  # the rules of an earlier slice: go on
                 first, warnings, next_change = progress.done, list(progress.warnings), progress.next_change
+            memo = conv.memo
             for i in range(first, len(checks)):
                 rule_id, check = checks[i]
+                answer_key = (check.serial, _ANSWER, lang)
+                known: tuple[tuple[Warning, ...], float | None] | None = memo.get(answer_key)
                 try:
-                    warnings.extend(check.run(ctx))
-                    if check.timed:
-                        due = check.next_change(ctx)
-                        if due is not None and (next_change is None or due < next_change):
-                            next_change = due
+                    if known is not None:  # it read only the conversation, which has not changed
+                        found, due = [w.model_copy() for w in known[0]], known[1]
+                    else:
+                        ctx.read_input = False
+                        if ctx.scratch:
+                            ctx.scratch = {}
+                        found = list(check.run(ctx))
+                        due = check.next_change(ctx) if check.timed else None
+                        if not ctx.read_input:
+                            memo[answer_key] = (tuple(w.model_copy() for w in found), due)
+                    warnings.extend(found)
+                    if due is not None and (next_change is None or due < next_change):
+                        next_change = due
                 except Exception:  # a broken rule must never take the coaching down with it
                     self.rule_failures[rule_id] = self.rule_failures.get(rule_id, 0) + 1
                     log.exception("rule %s failed; skipped for this check", rule_id)
@@ -293,6 +310,24 @@ class Coach:
             out.append(w.model_copy(update={"confidence": confidence, "quiet": is_quiet, "suggestion": suggestion}))
         return out, quiet
 
+
+    def _checks(self, channel: str, text_only: bool, only: Iterable[str] | None) -> list[tuple[str, AnyCheck]]:
+        """(rule id, check) of the active rules (those in `only`, if given) that run in this channel and scope."""
+        book = self.rulebook
+        if only is None:
+            if self._check_lists is None or self._check_lists[0] is not book:
+                self._check_lists = (book, {})
+            found = self._check_lists[1].get((channel, text_only))
+            if found is not None:
+                return found
+        wanted = set(only) if only is not None else None
+        checks = [(rule.id, check) for rule in book.active
+                  if (wanted is None or rule.id in wanted)
+                  and (check := rule.check.for_channel(channel)) is not None
+                  and not (text_only and check.needs_conversation)]
+        if only is None and self._check_lists is not None:
+            self._check_lists[1][(channel, text_only)] = checks
+        return checks
 
     def reevaluate(self, request: CheckRequest, previous: Evaluation, changed: Iterable[str]) -> Evaluation:
         """`previous` (this very request's evaluation) after a change of the rules in `changed`: those rules

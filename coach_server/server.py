@@ -107,7 +107,9 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     trainer.register(app)
     supervisor.register(app, store)
     app.cleanup_ctx.append(in_background(rules.watch))
-    app.cleanup_ctx.append(in_background(MemoryGuard(coach.shed_memory).watch))  # the RSS stays bounded
+    guard_memory = MemoryGuard(coach.shed_memory, shed_more=hub.shed_memory,  # the RSS stays bounded
+                               allowance=lambda: hub.held_analysis / 2**20)
+    app.cleanup_ctx.append(in_background(guard_memory.watch))
 
     async def going_away(app: web.Application) -> None:
         await hub.close_all()  # before aiohttp waits for the handlers: live sockets would hold it up

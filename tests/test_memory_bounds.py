@@ -145,3 +145,99 @@ def test_shedding_empties_every_cache_and_checks_go_on():
     assert not len(coach.facts._items) and not len(coach.drafts._items) and not len(coach.conversations._items)
     assert morph.russian.cache_info().currsize == 0
     assert [w.model_dump() for w in coach.check(request).warnings] == [w.model_dump() for w in before.warnings]
+
+
+def test_the_memory_guard_lets_the_live_chats_analysis_go_only_past_its_hard_limit():
+    sizes = iter([210.0, 205.0, 250.0, 245.0, 250.0, 236.0, 236.0])  # measured: before and after each shed
+    caches: list[int] = []
+    chats: list[int] = []
+    held = [0.0]
+    guard = MemoryGuard(lambda: caches.append(1), soft_limit_mb=200, step_mb=20, measure=lambda: next(sizes),
+                        shed_more=lambda: chats.append(1), hard_limit_mb=240, allowance=lambda: held[0])
+    assert guard.look() and caches == [1] and chats == []  # 210: the caches only
+    assert guard.look() and caches == [1, 1] and chats == [1]  # 250: past the hard limit, the chats' too
+    assert not guard.look()  # 250 again, not grown since: nothing to shed again
+    sizes = iter([230.0, 230.0, 215.0])
+    guard = MemoryGuard(lambda: caches.append(1), soft_limit_mb=200, step_mb=20, measure=lambda: next(sizes),
+                        shed_more=lambda: chats.append(1), hard_limit_mb=240, allowance=lambda: held[0])
+    held[0] = 40.0  # live chats hold 40 MB of analysis, bounded on their own: room above the soft limit
+    assert not guard.look() and caches == [1, 1]  # 230 − 40: within 200
+    held[0] = 10.0
+    assert guard.look() and caches == [1, 1, 1] and chats == [1]  # 230 − 10: past 200, the caches only
+
+
+def test_what_live_chats_analysed_is_bounded_across_connections(monkeypatch):
+    """Each chat keeps its analysis (a keystroke re-reads nothing), all of them within
+    MAX_HELD_ANALYSIS_BYTES: past it the least recently updated chats let theirs go — and are answered as
+    before when they next change (analysed again)."""
+    monkeypatch.setattr(live, "MAX_HELD_ANALYSIS_BYTES", 400_000)
+    messages = [{"role": "client", "text": f"Здравствуйте! Где мой заказ номер {i}? Оформляла вчера.",
+                 "ts": NOW - 60} for i in range(12)]
+
+    async def go():
+        app = build_app(Coach.load(RULES), reload_interval=0)
+        hub = next(h for h in _hubs(app))
+        async with TestClient(TestServer(app)) as client:
+            sockets = [await client.ws_connect("/v1/live") for _ in range(3)]
+            for ws in sockets:
+                assert (await ws.receive_json())["type"] == "hello"
+            answers = {}
+            for round_ in range(6):
+                for i, ws in enumerate(sockets):
+                    chat = f"c{round_}-{i}"
+                    await ws.send_json({"type": "update", "chat_id": chat, "now": NOW, "draft": "Добрый день",
+                                        "messages": messages})
+                    answers[chat] = (await ws.receive_json())["warnings"]
+                    held = [c for s in hub.sessions for c in s.chats.values()]
+                    assert hub.held_analysis == sum(c.memory_counted for c in held) <= live.MAX_HELD_ANALYSIS_BYTES
+            kept = [c for s in hub.sessions for c in s.chats.values() if c.memory.conv is not None]
+            assert 0 < len(kept) < 18  # some chats let their analysis go, the latest kept theirs
+            # the first chat, whose analysis went, is answered as it was
+            await sockets[0].send_json({"type": "update", "chat_id": "c0-0", "draft": "Добрый день", "now": NOW})
+            again = (await sockets[0].receive_json())["warnings"]
+            for ws in sockets:
+                await ws.close()
+            for _ in range(100):  # the service ends each session just after its close
+                if not hub.sessions:
+                    break
+                await asyncio.sleep(0.02)
+            return answers["c0-0"], again, hub.held_analysis
+
+    first, again, held_after = asyncio.run(go())
+    assert again == first
+    assert held_after == 0  # every connection closed: nothing held
+
+
+def _hubs(app):
+    """The live hub the app's /v1/live route serves."""
+    for route in app.router.routes():
+        handler = getattr(route.handler, "__self__", None)
+        if isinstance(handler, live.LiveHub):
+            yield handler
+
+
+def test_a_chat_too_large_to_keep_is_checked_through_the_shared_caches(monkeypatch):
+    monkeypatch.setattr(live, "MAX_CHAT_ANALYSIS_BYTES", 20_000)
+    big = [{"role": "client", "text": maximal_message(i, 2_000), "ts": NOW - 60} for i in range(3)]
+    small = [{"role": "client", "text": "Здравствуйте! Где мой заказ?", "ts": NOW - 60}]
+
+    async def go():
+        app = build_app(Coach.load(RULES), reload_interval=0)
+        hub = next(h for h in _hubs(app))
+        async with TestClient(TestServer(app)) as client:
+            ws = await client.ws_connect("/v1/live")
+            assert (await ws.receive_json())["type"] == "hello"
+            answers = []
+            for frame in ({"messages": big, "draft": "Добрый день"}, {"draft": "Добрый день, Мария"},
+                          {"messages": small}):
+                await ws.send_json({"type": "update", "chat_id": "c", "now": NOW, **frame})
+                answers.append((await ws.receive_json())["type"])
+                chat = next(c for s in hub.sessions for c in s.chats.values())
+                answers.append((chat.remembers, chat.memory.conv is not None, hub.held_analysis > 0))
+            await ws.close()
+            return answers
+
+    answers = asyncio.run(go())
+    assert answers == ["warnings", (False, False, False),  # too large: nothing kept, answered all the same
+                       "warnings", (False, False, False),  # …a keystroke too
+                       "warnings", (True, True, True)]  # its messages changed, small enough: kept again

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
@@ -46,20 +45,54 @@ P = TypeVar("P", bound=Settings)
 L = TypeVar("L", bound=LangSection)
 
 
-@dataclass
 class Context:
-    request: CheckRequest
-    now: float
-    draft: TextFacts
-    conv: Conversation
-    lang: str  # the chat's language: warnings are worded in it
-    channel: str = "chat"  # chat, messenger, social or email (models.CHANNELS)
-    scratch: dict[str, Any] = field(default_factory=dict)
-    typing_span: tuple[int, int] | None = None  # the word under the caret, still being typed
+    """What a check reads. The engine notes whether a check read anything but the conversation and the
+    language — the draft, the request, the clock, the caret (`read_input`): one that did not gives the
+    same answer for the same conversation whatever is typed, and is not run again while only the draft
+    changes. `scratch` is the running check's own notes for this check (from `run` to `next_change`)."""
+
+    __slots__ = ("_draft", "_now", "_request", "_typing_span", "channel", "conv", "lang", "read_input", "scratch")
+
+    def __init__(self, request: CheckRequest, now: float, draft: TextFacts, conv: Conversation, lang: str,
+                 channel: str = "chat", typing_span: tuple[int, int] | None = None):
+        self._request = request
+        self._now = now
+        self._draft = draft
+        self.conv = conv
+        self.lang = lang  # the chat's language: warnings are worded in it
+        self.channel = channel  # chat, messenger, social or email (models.CHANNELS)
+        self.scratch: dict[str, Any] = {}
+        self._typing_span = typing_span  # the word under the caret, still being typed
+        self.read_input = False
+
+    @property
+    def request(self) -> CheckRequest:
+        self.read_input = True
+        return self._request
+
+    @property
+    def now(self) -> float:
+        self.read_input = True
+        return self._now
+
+    @property
+    def draft(self) -> TextFacts:
+        self.read_input = True
+        return self._draft
+
+    @property
+    def typing_span(self) -> tuple[int, int] | None:
+        self.read_input = True
+        return self._typing_span
+
+    @typing_span.setter
+    def typing_span(self, span: tuple[int, int] | None) -> None:
+        self._typing_span = span
 
     def typing(self, start: int, end: int) -> bool:
         """Does [start, end) touch the word the operator is still typing?"""
-        span = self.typing_span
+        self.read_input = True
+        span = self._typing_span
         return span is not None and start <= span[1] and end >= span[0]
 
 

@@ -20,6 +20,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import __version__
+from ..chatmemory import ChatMemory
 from ..engine import Coach, Evaluation
 from ..feedback import ACTIONS, FeedbackLog, chat_hash
 from ..models import (
@@ -58,6 +59,13 @@ MAX_CONNECTIONS = 1000  # live connections the service holds at once; more get 5
 # without bound: the least recently updated chats of any connection are dropped beyond these.
 MAX_HELD_CHARS = 8_000_000
 MAX_HELD_MESSAGES = 100_000
+# What the chats have analysed (each keeps its conversation's and its draft's analysis, so that a keystroke
+# re-reads nothing: chatmemory.py), estimated as the caches estimate theirs; beyond it the least recently
+# updated chats let theirs go (analysed again, from the shared caches, when they next change).
+MAX_HELD_ANALYSIS_BYTES = 128 << 20
+# …and one chat's at most: a chat whose analysis is larger (20,000-character texts of words never seen) keeps
+# none — it is checked through the shared caches, bounded by bytes on their own, as every chat once was.
+MAX_CHAT_ANALYSIS_BYTES = 1 << 20
 MAX_DISMISSED_PER_CHAT = 100  # dismissals remembered per chat (the oldest are forgotten first)
 GOING_AWAY_TIMEOUT_S = 1.0  # on shutdown: how long a client gets to answer the close (1001)
 FRAME_BURST = 100  # frames that may arrive at once (a backlog after a pause)…
@@ -94,6 +102,38 @@ class UpdateFrame(BaseModel):
 
 # What `null` sets a field to in an update (any other field: null clears it).
 _NULL_MEANS: dict[str, Any] = {"draft": "", "scope": "all", "include_quiet": False}
+_KEYSTROKE_FIELDS = frozenset({"type", "chat_id", "seq", "draft", "caret"})
+
+
+class _Keystroke:
+    """A keystroke's update — the draft (and caret) of a chat, as the extension sends one per keystroke —
+    read as an `UpdateFrame` would be, for a tenth of the cost of validating (or even constructing) one."""
+
+    __slots__ = ("caret", "chat_id", "draft", "model_fields_set", "seq")
+    messages = None
+    append = False
+    now = None
+
+    def __init__(self, data: dict[str, Any]):
+        self.chat_id: str = data["chat_id"]
+        self.seq: int | None = data.get("seq")
+        self.draft: str | None = data.get("draft")
+        self.caret: int | None = data.get("caret")
+        self.model_fields_set = data.keys()
+
+
+def _keystroke(data: dict[str, Any]) -> _Keystroke | None:
+    """`data` as a keystroke's update, checked by hand against what `UpdateFrame` allows; or None: anything
+    else, or anything wrong, is validated in full (and its error said as pydantic says it)."""
+    if not _KEYSTROKE_FIELDS.issuperset(data):
+        return None
+    chat_id, draft, seq, caret = data.get("chat_id"), data.get("draft"), data.get("seq"), data.get("caret")
+    if (type(chat_id) is not str or not 1 <= len(chat_id) <= MAX_ID_CHARS
+            or (draft is not None and (type(draft) is not str or len(draft) > MAX_DRAFT_CHARS))
+            or (seq is not None and type(seq) is not int)
+            or (caret is not None and (type(caret) is not int or not 0 <= caret <= MAX_DRAFT_CHARS))):
+        return None
+    return _Keystroke(data)
 
 
 class FeedbackFrame(BaseModel):
@@ -141,16 +181,30 @@ class ChatState:
         # the last evaluation and the state it was made for; the rules changed since (re-check only those)
         self.last: tuple[int, Evaluation] | None = None
         self.rules_changed: set[str] = set()
+        self.memory = ChatMemory()  # what this chat has analysed (its size as last counted by the hub)
+        self.memory_counted = 0
+        self.remembers = True  # False: too large to keep, checked through the shared caches
+        self._request: tuple[int, CheckRequest] | None = None  # `request()` for the state after that many changes
 
     def now(self) -> float:
         return time.time() + self.clock_offset
 
     def request(self) -> CheckRequest:
-        # parts were validated as they arrived; constructing skips re-validating every message per keystroke
-        return CheckRequest.model_construct(
-            draft=self.draft, messages=self.messages, now=self.now(), draft_started_at=self.draft_started_at,
-            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, channel=self.channel,
-            caret=self.caret, scope=self.scope, include_quiet=self.include_quiet)
+        """The chat's state as a check request, at this moment. The parts were validated as they arrived;
+        the request is constructed once per change of the state (pydantic's construction is not free), and
+        only its clock set on each call (every slice of a check asks)."""
+        made = self._request
+        if made is None or made[0] != self.changes:
+            made = self._request = (self.changes, CheckRequest.model_construct(
+                draft=self.draft, messages=self.messages, now=None, draft_started_at=self.draft_started_at,
+                chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, channel=self.channel,
+                caret=self.caret, scope=self.scope, include_quiet=self.include_quiet))
+        made[1].__dict__["now"] = self.now()  # (a field set as a plain attribute: no validation to skip)
+        return made[1]
+
+    @property
+    def memory_in_use(self) -> ChatMemory | None:
+        return self.memory if self.remembers else None
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
@@ -211,6 +265,8 @@ class LiveHub:
         self.closing = False
         self.held_chars = 0  # message text held by all connections' chats…
         self.held_messages = 0  # …and their messages
+        self.held_analysis = 0  # …and the estimated bytes of what they have analysed (their ChatMemory),
+        self.analysis_budget = MAX_HELD_ANALYSIS_BYTES  # within this (halved each time the memory guard sheds)
         self._updates = count(1)
         self.refused = refusals  # one line per refused frame, throttled with every other refusal
 
@@ -219,6 +275,37 @@ class LiveHub:
 
     def over_budget(self) -> bool:
         return self.held_chars > MAX_HELD_CHARS or self.held_messages > MAX_HELD_MESSAGES
+
+    def count_analysis(self, chat: ChatState) -> None:
+        """Count what `chat` now keeps analysed; past MAX_HELD_ANALYSIS_BYTES the least recently updated
+        chats (never this one) let theirs go, down to three quarters of it (not one chat per keystroke)."""
+        size = chat.memory.size
+        if size > min(MAX_CHAT_ANALYSIS_BYTES, self.analysis_budget):
+            self.forget_analysis(chat)
+            chat.remembers = False  # until its messages change
+            return
+        self.held_analysis += size - chat.memory_counted
+        chat.memory_counted = size
+        if self.held_analysis <= self.analysis_budget:
+            return
+        chats = [c for session in self.sessions for c in session.chats.values() if c.memory_counted]
+        for other in sorted(chats, key=lambda c: c.touched):
+            if self.held_analysis <= self.analysis_budget * 3 // 4:
+                break
+            if other is not chat:
+                self.forget_analysis(other)
+
+    def forget_analysis(self, chat: ChatState) -> None:
+        chat.memory.clear()
+        self.held_analysis -= chat.memory_counted
+        chat.memory_counted = 0
+
+    def shed_memory(self) -> None:
+        """Every chat lets its analysis go, and from now on they keep half as much (the memory guard: the
+        service grew past its hard limit — hostile texts fill the caches; the chats must not refill it)."""
+        self.analysis_budget //= 2
+        for chat in self.chats():
+            self.forget_analysis(chat)
 
     def keep_within_budget(self, current: ChatState) -> None:
         """Drop the least recently updated chats of any connection while all of them hold more than the
@@ -279,6 +366,9 @@ class LiveHub:
         return ws
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # (json.dumps with an option builds an encoder per call)
+
+
 def _error(code: str, message: str, details: list[ErrorDetail] | None = None, **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "error", "code": code, **error_body(message, details or [])}
     out.update({k: v for k, v in extra.items() if v is not None})
@@ -307,7 +397,7 @@ class LiveSession:
         if self.closed or self.ws.closed:
             return
         try:
-            await self.ws.send_str(json.dumps(payload, ensure_ascii=False))
+            await self.ws.send_str(_encode(payload))
         except (ConnectionResetError, RuntimeError):
             self.closed = True
 
@@ -322,17 +412,20 @@ class LiveSession:
             if (reason == "rules" and chat.rules_changed and last is not None and last[0] == chat.changes
                     and (last[1].next_change is None or last[1].next_change > chat.now())):
                 changed = set(chat.rules_changed)
-                fresh = await evaluate_in_slices(coach, chat.request, only=changed)
+                fresh = await evaluate_in_slices(coach, chat.request, only=changed, memory=chat.memory_in_use)
                 if chat.changes == last[0]:  # the chat did not move on meanwhile: the rest still holds
                     evaluation = coach.combine(last[1], fresh, changed)
                     chat.rules_changed -= changed
             if evaluation is None:
-                evaluation = await evaluate_in_slices(coach, chat.request)
+                evaluation = await evaluate_in_slices(coach, chat.request, memory=chat.memory_in_use)
                 chat.rules_changed = set()
             chat.last = (chat.changes, evaluation)
         except RequestError as exc:
             await self.send(_error("bad_update", exc.message, exc.details, chat_id=chat.chat_id, ref=ref))
             return
+        finally:
+            if self.chats.get(chat.chat_id) is chat:  # (a chat dropped meanwhile was uncounted then)
+                self.hub.count_analysis(chat)
         result = evaluation.result
         dismissals = self.hub.dismissals
         count = len(chat.messages)
@@ -426,7 +519,7 @@ class LiveSession:
 
     async def _update(self, data: dict[str, Any]) -> None:
         try:
-            update = UpdateFrame.model_validate(data)
+            update: UpdateFrame | _Keystroke = _keystroke(data) or UpdateFrame.model_validate(data)
         except ValidationError as exc:
             self.refused("bad_update")
             await self.send(_error("bad_update", "invalid update", validation_details(exc),
@@ -460,6 +553,7 @@ class LiveSession:
         if update.messages is not None:
             messages = chat.messages + update.messages if update.append else list(update.messages)
             self._hold(chat, messages[-MAX_MESSAGES:])
+            chat.remembers = True  # (a chat too large to keep may be small enough now)
             self._keep_within_budget(chat)
             self.hub.keep_within_budget(chat)
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
@@ -504,6 +598,7 @@ class LiveSession:
             chat.cancel_timer()
             self.hub.held_chars -= chat.chars
             self.hub.held_messages -= len(chat.messages)
+            self.hub.forget_analysis(chat)
         self._owed.pop(chat_id, None)
 
     async def _feedback(self, data: dict[str, Any]) -> None:

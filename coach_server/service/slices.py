@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..chatmemory import ChatMemory
 from ..engine import Coach, Evaluation, RulesProgress
 from ..models import CheckRequest
 from ..text.analysis import AnalysisBudget, AnalysisPending, RulesPending
@@ -47,10 +48,11 @@ _pace = _Pace()  # one per process: every check on this event loop runs on the s
 
 
 async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | dict[str, Any]], *,
-                             only: Iterable[str] | None = None) -> Evaluation:
+                             only: Iterable[str] | None = None, memory: ChatMemory | None = None) -> Evaluation:
     """`coach.evaluate` in slices, yielding to the event loop between them. `request` is asked again for
     each slice (a live chat may have moved on meanwhile). The result's `took_ms` is the engine time of all
-    slices; `Evaluation.longest_slice_ms` the longest the loop was held. `only`: as in `coach.evaluate`."""
+    slices; `Evaluation.longest_slice_ms` the longest the loop was held. `only`, `memory`: as in
+    `coach.evaluate`."""
     spent = longest = 0.0
     slices = 0
     progress = RulesProgress()
@@ -61,7 +63,8 @@ async def evaluate_in_slices(coach: Coach, request: Callable[[], CheckRequest | 
         slices += 1
         done = progress.done
         try:
-            evaluation = coach.evaluate(request(), only=only, budget=_pace.budget(rules_may_wait), progress=progress)
+            evaluation = coach.evaluate(request(), only=only, budget=_pace.budget(rules_may_wait), progress=progress,
+                                        memory=memory)
         except AnalysisPending as pending:
             if isinstance(pending, RulesPending):
                 # the rules may wait while they get on; a text too large for its cache is analysed again in

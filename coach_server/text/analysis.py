@@ -12,6 +12,7 @@ the event loop for half a second: between slices the other connections are serve
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import _lru_cache_wrapper, cached_property
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..caching import SizedLRU
 from . import language, morph
@@ -205,8 +206,18 @@ class TextFacts:
 
     def __init__(self, text: str, reuse: TextFacts | None = None, keep: int = 0):
         """Analyse `text`; with `reuse`, its first `keep` tokens (and their words) are taken as they are —
-        the caller guarantees `text` starts with the same characters up to a sentence end after them."""
+        the caller guarantees `text` starts with the same characters up to a sentence end after them (see
+        `revise`) — and so are the sentences, and what was judged of each, that end before the text differs."""
         self.text = text
+        self._sentence_words: dict[tuple[int, int], list[Word]] = {}
+        self._is_question: dict[tuple[int, int], bool] = {}
+        # A draft's memo of what each word list found in it (`Lexicon.find`), and the previous draft's with
+        # the number of leading tokens the two have alike: a draft typed a keystroke at a time looks again
+        # only at what changed.
+        # (None for a chat message: it is searched once, and its memo would only hold memory.)
+        self.finds: dict[Any, list[Any]] | None = None
+        self.carried_finds: tuple[dict[Any, list[Any]], int] | None = None
+        self._positions_from: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
         if reuse is not None and keep:
             boundary = reuse.tokens[keep - 1].end
             self.tokens: list[Token] = reuse.tokens[:keep] + tokenize(text, boundary)
@@ -224,8 +235,31 @@ class TextFacts:
             if tok.kind == WORD and tok.end - tok.start <= MAX_WORD_CHARS:  # a longer run is no word to judge
                 words.append(Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr"))
         self.word_at: dict[int, Word] = {w.index: w for w in words}  # token index → Word
-        self._sentence_words: dict[tuple[int, int], list[Word]] = {}
-        self._is_question: dict[tuple[int, int], bool] = {}
+        if reuse is not None and keep:
+            self._carry_sentences(reuse, keep)
+            if reuse.finds is not None:
+                alike, old, limit = keep, reuse.tokens, min(len(reuse.tokens), len(tokens))
+                while alike < limit and tokens[alike] == old[alike]:
+                    alike += 1
+                self.carried_finds = (reuse.finds, alike)
+
+    def _carry_sentences(self, reuse: TextFacts, keep: int) -> None:
+        """Take over `reuse`'s sentences that end before the first token not shared (with the words and the
+        question verdicts found for them): splitting decides a sentence's end by the tokens up to the one
+        after it (`split_sentences`), so those are the same; the rest is split from there."""
+        shared = keep
+        if keep < len(self.tokens) and keep < len(reuse.tokens) and self.tokens[keep] == reuse.tokens[keep]:
+            shared += 1  # the token after the kept ones is the same too: the last kept sentence's end is known
+        kept: list[Sentence] = []
+        for sentence in reuse.sentences:
+            if sentence.last >= shared:
+                break
+            kept.append(sentence)
+        restart = kept[-1].last if kept else 0
+        self.__dict__["sentences"] = kept + split_sentences(self.text, self.tokens, restart)
+        if kept:
+            self._sentence_words = {k: v for k, v in reuse._sentence_words.items() if k[1] <= restart}
+            self._is_question = {k: v for k, v in reuse._is_question.items() if k[1] <= restart}
 
     # --- structure -----------------------------------------------------------------------------------
     @cached_property
@@ -332,16 +366,46 @@ class TextFacts:
     @cached_property
     def form_positions(self) -> dict[str, list[int]]:
         """Lower-case form → token indexes where it occurs (word lists look words up here)."""
-        out: defaultdict[str, list[int]] = defaultdict(list)
-        for w in self.words:
-            out[w.lower].append(w.index)
-        return out
+        return self._form_positions(self.words)
 
     @cached_property
     def lemma_positions(self) -> dict[str, list[int]]:
         """Lemma (and form) → token indexes of the words that can have it."""
+        return self._lemma_positions(self.words)
+
+    def positions(self, first: int = 0) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """(form_positions, lemma_positions) of the words from token `first` on (a draft's new part)."""
+        if first == 0:
+            return self.form_positions, self.lemma_positions
+        found = self._positions_from.get(first)
+        if found is None:
+            words = self.words[self._word_index(first):]
+            found = self._positions_from[first] = (self._form_positions(words), self._lemma_positions(words))
+        return found
+
+    def _word_index(self, token: int) -> int:
+        """The index in `words` of the first word at or after token index `token`."""
+        words = self.words
+        lo, hi = 0, len(words)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if words[mid].index < token:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    @staticmethod
+    def _form_positions(words: list[Word]) -> dict[str, list[int]]:
         out: defaultdict[str, list[int]] = defaultdict(list)
-        for w in self.words:
+        for w in words:
+            out[w.lower].append(w.index)
+        return out
+
+    @staticmethod
+    def _lemma_positions(words: list[Word]) -> dict[str, list[int]]:
+        out: defaultdict[str, list[int]] = defaultdict(list)
+        for w in words:
             i = w.index
             for key in w.info.keys:
                 out[key].append(i)
@@ -489,13 +553,57 @@ def common_prefix_length(a: str, b: str) -> int:
     return lo
 
 
+def revise(previous: TextFacts, text: str, shared: int | None = None) -> TextFacts:
+    """`text` analysed reusing `previous`, an earlier version of it (the draft one keystroke ago): the
+    tokens and words before the first character that differs — up to a sentence end or a word followed
+    by a space — are kept, and so are the finished sentences among them with their question verdicts;
+    only the text after them is analysed. The result is exactly `TextFacts(text)`: links, phones and words
+    never span a sentence end or a word followed by a space, so those tokens cannot change — only inline
+    `code` can, and a text with a backtick is analysed afresh. `shared`: the length of the common prefix,
+    when the caller knows it."""
+    if shared is None:
+        shared = common_prefix_length(previous.text, text)
+    facts = _revised(previous, text, shared)
+    facts.finds = {}
+    return facts
+
+
+def _revised(previous: TextFacts, text: str, shared: int) -> TextFacts:
+    if shared < MIN_REUSE_CHARS or "`" in text:
+        return TextFacts(text)
+    keep = 0
+    old_text = previous.text
+    tokens = previous.tokens
+    for sentence in previous.sentences:
+        end = sentence.end
+        # a finished sentence, followed by whitespace, all inside the shared prefix
+        if not sentence.terminator or end + 1 > shared or not old_text[end:end + 1].isspace():
+            break
+        keep = sentence.last
+        while keep > 0 and tokens[keep - 1].end > end:
+            keep -= 1
+    # …or, later, a word followed by whitespace inside the shared prefix: what follows a word and a space
+    # cannot change how the text before them is split into tokens (a phone number, the one token that can
+    # hold a space, has no letter in it), so the sentence being typed is analysed from its last word on
+    last = bisect_left(tokens, shared, key=_token_end) - 1  # the last token ending before `shared`
+    while last >= keep and not (tokens[last].kind == WORD and old_text[tokens[last].end].isspace()):
+        last -= 1
+    keep = max(keep, last + 1)
+    if keep == 0 or (_budget.get() is not None and len(text) - tokens[keep - 1].end >= _LONG_TEXT):
+        return TextFacts(text)  # (a long new part in slices: tokenized afresh, a slice at a time)
+    return TextFacts(text, reuse=previous, keep=keep)
+
+
+MIN_REUSE_CHARS = 40  # a shorter shared start is not worth looking for sentences in
+
+
+def _token_end(token: Token) -> int:
+    return token.end
+
+
 class DraftCache(FactsCache):
     """The few latest drafts. A draft changes a keystroke at a time, so a new one usually shares all its
-    finished sentences with one just analysed: their tokens and words are reused and only the text after
-    the last shared sentence end is analysed (links, phones and words never span a sentence end followed
-    by a space, so those tokens cannot change)."""
-
-    MIN_REUSE_CHARS = 40
+    finished sentences with one just analysed: it is analysed from the closest of them (`revise`)."""
 
     def __init__(self, size: int = 64, max_bytes: int = 16 << 20):  # (one 20,000-token draft: ~12 MB)
         super().__init__(size, max_bytes)
@@ -507,18 +615,8 @@ class DraftCache(FactsCache):
             n = common_prefix_length(recent.text, text)
             if n > best_len:
                 best, best_len = recent, n
-        if best is None or best_len < self.MIN_REUSE_CHARS:
-            return TextFacts(text)
-        keep = 0
-        old_text = best.text
-        for sentence in best.sentences:
-            end = sentence.end
-            # a finished sentence, followed by whitespace, all inside the shared prefix
-            if not sentence.terminator or end + 1 > best_len or not old_text[end:end + 1].isspace():
-                break
-            keep = sentence.last
-            while keep > 0 and best.tokens[keep - 1].end > end:
-                keep -= 1
-        if keep == 0 or (_budget.get() is not None and len(text) - best.tokens[keep - 1].end >= _LONG_TEXT):
-            return TextFacts(text)  # (a long new part in slices: tokenized afresh, a slice at a time)
-        return TextFacts(text, reuse=best, keep=keep)
+        if best is None:
+            facts = TextFacts(text)
+            facts.finds = {}
+            return facts
+        return revise(best, text, best_len)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from . import corrections, language, morph, tokens, translit
 
 WORD_CACHES = (
-    morph.russian, morph.english, tokens._cached_script, language.english_confidence,
+    morph.russian, morph.english, morph.inflect_plural, tokens._cached_script, tokens._shared_word_strings,
+    language.english_confidence,
     corrections.is_compound, corrections.russian_zipf, corrections.russian_correction,
     corrections.english_correction,
     translit.to_cyrillic, translit.is_translit, translit.sound_key_latin, translit.sound_key_cyrillic,

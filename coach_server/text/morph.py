@@ -130,6 +130,7 @@ def lemma_keys(words: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=10_000)  # (a word cache: see memory.py; a draft on «ты» asks on every keystroke)
 def inflect_plural(form: str) -> str | None:
     """The вы-form of a ты-form verb or imperative ("посмотри" → "посмотрите"), if pymorphy3 knows one."""
     for parse in analyzer().parse(form):

@@ -198,11 +198,25 @@ def _special_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _word_strings(value: str) -> tuple[str, str, str]:
+    """A word's text, lower-case form and script (the form is the text itself when already lower case)."""
+    lower = value.lower().replace("’", "'")
+    return value, value if lower == value else lower, _scan_script(value)
+
+
+# One copy of each word's strings for every token of it: a live chat's messages hold the same words many
+# times, and each copy of a word and its lower-case form costs ~150 bytes (a word cache, like the others).
+_shared_word_strings = lru_cache(maxsize=20_000)(_word_strings)
+
+
 def _plain_token(m: re.Match[str]) -> Token:
     kind = m.lastgroup or SYMBOL
     value = m.group()
     if kind == WORD:
-        return Token(value, m.start(), m.end(), WORD, value.lower().replace("’", "'"), script_of(value))
+        start, end = m.span()
+        text, lower, script = (_shared_word_strings(value) if end - start <= MAX_WORD_CHARS
+                               else _word_strings(value))
+        return Token(text, start, end, WORD, lower, script)
     return Token(value, m.start(), m.end(), kind, value.lower())
 
 
@@ -259,11 +273,13 @@ def _ends_sentence(tokens: list[Token], i: int) -> bool:
     return True
 
 
-def split_sentences(text: str, tokens: list[Token]) -> list[Sentence]:
+def split_sentences(text: str, tokens: list[Token], start: int = 0) -> list[Sentence]:
+    """The sentences of tokens[start:]. `start` must be where an earlier split of the same tokens closed a
+    sentence (a sentence's `last`): what comes after depends only on the tokens from there on."""
     sentences: list[Sentence] = []
-    first = 0
+    first = start
     n = len(tokens)
-    i = 0
+    i = start
 
     def close(last: int, terminator: str) -> None:
         nonlocal first
