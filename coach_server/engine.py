@@ -10,11 +10,13 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .checks.base import Context
-from .conversation import ConversationCache
+from .checks.base import AnyCheck, Context
+from .conversation import Conversation, ConversationCache
+from .fixes import compose
 from .models import (
     DEFAULT_CHANNEL,
     SEVERITY_RANK,
@@ -29,7 +31,15 @@ from .models import (
 )
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook, load_ruleset
 from .rulebook.ruleset import RuleSet
-from .text.analysis import AnalysisBudget, DraftCache, FactsCache, RulesPending, analysis_budget
+from .text.analysis import (
+    AnalysisBudget,
+    DraftCache,
+    FactsCache,
+    RulesPending,
+    TextFacts,
+    analysis_budget,
+    common_prefix_length,
+)
 from .text.memory import clear_word_caches
 
 log = logging.getLogger("coach.engine")
@@ -92,6 +102,7 @@ class Coach:
         self.conversations: ConversationCache = (other.conversations if other else
                                                  ConversationCache(self.facts, size=500))
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
+        self.fix_drafts = DraftCache(size=16)  # drafts with a fix applied (fixes.compose), apart from the typed
         self.rule_failures: dict[str, int] = {}
 
     # --- loading -------------------------------------------------------------------------------------
@@ -126,6 +137,7 @@ class Coach:
         its limit: what is needed again is analysed again)."""
         self.facts.clear()
         self.drafts.clear()
+        self.fix_drafts.clear()
         self.conversations.clear()
         self.chats.clear()
         clear_word_caches()
@@ -158,9 +170,11 @@ class Coach:
                     and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S):
                 raise RulesPending()  # the texts are analysed (and cached if they fit): the rules run next
             _refuse_future(req, now, conv.latest_ts)
-            lang: Lang = "en" if (req.lang or conv.wording_lang(draft)) == "en" else "ru"
+            # remarks in the operator's language when the client says which (ui_lang), else the chat's; a fix in
+            # the draft's own language (a Russian reply to an English client is fixed in Russian)
+            lang: Lang = "en" if (req.ui_lang or req.lang or conv.wording_lang(draft)) == "en" else "ru"
             ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang,
-                          channel=req.channel or DEFAULT_CHANNEL)
+                          channel=req.channel or DEFAULT_CHANNEL, text_lang=draft_lang(req, draft, conv, lang))
             if req.caret is not None and req.caret <= len(req.draft):
                 word = draft.word_touching(req.caret)
                 if word is not None:
@@ -193,6 +207,8 @@ class Coach:
                     progress.keep(key, (draft, conv, self.rulebook), i + 1, warnings, next_change)
                     raise RulesPending()  # the other rules in the next slice
         warnings.sort(key=_sort_key)
+        if any(w.suggestion is not None for w in warnings):
+            warnings = compose(req.draft, warnings, partial(self._recheck, ctx, checks))
         took_ms = (time.perf_counter() - started) * 1000
         pending = [t.ts for t in conv.pending if t.ts is not None]
         last = conv.last_speaker_turn
@@ -205,6 +221,30 @@ class Coach:
         result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3))
         return Evaluation(result, next_change, timers)
 
+
+    def _recheck(self, ctx: Context, checks: list[tuple[str, AnyCheck]], text: str,
+                 only: Iterable[str] | None) -> list[Warning]:
+        """The warnings of `checks` (those in `only`) on another text in place of the draft — the draft with a
+        fix applied (fixes.compose); the word being typed stays unjudged where the fix left it."""
+        req = ctx.request
+        draft = self.fix_drafts.get(text)
+        typing_span = None
+        if req.caret is not None and ctx.typing_span is not None:
+            caret = moved_offset(req.draft, text, req.caret)
+            word = draft.word_touching(caret) if caret is not None else None
+            typing_span = (word.start, word.end) if word is not None else None
+        request = req.model_copy(update={"draft": text, "caret": None})
+        other = Context(request=request, now=ctx.now, draft=draft, conv=ctx.conv, lang=ctx.lang,
+                        channel=ctx.channel, typing_span=typing_span, text_lang=ctx.text_lang)
+        wanted = set(only) if only is not None else None
+        out: list[Warning] = []
+        for rule_id, check in checks:
+            if wanted is None or rule_id in wanted:
+                try:
+                    out.extend(check.run(other))
+                except Exception:  # as in evaluate: a broken rule says nothing
+                    log.exception("rule %s failed on a fixed draft; skipped", rule_id)
+        return out
 
     def reevaluate(self, request: CheckRequest, previous: Evaluation, changed: Iterable[str]) -> Evaluation:
         """`previous` (this very request's evaluation) after a change of the rules in `changed`: those rules
@@ -224,6 +264,27 @@ class Coach:
         dues = [d for d in (fresh.next_change, previous.next_change) if d is not None]
         result = CheckResult.model_construct(warnings=warnings, lang=fresh.result.lang, took_ms=fresh.result.took_ms)
         return Evaluation(result, min(dues) if dues else None, fresh.timers, fresh.slices, fresh.longest_slice_ms)
+
+
+def moved_offset(old: str, new: str, offset: int) -> int | None:
+    """Where `offset` of `old` is in `new`, one edit apart (None: inside what the edit replaced)."""
+    prefix = common_prefix_length(old, new)
+    if offset <= prefix:
+        return offset
+    limit = min(len(old), len(new)) - prefix
+    suffix = 0
+    while suffix < limit and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    if offset >= len(old) - suffix:
+        return offset + len(new) - len(old)
+    return None
+
+
+def draft_lang(req: CheckRequest, draft: TextFacts, conv: Conversation, fallback: str) -> str:
+    """The language a fix to this draft is written in: the draft's, else the chat's as the client sets it,
+    else what the operator wrote before, else the client's (an empty reply box answers the client)."""
+    found = draft.lang or req.lang or conv.operator_lang or conv.client_lang or fallback
+    return "en" if found == "en" else "ru"
 
 
 def _refuse_future(req: CheckRequest, now: float, latest_ts: float | None) -> None:

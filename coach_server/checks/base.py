@@ -52,10 +52,17 @@ class Context:
     now: float
     draft: TextFacts
     conv: Conversation
-    lang: str  # the chat's language: warnings are worded in it
+    lang: str  # the language the operator reads: warnings are worded in it
     channel: str = "chat"  # chat, messenger, social or email (models.CHANNELS)
     scratch: dict[str, Any] = field(default_factory=dict)
     typing_span: tuple[int, int] | None = None  # the word under the caret, still being typed
+    # the language of the draft: a fix is written in it (a Russian reply to an English client gets a Russian
+    # greeting, worded for an operator who may read the remark in either); None: the same as `lang`
+    text_lang: str | None = None
+
+    @property
+    def fix_lang(self) -> str:
+        return self.text_lang or self.lang
 
     def typing(self, start: int, end: int) -> bool:
         """Does [start, end) touch the word the operator is still typing?"""
@@ -114,6 +121,10 @@ class Check(Generic[P, L]):
     # --- helpers -------------------------------------------------------------------------------------
     def section(self, lang: str) -> L:
         return self.langs.get(lang) or self.langs["ru"]
+
+    def fix_section(self, ctx: Context) -> L:
+        """The language section a fix is taken from: the draft's language, not the one remarks are worded in."""
+        return self.section(ctx.fix_lang)
 
     def warning(
         self,

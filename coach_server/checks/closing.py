@@ -87,4 +87,4 @@ class ClosingCheck(Check[Params, Lang]):
             return
         if self._asked_anything_else(ctx) or self.anything_else.contains(draft):
             return
-        yield self.warning(ctx, start=farewell.start, end=farewell.end, suggestion=section.suggestion, question="")
+        yield self.warning(ctx, start=farewell.start, end=farewell.end, suggestion=self.fix_section(ctx).suggestion, question="")

@@ -103,5 +103,5 @@ class DeferralCheck(Check[Params, Lang]):
                     continue  # "try the purchase again later", «попробуйте оплатить позже»: advice, not a brush-off
                 start, end = verb.start, later[0].end
                 yield self.warning(ctx, start=start, end=end, match=draft.text[start:end],
-                                   suggestion=self.section(ctx.lang).suggestion)
+                                   suggestion=self.fix_section(ctx).suggestion)
                 return

@@ -115,5 +115,5 @@ class EmpathyCheck(Check[Params, Lang]):
                 upset_turn = turn
         if upset_turn is None or self.empathy.contains(draft):
             return
-        yield self.warning(ctx, start=0, end=0, suggestion=self.section(ctx.lang).suggestion,
+        yield self.warning(ctx, start=0, end=0, suggestion=self.fix_section(ctx).suggestion,
                            quote=quote(upset_turn.text))

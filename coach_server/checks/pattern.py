@@ -66,6 +66,6 @@ class PatternCheck(Check[Params, Lang]):
                     continue
                 if ctx.typing(start, end):
                     continue
-                template = self.section(ctx.lang).suggestion or self.langs[lang].suggestion
+                template = self.fix_section(ctx).suggestion or self.langs[lang].suggestion
                 suggestion = render(template, {"match": m.group()}) if template else None
                 yield self.warning(ctx, start=start, end=end, suggestion=suggestion, match=m.group())

@@ -164,7 +164,7 @@ class TimerCheck(Check[Params, Lang]):
             if step is not None:
                 template = getattr(section, template_name, None) or section.message
                 warning = self.warning(ctx, severity=step.severity, template=template,
-                                       suggestion=self._suggestion(ctx, section),
+                                       suggestion=self._suggestion(ctx, self.fix_section(ctx)),
                                        start=0 if self.params.clock == "client_silence" else None,
                                        end=0 if self.params.clock == "client_silence" else None,
                                        wait=format_duration(elapsed, ctx.lang))

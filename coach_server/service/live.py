@@ -80,6 +80,7 @@ class UpdateFrame(BaseModel):
     draft_started_at: float | None = None
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
+    ui_lang: Lang | None = None
     channel: Channel | None = None
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
     scope: Scope | None = None
@@ -127,6 +128,7 @@ class ChatState:
         self.draft_started_at: float | None = None
         self.operator_name: str | None = None
         self.lang: Lang | None = None
+        self.ui_lang: Lang | None = None
         self.channel: Channel | None = None
         self.caret: int | None = None
         self.scope: Scope = "all"
@@ -147,8 +149,8 @@ class ChatState:
         # parts were validated as they arrived; constructing skips re-validating every message per keystroke
         return CheckRequest.model_construct(
             draft=self.draft, messages=self.messages, now=self.now(), draft_started_at=self.draft_started_at,
-            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, channel=self.channel,
-            caret=self.caret, scope=self.scope)
+            chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, ui_lang=self.ui_lang,
+            channel=self.channel, caret=self.caret, scope=self.scope)
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
@@ -462,7 +464,7 @@ class LiveSession:
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
             log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
                       update.draft, len(chat.messages))
-        for name in ("draft", "draft_started_at", "operator_name", "lang", "channel", "caret", "scope"):
+        for name in ("draft", "draft_started_at", "operator_name", "lang", "ui_lang", "channel", "caret", "scope"):
             if name in given:
                 value = getattr(update, name)
                 if value is None and name in _NULL_MEANS:
