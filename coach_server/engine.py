@@ -75,7 +75,7 @@ class Evaluation:
 
     result: CheckResult
     next_change: float | None  # when a timed rule's answer will change with no new input
-    timers: dict[str, float | None] = field(default_factory=dict)
+    timers: dict[str, Any] = field(default_factory=dict)
     slices: int = 1  # checked in slices (the service): how many
     longest_slice_ms: float | None = None  # …and the longest of them
 
@@ -206,16 +206,20 @@ class Coach:
                         and time.perf_counter() - started > RULES_SLICE_S):
                     progress.keep(key, (draft, conv, self.rulebook), i + 1, warnings, next_change)
                     raise RulesPending()  # the other rules in the next slice
+        warnings = one_remark_per_wait(warnings)
         warnings.sort(key=_sort_key)
         if any(w.suggestion is not None for w in warnings):
             warnings = compose(req.draft, warnings, partial(self._recheck, ctx, checks))
         took_ms = (time.perf_counter() - started) * 1000
         pending = [t.ts for t in conv.pending if t.ts is not None]
         last = conv.last_speaker_turn
-        timers = {
+        wait = next((w for w in warnings if w.clock == "client_wait"), None)
+        timers: dict[str, Any] = {
             "client_waiting_since": min(pending) if pending else None,
             "client_silent_since": last.ts if last is not None and last.role == "operator" and conv.client_turns
             else None,
+            # how late the answer is, whatever the operator dismissed: the «client waiting» chip stays honest
+            "client_wait_severity": wait.severity if wait is not None else None,
         }
         # constructed, not validated: the checks made the warnings, and a check is hot
         result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3))
@@ -264,6 +268,14 @@ class Coach:
         dues = [d for d in (fresh.next_change, previous.next_change) if d is not None]
         result = CheckResult.model_construct(warnings=warnings, lang=fresh.result.lang, took_ms=fresh.result.took_ms)
         return Evaluation(result, min(dues) if dues else None, fresh.timers, fresh.slices, fresh.longest_slice_ms)
+
+
+def one_remark_per_wait(warnings: list[Warning]) -> list[Warning]:
+    """The client waits while the operator types: «the client has waited 1 min 10 s» says what «you have been
+    writing for a minute» would — the wait of the client is kept, the draft's clock left out."""
+    if not any(w.clock == "client_wait" for w in warnings):
+        return warnings
+    return [w for w in warnings if w.clock != "draft"]
 
 
 def moved_offset(old: str, new: str, offset: int) -> int | None:

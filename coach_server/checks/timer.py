@@ -48,6 +48,8 @@ class Params(Settings):
 class Lang(LangSection):
     message_first: str | None = Field(default=None, description="client_wait: before the first reply")
     message_new: str | None = Field(default=None, description="draft: the client wrote while you typed")
+    message_send: str | None = Field(default=None, description="client_wait: the draft already holds the short "
+                                                               "answer the message advises («Минуту, уточняю»)")
     done_lemmas: list[str] = Field(default_factory=list,
                                    description="the client said goodbye with these words: client_silence does not "
                                                "run, nor client_wait unless they also asked something")
@@ -138,7 +140,8 @@ class TimerCheck(Check[Params, Lang]):
                 # «greet them now» is for an empty reply box: an operator already writing is told to send
                 template = "message" if ctx.draft.words else "message_first"
                 return min(pending), p.first_reply_steps, template
-            return min(pending), p.steps, "message"
+            # the draft is already «минуту, уточняю»: say «send it», not «write „one moment“»
+            return min(pending), p.steps, "message_send" if self.holding.contains(ctx.draft) else "message"
         if p.clock == "draft":
             started = ctx.request.draft_started_at
             if started is None or not ctx.draft.words:

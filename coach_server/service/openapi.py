@@ -151,7 +151,11 @@ LIVE_SERVER_FRAMES = {
         "warnings": {"type": "array", "items": _ref("Warning")}, "lang": {"enum": ["ru", "en"]},
         "took_ms": {"type": "number"},
         "timers": {"type": "object", "properties": {"client_waiting_since": {"type": ["number", "null"]},
-                                                    "client_silent_since": {"type": ["number", "null"]}}},
+                                                    "client_silent_since": {"type": ["number", "null"]},
+                                                    "client_wait_severity": {
+                                                        "enum": ["info", "warning", "error", None],
+                                                        "description": "the client-wait warning's severity "
+                                                                       "even when dismissed; additive"}}},
         "next_check_at": {"type": ["number", "null"]},
         "ruleset": {"type": "string", "description": "the digest of the rules that made this answer (the same as "
                                                     "/healthz → rules_source.digest); additive"}}},
