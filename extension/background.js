@@ -5,8 +5,9 @@
 // chrome.storage, so a worker that Chromium stopped after 30 s idle wakes up knowing everything it needs.
 import { SERVICE_HOSTS, isLoopback, originPattern } from "./shared/sites.js";
 
+// uiLang: the language of the panel and the remarks ("" — the browser's own); topRemarks: shown before «ещё N»
 const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, customAdapters: [],
-  hotkey: "Alt+Shift+K" };
+  hotkey: "Alt+Shift+K", uiLang: "", topRemarks: 3 };
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000, 5000];
 // Heartbeat: while a console is open a ping goes out every HEARTBEAT_MS (socket traffic also keeps an MV3
 // worker alive). No frame for STALL_MS after a ping: the service is gone (stopped, frozen, shutting down)
@@ -26,6 +27,7 @@ let adaptersCache = null;
 let ws = null;
 let wsState = "offline";
 let serviceInfo = null;
+let reach = {}; // rule id → how far typing may still change its remark (hello → rule_traits)
 let attempt = 0;
 let reconnectTimer = null;
 let lastAttempt = 0;
@@ -52,6 +54,19 @@ function note(message) {
 async function loadSettings() {
   if (!settings) settings = { ...DEFAULTS, ...(await chrome.storage.local.get(Object.keys(DEFAULTS))) };
   return settings;
+}
+
+/** The operator's language: the setting, else the browser's (Russian for ru, and for uk, be, kk, whose
+ * operators read Russian; English otherwise). The service words remarks in it (`ui_lang`). */
+function uiLang() {
+  if (settings.uiLang === "ru" || settings.uiLang === "en") return settings.uiLang;
+  const browser = (chrome.i18n?.getUILanguage?.() || "ru").toLowerCase().split(/[-_]/)[0];
+  return ["ru", "uk", "be", "kk"].includes(browser) ? "ru" : "en";
+}
+
+/** What a tab needs to draw the coach the operator's way. */
+function prefs() {
+  return { hotkey: settings.hotkey, uiLang: uiLang(), topRemarks: Number(settings.topRemarks) || 3, reach };
 }
 
 function siteEnabled(origin) {
@@ -94,7 +109,7 @@ chrome.storage.onChanged.addListener((changes, area) => {
       for (const [port, info] of ports) {
         safePost(port, { type: "config", enabled: siteEnabled(info.origin),
           adapters: list.filter((a) => !(a.fallback && isServiceOrigin(info.origin))), state: wsState,
-          hotkey: settings.hotkey });
+          ...prefs() });
       }
     }
     if (changes.serviceUrl) restartSocket();
@@ -102,7 +117,11 @@ chrome.storage.onChanged.addListener((changes, area) => {
       await syncSiteScripts();
       for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
     }
-    if (changes.hotkey) for (const port of ports.keys()) safePost(port, { type: "prefs", hotkey: settings.hotkey });
+    if (changes.hotkey || changes.uiLang || changes.topRemarks) {
+      for (const port of ports.keys()) safePost(port, { type: "prefs", ...prefs() });
+    }
+    // the remarks are worded anew in the operator's language
+    if (changes.uiLang && wsState === "online") for (const [chatId, chat] of chats) sendFull(chatId, chat);
   })().catch((e) => note(e.message));
 });
 
@@ -324,6 +343,8 @@ function heartbeat() {
 function onFrame(frame) {
   if (frame.type === "hello") {
     serviceInfo = { version: frame.version, rules: frame.rules, protocol: frame.protocol };
+    reach = Object.fromEntries(Object.entries(frame.rule_traits || {}).map(([id, t]) => [id, t.reach]));
+    for (const port of ports.keys()) safePost(port, { type: "prefs", ...prefs() });
     attempt = 0;
     socketReady = true;
     goOnline();
@@ -335,8 +356,9 @@ function onFrame(frame) {
     if (!chat) return;
     if (frame.ref != null && frame.ref < chat.lastSeq) return; // an answer to a draft the operator has left
     chat.warnings = frame.warnings;
+    // the draft and caret this answer was made for: the latest sent (an answer to an older one was dropped above)
     const out = { type: "warnings", chat_id: frame.chat_id, warnings: frame.warnings, timers: frame.timers,
-      lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "" };
+      lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "", caret: chat.state.caret ?? null };
     for (const port of chat.ports) {
       safePost(port, out);
       const info = ports.get(port);
@@ -441,7 +463,7 @@ function sendFull(chatId, chat) {
   // a chat whose conversation the adapter cannot read: the service runs only the draft's own rules
   send({ type: "update", chat_id: chatId, seq: chat.lastSeq, append: false, messages: s.messages,
     draft: s.draft || "", caret: s.caret ?? null, draft_started_at: s.draft_started_at ?? null,
-    operator_name: s.operator_name ?? null, lang: s.lang ?? null, channel: s.channel ?? null,
+    operator_name: s.operator_name ?? null, lang: s.lang ?? null, ui_lang: uiLang(), channel: s.channel ?? null,
     scope: s.text_only ? "text" : "all" });
 }
 
@@ -501,7 +523,7 @@ async function onPortMessage(port, msg) {
       // console) applies there, never the any-text-box fallback
       const list = (await adapters()).filter((a) => !(a.fallback && isServiceOrigin(info.origin)));
       safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: list, state: wsState,
-        hotkey: settings.hotkey });
+        ...prefs() });
       ensureSocket();
       break;
     }

@@ -7,7 +7,11 @@ models — `class LexiconCheck(Check[Params, Lang])` — so that `self.params.<f
 - `Lang`: what each language section (`[ru]`, `[en]`) holds: the messages and word lists;
 - `placeholders`: the `{names}` its messages may use;
 - `needs_conversation`: whether it judges the draft against the conversation (else the draft alone);
-- `timed`: whether its answer changes with the clock alone.
+- `timed`: whether its answer changes with the clock alone;
+- `typing_reach`: how far past its own words what the operator types next may still change a remark — "word"
+  (the word alone: judged once finished), "sentence" (the words after it in its sentence: «Подскажите,» before
+  «пожалуйста»), "message" (the whole draft: a greeting may still come). The extension holds a remark back
+  while typing can still change it (docs/extension.md); `reach()` may refine it by the rule's settings.
 The rule file supplies the values; `run` reads a `Context` and yields warnings.
 """
 from __future__ import annotations
@@ -16,7 +20,7 @@ import itertools
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +45,8 @@ class LangSection(Settings):
     message: str
     suggestion: str | None = None
 
+
+Reach = Literal["word", "sentence", "message"]
 
 P = TypeVar("P", bound=Settings)
 L = TypeVar("L", bound=LangSection)
@@ -80,6 +86,7 @@ class Check(Generic[P, L]):
     # True for checks that judge the draft against the conversation (who wrote what, when); with the
     # request's scope "text" (a console whose conversation cannot be read) they do not run
     needs_conversation: ClassVar[bool] = False
+    typing_reach: ClassVar[Reach] = "message"
 
     def __init__(self, rule_id: str, severity: Severity, params: P, langs: dict[str, L]):
         self.rule_id = rule_id
@@ -103,6 +110,10 @@ class Check(Generic[P, L]):
 
     def run(self, ctx: Context) -> Iterator[Warning]:
         raise NotImplementedError(f"check kind {self.kind!r} has no run()")
+
+    def reach(self) -> Reach:
+        """How far past its words a remark of this rule depends on what is typed next (see the docstring)."""
+        return self.typing_reach
 
     def next_change(self, ctx: Context) -> float | None:
         """For timed checks: the Unix time at which this check's answer will next change by itself."""

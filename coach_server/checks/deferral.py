@@ -38,6 +38,7 @@ class Lang(LangSection):
 
 class DeferralCheck(Check[Params, Lang]):
     kind = "deferral"
+    typing_reach = "sentence"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match"})

@@ -34,6 +34,7 @@ PatternLang = Lang  # the section model under a name the class attribute `Lang` 
 
 class PatternCheck(Check[Params, Lang]):
     kind = "pattern"
+    typing_reach = "sentence"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match"})

@@ -73,9 +73,11 @@ class Rule:
         """The description as readers see it: its placeholders filled from the rule's params (description.py)."""
         return fill_description(self.spec.description.strip(), self.check.params)
 
-    def traits(self) -> dict[str, bool]:
-        """What a client may want to know of the rule's kind: does it read the conversation, the clock."""
-        return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed}
+    def traits(self) -> dict[str, bool | str]:
+        """What a client may want to know of the rule's kind: does it read the conversation, the clock; how far
+        past its words what is typed next may change its remark (checks/base.py `typing_reach`)."""
+        return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed,
+                "reach": self.check.reach()}
 
 
 @dataclass(frozen=True)
