@@ -264,10 +264,12 @@ class Coach:
         wanted = set(changed)
         active = {rule.id for rule in self.rulebook.active}
         kept = [w for w in previous.result.warnings if w.rule not in wanted and w.rule in active]
-        warnings = sorted(kept + list(fresh.result.warnings), key=_sort_key)
+        warnings = sorted(one_remark_per_wait(kept + list(fresh.result.warnings)), key=_sort_key)
         dues = [d for d in (fresh.next_change, previous.next_change) if d is not None]
         result = CheckResult.model_construct(warnings=warnings, lang=fresh.result.lang, took_ms=fresh.result.took_ms)
-        return Evaluation(result, min(dues) if dues else None, fresh.timers, fresh.slices, fresh.longest_slice_ms)
+        wait = next((w for w in warnings if w.clock == "client_wait"), None)
+        timers = {**fresh.timers, "client_wait_severity": wait.severity if wait is not None else None}
+        return Evaluation(result, min(dues) if dues else None, timers, fresh.slices, fresh.longest_slice_ms)
 
 
 def one_remark_per_wait(warnings: list[Warning]) -> list[Warning]:

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from .engine import Coach
 from .feedback import FeedbackEvent, FeedbackLog
+from .rulebook.versions import LocalRuleVersions
 from .service import api
 from .service.background import cancel_and_wait, in_background
 from .service.guard import GuardConfig, add_response_headers, guard_middleware
@@ -34,6 +35,7 @@ from .service.memory import MemoryGuard
 from .service.rulewatch import CHECK_INTERVAL_S, RuleSource, RuleWatcher
 from .service.token import TokenHolder
 from .store import Store
+from .web import common as web_common
 from .web.demo import routes as demo
 from .web.supervisor import routes as supervisor
 from .web.trainer import routes as trainer
@@ -59,6 +61,7 @@ class TeamWiring:
     tokens: Sequence[TokenHolder] = ()
     worker: tuple[int, int] = (0, 1)
     check_interval: float = CHECK_INTERVAL_S  # the longest wait between two looks at the source
+    rule_versions: Path | None = None  # rules from a directory: where its versions are kept (None: not kept)
 
 
 def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
@@ -75,7 +78,8 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     hub = LiveHub(coach, feedback)
     team = team or TeamWiring()
     rules = RuleWatcher(coach, reload_interval, source=team.rules_source, snapshot=team.snapshot,
-                        check_interval=team.check_interval)
+                        check_interval=team.check_interval,
+                        versions=LocalRuleVersions(team.rule_versions) if team.rule_versions is not None else None)
     rules.listeners.append(hub.rules_changed)  # every connected chat is re-checked with the new rules
     app[SUPERVISOR_TOKEN] = supervisor_token
     app[TOKEN_HOLDERS] = tuple(team.tokens)
@@ -84,6 +88,7 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     app[FEEDBACK] = feedback
     app[RULES] = rules
     api.register(app, hub)
+    web_common.register(app)
     demo.register(app)
     trainer.register(app)
     supervisor.register(app, store)

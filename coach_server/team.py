@@ -266,6 +266,12 @@ def snapshot_path(location: str) -> Path:
     return default_store_path().parent / "rule-sets" / f"{slug}.json"
 
 
+def versions_path(rules_dir: Path) -> Path:
+    """Where the versions of a rules directory are kept (one directory per rules directory, by its path)."""
+    slug = hashlib.sha256(str(rules_dir.resolve()).encode()).hexdigest()[:16]
+    return default_store_path().parent / "rule-versions" / slug
+
+
 def check_team_options(args: argparse.Namespace, store: str | None) -> None:
     """Refuse combinations that cannot work, before anything starts (TeamOptionError says why)."""
     if args.rules_from_store and args.follow:
@@ -324,11 +330,13 @@ def rules_source(args: argparse.Namespace, store: str | None, tokens: list[Token
 
 
 def team_wiring(args: argparse.Namespace, store: str | None, tokens: list[TokenHolder],
-                worker: tuple[int, int]) -> TeamWiring:
+                worker: tuple[int, int], rules_dir: Path | None = None) -> TeamWiring:
     source = rules_source(args, store, tokens)
     return TeamWiring(rules_source=source, snapshot=snapshot_path(source.location) if source is not None else None,
                       tokens=tokens, worker=worker,
-                      check_interval=args.follow_interval if args.follow else CHECK_INTERVAL_S)
+                      check_interval=args.follow_interval if args.follow else CHECK_INTERVAL_S,
+                      # a directory of rules keeps its versions beside the service's data (the page's «История»)
+                      rule_versions=versions_path(rules_dir) if source is None and rules_dir is not None else None)
 
 
 def describe_source(args: argparse.Namespace, store: str | None) -> str | None:

@@ -21,7 +21,9 @@ from ...rulebook.examples import run_examples
 from ...rulebook.loader import Rule, Rulebook, RuleError, RuleFileInvalid, parse_rule
 from ...rulebook.ruleset import file_digest, text_diff
 from ...rulebook.schema import LANGS, RuleFile
-from .hints import hints
+from .examples import review
+from .hints import hints, labels
+from .russian import with_russian
 
 COMMON_FIELDS = ("enabled", "severity", "title", "description")
 SECTIONS = ("params", *LANGS)
@@ -56,6 +58,7 @@ def rule_document(rule: Rule) -> dict[str, Any]:
         },
         "schema": {"params": kind.Params.model_json_schema(), "lang": kind.Lang.model_json_schema()},
         "hints": hints(rule.spec.kind),  # the form's Russian line under each field (the schema's are English)
+        "labels": labels(rule.spec.kind),  # …and each field's Russian name
         "placeholders": sorted(kind.placeholders),
         "examples": {"valid": len(rule.spec.valid), "invalid": len(rule.spec.invalid)},
     }
@@ -250,18 +253,26 @@ def describe_edit(rule: Rule, edit: dict[str, Any]) -> dict[str, Any]:
     try:
         candidate = proposed_rule(rule, apply_edit(rule.raw, rule.spec.kind, edit, rule.path.name))
     except (EditError, RuleFileInvalid) as exc:
-        return {"text": None, "errors": [e.to_json() for e in exc.errors]}
+        return {"text": None, "errors": with_russian([e.to_json() for e in exc.errors])}
     return {"text": candidate.description, "errors": []}
 
 
 def check_edit(rule: Rule, book: Rulebook, edit: dict[str, Any]) -> dict[str, Any]:
-    """Apply an edit to the rule as loaded, in memory: {ok, errors, example_failures, diff, changed}."""
+    """Apply an edit to the rule as loaded, in memory: {ok, errors, example_failures, examples, saveable, diff,
+    changed}. `examples` says in Russian which of the rule's examples the edit affects (examples.py): those tied
+    to a threshold in seconds follow it (written into the file with the edit: see `diff`), and `saveable` is
+    false when one would break — `coach rules check` passes after every save allowed."""
     raw = rule.raw
     try:
         new = apply_edit(raw, rule.spec.kind, edit, rule.path.name)
         candidate = proposed_rule(rule, new)
+        checked = review(book, rule, candidate, new, proposed_rule)
     except (EditError, RuleFileInvalid) as exc:
-        return {"ok": False, "errors": [e.to_json() for e in exc.errors], "example_failures": [], "diff": "",
-                "changed": True}
-    return {"ok": True, "errors": [], "example_failures": example_failures(book, candidate),
-            "diff": diff(raw, new, rule.path.name), "changed": new != raw, "_bytes": new, "_rule": candidate}
+        return {"ok": False, "errors": with_russian([e.to_json() for e in exc.errors]), "example_failures": [],
+                "examples": [],
+                "saveable": False, "diff": "", "changed": True}
+    final = checked.rule or candidate
+    return {"ok": True, "errors": [], "example_failures": example_failures(book, final),
+            "examples": checked.entries, "saveable": checked.saveable,
+            "diff": diff(raw, checked.content, rule.path.name), "changed": checked.content != raw,
+            "_bytes": checked.content, "_rule": final}
