@@ -20,6 +20,8 @@ from ...engine import Coach
 from ...rulebook.examples import run_examples
 from ...rulebook.loader import Rule, Rulebook, RuleError, RuleFileInvalid, parse_rule
 from ...rulebook.ruleset import file_digest, text_diff
+from ...models import CHANNELS, DEFAULT_CHANNEL
+from ...rulebook.description import fill as fill_description
 from ...rulebook.schema import LANGS, RuleFile
 from .examples import review
 from .hints import hints, labels
@@ -27,6 +29,8 @@ from .russian import with_russian
 
 COMMON_FIELDS = ("enabled", "severity", "title", "description")
 SECTIONS = ("params", *LANGS)
+# the channels a rule may have norms of its own in (a chat's are the rule's own params: models.CHANNELS)
+OTHER_CHANNELS = tuple(c for c in CHANNELS if c != DEFAULT_CHANNEL)
 
 
 class EditError(ValueError):
@@ -61,7 +65,26 @@ def rule_document(rule: Rule) -> dict[str, Any]:
         "labels": labels(rule.spec.kind),  # …and each field's Russian name
         "placeholders": sorted(kind.placeholders),
         "examples": {"valid": len(rule.spec.valid), "invalid": len(rule.spec.invalid)},
+        "channels": channel_document(rule),
     }
+
+
+def channel_document(rule: Rule) -> dict[str, Any]:
+    """Per channel other than a chat: what the file sets for it (`enabled`, `severity`, `params` — the values it
+    overrides), and how the rule reads there (`description_text`, or null when it is off in that channel)."""
+    out: dict[str, Any] = {}
+    for channel in OTHER_CHANNELS:
+        own = rule.spec.channels.get(channel)  # type: ignore[call-overload]
+        check = rule.check.for_channel(channel)
+        out[channel] = {
+            "enabled": own.enabled if own is not None else None,
+            "severity": own.severity if own is not None else None,
+            "params": dict(own.params) if own is not None else {},
+            "active": check is not None,
+            "description_text": fill_description(rule.spec.description.strip(), check.params)
+            if check is not None else None,
+        }
+    return out
 
 
 # --- writing values into a TOML document -------------------------------------------------------------
@@ -160,7 +183,7 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
         raise EditError([RuleError(file, "(syntax)", f"the file cannot be edited from the form: {exc}")]) from None
     if not isinstance(edit, dict):
         raise EditError([RuleError(file, "(edit)", "an edit is a JSON object")])
-    unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "base_digest")]
+    unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "channels", "base_digest")]
     if unknown:
         raise EditError([RuleError(file, k, "unknown field (check its spelling)") for k in unknown])
     for name in COMMON_FIELDS:
@@ -198,10 +221,72 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
             if key not in table and (value is None or (model is not None and value == _model_default(model, key))):
                 continue  # not in the file and the default anyway: keep the file short
             _set(table, key, value)
+    if "channels" in edit:
+        _apply_channels(doc, edit["channels"], file)
     out = tomlkit.dumps(doc)
     if tail and not out.endswith("\n\n"):
         out = out.rstrip("\n") + "\n\n"
     return (out + tail if tail else out).encode("utf-8")
+
+
+def _apply_channels(doc: Any, channels: Any, file: str) -> None:
+    """Write a channel's own settings as `[channels.<name>]` with dotted keys (`params.steps = […]`): `enabled` and
+    `severity` (null: as the rule's own), `params` — the values it overrides (a key left out: as the rule's own).
+    Only the channels given are touched; their other keys (their messages) stay."""
+    if not isinstance(channels, dict):
+        raise EditError([RuleError(file, "channels", "must be a table of channels (a JSON object)")])
+    for name, values in channels.items():
+        if name not in OTHER_CHANNELS:
+            raise EditError([RuleError(file, f"channels.{name}", f"not a channel; channels: {', '.join(OTHER_CHANNELS)}")])
+        if not isinstance(values, dict) or not isinstance(values.get("params", {}), dict):
+            raise EditError([RuleError(file, f"channels.{name}", "must be a table: enabled, severity, params")])
+        if "channels" not in doc:
+            _insert_section(doc, "channels", tomlkit.table(is_super_table=True))
+        table = doc["channels"].get(name)
+        if table is None:
+            table = tomlkit.table()
+            doc["channels"][name] = table
+        for key in ("enabled", "severity"):
+            if key in values:
+                _set(table, key, values[key])
+        if "params" in values:
+            wanted = values["params"]
+            current = table.get("params")
+            if current is not None and any(k not in wanted for k in current):
+                # a value no longer overridden: the table is written anew (tomlkit cannot delete a dotted key
+                # of a table it spread over several lines), its other settings as they were
+                table = _rebuilt(table, {"params": wanted})
+                doc["channels"][name] = table
+            else:
+                for key, value in wanted.items():
+                    if current is not None and key in current:
+                        _set(current, key, value)
+                    else:
+                        table.append(tomlkit.key(["params", key]), _toml_value(value))
+                        current = table.get("params")
+        if not len(table):
+            del doc["channels"][name]
+    if "channels" in doc and not len(doc["channels"]):
+        del doc["channels"]
+
+
+def _rebuilt(table: Any, replace: dict[str, dict[str, Any]]) -> Any:
+    """A channel's table with the sections in `replace` written anew as dotted keys (`params.x = …`), its other
+    keys as they were."""
+    out = tomlkit.table()
+    for key, item in list(table.items()):
+        if key in replace:
+            continue
+        value = _plain(item)
+        if isinstance(value, dict) and not isinstance(item, InlineTable):  # a dotted section (`ru.message = …`)
+            for sub_key, sub_value in value.items():
+                out.append(tomlkit.key([key, sub_key]), _toml_value(sub_value))
+        else:
+            out[key] = item
+    for section, values in replace.items():
+        for key, value in values.items():
+            out.append(tomlkit.key([section, key]), _toml_value(value))
+    return out
 
 
 def _insert_section(doc: Any, name: str, table: Any) -> None:

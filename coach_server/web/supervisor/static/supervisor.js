@@ -361,7 +361,9 @@ function renderEditor() {
   const params = section("Пороги и настройки", doc.schema.params, doc.values.params, "params", fields, true, hints.params);
   const ru = section("Русский: сообщения и списки слов", doc.schema.lang, doc.values.ru, "ru", fields, false, hints.lang);
   const en = section("Английский: сообщения и списки слов", doc.schema.lang, doc.values.en, "en", fields, false, hints.lang);
-  state.form = { fields, get: () => ({ ...base.get(), params: params.get(), ru: ru.get(), en: en.get() }) };
+  const channels = channelsCard(doc, fields, params);
+  state.form = { fields, get: () => ({ ...base.get(), params: params.get(), ru: ru.get(), en: en.get(),
+    channels: channels.get() }) };
   // beside the description as written, the same as it reads, for a description with placeholders
   fields["common.description"].el.closest(".field-control").append(el("div", { class: "field-hint desc-preview",
     id: "description-preview", hidden: !doc.description.includes("{") }, el("b", {}, "Так прочтут: "), el("span", {}, doc.description_text)));
@@ -375,13 +377,57 @@ function renderEditor() {
         doc.stale ? el("span", { class: "badge stale" }, "файл сломан — действует прошлая версия") : null,
         doc.placeholders.length ? el("span", {}, "подстановки в сообщениях: ", doc.placeholders.map((p) => `{${p}}`).join(" ")) : null))),
     el("div", { id: "edit-notices" }),
-    baseCard, params.card, ru.card, en.card, backtestCard());
+    baseCard, params.card, channels.card, ru.card, en.card, backtestCard());
   state.original = JSON.stringify(state.form.get());
   $("#actionbar").hidden = false;
   updateStatus();
 }
 
 const isDirty = () => state.form && JSON.stringify(state.form.get()) !== state.original;
+
+// Norms per channel (docs/rules.md, Channels): a messenger is answered within minutes, a post within the hour, an
+// e-mail within a working day. For each channel other than a chat: whether the rule works there, and the settings
+// it has of its own there — each one «как в чате» (the value above) unless it is set for the channel.
+const CHANNEL_NAMES = { messenger: "Мессенджеры", social: "Соцсети", email: "Почта и обращения" };
+function channelsCard(doc, fields, params) {
+  const defs = doc.schema.params.$defs || {};
+  const props = doc.schema.params.properties || {};
+  const hints = doc.hints?.params || {};
+  const parts = {};
+  const card = el("details", { class: "card", id: "sec-channels", open: Object.values(doc.channels || {}).some((c) => Object.keys(c.params).length || c.enabled !== null) },
+    el("summary", {}, "Нормы по каналам: мессенджеры, соцсети, почта"),
+    el("p", { class: "hint" }, "В каждом канале правило работает с настройками чата, если здесь не задано своё значение. Отметьте настройку, чтобы задать её для канала."));
+  for (const [channel, info] of Object.entries(doc.channels || {})) {
+    const on = el("select", { "data-path": `channels.${channel}.enabled`, onchange: () => onFormChange() },
+      el("option", { value: "" }, "как в чате"), el("option", { value: "true" }, "включено"), el("option", { value: "false" }, "выключено"));
+    on.value = info.enabled === null ? "" : String(info.enabled);
+    const grid = el("div", { class: "fields" });
+    const own = {};
+    for (const [key, prop] of Object.entries(props)) {
+      const overridden = Object.prototype.hasOwnProperty.call(info.params, key);
+      const path = `channels.${channel}.params.${key}`;
+      const w = widget(prop, overridden ? info.params[key] : doc.values.params[key], path, defs, fields, key);
+      const box = el("input", { type: "checkbox", "data-own": path, onchange: () => { holder.classList.toggle("inherited", !box.checked); onFormChange(); } });
+      box.checked = overridden;
+      const holder = el("div", { class: `field-control${overridden ? "" : " inherited"}`, "data-field": path }, w.el);
+      own[key] = { box, w };
+      grid.append(el("div", { class: "field-label" }, el("b", {}, label(key)),
+        el("label", { class: "own" }, box, " своё значение для канала"),
+        hints[key] ? el("div", { class: "field-hint" }, hints[key]) : null), holder);
+    }
+    const reads = el("div", { class: "field-hint channel-reads", "data-channel": channel },
+      info.active ? `Так правило прочтут здесь: ${info.description_text}` : "В этом канале правило сейчас выключено.");
+    card.append(el("section", { class: "channel", "data-channel": channel },
+      el("h3", {}, CHANNEL_NAMES[channel] || channel), el("div", { class: "fields" },
+        el("div", { class: "field-label" }, el("b", {}, "Правило в этом канале")), el("div", { class: "field-control" }, on)),
+      grid, reads));
+    parts[channel] = { on, own };
+  }
+  return { card, get: () => Object.fromEntries(Object.entries(parts).map(([channel, { on, own }]) => [channel, {
+    enabled: on.value === "" ? null : on.value === "true",
+    params: Object.fromEntries(Object.entries(own).filter(([, o]) => o.box.checked).map(([k, o]) => [k, o.w.get()])),
+  }])) };
+}
 
 // The first number among the params, as a description placeholder: {steps[0].after}, {max.sentences}, {min_words}.
 function placeholderExample(params) {
