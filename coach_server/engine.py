@@ -104,6 +104,9 @@ class Coach:
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
         self.fix_drafts = DraftCache(size=16)  # drafts with a fix applied (fixes.compose), apart from the typed
         self.rule_failures: dict[str, int] = {}
+        # Offered fixes are checked to bring no remark of another rule (fixes.py). Who only counts the remarks —
+        # an audit, a back-test — may skip that: it changes no remark, only which fixes are offered.
+        self.verify_fixes = True
 
     # --- loading -------------------------------------------------------------------------------------
     @classmethod
@@ -209,7 +212,7 @@ class Coach:
         warnings = one_remark_per_wait(warnings)
         warnings.sort(key=_sort_key)
         if any(w.suggestion is not None for w in warnings):
-            warnings = compose(req.draft, warnings, partial(self._recheck, ctx, checks))
+            warnings = compose(req.draft, warnings, partial(self._recheck, ctx, checks), verify=self.verify_fixes)
         took_ms = (time.perf_counter() - started) * 1000
         pending = [t.ts for t in conv.pending if t.ts is not None]
         last = conv.last_speaker_turn

@@ -193,8 +193,9 @@ def _verify(draft: str, warnings: list[Warning], recheck: Recheck) -> None:
             unmatched.remove(match)
 
 
-def compose(draft: str, warnings: list[Warning], recheck: Recheck) -> list[Warning]:
-    """The warnings with their fixes made to fit together (see the module's docstring). The
+def compose(draft: str, warnings: list[Warning], recheck: Recheck, *, verify: bool = True) -> list[Warning]:
+    """The warnings with their fixes made to fit together (see the module's docstring; `verify=False` skips step
+    2, for a caller that counts remarks and offers no fix). The
     warnings with a fix are copies (a check may keep the warnings it made); the list keeps their order."""
     warnings = [w.model_copy() if _has_fix(w) else w for w in warnings]
     fixes = [w for w in warnings if _has_fix(w) and 0 <= w.start <= w.end <= len(draft)]  # type: ignore[operator]
@@ -203,6 +204,6 @@ def compose(draft: str, warnings: list[Warning], recheck: Recheck) -> list[Warni
         if len(group) > 1:
             dropped |= _compose_group(draft, group, recheck)
     out = [w for w in warnings if id(w) not in dropped]
-    if len(draft) <= VERIFY_MAX_CHARS and any(_has_fix(w) for w in out):
+    if verify and len(draft) <= VERIFY_MAX_CHARS and any(_has_fix(w) for w in out):
         _verify(draft, out, recheck)
     return out

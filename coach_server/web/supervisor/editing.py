@@ -17,11 +17,11 @@ from tomlkit.items import AoT, Array, InlineTable, Table
 
 from ...checks import KINDS
 from ...engine import Coach
+from ...models import CHANNELS, DEFAULT_CHANNEL
+from ...rulebook.description import fill as fill_description
 from ...rulebook.examples import run_examples
 from ...rulebook.loader import Rule, Rulebook, RuleError, RuleFileInvalid, parse_rule
 from ...rulebook.ruleset import file_digest, text_diff
-from ...models import CHANNELS, DEFAULT_CHANNEL
-from ...rulebook.description import fill as fill_description
 from ...rulebook.schema import LANGS, RuleFile
 from .examples import review
 from .hints import hints, labels
