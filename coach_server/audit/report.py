@@ -228,7 +228,8 @@ def render_html(report: dict[str, Any], *, source: str = "") -> str:
         '<section id="operators"><h2>Операторы: доля сообщений с замечаниями, %</h2>'
         + _bar_chart(op_rows, total_label="доля сообщений с замечаниями") + "<table><thead><tr><th>Оператор</th>"
         "<th class=n>Чатов</th><th class=n>Сообщений</th><th class=n>С замечаниями</th><th>Чаще всего</th></tr></thead><tbody>"
-        + "".join(f"<tr><td>{_e(o['operator'])}</td><td class=n>{o['chats']}</td><td class=n>{o['messages']}</td>"
+        + "".join(f"<tr><td data-operator>{_e(o['operator'])}</td><td class=n>{o['chats']}</td>"
+                  f"<td class=n>{o['messages']}</td>"
                   f"<td class=n>{o['flagged']} ({_pct(o['flagged_share'])})</td><td>"
                   + ", ".join(f"{_e(titles.get(r, r))} — {n}" for r, n in list(o["rules"].items())[:3]) + "</td></tr>"
                   for o in report["operators"]) + "</tbody></table></section>",

@@ -148,7 +148,7 @@ function widget(schema, value, path, defs, fields, key) {
         return { name, w };
       });
       const box = el("div", { class: "subfields", "data-path": path },
-        subs.map(({ name, w }) => el("div", { title: name }, el("label", {}, MEASURES[name] || label(name)), w.el)));
+        subs.map(({ name, w }) => el("div", { "data-key": name }, el("label", {}, MEASURES[name] || label(name)), w.el)));
       return make(box, () => {
         const out = {};
         for (const { name, w } of subs) {
@@ -230,8 +230,7 @@ function fieldRow(key, schema, value, path, defs, fields, hint) {
   const holder = el("div", { class: "field-control", "data-field": path }, w.el);
   const text = hint || s.description;
   return { w, nodes: [
-    // (the file's key only as a tooltip: the form speaks Russian)
-    el("div", { class: "field-label", title: key }, el("b", {}, label(key, s)),
+    el("div", { class: "field-label", "data-key": key }, el("b", {}, label(key, s)),
       text ? el("div", { class: "field-hint", "data-hint": key }, text) : null),
     holder] };
 }
@@ -664,8 +663,8 @@ function backtestCard() {
     el("p", { class: "hint", style: "margin-top:-6px" }, "Каждое сообщение оператора из корпуса проверяется так, как если бы его печатали в тот момент, — с текущими и с предложенными настройками."),
     el("div", { class: "bt-controls" }, select,
       el("button", { class: "btn", type: "button", onclick: () => $("#corpus-file").click() }, "Загрузить выгрузку чатов…"),
-      el("button", { class: "btn primary", type: "button", id: "bt-run", onclick: runBacktest }, "Запустить back-test")),
-    el("div", { id: "bt-result" }, state.backtest ? null : el("div", { class: "muted" }, "Измените порог и запустите back-test: здесь появятся числа по каждому правилу и примеры, которые изменятся.")));
+      el("button", { class: "btn primary", type: "button", id: "bt-run", onclick: runBacktest }, "Проверить на чатах")),
+    el("div", { id: "bt-result" }, state.backtest ? null : el("div", { class: "muted" }, "Измените порог и запустите проверку: здесь появятся числа по каждому правилу и примеры сообщений, которые изменятся.")));
 }
 
 async function uploadCorpus(file) {
