@@ -367,7 +367,7 @@ function renderEditor() {
   fields["common.description"].el.closest(".field-control").append(el("div", { class: "field-hint desc-preview",
     id: "description-preview", hidden: !doc.description.includes("{") }, el("b", {}, "Так прочтут: "), el("span", {}, doc.description_text)));
   ed.append(
-    el("div", { class: "rule-head" }, el("div", { style: "flex:1" },
+    el("div", { class: "rule-head", "data-rule": doc.id }, el("div", { style: "flex:1" },
       el("h1", {}, doc.title),
       el("p", { class: "rule-desc", id: "rule-description", title: "Описание, как его прочтут: пороги — текущие" }, doc.description_text),
       el("div", { class: "meta" }, el("span", { class: "badge", "data-kind": doc.kind }, KIND[doc.kind] || "правило"),
