@@ -359,11 +359,8 @@ function onFrame(frame) {
     // the draft and caret this answer was made for: the latest sent (an answer to an older one was dropped above)
     const out = { type: "warnings", chat_id: frame.chat_id, warnings: frame.warnings, timers: frame.timers,
       lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "", caret: chat.state.caret ?? null };
-    for (const port of chat.ports) {
-      safePost(port, out);
-      const info = ports.get(port);
-      if (info) setBadge(info.tabId, frame.warnings);
-    }
+    // (the badge counts what the tab's panel shows — it holds back what typing may still change: "on-screen")
+    for (const port of chat.ports) safePost(port, out);
   } else if (frame.type === "error") {
     note(`${frame.code}: ${frame.error && frame.error.message}`);
     if (frame.code === "unknown_chat" && frame.chat_id && chats.has(frame.chat_id)) {
@@ -574,6 +571,12 @@ async function onPortMessage(port, msg) {
         setBadge(info.tabId, []);
       }
       break;
+    case "on-screen": // what the panel shows now: the badge says the same
+      if (info.chatId === msg.chat_id) {
+        info.onScreen = Array.isArray(msg.warnings) ? msg.warnings : [];
+        setBadge(info.tabId, info.onScreen);
+      }
+      break;
     case "problem":
       note(`content: ${msg.where}: ${msg.message}`);
       break;
@@ -633,7 +636,8 @@ async function handleRequest(msg) {
       const chat = tab && tab.chatId ? chats.get(tab.chatId) : null;
       return { state: wsState, service: serviceInfo, serviceUrl: settings.serviceUrl, origin,
         web: /^https?:/.test(origin), enabled: origin ? siteEnabled(origin) : false, loopback: isLoopback(origin),
-        adapter: tab ? tab.adapter : null, chat: !!(tab && tab.chatId), warnings: chat ? chat.warnings.length : 0 };
+        adapter: tab ? tab.adapter : null, chat: !!(tab && tab.chatId),
+        warnings: tab && tab.onScreen ? tab.onScreen.length : chat ? chat.warnings.length : 0 };
     }
     case "set-site": {
       const sites = { ...settings.sites, [msg.origin]: !!msg.enabled };

@@ -465,6 +465,7 @@
       caret: frame.caret ?? null, reach });
     panel?.show({ warnings: shown, timers: frame.timers || {}, draft: current });
     noteShown(shown.filter((w) => fresh.has(w._id)));
+    post({ type: "on-screen", chat_id: chatId, warnings: shown.map((w) => ({ rule: w.rule, severity: w.severity })) });
   }
 
   function noteShown(warnings) {

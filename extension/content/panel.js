@@ -983,6 +983,10 @@
         if (action === "open-rest") {
           this.showAll = true;
           this.first = 0;
+          this.render();
+          // no more fit than before: the click shows the rest itself (a page on), «‹ назад» goes back
+          const now = new Set([...this.wrap.querySelectorAll("li:not([hidden])")].map((li) => li.dataset.group));
+          if (now.size <= shownGroups.size && shownGroups.size < this.groups.length) this.first = shownGroups.size;
         } else if (action === "fewer") {
           this.showAll = false;
           this.first = 0;

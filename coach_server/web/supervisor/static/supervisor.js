@@ -475,7 +475,7 @@ async function refreshExamples() {
   if (!ok || seq !== state.exSeq || state.rule?.id !== id || !data.ok) return;
   renderCheck(data);
   if (data.changed && !data.saveable) {
-    updateStatus("Сохранить нельзя: изменение ломает примеры правила (см. ниже)", "err");
+    updateStatus("Сохранить нельзя: изменение ломает примеры правила (подробности — над формой)", "err");
     $("#btn-save").disabled = true;
   }
 }
@@ -608,7 +608,7 @@ async function checkRule() {
   clearErrors();
   renderCheck(data);
   if (data.changed && !data.saveable) {
-    updateStatus("Сохранить нельзя: изменение ломает примеры правила (см. ниже)", "err");
+    updateStatus("Сохранить нельзя: изменение ломает примеры правила (подробности — над формой)", "err");
     return false;
   }
   updateStatus(data.changed ? "Правило корректно — можно сохранять" : "Без изменений", data.changed ? "ok" : "");
@@ -624,7 +624,7 @@ async function saveRule() {
   if (checked.ok && checked.data.ok && checked.data.changed && !checked.data.saveable) {
     clearErrors();
     renderCheck(checked.data);
-    updateStatus("Не сохранено: изменение ломает примеры правила (см. ниже)", "err");
+    updateStatus("Не сохранено: изменение ломает примеры правила (подробности — над формой)", "err");
     return;
   }
   updateStatus("Сохраняю…");
