@@ -101,7 +101,8 @@ def test_validation_errors_are_those_of_coach_rules_check(sup, tmp_path):
     edit = rule_edit(sup, "slow_reply", **{"params.steps[1].after": 30})
     result = call(sup, "POST", "/supervisor/api/rules/slow_reply/check", edit)[1]
     assert result["errors"] == [{"file": "slow_reply.toml", "field": "params",
-                                 "problem": "steps must be in increasing order of 'after'"}]
+                                 "problem": "steps must be in increasing order of 'after'",
+                                 "problem_ru": "ступени должны идти по возрастанию времени"}]
 
 
 async def _live_check(server, token, save):

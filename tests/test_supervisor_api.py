@@ -123,7 +123,8 @@ def test_the_description_names_the_thresholds_an_edit_would_give(sup):
                              dict(edit, description="Ждёт дольше {steps[0].seconds}"))
     assert described["text"] is None
     assert described["errors"] == [{"file": "slow_reply.toml", "field": "description",
-                                    "problem": "{steps[0].seconds}: params.steps[0] has no 'seconds'; it has: after, severity"}]
+                                    "problem": "{steps[0].seconds}: params.steps[0] has no 'seconds'; it has: after, severity",
+                                    "problem_ru": "{steps[0].seconds}: в настройках нет «seconds» (есть: after, severity)"}]
     status, refused = call(sup, "PUT", "/supervisor/api/rules/slow_reply",
                            dict(edit, description="Ждёт дольше {steps[0].seconds}"), token=ANNA)
     assert status == 422 and refused["errors"][0]["field"] == "description"
