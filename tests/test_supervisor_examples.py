@@ -48,11 +48,8 @@ CHANGES = [
     ("slow_reply", {"params.steps[0].after": 30, "params.steps[1].after": 50}),
     ("slow_reply", {"params.first_reply_steps[0].after": 45, "params.first_reply_steps[1].after": 150}),
     ("slow_draft", {"params.steps[0].after": 100}),
-    ("client_silent", {"params.steps[0].after": 200}),
     ("too_long", {"params.max.sentences": 1}),
     ("too_long", {"params.max.chars": 300}),
-    ("too_long", {"params.max.chars": 60}),
-    ("question_burst", {"params.max.questions": 5}),
     ("monosyllabic", {"params.max_words": 1}),
 ]
 
@@ -64,6 +61,12 @@ def test_every_save_the_page_allows_keeps_coach_rules_check_passing(sup):
         edit = rule_edit(sup, rule, **changes)
         status, checked = call(sup, "POST", f"/supervisor/api/rules/{rule}/check", edit)
         assert status == 200 and checked["ok"], checked
+        if (rule, changes) == CHANGES[0]:
+            # the issue's own case, slow_reply 60 → 90 s: the example «the client has waited 75 s» (a warning)
+            # becomes 98 s — a warning still
+            follows = [e for e in checked["examples"] if e["status"] == "follows"]
+            assert checked["saveable"] and any("1 мин 15 с → 1 мин 38 с" in e["text"] for e in follows), follows
+            assert '+  { role = "client", text = "Do you ship to Germany?", ago = 98 },' in checked["diff"]
         for entry in checked["examples"]:
             assert entry["status"] in ("follows", "breaks", "failed_before")
             assert CYRILLIC_TEXT.search(entry["text"]), entry
@@ -86,27 +89,6 @@ def test_every_save_the_page_allows_keeps_coach_rules_check_passing(sup):
     # and the command itself, once, on what all the saves left
     run = rules_check(sup)
     assert run.returncode == 0, run.stdout
-
-
-def test_the_threshold_from_the_issue_moves_its_examples_with_it(rules_copy):
-    """slow_reply 60 → 90 s: the example «the client has waited 75 s» (a warning) becomes 98 s — still a warning."""
-    sup = Server(rules_copy, "--store", "none")
-    try:
-        _the_issues_threshold(sup)
-    finally:
-        sup.stop()
-
-
-def _the_issues_threshold(sup):
-    edit = rule_edit(sup, "slow_reply", **{"params.steps[0].after": 90})
-    status, checked = call(sup, "POST", "/supervisor/api/rules/slow_reply/check", edit)
-    follows = [e for e in checked["examples"] if e["status"] == "follows"]
-    assert checked["saveable"] and follows, checked["examples"]
-    assert any("1 мин 15 с → 1 мин 38 с" in e["text"] for e in follows), follows
-    assert "+  { role = \"client\", text = \"Do you ship to Germany?\", ago = 98 }," in checked["diff"]
-    status, _ = call(sup, "PUT", "/supervisor/api/rules/slow_reply", edit, token=sup.token)
-    assert status == 200 and "ago = 98" in (sup.rules_dir / "slow_reply.toml").read_text(encoding="utf-8")
-    assert problems(sup)[0] == 0
 
 
 def test_a_change_that_breaks_an_example_says_why_in_russian(sup):

@@ -121,7 +121,7 @@ def test_the_last_word_is_judged_after_a_pause(browser, service, consoles, endin
     # …after a pause it is, with the caret still at the end
     wait_for_rules(page, lambda rules: rules.count(rule) == len(flagged) + 1, timeout=3.0)
     took = time.time() - started
-    assert SETTLE_S - 0.1 <= took + 0.25 < 2.0, took
+    assert took < SETTLE_S + 1.0, took  # within the pause and a round trip of the last key
     assert page.evaluate("() => { const r = document.getElementById('dc-reply'); "
                          "return r.selectionStart === r.value.length; }")
     texts = page.eval_on_selector_all(f'{PANEL} li[data-rule="{rule}"]', "els => els.map(e => e.dataset.key)")
