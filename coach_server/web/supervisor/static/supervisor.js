@@ -655,7 +655,7 @@ function backtestCard() {
     el("option", { value: "scenarios" }, `Сценарии тренера (${info.scenarios ?? 0})`),
     el("option", { value: "recorded", disabled: !info.recorded_conversations },
       `Записанные разговоры (${info.recorded_conversations ?? 0})${info.store?.store_text ? "" : " — включите хранение текста"}`),
-    (info.corpora || []).map((c) => el("option", { value: c.id }, `${c.name} — ${fmt(c.chats)} чатов`)));
+    (info.corpora || []).map((c) => el("option", { value: c.id }, `${c.name} — ${fmt(c.chats)} ${plural(c.chats, "чат", "чата", "чатов")}`)));
   const last = state.lastCorpus;
   if (last && [...select.options].some((o) => o.value === last && !o.disabled)) select.value = last;
   return el("section", { class: "card", id: "backtest" },
@@ -680,7 +680,7 @@ async function uploadCorpus(file) {
   await loadState();
   const card = $("#backtest");
   if (card) card.replaceWith(backtestCard());
-  toast(`Загружено: ${fmt(data.chats)} чатов, ${fmt(data.operator_messages)} сообщений оператора` + (data.bad_lines ? `, пропущено строк: ${data.bad_lines}` : ""));
+  toast(`Загружено: ${fmt(data.chats)} ${plural(data.chats, "чат", "чата", "чатов")}, ${fmt(data.operator_messages)} ${plural(data.operator_messages, "сообщение", "сообщения", "сообщений")} оператора` + (data.bad_lines ? `, пропущено строк: ${data.bad_lines}` : ""));
   if (data.bad_lines) {
     $("#bt-result").prepend(el("div", { class: "notice warn" }, `Строк пропущено: ${data.bad_lines}`,
       el("ul", {}, data.bad_line_examples.slice(0, 5).map((b) => el("li", {}, `строка ${b.line}: ${b.problem}`)))));
