@@ -3,9 +3,12 @@
 Starts `coach serve` and Chromium with the unpacked extension, opens consoles (the demo console the service
 serves, the Chatwoot fixture with its ProseMirror editor, the Mibew fixture) and measures, inside the page:
 
-- **after a pause**: the operator types «Пройдите», pauses 50 ms and presses the space that finishes the
-  word; from that `keydown` to the moment the panel shows `missing_please` — content script → worker →
-  WebSocket → engine → back → render;
+- **after a pause**: the operator types «Спс», pauses 50 ms and presses the space that finishes the word;
+  from that `keydown` to the moment the panel shows `slang` — content script → worker → WebSocket → engine
+  (fixes composed and checked, coach_server/fixes.py) → back → render. And the same for the key that ends a
+  sentence: «Пройдите на сайт», 50 ms, «.» → `missing_please` (a remark held while its sentence was open);
+- **settled**: «Спс за ожидание, щас» and no more keys — from the last keystroke to the remark on the last
+  word (the extension judges it after its 700 ms pause: the figure is that pause plus the round trip);
 - **while typing**: a long reply typed without a pause at 12 and at 25 characters a second; the interval
   between the panel's refreshes (`data-coach-updates` on the panel's host) from the first keystroke to the last.
 
@@ -29,18 +32,18 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.browser.conftest import PANEL, Browser, ConsoleServer, Service, rules_copy  # noqa: E402
 
-# In the page's own world: time from keydown on the reply box to the rule's item in the panel.
-ARM = """([editor, rule]) => {
+# In the page's own world: time from a keydown (or `input`) on the reply box to the rule's n-th item in the panel.
+ARM = """([editor, rule, n, from = 'keydown']) => {
   window.__coachLatency = null;
   const host = document.querySelector('[data-coach-panel]');
   const ed = document.querySelector(editor);
   let t0 = null;
-  const seen = () => host.shadowRoot.querySelector(`li[data-rule="${rule}"]`);
+  const seen = () => host.shadowRoot.querySelectorAll(`li[data-rule="${rule}"]`).length >= n;
   const mo = new MutationObserver(() => {
     if (t0 != null && seen()) { window.__coachLatency = performance.now() - t0; mo.disconnect(); }
   });
   mo.observe(host.shadowRoot, {childList: true, subtree: true});
-  ed.addEventListener('keydown', () => { t0 = performance.now(); }, {capture: true, once: true});
+  ed.addEventListener(from, () => { t0 = performance.now(); }, {capture: true, once: true});
 }"""
 
 # The panel's refreshes and the keystrokes, while typing.
@@ -80,21 +83,38 @@ def clear(page) -> None:
     page.keyboard.press("Backspace")
 
 
-def after_pause(page, editor: str, samples: int) -> list[float]:
+def after_pause(page, editor: str, samples: int, typed: str, key: str, rule: str) -> list[float]:
     out = []
     page.click(editor)
     for _ in range(samples + 3):  # the first ones warm up the engine and the page
         clear(page)
-        if not wait(lambda: not has_rule(page, "missing_please")):
+        if not wait(lambda: not has_rule(page, rule)):
             raise RuntimeError("the panel kept a stale warning")
         time.sleep(0.15)
-        page.keyboard.type("Пройдите")  # the word under the caret: not judged yet
-        page.evaluate(ARM, [editor, "missing_please"])
+        page.keyboard.type(typed)  # the word under the caret (or the open sentence): not judged yet
+        page.evaluate(ARM, [editor, rule, 1])
         time.sleep(0.05)  # the pause
-        page.keyboard.press(" ")
+        page.keyboard.press(key)
         page.wait_for_function("() => window.__coachLatency != null", timeout=5000)
         out.append(page.evaluate("window.__coachLatency"))
     return out[3:]
+
+
+def settled(page, editor: str, samples: int) -> list[float]:
+    """From the last keystroke to the remark on the last word, judged after the extension's pause."""
+    out = []
+    page.click(editor)
+    for _ in range(samples):
+        clear(page)
+        if not wait(lambda: not has_rule(page, "slang")):
+            raise RuntimeError("the panel kept a stale warning")
+        time.sleep(0.15)
+        page.keyboard.type("Спс за ожидание, ща")
+        page.evaluate(ARM, [editor, "slang", 2, "input"])  # (a Cyrillic letter is typed without a keydown)
+        page.keyboard.type("с")
+        page.wait_for_function("() => window.__coachLatency != null", timeout=5000)
+        out.append(page.evaluate("window.__coachLatency"))
+    return out
 
 
 def while_typing(page, editor: str, chars_per_s: float) -> list[float]:
@@ -137,8 +157,13 @@ def main() -> int:
                 page = browser.context.new_page()
                 page.goto((service.url if spec["on_service"] else consoles.url) + spec["path"])
                 page.wait_for_selector(spec["editor"])
-                report(name, "keystroke → remark, paused", after_pause(page, spec["editor"], args.samples),
+                report(name, "keystroke → remark, paused",
+                       after_pause(page, spec["editor"], args.samples, "Спс", " ", "slang"), "target p95 ≤ 60")
+                report(name, "sentence end → its remark",
+                       after_pause(page, spec["editor"], args.samples, "Пройдите на сайт", ".", "missing_please"),
                        "target p95 ≤ 60")
+                report(name, "last key → last word judged", settled(page, spec["editor"], max(5, args.samples // 4)),
+                       "the 700 ms pause + the round trip")
                 for rate in (12, 25):
                     report(name, f"refresh, typing {rate} chars/s", while_typing(page, spec["editor"], rate),
                            "target ≤ 300")

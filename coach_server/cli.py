@@ -165,7 +165,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def serve(worker: int) -> None:
         # each worker its own store object and rule source: connections are made after the fork
         own_store = store if args.workers == 1 else open_store(args.store, store_text=True if args.store_text else None)
-        team = team_wiring(args, args.store, holders, (worker, args.workers))
+        team = team_wiring(args, args.store, holders, (worker, args.workers), rules_dir=coach.rules_dir)
         app = build_app(coach, reload_interval=args.reload_interval, supervisor_token=token, guard=guard,
                         store=own_store, team=team)
         run(app, args.host, args.port, reuse_port=args.workers > 1, ssl_context=tls)

@@ -10,12 +10,14 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .chatmemory import ChatMemory
 from .checks.base import AnyCheck, Context
-from .conversation import ConversationCache
+from .conversation import Conversation, ConversationCache
+from .fixes import compose
 from .models import (
     DEFAULT_CHANNEL,
     SEVERITY_RANK,
@@ -31,7 +33,15 @@ from .models import (
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook, load_ruleset
 from .rulebook.precision import PrecisionTable, default_floor, load_precision
 from .rulebook.ruleset import RuleSet
-from .text.analysis import AnalysisBudget, DraftCache, FactsCache, RulesPending, analysis_budget
+from .text.analysis import (
+    AnalysisBudget,
+    DraftCache,
+    FactsCache,
+    RulesPending,
+    TextFacts,
+    analysis_budget,
+    common_prefix_length,
+)
 from .text.memory import clear_word_caches
 
 log = logging.getLogger("coach.engine")
@@ -70,7 +80,7 @@ class Evaluation:
 
     result: CheckResult
     next_change: float | None  # when a timed rule's answer will change with no new input
-    timers: dict[str, float | None] = field(default_factory=dict)
+    timers: dict[str, Any] = field(default_factory=dict)
     slices: int = 1  # checked in slices (the service): how many
     longest_slice_ms: float | None = None  # …and the longest of them
 
@@ -108,9 +118,13 @@ class Coach:
         self.conversations: ConversationCache = (other.conversations if other else
                                                  ConversationCache(self.facts, size=500))
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
+        self.fix_drafts = DraftCache(size=16)  # drafts with a fix applied (fixes.compose), apart from the typed
         self.rule_failures: dict[str, int] = {}
         # the checks that run for all rules in a channel and scope, for the rulebook they were made from
         self._check_lists: tuple[Rulebook, dict[tuple[str, bool], list[tuple[str, AnyCheck]]]] | None = None
+        # Offered fixes are checked to bring no remark of another rule (fixes.py). Who only counts the remarks —
+        # an audit, a back-test — may skip that: it changes no remark, only which fixes are offered.
+        self.verify_fixes = True
 
     # --- loading -------------------------------------------------------------------------------------
     @classmethod
@@ -145,6 +159,7 @@ class Coach:
         its limit: what is needed again is analysed again)."""
         self.facts.clear()
         self.drafts.clear()
+        self.fix_drafts.clear()
         self.conversations.clear()
         self.chats.clear()
         clear_word_caches()
@@ -192,9 +207,12 @@ class Coach:
                     and time.perf_counter() - started > RULES_IN_A_SLICE_OF_THEIR_OWN_S):
                 raise RulesPending()  # the texts are analysed (and cached if they fit): the rules run next
             _refuse_future(req, now, conv.latest_ts)
-            lang: Lang = "en" if (req.lang or conv.wording_lang(draft)) == "en" else "ru"
+            # remarks in the operator's language when the client says which (ui_lang), else the chat's; a fix in
+            # the draft's own language (a Russian reply to an English client is fixed in Russian)
+            lang: Lang = "en" if (req.ui_lang or req.lang or conv.wording_lang(draft)) == "en" else "ru"
+            text_lang = draft_lang(req, draft, conv, lang)
             ctx = Context(request=req, now=now, draft=draft, conv=conv, lang=lang,
-                          channel=req.channel or DEFAULT_CHANNEL)
+                          channel=req.channel or DEFAULT_CHANNEL, text_lang=text_lang)
             if req.caret is not None and req.caret <= len(req.draft):
                 word = draft.word_touching(req.caret)
                 if word is not None:
@@ -232,17 +250,31 @@ class Coach:
                         and time.perf_counter() - started > RULES_SLICE_S):
                     progress.keep(key, (draft, conv, self.rulebook), i + 1, warnings, next_change)
                     raise RulesPending()  # the other rules in the next slice
+        warnings = one_remark_per_wait(warnings)
         warnings.sort(key=_sort_key)
         quiet = 0
+        judged = text_lang or lang  # what was judged is in the draft's language: its figures apply
         if calibrated:
-            warnings, quiet = self.calibrate(warnings, lang, include_quiet=req.include_quiet)
+            warnings, quiet = self.calibrate(warnings, judged, include_quiet=req.include_quiet)
+        if any(w.suggestion is not None for w in warnings):
+            # the fixes left are made to fit together; a fix may bring no remark an operator would see
+            recheck = partial(self._recheck, ctx, checks)
+            if calibrated:
+                def shown(text: str, rules: Iterable[str] | None) -> list[Warning]:
+                    return self.calibrate(recheck(text, rules), judged)[0]
+                warnings = compose(req.draft, warnings, shown, verify=self.verify_fixes)
+            else:
+                warnings = compose(req.draft, warnings, recheck, verify=self.verify_fixes)
         took_ms = (time.perf_counter() - started) * 1000
         pending = [t.ts for t in conv.pending if t.ts is not None]
         last = conv.last_speaker_turn
-        timers = {
+        wait = next((w for w in warnings if w.clock == "client_wait"), None)
+        timers: dict[str, Any] = {
             "client_waiting_since": min(pending) if pending else None,
             "client_silent_since": last.ts if last is not None and last.role == "operator" and conv.client_turns
             else None,
+            # how late the answer is, whatever the operator dismissed: the «client waiting» chip stays honest
+            "client_wait_severity": wait.severity if wait is not None else None,
         }
         # constructed, not validated: the checks made the warnings, and a check is hot
         result = CheckResult.model_construct(warnings=warnings, lang=lang, took_ms=round(took_ms, 3), quiet=quiet)
@@ -329,6 +361,30 @@ class Coach:
             self._check_lists[1][(channel, text_only)] = checks
         return checks
 
+    def _recheck(self, ctx: Context, checks: list[tuple[str, AnyCheck]], text: str,
+                 only: Iterable[str] | None) -> list[Warning]:
+        """The warnings of `checks` (those in `only`) on another text in place of the draft — the draft with a
+        fix applied (fixes.compose); the word being typed stays unjudged where the fix left it."""
+        req = ctx.request
+        draft = self.fix_drafts.get(text)
+        typing_span = None
+        if req.caret is not None and ctx.typing_span is not None:
+            caret = moved_offset(req.draft, text, req.caret)
+            word = draft.word_touching(caret) if caret is not None else None
+            typing_span = (word.start, word.end) if word is not None else None
+        request = req.model_copy(update={"draft": text, "caret": None})
+        other = Context(request=request, now=ctx.now, draft=draft, conv=ctx.conv, lang=ctx.lang,
+                        channel=ctx.channel, typing_span=typing_span, text_lang=ctx.text_lang)
+        wanted = set(only) if only is not None else None
+        out: list[Warning] = []
+        for rule_id, check in checks:
+            if wanted is None or rule_id in wanted:
+                try:
+                    out.extend(check.run(other))
+                except Exception:  # as in evaluate: a broken rule says nothing
+                    log.exception("rule %s failed on a fixed draft; skipped", rule_id)
+        return out
+
     def reevaluate(self, request: CheckRequest, previous: Evaluation, changed: Iterable[str]) -> Evaluation:
         """`previous` (this very request's evaluation) after a change of the rules in `changed`: those rules
         run anew, the others' warnings are kept — what a rules change costs a live chat is the changed
@@ -343,10 +399,41 @@ class Coach:
         wanted = set(changed)
         active = {rule.id for rule in self.rulebook.active}
         kept = [w for w in previous.result.warnings if w.rule not in wanted and w.rule in active]
-        warnings = sorted(kept + list(fresh.result.warnings), key=_sort_key)
+        warnings = sorted(one_remark_per_wait(kept + list(fresh.result.warnings)), key=_sort_key)
         dues = [d for d in (fresh.next_change, previous.next_change) if d is not None]
         result = CheckResult.model_construct(warnings=warnings, lang=fresh.result.lang, took_ms=fresh.result.took_ms)
-        return Evaluation(result, min(dues) if dues else None, fresh.timers, fresh.slices, fresh.longest_slice_ms)
+        wait = next((w for w in warnings if w.clock == "client_wait"), None)
+        timers = {**fresh.timers, "client_wait_severity": wait.severity if wait is not None else None}
+        return Evaluation(result, min(dues) if dues else None, timers, fresh.slices, fresh.longest_slice_ms)
+
+
+def one_remark_per_wait(warnings: list[Warning]) -> list[Warning]:
+    """The client waits while the operator types: «the client has waited 1 min 10 s» says what «you have been
+    writing for a minute» would — the wait of the client is kept, the draft's clock left out."""
+    if not any(w.clock == "client_wait" for w in warnings):
+        return warnings
+    return [w for w in warnings if w.clock != "draft"]
+
+
+def moved_offset(old: str, new: str, offset: int) -> int | None:
+    """Where `offset` of `old` is in `new`, one edit apart (None: inside what the edit replaced)."""
+    prefix = common_prefix_length(old, new)
+    if offset <= prefix:
+        return offset
+    limit = min(len(old), len(new)) - prefix
+    suffix = 0
+    while suffix < limit and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    if offset >= len(old) - suffix:
+        return offset + len(new) - len(old)
+    return None
+
+
+def draft_lang(req: CheckRequest, draft: TextFacts, conv: Conversation, fallback: str) -> str:
+    """The language a fix to this draft is written in: the draft's, else the chat's as the client sets it,
+    else what the operator wrote before, else the client's (an empty reply box answers the client)."""
+    found = draft.lang or req.lang or conv.operator_lang or conv.client_lang or fallback
+    return "en" if found == "en" else "ru"
 
 
 def _refuse_future(req: CheckRequest, now: float, latest_ts: float | None) -> None:

@@ -90,6 +90,10 @@ class CheckRequest(BaseModel):
     chat_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
+    # The language the operator reads (the extension: the browser's UI language, or the operator's setting):
+    # warnings are worded in it. None: in the chat's language, as before. A fix is always written in the
+    # language of the draft, whatever this says.
+    ui_lang: Lang | None = None
     channel: Channel | None = None  # None: "chat" (a live chat on a website)
     # Where the operator's cursor is in the draft, when known: the word touching it is still being typed
     # and is not judged yet (no red squiggle under half a word).

@@ -189,9 +189,12 @@ def load_scenarios(directory: Path | None = None) -> ScenarioSet:
     return ScenarioSet(scenarios, errors)
 
 
-def play(coach: Coach, scenario: Scenario) -> list[dict[str, Any]]:
-    """Every message of the scenario, operator messages and checkpoints with what the coach says there."""
+def play(coach: Coach, scenario: Scenario, ui_lang: str | None = None) -> list[dict[str, Any]]:
+    """Every message of the scenario, operator messages and checkpoints with what the coach says there (worded in
+    `ui_lang`, the reader's language, when given; else in the chat's)."""
     checks = dict(scenario.requests())
+    if ui_lang is not None:
+        checks = {i: r.model_copy(update={"ui_lang": ui_lang}) for i, r in checks.items()}
     steps = []
     for i, m in enumerate(scenario.messages):
         step: dict[str, Any] = {"index": i, "role": m.role, "at": m.at, "ts": scenario.ts(m), "text": m.text,

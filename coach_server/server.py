@@ -25,6 +25,7 @@ from aiohttp import web
 
 from .engine import Coach
 from .feedback import FeedbackEvent, FeedbackLog
+from .rulebook.versions import LocalRuleVersions
 from .service import adapters, api
 from .service.adapters import AdapterShelf
 from .service.background import cancel_and_wait, in_background
@@ -44,6 +45,7 @@ from .service.memory import MemoryGuard
 from .service.rulewatch import CHECK_INTERVAL_S, RuleSource, RuleWatcher
 from .service.token import TokenHolder
 from .store import Store
+from .web import common as web_common
 from .web.demo import routes as demo
 from .web.supervisor import routes as supervisor
 from .web.trainer import routes as trainer
@@ -73,6 +75,7 @@ class TeamWiring:
     adapters_dir: Path | None = None
     adapter_source: TeamNode | None = None
     adapter_snapshot: Path | None = None
+    rule_versions: Path | None = None  # rules from a directory: where its versions are kept (None: not kept)
 
 
 def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
@@ -90,7 +93,8 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     hub = LiveHub(coach, feedback)
     team = team or TeamWiring()
     rules = RuleWatcher(coach, reload_interval, source=team.rules_source, snapshot=team.snapshot,
-                        check_interval=team.check_interval)
+                        check_interval=team.check_interval,
+                        versions=LocalRuleVersions(team.rule_versions) if team.rule_versions is not None else None)
     rules.listeners.append(hub.rules_changed)  # every connected chat is re-checked with the new rules
     app[SUPERVISOR_TOKEN] = supervisor_token
     app[TOKEN_HOLDERS] = tuple(team.tokens)
@@ -103,6 +107,7 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
                          interval=reload_interval, check_interval=team.check_interval)
     adapters.register(app, shelf)
     app.cleanup_ctx.append(in_background(shelf.watch))
+    web_common.register(app)
     demo.register(app)
     trainer.register(app)
     supervisor.register(app, store)

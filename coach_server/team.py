@@ -272,6 +272,12 @@ def snapshot_path(location: str) -> Path:
     return default_store_path().parent / "rule-sets" / f"{slug}.json"
 
 
+def versions_path(rules_dir: Path) -> Path:
+    """Where the versions of a rules directory are kept (one directory per rules directory, by its path)."""
+    slug = hashlib.sha256(str(rules_dir.resolve()).encode()).hexdigest()[:16]
+    return default_store_path().parent / "rule-versions" / slug
+
+
 def check_team_options(args: argparse.Namespace, store: str | None) -> None:
     """Refuse combinations that cannot work, before anything starts (TeamOptionError says why)."""
     if args.rules_from_store and args.follow:
@@ -330,7 +336,7 @@ def rules_source(args: argparse.Namespace, store: str | None, tokens: list[Token
 
 
 def team_wiring(args: argparse.Namespace, store: str | None, tokens: list[TokenHolder],
-                worker: tuple[int, int]) -> TeamWiring:
+                worker: tuple[int, int], rules_dir: Path | None = None) -> TeamWiring:
     source = rules_source(args, store, tokens)
     snapshot = snapshot_path(source.location) if source is not None else None
     # a follower takes the team node's console adapters too (with a connection of their own)
@@ -340,7 +346,9 @@ def team_wiring(args: argparse.Namespace, store: str | None, tokens: list[TokenH
                       check_interval=args.follow_interval if args.follow else CHECK_INTERVAL_S,
                       adapters_dir=Path(args.adapters) if getattr(args, "adapters", None) else None,
                       adapter_source=adapter_source if isinstance(adapter_source, TeamNode) else None,
-                      adapter_snapshot=snapshot.with_suffix(".adapters.json") if adapter_source and snapshot else None)
+                      adapter_snapshot=snapshot.with_suffix(".adapters.json") if adapter_source and snapshot else None,
+                      # a directory of rules keeps its versions beside the service's data (the page's «История»)
+                      rule_versions=versions_path(rules_dir) if source is None and rules_dir is not None else None)
 
 
 def describe_source(args: argparse.Namespace, store: str | None) -> str | None:

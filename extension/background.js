@@ -5,8 +5,9 @@
 // chrome.storage, so a worker that Chromium stopped after 30 s idle wakes up knowing everything it needs.
 import { SERVICE_HOSTS, hostOf, isLoopback, originPattern } from "./shared/sites.js";
 
+// uiLang: the language of the panel and the remarks ("" — the browser's own); topRemarks: shown before «ещё N»
 const DEFAULTS = { serviceUrl: "http://127.0.0.1:8765", token: "", sites: {}, customAdapters: [],
-  hotkey: "Alt+Shift+K" };
+  hotkey: "Alt+Shift+K", uiLang: "", topRemarks: 3 };
 // What IT may preset by policy (chrome.storage.managed, schema in managed_schema.json): it wins over what the
 // operator set, and the options page shows it locked.
 const MANAGED_KEYS = ["serviceUrl", "token", "tokenFile", "sites", "hotkey"];
@@ -35,6 +36,7 @@ let serviceAdaptersAt = 0;
 let ws = null;
 let wsState = "offline";
 let serviceInfo = null;
+let reach = {}; // rule id → how far typing may still change its remark (hello → rule_traits)
 let attempt = 0;
 let reconnectTimer = null;
 let lastAttempt = 0;
@@ -84,7 +86,7 @@ async function rereadManaged() {
   if (before.serviceUrl !== settings.serviceUrl || before.token !== settings.token) restartSocket();
   await syncSiteScripts();
   for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
-  if (before.hotkey !== settings.hotkey) for (const port of ports.keys()) safePost(port, { type: "prefs", hotkey: settings.hotkey });
+  if (before.hotkey !== settings.hotkey) for (const port of ports.keys()) safePost(port, { type: "prefs", ...prefs() });
 }
 
 /** The policy's values that are usable (a schema-valid but wrong value — a service beyond this machine, a site
@@ -135,6 +137,19 @@ function siteManaged(origin) {
   return !!managed.sites && managed.sites.includes(origin);
 }
 
+/** The operator's language: the setting, else the browser's (Russian for ru, and for uk, be, kk, whose
+ * operators read Russian; English otherwise). The service words remarks in it (`ui_lang`). */
+function uiLang() {
+  if (settings.uiLang === "ru" || settings.uiLang === "en") return settings.uiLang;
+  const browser = (chrome.i18n?.getUILanguage?.() || "ru").toLowerCase().split(/[-_]/)[0];
+  return ["ru", "uk", "be", "kk"].includes(browser) ? "ru" : "en";
+}
+
+/** What a tab needs to draw the coach the operator's way. */
+function prefs() {
+  return { hotkey: settings.hotkey, uiLang: uiLang(), topRemarks: Number(settings.topRemarks) || 3, reach };
+}
+
 function siteEnabled(origin) {
   const explicit = settings.sites[origin];
   return explicit != null ? !!explicit : isLoopback(origin);
@@ -181,7 +196,11 @@ chrome.storage.onChanged.addListener((changes, area) => {
       await syncSiteScripts();
       for (const [port, info] of ports) safePost(port, { type: "toggle", enabled: siteEnabled(info.origin) });
     }
-    if (changes.hotkey) for (const port of ports.keys()) safePost(port, { type: "prefs", hotkey: settings.hotkey });
+    if (changes.hotkey || changes.uiLang || changes.topRemarks) {
+      for (const port of ports.keys()) safePost(port, { type: "prefs", ...prefs() });
+    }
+    // the remarks are worded anew in the operator's language
+    if (changes.uiLang && wsState === "online") for (const [chatId, chat] of chats) sendFull(chatId, chat);
   })().catch((e) => note(e.message));
 });
 
@@ -277,7 +296,7 @@ async function pushAdapters() {
   for (const [port, info] of ports) {
     safePost(port, { type: "config", enabled: siteEnabled(info.origin),
       adapters: list.filter((a) => !(a.fallback && isServiceOrigin(info.origin))), state: wsState,
-      hotkey: settings.hotkey });
+      ...prefs() });
   }
 }
 
@@ -477,6 +496,8 @@ function heartbeat() {
 function onFrame(frame) {
   if (frame.type === "hello") {
     serviceInfo = { version: frame.version, rules: frame.rules, protocol: frame.protocol };
+    reach = Object.fromEntries(Object.entries(frame.rule_traits || {}).map(([id, t]) => [id, t.reach]));
+    for (const port of ports.keys()) safePost(port, { type: "prefs", ...prefs() });
     attempt = 0;
     socketReady = true;
     goOnline();
@@ -489,13 +510,11 @@ function onFrame(frame) {
     if (!chat) return;
     if (frame.ref != null && frame.ref < chat.lastSeq) return; // an answer to a draft the operator has left
     chat.warnings = frame.warnings;
+    // the draft and caret this answer was made for: the latest sent (an answer to an older one was dropped above)
     const out = { type: "warnings", chat_id: frame.chat_id, warnings: frame.warnings, timers: frame.timers,
-      lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "" };
-    for (const port of chat.ports) {
-      safePost(port, out);
-      const info = ports.get(port);
-      if (info) setBadge(info.tabId, frame.warnings);
-    }
+      lang: frame.lang, reason: frame.reason, draft: chat.state.draft || "", caret: chat.state.caret ?? null };
+    // (the badge counts what the tab's panel shows — it holds back what typing may still change: "on-screen")
+    for (const port of chat.ports) safePost(port, out);
   } else if (frame.type === "error") {
     note(`${frame.code}: ${frame.error && frame.error.message}`);
     if (frame.code === "unknown_chat" && frame.chat_id && chats.has(frame.chat_id)) {
@@ -595,7 +614,7 @@ function sendFull(chatId, chat) {
   // a chat whose conversation the adapter cannot read: the service runs only the draft's own rules
   send({ type: "update", chat_id: chatId, seq: chat.lastSeq, append: false, messages: s.messages,
     draft: s.draft || "", caret: s.caret ?? null, draft_started_at: s.draft_started_at ?? null,
-    operator_name: s.operator_name ?? null, lang: s.lang ?? null, channel: s.channel ?? null,
+    operator_name: s.operator_name ?? null, lang: s.lang ?? null, ui_lang: uiLang(), channel: s.channel ?? null,
     scope: s.text_only ? "text" : "all" });
 }
 
@@ -655,7 +674,7 @@ async function onPortMessage(port, msg) {
       // console) applies there, never the any-text-box fallback
       const list = (await adapters()).filter((a) => !(a.fallback && isServiceOrigin(info.origin)));
       safePost(port, { type: "config", enabled: siteEnabled(info.origin), adapters: list, state: wsState,
-        hotkey: settings.hotkey });
+        ...prefs() });
       ensureSocket();
       break;
     }
@@ -704,6 +723,12 @@ async function onPortMessage(port, msg) {
         detach(port, msg.chat_id);
         info.chatId = null;
         setBadge(info.tabId, []);
+      }
+      break;
+    case "on-screen": // what the panel shows now: the badge says the same
+      if (info.chatId === msg.chat_id) {
+        info.onScreen = Array.isArray(msg.warnings) ? msg.warnings : [];
+        setBadge(info.tabId, info.onScreen);
       }
       break;
     case "problem":
@@ -781,7 +806,8 @@ async function handleRequest(msg) {
       const pattern = /^https?:/.test(origin) && !isLoopback(origin) ? originPattern(origin) : null;
       return { state: wsState, service: serviceInfo, serviceUrl: settings.serviceUrl, origin,
         web: /^https?:/.test(origin), enabled: origin ? siteEnabled(origin) : false, loopback: isLoopback(origin),
-        adapter: tab ? tab.adapter : null, chat: !!(tab && tab.chatId), warnings: chat ? chat.warnings.length : 0,
+        adapter: tab ? tab.adapter : null, chat: !!(tab && tab.chatId),
+        warnings: tab && tab.onScreen ? tab.onScreen.length : chat ? chat.warnings.length : 0,
         siteManaged: siteManaged(origin),
         granted: pattern ? await chrome.permissions.contains({ origins: [pattern] }).catch(() => false) : true };
     }

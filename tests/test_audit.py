@@ -77,7 +77,7 @@ def test_each_operator_message_is_checked_as_it_was_typed(coach):
     assert report["summary"]["messages"] == 2
     slow = next(r for r in report["rules"] if r["rule"] == "slow_reply")
     assert slow["by_severity"]["error"] == 1  # the client waited 2.5 minutes for the first reply
-    assert report["first_reply"][3] == {"bucket": "2–5 min", "chats": 1}
+    assert report["first_reply"][3] == {"bucket": "2–5 min", "label_ru": "2–5 мин", "chats": 1}
 
 
 def test_an_unanswered_chat_is_counted(coach):

@@ -1,7 +1,8 @@
 """Saving rules on one machine (the rules directory, no team store), through a real `coach serve`:
 concurrent saves with the same base give one 200 and one 409 — in one process and across `--workers`
-processes (the digest is compared under the lock that writes); the rule set as followers fetch it
-(`GET /v1/rules/set`, a long poll); and what a service without the team's store says of versions."""
+processes (the digest is compared under the lock that writes, on the directory: no lock file lands in it); the
+rule set as followers fetch it (`GET /v1/rules/set`, a long poll); and the versions a directory keeps without
+the team's store — history and rollback for a single site."""
 from __future__ import annotations
 
 import json
@@ -69,15 +70,50 @@ def test_a_file_changed_on_disk_since_it_was_opened_is_not_overwritten(server):
     assert "chars = 500" in path.read_text(encoding="utf-8") and "sentences = 3" in path.read_text(encoding="utf-8")
 
 
-def test_without_the_team_store_there_are_no_versions(server):
-    status, body = sup_api.call(server, "GET", "/supervisor/api/versions")
-    assert status == 409 and "--rules-from-store" in body["error"]["message"]
-    assert sup_api.call(server, "POST", "/supervisor/api/versions/1/rollback", {}, token=server.token)[0] == 409
+def test_without_the_team_store_the_rules_directory_keeps_its_versions(server):
     state = sup_api.call(server, "GET", "/supervisor/api/state")[1]
-    assert state["versioned"] is False and state["rules_source"]["mode"] == "files"
+    assert state["versioned"] is True and state["versions_kind"] == "files"
+    assert state["rules_source"]["mode"] == "files"
     status = source(server)
-    assert status["state"] == "online" and status["serving"] == "files" and status["version"] is None
-    assert status["location"] == str(server.rules_dir)
+    assert status["state"] == "online" and status["serving"] == "files" and status["location"] == str(server.rules_dir)
+    path = server.rules_dir / "too_long.toml"
+    original = path.read_bytes()
+    # the directory as found is version 1
+    versions = sup_api.call(server, "GET", "/supervisor/api/versions")[1]["versions"]
+    assert [v["version"] for v in versions] == [1] and versions[0]["files"] == 21
+    # a save from the page: version 2, by the token's holder, with its diff
+    assert sup_api.call(server, "PUT", "/supervisor/api/rules/too_long", one_sentence_edit(server),
+                        token=server.token)[0] == 200
+    # an edit by hand in the files, then another save: the hand edit is a version of its own
+    slang = server.rules_dir / "slang.toml"
+    slang.write_text(slang.read_text(encoding="utf-8").replace('severity = "warning"', 'severity = "info"', 1),
+                     encoding="utf-8")
+    assert wait_until(lambda: sup_api.call(server, "GET", "/supervisor/api/rules/slang")[1]["severity"] == "info")
+    assert sup_api.call(server, "PUT", "/supervisor/api/rules/too_long", one_sentence_edit(server, 2),
+                        token=server.token)[0] == 200
+    versions = sup_api.call(server, "GET", "/supervisor/api/versions")[1]["versions"]
+    assert [(v["version"], v["author"], v["summary"]) for v in versions] == [
+        (4, "supervisor", "too_long.toml modified"), (3, None, "changed in the files"),
+        (2, "supervisor", "too_long.toml modified"), (1, None, "21 files added")]
+    assert versions[0]["changes"][0]["file"] == "too_long.toml"
+    assert "+max = { sentences = 2, chars = 400 }" in versions[0]["changes"][0]["diff"]
+    assert versions[1]["changes"][0]["file"] == "slang.toml"
+    # the save's lock is on the directory: nothing but rule files in it
+    assert sorted(p.name for p in server.rules_dir.iterdir() if not p.name.endswith(".toml")) == []
+    # undo: back to version 1 — a new version, the files as they were, the rules in force at once
+    assert sup_api.call(server, "POST", "/supervisor/api/versions/1/rollback", {})[0] == 401
+    assert sup_api.call(server, "POST", "/supervisor/api/versions/9/rollback", {}, token=server.token)[0] == 404
+    status, rolled = sup_api.call(server, "POST", "/supervisor/api/versions/1/rollback", {}, token=server.token)
+    assert status == 200 and rolled["rolled_back_to"] == 1 and rolled["version"] == 5, rolled
+    assert path.read_bytes() == original and 'severity = "warning"' in slang.read_text(encoding="utf-8")
+    assert sup_api.call(server, "GET", "/supervisor/api/rules/too_long")[1]["values"]["params"]["max"]["sentences"] == 3
+    newest = sup_api.call(server, "GET", "/supervisor/api/versions?limit=1")[1]["versions"]
+    assert [(v["version"], v["restores"], v["summary"]) for v in newest] == [(5, 1, "rollback to version 1")]
+    # the versions live in the service's data directory, and survive a restart
+    server.stop()
+    server.start()
+    assert [v["version"] for v in sup_api.call(server, "GET", "/supervisor/api/versions")[1]["versions"]] == \
+        [5, 4, 3, 2, 1]
 
 
 def _rule_set(server: Server, etag: str | None = None, wait: float | None = None):

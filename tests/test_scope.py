@@ -93,8 +93,8 @@ def test_live_scope_is_kept_until_changed(server):
             ws = await s.ws_connect(server.url.replace("http", "ws") + "/v1/live")
             hello = json.loads((await ws.receive()).data)
             traits = hello["rule_traits"]
-            assert traits["slow_reply"] == {"needs_conversation": True, "timed": True}
-            assert traits["missing_please"] == {"needs_conversation": False, "timed": False}
+            assert traits["slow_reply"] == {"needs_conversation": True, "timed": True, "reach": "message"}
+            assert traits["missing_please"] == {"needs_conversation": False, "timed": False, "reach": "sentence"}
             assert len(traits) == hello["rules"]
             await ws.send_json({"type": "update", "chat_id": "A", "draft": DRAFT, "messages": CHAT,
                                 "scope": "text", "now": NOW})

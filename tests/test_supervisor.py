@@ -101,7 +101,8 @@ def test_validation_errors_are_those_of_coach_rules_check(sup, tmp_path):
     edit = rule_edit(sup, "slow_reply", **{"params.steps[1].after": 30})
     result = call(sup, "POST", "/supervisor/api/rules/slow_reply/check", edit)[1]
     assert result["errors"] == [{"file": "slow_reply.toml", "field": "params",
-                                 "problem": "steps must be in increasing order of 'after'"}]
+                                 "problem": "steps must be in increasing order of 'after'",
+                                 "problem_ru": "ступени должны идти по возрастанию времени"}]
 
 
 async def _live_check(server, token, save):
@@ -144,8 +145,12 @@ def test_save_needs_the_token_and_reaches_connected_extensions(sup):
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
     assert changed == [("max = { sentences = 3, chars = 400 }", "max = { sentences = 1, chars = 400 }")]
     assert len(before.splitlines()) == len(after.splitlines())
-    # the rule's own examples assume 3 sentences: the supervisor is told which ones now fail
+    # the rule's own examples assume 3 sentences: the supervisor is told which ones now fail — in Russian, and
+    # that the page would not have saved this (the API saves it: a script that fixes the examples next)
     assert saved["example_failures"] and all(f["kind"] in ("valid", "invalid") for f in saved["example_failures"])
+    assert saved["saveable"] is False
+    assert {e["status"] for e in saved["examples"]} == {"breaks"}
+    assert any("начнёт помечаться" in e["text"] for e in saved["examples"])
     # the extension-facing check
     status, body = sup.post("/v1/check", {"draft": TWO_SENTENCES, "now": NOW})
     assert "too_long" in [w["rule"] for w in body["warnings"]]

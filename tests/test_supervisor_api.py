@@ -96,6 +96,19 @@ def test_stats_of_live_feedback_add_up(sup):
     assert empty["totals"]["dismiss_rate"] is None
 
 
+def test_the_stores_counter_counts_what_it_holds_across_a_restart(sup):
+    """The page's event counter: what the store holds in all, by what it is — not what this process wrote."""
+    asyncio.run(_send(sup, "Анна", "room-r", [("caps", "shown", 3), ("caps", "dismissed", 1)]))
+    stored = call(sup, "GET", "/supervisor/api/stats", token=ANNA)[1]["stored"]
+    assert stored["total"] == stored["shown"] + stored["dismissed"] + stored["applied"] >= 4
+    assert stored["shown"] >= 3 and stored["since"] is not None
+    sup.stop()
+    sup.start()
+    status, again = call(sup, "GET", "/supervisor/api/stats", token=ANNA)
+    assert status == 200 and again["stored"] == stored  # a restart changes nothing of it…
+    assert again["store"]["written"] == 0  # …while what this process wrote starts again
+
+
 def test_the_description_names_the_thresholds_an_edit_would_give(sup):
     status, doc = call(sup, "GET", "/supervisor/api/rules/slow_reply")
     assert "{steps[0].after}" in doc["description"]  # the form edits what the file holds
@@ -110,7 +123,8 @@ def test_the_description_names_the_thresholds_an_edit_would_give(sup):
                              dict(edit, description="Ждёт дольше {steps[0].seconds}"))
     assert described["text"] is None
     assert described["errors"] == [{"file": "slow_reply.toml", "field": "description",
-                                    "problem": "{steps[0].seconds}: params.steps[0] has no 'seconds'; it has: after, severity"}]
+                                    "problem": "{steps[0].seconds}: params.steps[0] has no 'seconds'; it has: after, severity",
+                                    "problem_ru": "{steps[0].seconds}: в настройках нет «seconds» (есть: after, severity)"}]
     status, refused = call(sup, "PUT", "/supervisor/api/rules/slow_reply",
                            dict(edit, description="Ждёт дольше {steps[0].seconds}"), token=ANNA)
     assert status == 422 and refused["errors"][0]["field"] == "description"

@@ -24,3 +24,11 @@ def test_the_hints_are_russian_and_cover_the_form_of_each_kind():
         for section in given.values():
             for field, text in section.items():
                 assert re.search("[а-яё]", text, re.IGNORECASE), f"{kind}.{field}: {text!r} is not Russian"
+
+
+def test_every_field_has_a_russian_name_on_the_form():
+    assert hints.missing_labels() == [], "add these to coach_server/web/supervisor/labels_ru.toml"
+    for kind in KINDS:
+        for field, name in hints.labels(kind).items():
+            assert re.search("[а-яё]", name, re.IGNORECASE), f"{kind}.{field}: {name!r} is not Russian"
+            assert not re.search(r"\b[a-z]{3,}\b", name), f"{kind}.{field}: {name!r} has an English word"

@@ -38,9 +38,12 @@ def test_client_wait_warning_carries_its_clock(coach, lang, ago, wording):
 
 
 def test_draft_and_silence_clocks(coach):
+    # the operator answered, and writes a long follow-up: the draft's clock runs (nobody is waiting)
     result = coach.check({"now": NOW, "draft": "Для оформления возврата вам понадобится заполнить заявление и",
                           "draft_started_at": NOW - 75, "messages": [
-                              {"role": "client", "text": "Как вернуть товар?", "ts": NOW - 90}]})
+                              {"role": "client", "text": "Как вернуть товар?", "ts": NOW - 200},
+                              {"role": "operator", "text": "Здравствуйте! Меня зовут Анна, сейчас расскажу.",
+                               "ts": NOW - 190}]})
     slow_draft = by_rule(result, "slow_draft")
     assert (slow_draft.clock, slow_draft.since) == ("draft", NOW - 75)
     assert slow_draft.template.replace("{wait}", "1 мин 15 с") == slow_draft.message
@@ -50,6 +53,15 @@ def test_draft_and_silence_clocks(coach):
         {"role": "operator", "text": "Доставка в Казань стоит 300 рублей. Оформить заказ?", "ts": NOW - 150}]})
     silent = by_rule(result, "client_silent")
     assert (silent.clock, silent.since) == ("client_silence", NOW - 150)
+
+
+def test_one_remark_per_wait(coach):
+    """The client waits while the operator types: the client's wait is the remark, not the draft's clock too."""
+    result = coach.check({"now": NOW, "draft": "Для оформления возврата вам понадобится заполнить заявление и",
+                          "draft_started_at": NOW - 75, "messages": [
+                              {"role": "client", "text": "Как вернуть товар?", "ts": NOW - 90}]})
+    rules = [w.rule for w in result.warnings]
+    assert "slow_reply" in rules and "slow_draft" not in rules, rules
 
 
 def test_other_warnings_leave_the_timer_fields_null(coach):

@@ -71,6 +71,9 @@ def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--json", action="store_true", help="print the whole report as JSON (instead of the summary)")
     p.add_argument("--rules", metavar="DIR", help="rules directory (default: $COACH_RULES or ./rules)")
     p.add_argument("--worst", type=int, default=20, metavar="N", help="how many worst examples to keep (default 20)")
+    p.add_argument("--ui-lang", choices=["ru", "en"], default="ru",
+                   help="the language the warnings are worded in, whatever each chat's (default ru: the reports' "
+                        "readers are the supervisors)")
     p.add_argument("--typing-speed", type=float, default=TYPING_CPS, metavar="CPS",
                    help=f"characters per second to estimate when a message was begun, when the export does not "
                         f"say (default {TYPING_CPS:g}; 0: do not estimate)")
@@ -107,7 +110,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     show = args.progress or (not args.no_progress and sys.stderr.isatty())
     bar = Progress(sys.stderr, total, show)
     consumed = [0]
-    audit = Audit(coach, typing_cps=args.typing_speed, worst=args.worst)
+    audit = Audit(coach, typing_cps=args.typing_speed, worst=args.worst, ui_lang=args.ui_lang)
     printed = 0
     try:
         with stream if args.file != "-" else nullcontext(stream):

@@ -18,6 +18,16 @@ def _pct(share: float) -> str:
     return f"{share * 100:.1f}%"
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian number agreement: 1 чат, 2 чата, 5 чатов, 21 чат, 11 чатов."""
+    m10, m100 = abs(n) % 10, abs(n) % 100
+    if m10 == 1 and m100 != 11:
+        return one
+    if 2 <= m10 <= 4 and not 12 <= m100 <= 14:
+        return few
+    return many
+
+
 def render_text(report: dict[str, Any], *, examples: int = 5) -> str:
     s = report["summary"]
     out = [
@@ -111,7 +121,8 @@ def _column_chart(items: list[tuple[str, float]], *, width: int = 760, height: i
     n = len(items)
     slot = width / n
     biggest = max(v for _, v in items) or 1
-    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="first reply">']
+    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+           'aria-label="сколько клиенты ждали первого ответа">']
     for i, (label, value) in enumerate(items):
         h = plot_h * value / biggest
         x = i * slot + slot * 0.18
@@ -144,16 +155,16 @@ def _highlight(draft: str, warnings: list[dict[str, Any]]) -> str:
 def _when(ts: float | None) -> str:
     if ts is None:
         return ""
-    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%d.%m.%Y %H:%M (UTC)")
 
 
-def _example_html(ex: dict[str, Any]) -> str:
+def _example_html(ex: dict[str, Any], titles: dict[str, str]) -> str:
     roles = {"client": "Клиент", "operator": "Оператор", "bot": "Бот", "system": "Система"}
     ctx = "".join(f'<div class="msg {_e(m["role"])}"><span class="who">{roles.get(m["role"], m["role"])}</span>'
                   f'{_e(m["text"])}</div>' for m in ex.get("context", []))
     warnings = "".join(
         f'<li><span class="sev {_e(w["severity"])}">{_e(SEVERITY_RU.get(w["severity"], w["severity"]))}</span> '
-        f'<code>{_e(w["rule"])}</code> {_e(w["message"])}'
+        f'<b data-rule="{_e(w["rule"])}">{_e(titles.get(w["rule"], w["rule"]))}</b>: {_e(w["message"])}'
         + (f' <span class="fix">→ {_e(w["suggestion"])}</span>' if w.get("suggestion") else "") + "</li>"
         for w in ex["warnings"])
     where = f'строка {_e(ex.get("line"))}' + (f' · чат {_e(ex["chat_id"])}' if ex.get("chat_id") else "") + \
@@ -189,23 +200,29 @@ details summary{cursor:pointer;color:var(--accent)}footer{color:var(--muted);fon
 
 
 def render_html(report: dict[str, Any], *, source: str = "") -> str:
+    """The report for a supervisor, in Russian: rules by their titles (never their ids), numbers agreed."""
     s = report["summary"]
-    rule_rows = [(r["rule"], [(r["by_severity"].get(k, 0), SEVERITY_COLOURS[k], SEVERITY_RU[k])
-                              for k in SEVERITIES]) for r in report["rules"]]
+    titles = {r["rule"]: r.get("title") or r["rule"] for r in report["rules"]}
+    rule_rows = [(titles[r["rule"]], [(r["by_severity"].get(k, 0), SEVERITY_COLOURS[k], SEVERITY_RU[k])
+                                      for k in SEVERITIES]) for r in report["rules"]]
     op_rows = [(o["operator"], [(round(o["flagged_share"] * 100, 1), "#2f6fdf", "% сообщений с замечаниями")])
                for o in sorted(report["operators"], key=lambda o: -o["flagged_share"])[:25]]
-    reply = [(b["bucket"], b["chats"]) for b in report["first_reply"]]
+    reply = [(b.get("label_ru") or b["bucket"], b["chats"]) for b in report["first_reply"]]
     cards = [
-        (s["chats"], "чатов"), (s["messages"], "сообщений оператора"),
-        (_pct(s["flagged_share"]), "сообщений с замечаниями"), (s["warnings"], "замечаний"),
-        (s.get("quiet", 0), "тихих замечаний (не показаны операторам)"),
-        (s["unanswered_chats"], "чатов без ответа"), (s["bad_lines"], "строк пропущено"),
+        (s["chats"], plural(s["chats"], "чат", "чата", "чатов")),
+        (s["messages"], plural(s["messages"], "сообщение оператора", "сообщения оператора", "сообщений оператора")),
+        (_pct(s["flagged_share"]), "сообщений с замечаниями"),
+        (s["warnings"], plural(s["warnings"], "замечание", "замечания", "замечаний")),
+        (s.get("quiet", 0), plural(s.get("quiet", 0), "тихое замечание (не показано операторам)",
+                                   "тихих замечания (не показаны операторам)", "тихих замечаний (не показаны операторам)")),
+        (s["unanswered_chats"], plural(s["unanswered_chats"], "чат без ответа", "чата без ответа", "чатов без ответа")),
+        (s["bad_lines"], plural(s["bad_lines"], "строка пропущена", "строки пропущены", "строк пропущено")),
     ]
     parts = [
         "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
         f"<title>Аудит чатов — Operator Coach</title><style>{CSS}</style></head><body>",
-        f"<header><h1>Аудит чатов</h1><p>{_e(source)} · {s['chats']} чатов · "
+        f"<header><h1>Аудит чатов</h1><p>{_e(source)} · {s['chats']} {plural(s['chats'], 'чат', 'чата', 'чатов')} · "
         f"{_when(datetime.now(tz=UTC).timestamp())}</p></header><main>",
         '<div class="cards">' + "".join(f"<div class=\"card\"><b>{_e(v)}</b><span>{_e(k)}</span></div>" for v, k in cards)
         + "</div>",
@@ -217,21 +234,23 @@ def render_html(report: dict[str, Any], *, source: str = "") -> str:
         '<section id="operators"><h2>Операторы: доля сообщений с замечаниями, %</h2>'
         + _bar_chart(op_rows, total_label="доля сообщений с замечаниями") + "<table><thead><tr><th>Оператор</th>"
         "<th class=n>Чатов</th><th class=n>Сообщений</th><th class=n>С замечаниями</th><th>Чаще всего</th></tr></thead><tbody>"
-        + "".join(f"<tr><td>{_e(o['operator'])}</td><td class=n>{o['chats']}</td><td class=n>{o['messages']}</td>"
+        + "".join(f"<tr><td data-operator>{_e(o['operator'])}</td><td class=n>{o['chats']}</td>"
+                  f"<td class=n>{o['messages']}</td>"
                   f"<td class=n>{o['flagged']} ({_pct(o['flagged_share'])})</td><td>"
-                  + ", ".join(f"<code>{_e(r)}</code> {n}" for r, n in list(o["rules"].items())[:3]) + "</td></tr>"
+                  + ", ".join(f"{_e(titles.get(r, r))} — {n}" for r, n in list(o["rules"].items())[:3]) + "</td></tr>"
                   for o in report["operators"]) + "</tbody></table></section>",
         '<section id="rule-table"><h2>Правила</h2><table><thead><tr><th>Правило</th><th class=n>Сообщений</th>'
         "<th class=n>Доля</th><th class=n>Ошибок</th><th class=n>Предупр.</th><th class=n>Советов</th></tr></thead><tbody>"
-        + "".join(f"<tr><td><code>{_e(r['rule'])}</code> {_e(r['title'])}</td><td class=n>{r['messages']}</td>"
+        + "".join(f"<tr data-rule=\"{_e(r['rule'])}\"><td>{_e(titles[r['rule']])}</td><td class=n>{r['messages']}</td>"
                   f"<td class=n>{_pct(r['share'])}</td><td class=n>{r['by_severity']['error']}</td>"
                   f"<td class=n>{r['by_severity']['warning']}</td><td class=n>{r['by_severity']['info']}</td></tr>"
                   for r in report["rules"]) + "</tbody></table></section>",
-        '<section id="worst"><h2>Худшие примеры</h2>' + ("".join(_example_html(ex) for ex in report["worst"])
+        '<section id="worst"><h2>Худшие примеры</h2>' + ("".join(_example_html(ex, titles) for ex in report["worst"])
                                                           or '<p class="muted">Замечаний нет.</p>') + "</section>",
         '<section id="examples"><h2>Примеры по правилам</h2>'
-        + "".join(f"<details><summary><code>{_e(r['rule'])}</code> {_e(r['title'])} — {r['messages']}</summary>"
-                  + "".join(_example_html(ex) for ex in r["examples"]) + "</details>" for r in report["rules"])
+        + "".join(f"<details data-rule=\"{_e(r['rule'])}\"><summary>{_e(titles[r['rule']])} — {r['messages']} "
+                  f"{plural(r['messages'], 'сообщение', 'сообщения', 'сообщений')}</summary>"
+                  + "".join(_example_html(ex, titles) for ex in r["examples"]) + "</details>" for r in report["rules"])
         + "</section>",
     ]
     if report["bad_lines"] or report["skipped"]:
@@ -242,6 +261,6 @@ def render_html(report: dict[str, Any], *, source: str = "") -> str:
                      + "".join(f"<tr><td class=n>{b['line']}</td><td>сообщение {b['message']}: {_e(b['problem'])}</td></tr>"
                                for b in report["skipped"])
                      + "</tbody></table></section>")
-    parts.append(f"</main><footer>Operator Coach · {s['elapsed_s']:.2f} с · {s['chats_per_s']:.0f} чатов/с</footer>"
+    parts.append(f"</main><footer>Operator Coach · {s['elapsed_s']:.2f} с · {s['chats_per_s']:.0f} чатов в секунду</footer>"
                  "</body></html>")
     return "".join(parts)

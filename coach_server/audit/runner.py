@@ -14,13 +14,14 @@ from typing import Any
 
 from ..corpus import TYPING_CPS, BadLine, Chat, Moment, first_reply_seconds, moments, read_lines
 from ..engine import Coach
-from ..models import SEVERITIES, RequestError, Severity, Warning, worse
+from ..models import SEVERITIES, Lang, RequestError, Severity, Warning, worse
 
 # how much a message's worst warning per rule weighs when the worst examples are picked: error 3 … info 1
 SEVERITY_WEIGHT = {s: len(SEVERITIES) - rank for rank, s in enumerate(SEVERITIES)}
-# first-reply time buckets: (upper bound in seconds, label)
-REPLY_BUCKETS: list[tuple[float, str]] = [
-    (30, "< 30 s"), (60, "30–60 s"), (120, "1–2 min"), (300, "2–5 min"), (900, "5–15 min"), (float("inf"), "> 15 min"),
+# first-reply time buckets: (upper bound in seconds, label, the label in the HTML report)
+REPLY_BUCKETS: list[tuple[float, str, str]] = [
+    (30, "< 30 s", "до 30 с"), (60, "30–60 s", "30–60 с"), (120, "1–2 min", "1–2 мин"), (300, "2–5 min", "2–5 мин"),
+    (900, "5–15 min", "5–15 мин"), (float("inf"), "> 15 min", "больше 15 мин"),
 ]
 MAX_LISTED_PROBLEMS = 200
 
@@ -48,8 +49,10 @@ class Audit:
     """Accumulates the audit of chats one by one (`add`); `report()` gives the result as plain data."""
 
     def __init__(self, coach: Coach, *, typing_cps: float = TYPING_CPS, worst: int = 20, examples_per_rule: int = 3,
-                 context: int = 3):
+                 context: int = 3, ui_lang: Lang | None = None):
         self.coach = coach
+        coach.verify_fixes = False  # the audit counts remarks; it offers no fix (fixes.py, step 2)
+        self.ui_lang = ui_lang  # the language of the report's reader: the warnings are worded in it
         self.typing_cps = typing_cps
         self.worst_n = worst
         self.examples_per_rule = examples_per_rule
@@ -85,7 +88,7 @@ class Audit:
             if any(m.role == "client" for m in chat.messages) and not any(m.role == "operator" for m in chat.messages):
                 self.unanswered_chats += 1
         else:
-            for bound, label in REPLY_BUCKETS:
+            for bound, label, _ in REPLY_BUCKETS:
                 if reply < bound:
                     self.reply_buckets[label] += 1
                     break
@@ -93,7 +96,10 @@ class Audit:
         for moment in moments(chat, self.typing_cps):
             moment.request.include_quiet = True  # counted apart: what operators would not see
             try:
-                result = self.coach.check(moment.request)
+                request = moment.request
+                if self.ui_lang is not None:
+                    request = request.model_copy(update={"ui_lang": self.ui_lang})
+                result = self.coach.check(request)
             except RequestError as exc:
                 self.skipped_count += 1
                 if len(self.skipped) < MAX_LISTED_PROBLEMS:
@@ -204,7 +210,8 @@ class Audit:
             "rules": rules,
             "operators": operators,
             "worst": worst,
-            "first_reply": [{"bucket": label, "chats": self.reply_buckets.get(label, 0)} for _, label in REPLY_BUCKETS],
+            "first_reply": [{"bucket": label, "label_ru": ru, "chats": self.reply_buckets.get(label, 0)}
+                            for _, label, ru in REPLY_BUCKETS],
             "bad_lines": self.bad_lines,
             "skipped": self.skipped,
         }

@@ -7,7 +7,11 @@ models — `class LexiconCheck(Check[Params, Lang])` — so that `self.params.<f
 - `Lang`: what each language section (`[ru]`, `[en]`) holds: the messages and word lists;
 - `placeholders`: the `{names}` its messages may use;
 - `needs_conversation`: whether it judges the draft against the conversation (else the draft alone);
-- `timed`: whether its answer changes with the clock alone.
+- `timed`: whether its answer changes with the clock alone;
+- `typing_reach`: how far past its own words what the operator types next may still change a remark — "word"
+  (the word alone: judged once finished), "sentence" (the words after it in its sentence: «Подскажите,» before
+  «пожалуйста»), "message" (the whole draft: a greeting may still come). The extension holds a remark back
+  while typing can still change it (docs/extension.md); `reach()` may refine it by the rule's settings.
 The rule file supplies the values; `run` reads a `Context` and yields warnings.
 """
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import itertools
 import string
 from collections.abc import Iterator
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +45,8 @@ class LangSection(Settings):
     suggestion: str | None = None
 
 
+Reach = Literal["word", "sentence", "message"]
+
 P = TypeVar("P", bound=Settings)
 L = TypeVar("L", bound=LangSection)
 
@@ -51,19 +57,36 @@ class Context:
     same answer for the same conversation whatever is typed, and is not run again while only the draft
     changes. `scratch` is the running check's own notes for this check (from `run` to `next_change`)."""
 
-    __slots__ = ("_draft", "_now", "_request", "_typing_span", "channel", "conv", "lang", "read_input", "scratch")
+    __slots__ = ("_draft", "_now", "_request", "_text_lang", "_typing_span", "channel", "conv", "lang", "read_input",
+                 "scratch")
 
     def __init__(self, request: CheckRequest, now: float, draft: TextFacts, conv: Conversation, lang: str,
-                 channel: str = "chat", typing_span: tuple[int, int] | None = None):
+                 channel: str = "chat", typing_span: tuple[int, int] | None = None, text_lang: str | None = None):
         self._request = request
         self._now = now
         self._draft = draft
         self.conv = conv
-        self.lang = lang  # the chat's language: warnings are worded in it
+        self.lang = lang  # the language the operator reads: warnings are worded in it
         self.channel = channel  # chat, messenger, social or email (models.CHANNELS)
         self.scratch: dict[str, Any] = {}
         self._typing_span = typing_span  # the word under the caret, still being typed
+        # the language of the draft: a fix is written in it (a Russian reply to an English client gets a Russian
+        # greeting, worded for an operator who may read the remark in either); None: the same as `lang`
+        self._text_lang = text_lang
         self.read_input = False
+
+    @property
+    def text_lang(self) -> str | None:
+        self.read_input = True  # the draft's language is the draft's
+        return self._text_lang
+
+    @text_lang.setter
+    def text_lang(self, lang: str | None) -> None:
+        self._text_lang = lang
+
+    @property
+    def fix_lang(self) -> str:
+        return self.text_lang or self.lang
 
     @property
     def request(self) -> CheckRequest:
@@ -109,6 +132,7 @@ class Check(Generic[P, L]):
     # True for checks that decide the same way in every language (a clock, a copy): their measured precision
     # is pooled over the languages (rulebook/precision.py)
     language_neutral: ClassVar[bool] = False
+    typing_reach: ClassVar[Reach] = "message"
 
     def __init__(self, rule_id: str, severity: Severity, params: P, langs: dict[str, L]):
         self.rule_id = rule_id
@@ -133,6 +157,10 @@ class Check(Generic[P, L]):
     def run(self, ctx: Context) -> Iterator[Warning]:
         raise NotImplementedError(f"check kind {self.kind!r} has no run()")
 
+    def reach(self) -> Reach:
+        """How far past its words a remark of this rule depends on what is typed next (see the docstring)."""
+        return self.typing_reach
+
     def next_change(self, ctx: Context) -> float | None:
         """For timed checks: the Unix time at which this check's answer will next change by itself."""
         return None
@@ -150,6 +178,10 @@ class Check(Generic[P, L]):
     # --- helpers -------------------------------------------------------------------------------------
     def section(self, lang: str) -> L:
         return self.langs.get(lang) or self.langs["ru"]
+
+    def fix_section(self, ctx: Context) -> L:
+        """The language section a fix is taken from: the draft's language, not the one remarks are worded in."""
+        return self.section(ctx.fix_lang)
 
     def warning(
         self,

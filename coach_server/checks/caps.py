@@ -59,6 +59,7 @@ class Lang(LangSection):
 
 class CapsCheck(Check[Params, Lang]):
     kind = "caps"
+    typing_reach = "word"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match"})

@@ -87,5 +87,5 @@ class ClosingCheck(Check[Params, Lang]):
             yield self.warning(ctx, start=farewell.start, end=farewell.end, template=section.message_open,
                                question=quote(turn.facts.sentence_text(sentence)), trigger="open_question")
             return
-        yield self.warning(ctx, start=farewell.start, end=farewell.end, suggestion=section.suggestion, question="",
+        yield self.warning(ctx, start=farewell.start, end=farewell.end, suggestion=self.fix_section(ctx).suggestion, question="",
                            trigger="no_anything_else")

@@ -83,6 +83,7 @@ class Lang(LangSection):
 
 class ContactRequestCheck(Check[Params, Lang]):
     kind = "contact_request"
+    typing_reach = "sentence"
     needs_conversation = True
     Params = Params
     Lang = Lang

@@ -38,6 +38,7 @@ class Lang(LangSection):
 
 class DeferralCheck(Check[Params, Lang]):
     kind = "deferral"
+    typing_reach = "sentence"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match"})
@@ -103,5 +104,5 @@ class DeferralCheck(Check[Params, Lang]):
                     continue  # "try the purchase again later", «попробуйте оплатить позже»: advice, not a brush-off
                 start, end = verb.start, later[0].end
                 yield self.warning(ctx, start=start, end=end, match=draft.text[start:end],
-                                   suggestion=self.section(ctx.lang).suggestion)
+                                   suggestion=self.fix_section(ctx).suggestion)
                 return

@@ -171,5 +171,5 @@ class EmpathyCheck(Check[Params, Lang]):
         if upset_turn is None or how is None or self.empathy.contains(draft):
             return
         at = self._opener_at(ctx)
-        yield self.warning(ctx, start=at, end=at, suggestion=self.section(ctx.lang).suggestion,
+        yield self.warning(ctx, start=at, end=at, suggestion=self.fix_section(ctx).suggestion,
                            quote=quote(upset_turn.text), trigger=how)

@@ -49,6 +49,7 @@ def _ty_verb(w: Word) -> bool:
 
 class FormalityCheck(Check[Params, Lang]):
     kind = "formality"
+    typing_reach = "word"
     needs_conversation = True
     Params = Params
     Lang = Lang

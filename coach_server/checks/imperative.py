@@ -76,6 +76,7 @@ _COORDINATORS = frozenset({"и", "или", "and", "or"})
 
 class ImperativeCheck(Check[Params, Lang]):
     kind = "imperative"
+    typing_reach = "sentence"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"verb"})

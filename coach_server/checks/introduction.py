@@ -146,19 +146,20 @@ class IntroductionCheck(Check[Params, Lang]):
         if greeted and named:
             return
         section = self.section(ctx.lang)
+        fix = self.fix_section(ctx)
         name = (ctx.request.operator_name or "").strip()
         values = {"name": name}
         if not personal_name(name):
             name = ""  # a brand's account is not the operator's own name: nothing to insert
         if not greeted and not named:
-            text = section.suggestion or ""
+            text = fix.suggestion or ""
             if not name:
-                text = section.suggestion_greeting or ""
+                text = fix.suggestion_greeting or ""
             yield self.warning(ctx, start=0, end=0, suggestion=render(text, values) or None, trigger="neither",
                                **values)
         elif not greeted:
             yield self.warning(ctx, start=0, end=0, template=section.message_greeting,
-                               suggestion=render(section.suggestion_greeting or "", values) or None,
+                               suggestion=render(fix.suggestion_greeting or "", values) or None,
                                trigger="no_greeting", **values)
         else:
             suggestion = None
@@ -170,9 +171,9 @@ class IntroductionCheck(Check[Params, Lang]):
             # into a longer sentence, the introduction would land after words it has nothing to do with
             alone = first is not None and sentence is not None and \
                 len(draft.sentence_words(sentence)) <= first.last - first.first + 2
-            if name and section.suggestion_name and alone and sentence is not None:
+            if name and fix.suggestion_name and alone and sentence is not None:
                 where = sentence.end
-                suggestion = render(section.suggestion_name, values)
+                suggestion = render(fix.suggestion_name, values)
                 if not sentence.terminator:
                     suggestion = "!" + suggestion  # «Здравствуйте» → «Здравствуйте! Меня зовут Анна.»
             yield self.warning(ctx, start=where, end=where, template=section.message_name,

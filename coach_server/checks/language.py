@@ -21,12 +21,19 @@ class Params(Settings):
     min_words: int = Field(default=2, ge=1, description="words of the other language needed to be sure")
 
 
-class LanguageCheck(Check[Params, LangSection]):
+class Lang(LangSection):
+    client_names: dict[str, str] = Field(
+        default_factory=dict, description="{client} in the message: the client's language as this section "
+                                          "names it (ru → «по-русски»); the message may be read by an operator "
+                                          "whose language is not the client's")
+
+
+class LanguageCheck(Check[Params, Lang]):
     kind = "language"
     needs_conversation = True
     Params = Params
-    Lang = LangSection
-    placeholders = frozenset()
+    Lang = Lang
+    placeholders = frozenset({"client"})
 
     def compile(self) -> None:
         preload()
@@ -48,4 +55,5 @@ class LanguageCheck(Check[Params, LangSection]):
             return
         text = draft.text
         start = len(text) - len(text.lstrip())
-        yield self.warning(ctx, start=start, end=len(text.rstrip()))
+        yield self.warning(ctx, start=start, end=len(text.rstrip()),
+                           client=self.section(ctx.lang).client_names.get(client, client))

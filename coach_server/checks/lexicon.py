@@ -21,7 +21,7 @@ from pydantic import Field
 
 from ..models import Warning
 from ..text.lexicon import Lexicon, Match
-from .base import Check, Context, LangSection, Settings
+from .base import Check, Context, LangSection, Reach, Settings
 
 
 class Params(Settings):
@@ -85,6 +85,14 @@ class LexiconCheck(Check[Params, Lang]):
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match", "replacement"})
+    typing_reach = "word"
+
+    def reach(self) -> Reach:
+        if self.params.mode == "whole" or any(s.unless or s.unless_lemmas for s in self.langs.values()):
+            return "message"  # the whole draft decides: «Да» alone, or an «unless» phrase anywhere
+        if self.params.skip_before or self.params.skip_questions:
+            return "sentence"  # the words after it («не могу не …», a «?» at the sentence's end)
+        return "word"
 
     def compile(self) -> None:
         words: list[str] = []

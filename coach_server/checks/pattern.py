@@ -39,6 +39,7 @@ PatternLang = Lang  # the section model under a name the class attribute `Lang` 
 
 class PatternCheck(Check[Params, Lang]):
     kind = "pattern"
+    typing_reach = "sentence"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match"})
@@ -72,6 +73,6 @@ class PatternCheck(Check[Params, Lang]):
                 if ctx.typing(start, end):
                     continue
                 matched = draft.text[start:end]
-                template = self.section(ctx.lang).suggestion or self.langs[lang].suggestion
+                template = self.fix_section(ctx).suggestion or self.langs[lang].suggestion
                 suggestion = render(template, {"match": matched}) if template else None
                 yield self.warning(ctx, start=start, end=end, suggestion=suggestion, match=matched)

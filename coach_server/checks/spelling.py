@@ -68,6 +68,7 @@ def _abbreviation(text: str, end: int) -> bool:
 
 class SpellingCheck(Check[Params, Lang]):
     kind = "spelling"
+    typing_reach = "word"
     Params = Params
     Lang = Lang
     placeholders = frozenset({"match", "replacement"})

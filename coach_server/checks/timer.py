@@ -48,6 +48,8 @@ class Params(Settings):
 class Lang(LangSection):
     message_first: str | None = Field(default=None, description="client_wait: before the first reply")
     message_new: str | None = Field(default=None, description="draft: the client wrote while you typed")
+    message_send: str | None = Field(default=None, description="client_wait: the draft already holds the short "
+                                                               "answer the message advises («Минуту, уточняю»)")
     done_lemmas: list[str] = Field(default_factory=list,
                                    description="the client said goodbye with these words: client_silence does not "
                                                "run, nor client_wait unless they also asked something")
@@ -155,7 +157,8 @@ class TimerCheck(Check[Params, Lang]):
                 # «greet them now» is for an empty reply box: an operator already writing is told to send
                 template = "message" if ctx.draft.words else "message_first"
                 return min(pending), p.first_reply_steps, template
-            return min(pending), p.steps, "message"
+            # the draft is already «минуту, уточняю»: say «send it», not «write „one moment“»
+            return min(pending), p.steps, "message_send" if self.holding.contains(ctx.draft) else "message"
         if p.clock == "draft":
             started = ctx.request.draft_started_at
             if started is None or not ctx.draft.words:
@@ -181,7 +184,7 @@ class TimerCheck(Check[Params, Lang]):
             if step is not None:
                 template = getattr(section, template_name, None) or section.message
                 warning = self.warning(ctx, severity=step.severity, template=template,
-                                       suggestion=self._suggestion(ctx, section),
+                                       suggestion=self._suggestion(ctx, self.fix_section(ctx)),
                                        start=0 if self.params.clock == "client_silence" else None,
                                        end=0 if self.params.clock == "client_silence" else None,
                                        wait=format_duration(elapsed, ctx.lang))

@@ -94,33 +94,31 @@ def run_examples(coach: Coach, rule: Rule) -> list[ExampleFailure]:
     failures: list[ExampleFailure] = []
     for kind, examples in (("invalid", rule.spec.invalid), ("valid", rule.spec.valid)):
         for i, example in enumerate(examples):
-            if kind == "valid" and example.message is not None:
-                failures.append(ExampleFailure(rule.id, kind, i, example,
-                                               "`message` names the template of a warning: invalid examples only"))
-                continue
-            result = coach.check(example_request(example), only=[rule.id], calibrated=False)
-            warnings = [w for w in result.warnings if w.rule == rule.id]
-            if kind == "valid" and warnings:
-                failures.append(ExampleFailure(rule.id, kind, i, example,
-                                               "flagged but should not be: " + _describe(example.draft, warnings)))
-                continue
-            if kind == "valid":
-                continue
-            name = example.message or DEFAULT_TEMPLATE
-            template = template_named(rule, result.lang, name, example.channel)
-            if template is None and example.message is not None:
-                failures.append(ExampleFailure(rule.id, kind, i, example,
-                                               f"message = {name!r}: the {result.lang} section has no such template"))
-                continue
-            worded = template_pattern(template) if template is not None else None
-            if not any(_matches(example, example.draft, w, worded) for w in warnings):
-                wanted = ", ".join(f"{k}={v!r}" for k, v in (("span", example.span), ("severity", example.severity),
-                                                              ("suggestion", example.suggestion),
-                                                              ("message", name)) if v is not None)
-                failures.append(ExampleFailure(rule.id, kind, i, example,
-                                               f"expected a warning{' with ' + wanted if wanted else ''}; got "
-                                               + _describe(example.draft, warnings)))
+            problem = example_problem(coach, rule, kind, example)
+            if problem is not None:
+                failures.append(ExampleFailure(rule.id, kind, i, example, problem))
     return failures
+
+
+def example_problem(coach: Coach, rule: Rule, kind: str, example: Example) -> str | None:
+    """What is wrong with one example ("invalid" or "valid") of `rule` as `coach` judges it; None: it holds."""
+    if kind == "valid" and example.message is not None:
+        return "`message` names the template of a warning: invalid examples only"
+    result = coach.check(example_request(example), only=[rule.id], calibrated=False)
+    warnings = [w for w in result.warnings if w.rule == rule.id]
+    if kind == "valid":
+        return "flagged but should not be: " + _describe(example.draft, warnings) if warnings else None
+    name = example.message or DEFAULT_TEMPLATE
+    template = template_named(rule, result.lang, name, example.channel)
+    if template is None and example.message is not None:
+        return f"message = {name!r}: the {result.lang} section has no such template"
+    worded = template_pattern(template) if template is not None else None
+    if any(_matches(example, example.draft, w, worded) for w in warnings):
+        return None
+    wanted = ", ".join(f"{k}={v!r}" for k, v in (("span", example.span), ("severity", example.severity),
+                                                  ("suggestion", example.suggestion), ("message", name))
+                       if v is not None)
+    return f"expected a warning{' with ' + wanted if wanted else ''}; got " + _describe(example.draft, warnings)
 
 
 def missing_examples(rule: Rule) -> list[str]:

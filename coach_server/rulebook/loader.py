@@ -78,9 +78,11 @@ class Rule:
         check = self.check.for_channel(channel)
         return None if check is None else fill_description(self.spec.description.strip(), check.params)
 
-    def traits(self) -> dict[str, bool]:
-        """What a client may want to know of the rule's kind: does it read the conversation, the clock."""
-        return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed}
+    def traits(self) -> dict[str, bool | str]:
+        """What a client may want to know of the rule's kind: does it read the conversation, the clock; how far
+        past its words what is typed next may change its remark (checks/base.py `typing_reach`)."""
+        return {"needs_conversation": self.check.needs_conversation, "timed": self.check.timed,
+                "reach": self.check.reach()}
 
 
 @dataclass(frozen=True)

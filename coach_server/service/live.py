@@ -88,6 +88,7 @@ class UpdateFrame(BaseModel):
     draft_started_at: float | None = None
     operator_name: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     lang: Lang | None = None
+    ui_lang: Lang | None = None
     channel: Channel | None = None
     caret: Annotated[JsonInt, Field(ge=0, le=MAX_DRAFT_CHARS)] | None = None
     scope: Scope | None = None
@@ -168,6 +169,7 @@ class ChatState:
         self.draft_started_at: float | None = None
         self.operator_name: str | None = None
         self.lang: Lang | None = None
+        self.ui_lang: Lang | None = None
         self.channel: Channel | None = None
         self.caret: int | None = None
         self.scope: Scope = "all"
@@ -197,8 +199,8 @@ class ChatState:
         if made is None or made[0] != self.changes:
             made = self._request = (self.changes, CheckRequest.model_construct(
                 draft=self.draft, messages=self.messages, now=None, draft_started_at=self.draft_started_at,
-                chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, channel=self.channel,
-                caret=self.caret, scope=self.scope, include_quiet=self.include_quiet))
+                chat_id=self.chat_id, operator_name=self.operator_name, lang=self.lang, ui_lang=self.ui_lang,
+                channel=self.channel, caret=self.caret, scope=self.scope, include_quiet=self.include_quiet))
         made[1].__dict__["now"] = self.now()  # (a field set as a plain attribute: no validation to skip)
         return made[1]
 
@@ -559,7 +561,7 @@ class LiveSession:
         if log.isEnabledFor(logging.DEBUG):  # debug logging only: this shows what the operator types
             log.debug("update chat=%s seq=%s draft=%r messages=%d", update.chat_id, update.seq,
                       update.draft, len(chat.messages))
-        for name in ("draft", "draft_started_at", "operator_name", "lang", "channel", "caret", "scope",
+        for name in ("draft", "draft_started_at", "operator_name", "lang", "ui_lang", "channel", "caret", "scope",
                      "include_quiet"):
             if name in given:
                 value = getattr(update, name)

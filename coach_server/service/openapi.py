@@ -117,6 +117,8 @@ RULES = {
                 "needs_conversation": {"type": "boolean", "description": "its kind judges the draft against the "
                                        "conversation; it does not run with scope \"text\""},
                 "timed": {"type": "boolean", "description": "its answer changes with the clock alone"},
+                "reach": {"enum": ["word", "sentence", "message"], "description": "how far past its words what is "
+                          "typed next may still change its remark (a client may hold it back until then); additive"},
             }}},
         "errors": {"type": "array", "items": _ref("RuleError")},
     },
@@ -143,7 +145,8 @@ LIVE_SERVER_FRAMES = {
         "rule_traits": {"type": "object", "description": "the active rules at connect time: rule id → what its kind "
                         "reads", "additionalProperties": {
                             "type": "object", "required": ["needs_conversation", "timed"],
-                            "properties": {"needs_conversation": {"type": "boolean"}, "timed": {"type": "boolean"}}}}}},
+                            "properties": {"needs_conversation": {"type": "boolean"}, "timed": {"type": "boolean"},
+                                           "reach": {"enum": ["word", "sentence", "message"]}}}}}},
     "LiveWarnings": {"type": "object", "required": ["type", "chat_id", "seq", "ref", "reason", "warnings", "lang",
                                                      "took_ms", "timers", "next_check_at"], "properties": {
         "type": {"const": "warnings"}, "chat_id": {"type": "string"}, "seq": {"type": "integer"},
@@ -151,7 +154,11 @@ LIVE_SERVER_FRAMES = {
         "warnings": {"type": "array", "items": _ref("Warning")}, "lang": {"enum": ["ru", "en"]},
         "took_ms": {"type": "number"},
         "timers": {"type": "object", "properties": {"client_waiting_since": {"type": ["number", "null"]},
-                                                    "client_silent_since": {"type": ["number", "null"]}}},
+                                                    "client_silent_since": {"type": ["number", "null"]},
+                                                    "client_wait_severity": {
+                                                        "enum": ["info", "warning", "error", None],
+                                                        "description": "the client-wait warning's severity "
+                                                                       "even when dismissed; additive"}}},
         "next_check_at": {"type": ["number", "null"]},
         "ruleset": {"type": "string", "description": "the digest of the rules that made this answer (the same as "
                                                     "/healthz → rules_source.digest); additive"}}},

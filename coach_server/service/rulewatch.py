@@ -2,7 +2,10 @@
 
 - **files** (the default): the rules directory is polled (names, sizes, mtimes — cheap) and reloaded on
   change; a broken edit keeps the last good version of that rule. A supervisor's save rewrites the file
-  (compared with the edit's base under a lock that also holds across `--workers` processes).
+  (compared with the edit's base under a lock on the directory that also holds across `--workers` processes;
+  no lock file is left in it). With `versions` (rulebook/versions.py, in the service's data directory) each
+  save — and a change made in the files by hand, noticed at the next save — is kept as a version, and a
+  rollback writes an old version's files back.
 - **store** (`--rules-from-store`): the newest version in the team's PostgreSQL store. The watcher waits for
   its NOTIFY and checks the newest version every `check_interval` s on the same connection; a lost
   connection is retried with a growing pause (the periodic fallback). A save writes a new version there.
@@ -16,10 +19,8 @@ every chat) listens here.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -31,7 +32,17 @@ from aiohttp import web
 
 from ..engine import Coach, RulesUpdate
 from ..rulebook.loader import Rule, Rulebook, check_version, directory_signature, load_rulebook, load_ruleset
-from ..rulebook.ruleset import RuleSet, StaleBase, file_digest, load_snapshot, save_snapshot, write_atomically
+from ..rulebook.ruleset import (
+    RuleSet,
+    StaleBase,
+    file_digest,
+    load_snapshot,
+    read_directory,
+    save_snapshot,
+    write_atomically,
+    write_directory,
+)
+from ..rulebook.versions import LocalRuleVersions, directory_lock
 
 log = logging.getLogger("coach.rules")
 T = TypeVar("T")
@@ -45,7 +56,8 @@ MAX_WAITERS = 1_000  # followers' long polls waiting at once in one process; mor
 WAKE_PER_S = 4_000  # waiters released per second after a change (1,000 answered within a quarter second)
 BUILD_SWITCH_S = 0.001  # the interpreter's thread switch interval while a rule book is built in a thread
 MIN_LOOK_S = 0.5  # at least this between two looks at the source, even when it answers at once (ignores `wait`)
-SAVE_LOCK_FILE = ".coach-save.lock"
+OLD_LOCK_FILE = ".coach-save.lock"  # where saves once took their lock, inside the rules directory: removed
+EDITED_IN_FILES = "changed in the files"  # a version recorded from the directory as someone left it
 
 
 class RuleSource(Protocol):
@@ -139,12 +151,14 @@ class ReadOnlyRules(Exception):
 
 class RuleWatcher:
     def __init__(self, coach: Coach, interval: float = 1.0, *, source: RuleSource | None = None,
-                 snapshot: Path | None = None, check_interval: float = CHECK_INTERVAL_S):
+                 snapshot: Path | None = None, check_interval: float = CHECK_INTERVAL_S,
+                 versions: LocalRuleVersions | None = None):
         self.coach = coach
         self.interval = interval  # files: seconds between looks at the directory; 0: never look
         self.check_interval = check_interval  # store, follow: the longest wait between two looks at the source
         self.source: RuleSource | None = OffLoop(source) if source is not None else None
         self.snapshot = snapshot
+        self.versions = versions if source is None else None  # files: the local versions of the directory
         # called with the ids of the rules that changed, when a reload changed any
         self.listeners: list[Callable[[frozenset[str]], None]] = []
         self.current: RuleSet | None = None  # the source's version in force (None: not one from the source)
@@ -172,6 +186,37 @@ class RuleWatcher:
     def store(self) -> VersionStore | None:
         """The versioned store the rules follow and saves go to, if any."""
         return cast(VersionStore, self.source) if self.source is not None and self.source.mode == "store" else None
+
+    @property
+    def versioned(self) -> bool:
+        """Are versions kept (the team's store, or the local versions of the rules directory)?"""
+        return self.store is not None or (self.versions is not None and self.coach.rules_dir is not None)
+
+    async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
+        """The versions, newest first (LookupError when none are kept). Files: the directory as it is now is
+        recorded first when it differs from the newest version (an edit by hand, or the very first look)."""
+        store = self.store
+        if store is not None:
+            return await store.history(limit, before)
+        versions, directory = self._local()
+        async with self._save_lock:
+            await asyncio.to_thread(self._record_directory, versions, directory)
+        return await asyncio.to_thread(versions.history, limit, before)
+
+    def _local(self) -> tuple[LocalRuleVersions, Path]:
+        directory = self.coach.rules_dir
+        if self.versions is None or directory is None:
+            raise LookupError("versions are kept with --rules-from-store, or for a rules directory")
+        return self.versions, directory
+
+    @staticmethod
+    def _record_directory(versions: LocalRuleVersions, directory: Path, author: str | None = None,
+                          summary: str | None = EDITED_IN_FILES, restores: int | None = None) -> RuleSet | None:
+        """The directory as it is now, as a version (None: the newest already holds it). The first one is the
+        directory as found (its summary says which files); later ones not made here were made in the files."""
+        if summary == EDITED_IN_FILES and versions.head() is None:
+            summary = None
+        return versions.record(read_directory(directory).files, author=author, summary=summary, restores=restores)
 
     # --- putting rules in force ------------------------------------------------------------------------
     def _changed_rules(self, update: RulesUpdate) -> None:
@@ -283,20 +328,36 @@ class RuleWatcher:
             if saved is not None:
                 await self._install_new(saved)
             return saved
-        async with self._save_lock:  # this process's saves one at a time, other processes' by the file lock
+        async with self._save_lock:  # this process's saves one at a time, other processes' by the directory lock
+            versions = self.versions if self.coach.rules_dir is not None else None
+            if versions is not None:  # what was there before (an edit by hand is a version of its own)
+                await asyncio.to_thread(self._record_directory, versions, rule.path.parent)
             await asyncio.to_thread(_write_if_base, rule.path, content, base_digest)
             self._signature = directory_signature(rule.path.parent)
             await self.reload()
+            if versions is not None:
+                return await asyncio.to_thread(self._record_directory, versions, rule.path.parent, author, None)
         return None
 
     async def rollback(self, version: int, *, author: str) -> RuleSet | None:
         store = self.store
-        if store is None:
-            raise LookupError("versions are kept only with --rules-from-store")
-        restored = await store.rollback(version, author=author, check=check_version)  # checked as a push is
-        if restored is not None:
-            await self._install_new(restored)
-        return restored
+        if store is not None:
+            restored = await store.rollback(version, author=author, check=check_version)  # checked as a push is
+            if restored is not None:
+                await self._install_new(restored)
+            return restored
+        versions, directory = self._local()
+        async with self._save_lock:
+            target = await asyncio.to_thread(versions.fetch, version)
+            if target is None:
+                raise LookupError(f"there is no rule set version {version}")
+            await asyncio.to_thread(check_version, target)  # what it restores must load, as a push must
+            await asyncio.to_thread(self._record_directory, versions, directory)
+            await asyncio.to_thread(_write_directory_locked, target, directory)
+            self._signature = directory_signature(directory)
+            await self.reload()
+            return await asyncio.to_thread(self._record_directory, versions, directory, author,
+                                           f"rollback to version {version}", version)
 
     # --- watching ------------------------------------------------------------------------------------------
     async def watch(self) -> None:
@@ -448,10 +509,8 @@ def _prepared(make: Callable[[Rulebook], Rulebook], before: Rulebook) -> Ruleboo
 
 def _write_if_base(path: Path, content: bytes, base_digest: str) -> None:
     """Write a rule file if it still holds the version the edit was made from — checked and written under an
-    exclusive lock on a file beside it, which every process serving this directory takes to save."""
-    fd = os.open(path.parent / SAVE_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    exclusive lock on the rules directory itself, which every process serving it takes to save."""
+    with directory_lock(path.parent):
         try:
             on_disk = path.read_bytes()
         except FileNotFoundError:
@@ -459,5 +518,19 @@ def _write_if_base(path: Path, content: bytes, base_digest: str) -> None:
         if file_digest(on_disk) != base_digest:
             raise StaleBase(path.name, "the file changed since the edit was made from it")
         write_atomically(path, content)
-    finally:
-        os.close(fd)  # closing releases the lock
+        _forget_old_lock(path.parent)
+
+
+def _write_directory_locked(ruleset: RuleSet, directory: Path) -> None:
+    """A rollback: the directory made to hold exactly these rule files, under the same lock as a save."""
+    with directory_lock(directory):
+        write_directory(ruleset, directory)
+        _forget_old_lock(directory)
+
+
+def _forget_old_lock(directory: Path) -> None:
+    """The lock file an older version of the service left in the rules directory is not a rule: removed."""
+    try:
+        (directory / OLD_LOCK_FILE).unlink()
+    except OSError:
+        pass

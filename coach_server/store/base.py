@@ -281,6 +281,16 @@ class Store:
             chats.append({"chat_id": chat, "operator": operator, "messages": decoded})
         return chats
 
+    async def count_events(self) -> dict[str, Any]:
+        """Everything the store holds, whenever written (a restart changes nothing): events by action, and the
+        time of the first."""
+        rows = await self._fetch("SELECT action, COUNT(*), MIN(ts) FROM events GROUP BY action")
+        counts = {action: int(n) for action, n, _ in rows}
+        firsts = [float(first) for _, _, first in rows if first is not None]
+        return {"total": sum(counts.values()), "shown": counts.get("shown", 0),
+                "dismissed": counts.get("dismissed", 0), "applied": counts.get("applied", 0),
+                "since": min(firsts) if firsts else None}
+
     async def count_conversations(self) -> int:
         rows = await self._fetch("SELECT COUNT(*) FROM conversations")
         return int(rows[0][0]) if rows else 0

@@ -7,7 +7,7 @@
   const NS = (globalThis.__operatorCoach ??= {});
   if (NS.started) return;
   NS.started = true;
-  const { Adapter, Editor, Hotkey, Panel } = NS;
+  const { Adapter, Editor, Hotkey, Panel, Remarks } = NS;
 
   // Typing → service. A keystroke after a pause goes out at once (the remark for a word just finished comes
   // back in a few tens of ms); while the operator keeps typing the draft goes out after QUIET_MS without a
@@ -15,6 +15,11 @@
   const PAUSE_MS = 40;
   const QUIET_MS = 50;
   const MAX_WAIT_MS = 250;
+  // The word under the caret is not judged while the operator types it (the draft goes out with its caret).
+  // After SETTLE_MS without a key — and at once on leaving the reply box or pressing Enter — the draft goes out
+  // without the caret: the last word is judged like any other, and the remarks held back while typing may show
+  // (remarks.js). The same pause lets the panel settle its size (panel.js TYPING_HOLD_MS).
+  const SETTLE_MS = 700;
   const SCAN_MS = 120; // DOM changes → re-read the conversation
   const RECONNECT_MS = 250; // the worker went away (stopped by the browser): come back at once
 
@@ -26,8 +31,9 @@
   let editor = null;
   let panel = null;
   let chatId = null;
-  // "shown" feedback (what supervisors tune by): once per remark per draft, sent in small batches
-  const shownKeys = new Set();
+  // what the panel shows and when; "shown" feedback (what supervisors tune by): once per remark for as long as it
+  // stays on screen, sent in small batches
+  const remarks = new Remarks();
   let shownQueue = [];
   let shownTimer = null;
   let textOnly = false;
@@ -41,6 +47,7 @@
   let sentDraft = null;
   let sentCaret = null;
   let draftTimer = null;
+  let settleTimer = null;
   let lastInputAt = 0;
   let pendingSince = null; // the first keystroke not yet sent
   let hotkey = Hotkey.DEFAULT;
@@ -54,6 +61,8 @@
   let state = "offline";
   let lastFrame = null;
   let listening = false;
+  let reach = {}; // rule id → how far typing may still change its remark (the service's rule traits)
+  let prefs = { uiLang: "ru", topRemarks: 3 };
 
   const now = () => Date.now() / 1000;
 
@@ -105,6 +114,7 @@
       case "config":
         adapters = msg.adapters || [];
         hotkey = msg.hotkey || Hotkey.DEFAULT;
+        setPrefs(msg);
         setEnabled(!!msg.enabled);
         setState(msg.state);
         if (enabled && chatId) sendChat(); // a new worker knows nothing: send the whole state again
@@ -113,6 +123,7 @@
         break;
       case "status":
         setState(msg.state);
+        if (msg.reach) reach = msg.reach;
         break;
       case "toggle":
         setEnabled(!!msg.enabled);
@@ -125,12 +136,20 @@
         break;
       case "prefs":
         hotkey = msg.hotkey || Hotkey.DEFAULT;
+        setPrefs(msg);
         break;
     }
   }
 
+  function setPrefs(msg) {
+    if (msg.reach) reach = msg.reach;
+    prefs = { uiLang: msg.uiLang === "en" ? "en" : "ru", topRemarks: msg.topRemarks || 3 };
+    panel?.setPrefs(prefs);
+  }
+
   function setState(next) {
     state = next === "online" ? "online" : "offline";
+    if (state !== "online") remarks.clear(); // what comes back is shown (and counted) anew
     panel?.setState(state);
   }
 
@@ -146,6 +165,7 @@
     if (!listening) {
       document.addEventListener("input", onInput, true);
       document.addEventListener("focusin", onFocus, true);
+      document.addEventListener("focusout", onBlur, true);
       document.addEventListener("keyup", onKeyup, true);
       document.addEventListener("mouseup", onKeyup, true);
       document.addEventListener("keydown", onKeydown, true);
@@ -169,10 +189,12 @@
     clearInterval(hrefTimer);
     clearTimeout(scanTimer);
     clearTimeout(draftTimer);
+    clearTimeout(settleTimer);
     scanTimer = null;
     if (listening) {
       document.removeEventListener("input", onInput, true);
       document.removeEventListener("focusin", onFocus, true);
+      document.removeEventListener("focusout", onBlur, true);
       document.removeEventListener("keyup", onKeyup, true);
       document.removeEventListener("mouseup", onKeyup, true);
       document.removeEventListener("keydown", onKeydown, true);
@@ -238,6 +260,7 @@
       if (editor && !panel) {
         panel = new Panel({ onApply: guard(applyWarning), onDismiss: guard(dismissWarning),
           onEscape: guard(backToEditor), adapter });
+        panel.setPrefs(prefs);
         panel.setState(state);
       }
       if (panel) {
@@ -257,7 +280,7 @@
       if (chatId) post({ type: "leave", chat_id: chatId });
       chatId = id;
       lastFrame = null;
-      shownKeys.clear();
+      remarks.reset();
       messagesSig = sig;
       messages = stamp(read);
       readDraft();
@@ -298,10 +321,7 @@
       if (!typing) caret = null;
     }
     if (draft.trim() && draftStartedAt == null) draftStartedAt = now();
-    if (!draft.trim()) {
-      draftStartedAt = null;
-      shownKeys.clear(); // the message went (or was wiped): the next draft's remarks are shown anew
-    }
+    if (!draft.trim()) draftStartedAt = null;
   }
 
   function sendChat() {
@@ -337,6 +357,21 @@
     typing = true;
     queuePaint();
     scheduleDraft(true);
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(guard(settle), SETTLE_MS);
+  }
+
+  /** The operator paused, left the reply box or is sending: the draft is judged whole, the last word too. */
+  function settle() {
+    clearTimeout(settleTimer);
+    settleTimer = null;
+    if (!typing) return;
+    typing = false;
+    sendDraft();
+  }
+
+  function onBlur(e) {
+    if (inEditor(e.target)) settle();
   }
 
   const NAVIGATION = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
@@ -356,6 +391,8 @@
 
   function onKeydown(e) {
     if (!panel || !editor) return;
+    // Enter sends in most consoles: the last word is judged before the message goes (nothing waits for it)
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && inEditor(e.target)) settle();
     if (Hotkey.matches(e, hotkey)) {
       e.preventDefault();
       e.stopPropagation();
@@ -422,24 +459,19 @@
   function showWarnings(frame) {
     lastFrame = frame;
     const basis = frame.draft ?? "";
-    const warnings = (frame.warnings || []).map((w) => {
-      const out = { ...w };
-      if (w.start != null && w.end != null) {
-        out._text = basis.slice(Editor.cpToU16(basis, w.start), Editor.cpToU16(basis, w.end));
-      }
-      return out;
-    });
     const current = editor && editor.isConnected ? Editor.read(editor).text : basis;
-    panel?.show({ warnings, timers: frame.timers || {}, lang: frame.lang, draft: current });
-    noteShown(warnings);
+    // the message went (the console emptied the box) while this answer was on its way: it is about nothing now
+    if (basis.trim() && !current.trim()) return;
+    const { shown, fresh } = remarks.take({ warnings: frame.warnings || [], draft: basis,
+      caret: frame.caret ?? null, reach });
+    panel?.show({ warnings: shown, timers: frame.timers || {}, draft: current });
+    noteShown(shown.filter((w) => fresh.has(w._id)));
+    post({ type: "on-screen", chat_id: chatId, warnings: shown.map((w) => ({ rule: w.rule, severity: w.severity })) });
   }
 
   function noteShown(warnings) {
     if (!chatId || !panel) return;
     for (const w of warnings) {
-      const key = `${chatId}\u0001${w.rule}\u0001${w._text || ""}`;
-      if (shownKeys.has(key)) continue;
-      shownKeys.add(key);
       shownQueue.push({ type: "feedback", chat_id: chatId, action: "shown", rule: w.rule, severity: w.severity,
         text: w._text || null });
     }
@@ -453,7 +485,7 @@
     }
   }
 
-  function applyWarning(w) {
+  function applyWarning(w, others = []) {
     if (!editor) return;
     const current = Editor.read(editor).text;
     const s = Editor.cpToU16(current, w.start);
@@ -461,13 +493,17 @@
     if (w._text != null && current.slice(s, e) !== w._text) return; // the draft moved on; fresh hints follow
     Editor.apply(editor, w.start, w.end, w.suggestion, current);
     typing = false; // an applied fix is not a word being typed: judge it at once
-    post({ type: "feedback", chat_id: chatId, action: "applied", rule: w.rule, severity: w.severity,
-      text: w._text || null });
+    for (const x of [w, ...others]) { // a fix the group's remarks share is applied for each of them
+      remarks.drop(x._id);
+      post({ type: "feedback", chat_id: chatId, action: "applied", rule: x.rule, severity: x.severity,
+        text: x._text || null });
+    }
     queuePaint();
     scheduleDraft();
   }
 
   function dismissWarning(w) {
+    remarks.drop(w._id);
     post({ type: "feedback", chat_id: chatId, action: "dismissed", rule: w.rule, severity: w.severity,
       text: w._text || null });
   }

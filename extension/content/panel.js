@@ -17,22 +17,55 @@
       coach: "Коуч", apply: "Применить", dismiss: "Скрыть", waiting: "Клиент ждёт", offline: "коуч офлайн",
       offlineLong: "Сервис коуча недоступен. Набор и отправка работают как обычно; подсказки вернутся сами.",
       collapse: "Свернуть подсказки", expand: "Показать подсказки", clean: "замечаний нет",
-      region: "Подсказки коуча", list: "Замечания к ответу", more: "ещё", first: "первые",
+      region: "Подсказки коуча", list: "Замечания к ответу", more: "ещё", back: "назад", fewer: "свернуть",
       moreText: "Показать полностью", lessText: "Свернуть текст", card: "Замечание к выделенному",
       applyAs: (s) => `Применить: ${s}`, dismissAs: (m) => `Скрыть: ${m}`,
+      remarks: (n) => `${n} ${plural(n, "замечание", "замечания", "замечаний")}`,
       units: { s: "с", min: "мин" },
     },
     en: {
       coach: "Coach", apply: "Apply", dismiss: "Dismiss", waiting: "Client waiting", offline: "coach offline",
       offlineLong: "The coach service is unreachable. Typing and sending work as usual; hints come back by themselves.",
       collapse: "Collapse hints", expand: "Show hints", clean: "no remarks",
-      region: "Coach hints", list: "Remarks on the reply", more: "more", first: "first",
+      region: "Coach hints", list: "Remarks on the reply", more: "more", back: "back", fewer: "fewer",
       moreText: "Show all", lessText: "Show less", card: "Remark on the marked words",
       applyAs: (s) => `Apply: ${s}`, dismissAs: (m) => `Dismiss: ${m}`,
+      remarks: (n) => `${n} ${n === 1 ? "remark" : "remarks"}`,
       units: { s: "s", min: "min" },
     },
   };
 
+  /** Russian number agreement: 1 замечание, 2 замечания, 5 замечаний, 21 замечание, 11 замечаний. */
+  function plural(n, one, few, many) {
+    const m10 = n % 10;
+    const m100 = n % 100;
+    if (m10 === 1 && m100 !== 11) return one;
+    if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
+    return many;
+  }
+
+  /**
+   * The panel's order: the client's wait first (it is the one that cannot wait), then by severity, timer
+   * remarks before the others of their severity, then by place in the draft. Remarks on the same words with
+   * the same fix (fixes.py merges overlapping fixes into one) are one group: their messages together, one fix.
+   */
+  function urgency(w) {
+    return [w.clock === "client_wait" ? 0 : 1, SEVERITY.indexOf(w.severity), w.clock ? 0 : 1, w.start ?? -1];
+  }
+
+  function byUrgency(a, b) {
+    const x = urgency(a);
+    const y = urgency(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return 0;
+  }
+
+  function sameWords(a, b) {
+    return a.start != null && a.end != null && a.start === b.start && a.end === b.end && a.end > a.start &&
+      (a.suggestion == null || b.suggestion == null || a.suggestion === b.suggestion);
+  }
+
+  const SEVERITY = ["error", "warning", "info"];
   const TYPING_HOLD_MS = 700; // after the last keystroke the panel may shrink again (animated)
   const ANIM_MS = 160;
   const FLOAT_WIDTHS = [360, 300, 240];
@@ -115,7 +148,12 @@
     .apply:focus-visible { outline: 2px solid var(--ring); outline-offset: 1px; }
     .rest { all: unset; display: block; width: 100%; box-sizing: border-box; cursor: pointer; padding: 6px 12px;
       color: var(--muted); font-size: 12px; border-top: 1px solid var(--sep); text-align: right; }
-    .rest:hover { background: var(--hover); color: var(--fg); }
+    .rest:hover, .rest-back:hover { background: var(--hover); color: var(--fg); }
+    .restrow { display: flex; border-top: 1px solid var(--sep); }
+    .restrow .rest { border-top: 0; }
+    .rest-back { all: unset; cursor: pointer; padding: 6px 12px; color: var(--muted); font-size: 12px; white-space: nowrap; }
+    .rest-back:focus-visible, .rest:focus-visible { outline: 2px solid var(--ring); outline-offset: -2px; }
+    li[data-joined] { border-top: 0; padding-top: 0; }
     .offline { padding: 8px 12px; color: var(--muted); font-size: 12px; white-space: normal; }
     .hidden, [hidden] { display: none !important; }
     .card { position: fixed; z-index: 2147483647; width: 360px; max-width: calc(100vw - 16px); background: var(--bg);
@@ -193,7 +231,10 @@
       this.collapsed = false; // the operator folded the list
       this.pinned = false; // the operator opened it on demand (no need to be in the reply box)
       this.focused = false;
-      this.first = 0; // the first remark shown when they do not all fit («ещё N» pages on)
+      this.first = 0; // the first group shown when they do not all fit («ещё N ›» pages on)
+      this.topRemarks = 3; // groups shown before «ещё N» (Options)
+      this.showAll = false; // the operator opened the rest
+      this.groups = []; // [[index of a warning, …], …] in the panel's order
       this.expanded = new Set(); // remarks whose whole text is shown
       this.hoverKey = null;
       this.card = null; // {keys, caret}
@@ -272,6 +313,13 @@
     }
 
     // --- what the content script tells the panel ------------------------------------------------------
+    /** The operator's language (the panel and the remarks: the service words them in it) and how many to show. */
+    setPrefs({ uiLang, topRemarks }) {
+      this.lang = uiLang === "en" ? "en" : "ru";
+      this.topRemarks = Math.max(1, Number(topRemarks) || 3);
+      this.render();
+    }
+
     setEditor(editor) {
       if (editor === this.editor) return;
       if (this.editor) this.resizeObserver.unobserve(this.editor);
@@ -290,32 +338,44 @@
       this.state = state === "online" ? "online" : "offline";
       if (this.state === "offline") {
         // the remarks are stale; the chip keeps counting from the times the extension knows (setTimers)
-        this.warnings = [];
+        this.setWarnings([]);
         this.closeCard();
       }
       this.host.setAttribute("data-coach-state", this.state);
       this.render();
     }
 
-    show({ warnings, timers, lang, draft }) {
+    show({ warnings, timers, draft }) {
       const seen = new Map();
-      // the engine sorted them (severity, then position): the panel keeps that order
-      this.warnings = (warnings || []).map((w) => {
-        const base = `${w.rule}:${w.start ?? ""}:${w.end ?? ""}`;
+      const sorted = (warnings || []).map((w) => {
+        const base = w._id ?? `${w.rule}:${w.start ?? ""}:${w.end ?? ""}`;
         const n = (seen.get(base) || 0) + 1;
         seen.set(base, n);
         return { ...w, _key: n > 1 ? `${base}:${n}` : base };
       });
+      this.setWarnings(sorted);
       this.timers = timers || {};
-      if (lang === "ru" || lang === "en") this.lang = lang;
       this.draft = draft ?? this.draft;
-      const wait = this.warnings.find((w) => w.clock === "client_wait");
-      if (wait) this.lastWait = { since: wait.since, level: wait.severity === "error" ? "red" : "amber" };
+      const level = this.waitLevel();
+      if (level !== "calm") this.lastWait = { since: this.timers.client_waiting_since, level };
       const keys = new Set(this.warnings.map((w) => w._key));
       if (this.card) this.card.keys = this.card.keys.filter((k) => keys.has(k));
       this.updates += 1;
       this.host.setAttribute("data-coach-updates", String(this.updates));
       this.render();
+    }
+
+    /** The remarks in the panel's order, in groups: a remark joins an earlier one on the same words. */
+    setWarnings(list) {
+      const groups = [];
+      for (const w of [...list].sort(byUrgency)) {
+        const g = groups.find((group) => sameWords(group[0], w));
+        if (g) g.push(w);
+        else groups.push([w]);
+      }
+      this.warnings = groups.flat();
+      let i = 0;
+      this.groups = groups.map((g) => g.map(() => i++));
     }
 
     /** Timers known without the service (it is away): the chip keeps counting. */
@@ -377,9 +437,16 @@
         const since = this.timers.client_waiting_since;
         return this.lastWait && since != null && Math.abs(this.lastWait.since - since) < 1 ? this.lastWait.level : "calm";
       }
+      return this.waitLevel();
+    }
+
+    /** How late the answer is: the service says so in `timers` even after the operator dismissed the remark. */
+    waitLevel() {
+      const told = this.timers.client_wait_severity;
       const wait = this.warnings.find((w) => w.clock === "client_wait");
-      if (!wait) return "calm";
-      return wait.severity === "error" ? "red" : "amber";
+      const severity = told !== undefined ? told : wait ? wait.severity : null;
+      if (!severity || this.timers.client_waiting_since == null) return "calm";
+      return severity === "error" ? "red" : "amber";
     }
 
     // --- drawing --------------------------------------------------------------------------------------------
@@ -429,7 +496,7 @@
       const count = online ? this.warnings.length : 0;
       const waiting = this.waitingSeconds();
       const open = this.isOpen();
-      if (this.first >= count) this.first = 0;
+      if (this.first >= this.groups.length || !this.showAll) this.first = 0;
 
       const panel = el("section", { class: "panel", role: "region", "aria-label": this.t("region"),
         "data-open": String(open) });
@@ -438,8 +505,15 @@
         panel.append(el("div", { class: "offline", role: "status" }, this.t("offlineLong")));
       } else if (count) {
         const ul = el("ul", { role: "list", "aria-label": this.t("list"), hidden: !open });
-        for (const [i, w] of this.warnings.entries()) ul.append(this.item(w, i));
-        panel.append(ul, el("button", { class: "rest", "data-action": "page", hidden: true }));
+        for (const [g, members] of this.groups.entries()) {
+          // the group's fix once, under its last message (a fix the remarks share, fixes.py)
+          const fixer = members.find((i) => this.warnings[i].suggestion != null) ?? null;
+          members.forEach((i, k) => ul.append(this.item(this.warnings[i], i, {
+            group: g, joined: k > 0, fixer: k === members.length - 1 ? fixer : null })));
+        }
+        panel.append(ul, el("div", { class: "restrow", hidden: true },
+          el("button", { class: "rest-back", "data-action": "back", hidden: true }),
+          el("button", { class: "rest", "data-action": "page", hidden: true })));
       }
       this.wrap.replaceChildren(panel);
       this.layout();
@@ -483,7 +557,7 @@
       return chip;
     }
 
-    item(w, index) {
+    item(w, index, { group, joined, fixer }) {
       const text = messageOf(w, this.lang);
       const expanded = this.expanded.has(w._key);
       const body = el("div", { class: "body" },
@@ -491,12 +565,13 @@
       body.append(el("button", { class: "more", "data-action": "more", "data-index": index, hidden: true,
         "aria-expanded": String(expanded), "aria-label": expanded ? this.t("lessText") : this.t("moreText") },
       expanded ? `${this.t("lessText")} ▴` : `${this.t("more")} ▾`));
-      const fix = this.fix(w, index);
+      const fix = fixer != null ? this.fix(this.warnings[fixer], fixer) : null;
       if (fix) body.append(fix);
       const dismiss = el("button", { class: "icon-btn dismiss", "data-action": "dismiss", "data-index": index,
         title: this.t("dismiss"), "aria-label": this.t("dismissAs")(text) }, "✕");
       return el("li", { role: "listitem", tabindex: "0", "data-rule": w.rule, "data-severity": w.severity,
-        "data-index": index, "data-key": w._key, "aria-expanded": String(expanded) },
+        "data-index": index, "data-key": w._key, "data-group": group, "data-joined": joined || null,
+        "aria-expanded": String(expanded) },
       el("span", { class: "sev" }), body, dismiss);
     }
 
@@ -554,7 +629,7 @@
       const panel = this.wrap.firstElementChild;
       if (!panel || !this.editor || !this.editor.isConnected) return;
       const ul = panel.querySelector("ul");
-      const rest = panel.querySelector(".rest");
+      const rest = panel.querySelector(".restrow");
       const open = !!ul && !ul.hidden;
       // the conversation's distance from its bottom, as the operator sees it now: the measuring below resizes
       // the list (and may clamp its scroll); it is put back at the end
@@ -578,35 +653,60 @@
       for (const li of items) li.hidden = false;
       if (rest) rest.hidden = true;
       this.markClamped(items);
-      const heights = items.map((li) => li.getBoundingClientRect().height);
+      // groups are shown whole: the first `topRemarks` of them, the rest behind «ещё N» (paged when they do not fit)
+      const groups = open ? this.groups : [];
+      const heights = groups.map((g) => g.reduce((a, i) => a + items[i].getBoundingClientRect().height, 0));
       const bar = panel.querySelector(".bar").getBoundingClientRect().height;
       const offline = panel.querySelector(".offline");
       const base = bar + (offline ? offline.getBoundingClientRect().height : 0) + 2 + (items.length ? 4 : 0);
       const restH = 30;
+      const row = (k) => this.first + k < groups.length || this.first > 0 ||
+        (this.showAll && groups.length > this.topRemarks);
       const fits = (k) => base + heights.slice(this.first, this.first + k).reduce((a, b) => a + b, 0) +
-        (k < items.length - this.first || this.first > 0 ? restH : 0);
-      let shown = items.length - this.first;
+        (row(k) ? restH : 0);
+      let shown = Math.min(groups.length - this.first, this.showAll ? Infinity : this.topRemarks);
       if (this.placement === "dock") {
         while (shown > 0 && fits(shown) > budget) shown -= 1;
       } else {
         const measuredAt = this.wrapWidth();
-        ({ shown } = this.placeFloat(fits, items.length - this.first));
+        ({ shown } = this.placeFloat(fits, shown));
         // the heights were measured at another width: measure once more at the chosen one
         if (again && Math.abs(this.spot.width - measuredAt) > 1) return this.layout(false);
       }
-      items.forEach((li, i) => {
-        li.hidden = i < this.first || i >= this.first + shown;
+      groups.forEach((g, k) => {
+        for (const i of g) items[i].hidden = k < this.first || k >= this.first + shown;
       });
-      if (rest && open && (shown < items.length - this.first || this.first > 0)) {
-        const after = items.length - this.first - shown;
-        rest.hidden = false;
-        rest.textContent = after > 0 ? `${this.t("more")} ${after} ›` : `‹ ${this.t("first")} ${this.first}`;
-        rest.setAttribute("aria-label", rest.textContent);
-      }
+      if (rest && open && row(shown)) this.restRow(rest, groups, shown);
       this.holdSize(panel);
       if (list) this.anchorConversation();
       this.marks.place();
       return undefined;
+    }
+
+    /** Under the list: «ещё N ▾» opens the rest; opened, «ещё N ›» / «‹ назад» page, «свернуть ▴» closes it. */
+    restRow(row, groups, shown) {
+      const after = groups.slice(this.first + shown).reduce((a, g) => a + g.length, 0);
+      const back = row.querySelector(".rest-back");
+      const next = row.querySelector(".rest");
+      row.hidden = false;
+      back.hidden = !(this.showAll && this.first > 0);
+      back.textContent = `‹ ${this.t("back")}`;
+      next.hidden = false;
+      if (!this.showAll) {
+        next.textContent = `${this.t("more")} ${after} ▾`;
+        next.dataset.action = "open-rest";
+        next.setAttribute("aria-label", `${this.t("more")} ${this.t("remarks")(after)}`);
+      } else if (after > 0) {
+        next.textContent = `${this.t("more")} ${after} ›`;
+        next.dataset.action = "page";
+        next.setAttribute("aria-label", `${this.t("more")} ${this.t("remarks")(after)}`);
+      } else if (this.first === 0) {
+        next.textContent = `${this.t("fewer")} ▴`;
+        next.dataset.action = "fewer";
+        next.setAttribute("aria-label", next.textContent);
+      } else {
+        next.hidden = true;
+      }
     }
 
     /** Long remarks are cut to two lines: those get a «ещё ▾» that shows the rest. */
@@ -878,9 +978,23 @@
         this.collapsed = open;
         this.pinned = !open;
         this.render();
-      } else if (action === "page") {
-        const shown = this.wrap.querySelectorAll("li:not([hidden])").length;
-        this.first = this.first + shown >= this.warnings.length ? 0 : this.first + Math.max(1, shown);
+      } else if (["page", "back", "open-rest", "fewer"].includes(action)) {
+        const shownGroups = new Set([...this.wrap.querySelectorAll("li:not([hidden])")].map((li) => li.dataset.group));
+        if (action === "open-rest") {
+          this.showAll = true;
+          this.first = 0;
+          this.render();
+          // no more fit than before: the click shows the rest itself (a page on), «‹ назад» goes back
+          const now = new Set([...this.wrap.querySelectorAll("li:not([hidden])")].map((li) => li.dataset.group));
+          if (now.size <= shownGroups.size && shownGroups.size < this.groups.length) this.first = shownGroups.size;
+        } else if (action === "fewer") {
+          this.showAll = false;
+          this.first = 0;
+        } else if (action === "back") {
+          this.first = 0;
+        } else {
+          this.first = Math.min(this.groups.length - 1, this.first + Math.max(1, shownGroups.size));
+        }
         this.render();
         if (e.detail === 0) this.wrap.querySelector("li:not([hidden])")?.focus(); // from the keyboard
       } else if (action === "more") {
@@ -890,9 +1004,12 @@
         if (!w) return;
         if (action === "apply") {
           this.closeCard();
-          this.onApply(w);
+          // one fix for the group: each of its remarks is applied
+          const group = this.groups.find((g) => g.includes(this.warnings.indexOf(w))) || [];
+          const others = group.map((i) => this.warnings[i]).filter((x) => x !== w && x.suggestion === w.suggestion);
+          this.onApply(w, others);
         } else if (action === "dismiss") {
-          this.warnings = this.warnings.filter((x) => x !== w);
+          this.setWarnings(this.warnings.filter((x) => x !== w));
           if (this.card) this.card.keys = this.card.keys.filter((k) => k !== w._key);
           this.render();
           this.onDismiss(w);

@@ -1,6 +1,6 @@
-// Options: the service URL (loopback only), the token, the shortcut into the panel, the enabled sites and the
-// supervisor's own adapters (export, import, publish to the team). What the administrator's policy presets is
-// shown locked.
+// Options: the service URL (loopback only), the token, the operator's language and how many remarks show at
+// once, the shortcut into the panel, the enabled sites and the supervisor's own adapters (export, import, publish
+// to the team). What the administrator's policy presets is shown locked.
 import { SERVICE_HOSTS, isLoopback, originPattern } from "../shared/sites.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,11 +25,13 @@ let managed = {};
 
 async function load() {
   const s = await chrome.storage.local.get({ serviceUrl: DEFAULT_URL, token: "", sites: {}, customAdapters: [],
-    hotkey: Hotkey.DEFAULT });
+    hotkey: Hotkey.DEFAULT, uiLang: "", topRemarks: 3 });
   ({ managed } = await chrome.runtime.sendMessage({ type: "managed" }));
   $("service-url").value = managed.serviceUrl ?? s.serviceUrl;
   $("token").value = managed.token ?? s.token;
   $("hotkey").value = managed.hotkey ?? s.hotkey;
+  $("ui-lang").value = s.uiLang;
+  $("top-remarks").value = String(s.topRemarks);
   $("service-url").disabled = "serviceUrl" in managed;
   $("token").disabled = "token" in managed;
   $("hotkey").disabled = "hotkey" in managed;
@@ -177,9 +179,16 @@ function renderSites(sites) {
 
 async function check(url, token) {
   const headers = token ? { "X-Coach-Token": token } : {};
-  const r = await fetch(`${url}/healthz`, { headers, cache: "no-store" });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  let r;
+  try {
+    r = await fetch(`${url}/healthz`, { headers, cache: "no-store" });
+  } catch {
+    // the browser says only "Failed to fetch": nothing answers at that address
+    throw new Error("сервис не отвечает. Запустите его на этом компьютере (coach serve или make run) и проверьте адрес");
+  }
+  const body = await r.json().catch(() => null);
+  if (r.status === 401 || r.status === 403) throw new Error("сервис не принял токен: возьмите его из «coach token»");
+  if (!r.ok) throw new Error(`сервис ответил ошибкой (код ${r.status})`);
   return body;
 }
 
@@ -202,6 +211,16 @@ $("check").addEventListener("click", async () => {
   } catch (e) {
     show("service-result", `Нет связи: ${e.message}`, false);
   }
+});
+
+$("ui-lang").addEventListener("change", async () => {
+  await chrome.storage.local.set({ uiLang: $("ui-lang").value });
+  show("prefs-result", "Сохранено", true);
+});
+
+$("top-remarks").addEventListener("change", async () => {
+  await chrome.storage.local.set({ topRemarks: Number($("top-remarks").value) });
+  show("prefs-result", "Сохранено", true);
 });
 
 // The shortcut field records the keys pressed in it (Alt+Shift+K); Backspace puts the default back.

@@ -132,10 +132,12 @@ class ConsoleServer:
 
 # --- the browser ----------------------------------------------------------------------------------------------
 class Browser:
-    """Chromium with the extension loaded, pointed at a coach service."""
+    """Chromium with the extension loaded, pointed at a coach service. The operator reads Russian (`ui_lang`, the
+    Options setting): Debian's Chromium here has only its en-US locale, so its own UI language is English;
+    `ui_lang=""` leaves the extension to follow it."""
 
     def __init__(self, playwright, profile: Path, service_url: str, extra_args: tuple[str, ...] = (),
-                 extension: Path = EXTENSION, executable: str = CHROMIUM):
+                 extension: Path = EXTENSION, executable: str = CHROMIUM, ui_lang: str = "ru"):
         self.context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=executable, headless=True, viewport={"width": 1280, "height": 800},
             args=[f"--disable-extensions-except={extension}", f"--load-extension={extension}", "--no-sandbox",
@@ -149,7 +151,8 @@ class Browser:
         self.worker = (self.context.service_workers[0] if self.context.service_workers
                        else self.context.wait_for_event("serviceworker"))
         self.extension_id = self.worker.url.split("/")[2]
-        self.worker.evaluate("url => chrome.storage.local.set({serviceUrl: url})", service_url)
+        self.worker.evaluate("([url, lang]) => chrome.storage.local.set({serviceUrl: url, uiLang: lang})",
+                             [service_url, ui_lang])
         self.wait_worker(lambda w: True)
 
     def refresh_worker(self):
@@ -241,7 +244,18 @@ def rules_in_panel(page) -> list[str]:
 
 
 def wait_rule(page, rule: str, timeout: float = 5000):
-    return page.wait_for_selector(f'{PANEL} li[data-rule="{rule}"]', timeout=timeout)
+    """The rule's remark in the panel, on screen: the panel shows the most important few, so a remark behind
+    «ещё N» is opened the way the operator would (the count's button, then paging on while it is not shown)."""
+    selector = f'{PANEL} li[data-rule="{rule}"]'
+    page.wait_for_selector(selector, state="attached", timeout=timeout)
+    for _ in range(10):
+        if page.locator(selector).first.is_visible():  # (the panel redraws: a fresh look every time)
+            break
+        rest = page.locator(f"{PANEL} .rest")
+        if rest.is_visible():
+            rest.click()
+        page.wait_for_timeout(50)
+    return page.wait_for_selector(selector, timeout=timeout)
 
 
 def wait_no_rule(page, rule: str, timeout: float = 5000):

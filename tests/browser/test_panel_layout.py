@@ -1,7 +1,7 @@
 """The panel is never in the operator's way, measured with bounding boxes at 1280×600 and 1920×1080 on each
 console: it covers neither the reply box, nor the newest message, nor any visible control of the console;
-everything it shows is on screen; a list that does not fit shows a count («ещё N»), never a hidden scroll;
-it folds to a one-line summary and opens on demand."""
+everything it shows is on screen; it shows the most important three and a count of the rest («ещё N»), and a
+list that does not fit pages on, never a hidden scroll; it folds to a one-line summary and opens on demand."""
 from __future__ import annotations
 
 import pytest
@@ -20,7 +20,7 @@ MEASURE = """([editorSel, newestSel]) => {
   const panel = root.querySelector('.panel');
   const ul = root.querySelector('ul');
   const items = [...root.querySelectorAll('li[data-rule]')];
-  const rest = root.querySelector('.rest');
+  const rest = root.querySelector('.restrow');
   const ours = (el) => el === host || host.contains(el) || el.closest('[data-coach-overlay]');
   const controls = [...document.querySelectorAll('a[href], button, input, select, textarea, [contenteditable="true"]')]
     .filter((el) => !ours(el) && el.checkVisibility() && el.getClientRects().length)
@@ -42,10 +42,11 @@ MEASURE = """([editorSel, newestSel]) => {
     panel: box(root.querySelector('.wrap')),
     listScroll: ul ? {scroll: ul.scrollHeight, client: ul.clientHeight} : null,
     panelScroll: {scroll: panel.scrollHeight, client: panel.clientHeight},
-    shown: items.filter((li) => li.checkVisibility()).map((li) => ({rule: li.dataset.rule,
+    shown: items.filter((li) => li.checkVisibility()).map((li) => ({rule: li.dataset.rule, group: li.dataset.group,
                                                                     index: Number(li.dataset.index), ...box(li)})),
     total: items.length,
-    rest: rest && !rest.hidden ? rest.textContent : null,
+    rest: rest && !rest.hidden ? [...rest.children].filter((b) => !b.hidden).map((b) => b.textContent).join(' ')
+      : null,
     editor: box(editor),
     editorFree: hits(editor.getBoundingClientRect()),
     newest: newest ? box(newest) : null,
@@ -104,13 +105,17 @@ def assert_out_of_the_way(m: dict) -> None:
         assert inside(li, view) and li["top"] >= m["panel"]["top"] - 0.5 and li["bottom"] <= m["panel"]["bottom"] + 0.5, li
     hidden = m["total"] - len(m["shown"])
     if not hidden:
-        assert m["rest"] is None
+        assert m["rest"] is None or "свернуть" in m["rest"]  # all shown: the rest may be folded again
     elif not m["shown"]:
         assert m["rest"] is None or m["panel"]["height"] <= 48  # folded to its bar: the bar counts them
     else:
         after = m["total"] - 1 - max(li["index"] for li in m["shown"])
         before = min(li["index"] for li in m["shown"])
-        assert m["rest"] and str(after or before) in m["rest"], (before, after, m["rest"])
+        assert m["rest"], (before, after)
+        if after:
+            assert str(after) in m["rest"], (after, m["rest"])  # «ещё N ›»
+        if before:
+            assert "назад" in m["rest"], (before, m["rest"])  # «‹ назад»
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 600}, {"width": 1920, "height": 1080}],
@@ -126,16 +131,23 @@ def test_the_panel_is_never_in_the_way(browser, service, consoles, name, viewpor
     assert m["shown"], "not even one remark fits"
     assert m["placement"] == ("float" if name in ("generic", "mibew") else "dock")
     assert_out_of_the_way(m)
-    if viewport["height"] == 1080 and name != "generic":
-        assert len(m["shown"]) == m["total"]  # a big window shows them all
+    groups = len({li["group"] for li in m["shown"]})
+    assert groups <= 3, m["shown"]  # the most important three; the rest on demand
+    assert m["rest"] and "ещё" in m["rest"]
 
-    # the next page of remarks, from the count
-    if m["rest"]:
-        first = [li["rule"] for li in m["shown"]]
+    # the rest, from the count: opened, and paged on where it does not fit
+    first = [li["index"] for li in m["shown"]]
+    page.click(f"{PANEL} .rest")
+    after = measure(page, spec)
+    assert_out_of_the_way(after)
+    if [li["index"] for li in after["shown"]] == first:
+        assert "›" in after["rest"], after["rest"]  # a small window: the rest pages on
         page.click(f"{PANEL} .rest")
         after = measure(page, spec)
         assert_out_of_the_way(after)
-        assert [li["rule"] for li in after["shown"]] != first
+    assert [li["index"] for li in after["shown"]] != first
+    if viewport["height"] == 1080 and name != "generic":
+        assert len(after["shown"]) == after["total"]  # a big window shows them all
 
     # folded: one line (the top remark, the count), still out of the way; opened again on demand
     page.click(f"{PANEL} .toggle")

@@ -31,7 +31,7 @@ def open_rule(page, service, rule_id):
     if page.locator("#btn-reset").is_visible():
         page.click("#btn-reset")  # an edit left from before: drop it, as a supervisor would
     page.goto(f"{service.url}/supervisor#rule={rule_id}")
-    expect(page.locator("#editor code").first).to_have_text(rule_id)
+    expect(page.locator(f'#editor .rule-head[data-rule="{rule_id}"]')).to_be_visible()
     expect(page.locator("#editor h1")).to_be_visible()
     expect(page.locator("#rule-description")).not_to_be_empty()
 
@@ -46,7 +46,8 @@ def test_every_field_has_a_russian_hint(service, page):
         assert count > 3, rule_id
         for i in range(count):
             label = fields.nth(i)
-            name = label.locator("code").inner_text()
+            name = label.get_attribute("data-key")
+            assert CYRILLIC.search(label.locator("b").inner_text()), f"{rule_id}.{name}: no Russian name"
             hint = label.locator(".field-hint")
             expect(hint).to_have_count(1)  # every field has one…
             text = hint.inner_text()
@@ -69,10 +70,11 @@ def test_the_description_names_the_threshold_in_the_form(service, page):
     # under the field too, where the description is written with its placeholders
     expect(page.locator("#description-preview")).to_contain_text("Так прочтут: Клиент ждёт ответа дольше 1 мин 30 с")
     page.screenshot(path=str(SHOTS / "supervisor-description.png"))
-    # a placeholder that names nothing: the error is shown under the description, as `coach rules check` words it
+    # a placeholder that names nothing: the error is shown under the description — the one `coach rules check`
+    # gives, said in Russian
     page.fill('[data-path="common.description"]', "Клиент ждёт дольше {steps[0].seconds}.")
     error = page.locator('[data-field="common.description"] .field-error')
-    expect(error).to_contain_text("{steps[0].seconds}: params.steps[0] has no 'seconds'; it has: after, severity")
+    expect(error).to_contain_text("{steps[0].seconds}: в настройках нет «seconds» (есть: after, severity)")
     page.fill('[data-path="common.description"]', "Клиент ждёт дольше {steps[1].after}.")
     expect(description).to_have_text("Клиент ждёт дольше 2 мин.")
     expect(error).to_have_count(0)

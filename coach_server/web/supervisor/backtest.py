@@ -112,7 +112,7 @@ class BackTester:
         """A Coach of its own for back-tests (the live one's caches stay the operators')."""
         coach = self._coaches.get(book.digest)
         if coach is None or coach.rulebook is not book:
-            self._coaches = {book.digest: Coach(book)}
+            self._coaches = {book.digest: _counting(Coach(book))}
             coach = self._coaches[book.digest]
         return coach
 
@@ -121,7 +121,7 @@ class BackTester:
         worker thread)."""
         started = time.perf_counter()
         current = self._coach_for(book)
-        proposed = Coach(proposed_book(book, proposals), share_analysis_with=current)  # each text analysed once
+        proposed = _counting(Coach(proposed_book(book, proposals), share_analysis_with=current))  # each text once
         edited = set(proposals)
         key = (corpus.id, book.digest)
         cached = self._baselines.get(key)
@@ -215,3 +215,9 @@ class BackTester:
             "took_s": round(took, 3), "messages_per_s": round(messages / took, 1) if took > 0 else None,
             "chats_per_s": round(len(corpus.chats) / took, 1) if took > 0 else None,
         }
+
+
+def _counting(coach: Coach) -> Coach:
+    """A coach for counting remarks: the fixes it would offer are not checked (fixes.py, step 2)."""
+    coach.verify_fixes = False
+    return coach

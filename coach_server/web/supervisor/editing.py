@@ -18,14 +18,20 @@ from tomlkit.items import AoT, Array, InlineTable, Table
 
 from ...checks import KINDS
 from ...engine import Coach
+from ...models import CHANNELS, DEFAULT_CHANNEL
+from ...rulebook.description import fill as fill_description
 from ...rulebook.examples import run_examples
 from ...rulebook.loader import Rule, Rulebook, RuleError, RuleFileInvalid, parse_rule
 from ...rulebook.ruleset import file_digest, text_diff
 from ...rulebook.schema import LANGS, RuleFile
-from .hints import hints
+from .examples import review
+from .hints import hints, labels
+from .russian import with_russian
 
 COMMON_FIELDS = ("enabled", "severity", "title", "description", "show", "min_confidence")
 SECTIONS = ("params", *LANGS)
+# the channels a rule may have norms of its own in (a chat's are the rule's own params: models.CHANNELS)
+OTHER_CHANNELS = tuple(c for c in CHANNELS if c != DEFAULT_CHANNEL)
 
 
 class EditError(ValueError):
@@ -61,9 +67,29 @@ def rule_document(rule: Rule, precision: dict[str, Any] | None = None) -> dict[s
         },
         "schema": {"params": kind.Params.model_json_schema(), "lang": kind.Lang.model_json_schema()},
         "hints": hints(rule.spec.kind),  # the form's Russian line under each field (the schema's are English)
+        "labels": labels(rule.spec.kind),  # …and each field's Russian name
         "placeholders": sorted(kind.placeholders),
         "examples": {"valid": len(rule.spec.valid), "invalid": len(rule.spec.invalid)},
+        "channels": channel_document(rule),
     }
+
+
+def channel_document(rule: Rule) -> dict[str, Any]:
+    """Per channel other than a chat: what the file sets for it (`enabled`, `severity`, `params` — the values it
+    overrides), and how the rule reads there (`description_text`, or null when it is off in that channel)."""
+    out: dict[str, Any] = {}
+    for channel in OTHER_CHANNELS:
+        own = rule.spec.channels.get(channel)  # type: ignore[call-overload]
+        check = rule.check.for_channel(channel)
+        out[channel] = {
+            "enabled": own.enabled if own is not None else None,
+            "severity": own.severity if own is not None else None,
+            "params": dict(own.params) if own is not None else {},
+            "active": check is not None,
+            "description_text": fill_description(rule.spec.description.strip(), check.params)
+            if check is not None else None,
+        }
+    return out
 
 
 # --- writing values into a TOML document -------------------------------------------------------------
@@ -162,7 +188,7 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
         raise EditError([RuleError(file, "(syntax)", f"the file cannot be edited from the form: {exc}")]) from None
     if not isinstance(edit, dict):
         raise EditError([RuleError(file, "(edit)", "an edit is a JSON object")])
-    unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "base_digest")]
+    unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "channels", "base_digest")]
     if unknown:
         raise EditError([RuleError(file, k, "unknown field (check its spelling)") for k in unknown])
     problems = [RuleError(file, where, problem) for where, problem in _unwritable(edit)]
@@ -207,6 +233,8 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
             if key not in table and (value is None or (model is not None and value == _model_default(model, key))):
                 continue  # not in the file and the default anyway: keep the file short
             _set(table, key, value)
+    if "channels" in edit:
+        _apply_channels(doc, edit["channels"], file)
     out = tomlkit.dumps(doc)
     if tail and not out.endswith("\n\n"):
         out = out.rstrip("\n") + "\n\n"
@@ -245,6 +273,68 @@ def _unwritable(edit: dict[str, Any]) -> list[tuple[str, str]]:
     for name in SECTIONS:
         if name in edit:
             walk(edit[name], name, 1, 2)
+    if "channels" in edit:  # a channel's own value set to null goes back to the rule's own
+        walk(edit["channels"], "channels", 1, 3)
+    return out
+
+
+def _apply_channels(doc: Any, channels: Any, file: str) -> None:
+    """Write a channel's own settings as `[channels.<name>]` with dotted keys (`params.steps = […]`): `enabled` and
+    `severity` (null: as the rule's own), `params` — the values it overrides (a key left out: as the rule's own).
+    Only the channels given are touched; their other keys (their messages) stay."""
+    if not isinstance(channels, dict):
+        raise EditError([RuleError(file, "channels", "must be a table of channels (a JSON object)")])
+    for name, values in channels.items():
+        if name not in OTHER_CHANNELS:
+            raise EditError([RuleError(file, f"channels.{name}", f"not a channel; channels: {', '.join(OTHER_CHANNELS)}")])
+        if not isinstance(values, dict) or not isinstance(values.get("params", {}), dict):
+            raise EditError([RuleError(file, f"channels.{name}", "must be a table: enabled, severity, params")])
+        if "channels" not in doc:
+            _insert_section(doc, "channels", tomlkit.table(is_super_table=True))
+        table = doc["channels"].get(name)
+        if table is None:
+            table = tomlkit.table()
+            doc["channels"][name] = table
+        for key in ("enabled", "severity"):
+            if key in values:
+                _set(table, key, values[key])
+        if "params" in values:
+            wanted = values["params"]
+            current = table.get("params")
+            if current is not None and any(k not in wanted for k in current):
+                # a value no longer overridden: the table is written anew (tomlkit cannot delete a dotted key
+                # of a table it spread over several lines), its other settings as they were
+                table = _rebuilt(table, {"params": wanted})
+                doc["channels"][name] = table
+            else:
+                for key, value in wanted.items():
+                    if current is not None and key in current:
+                        _set(current, key, value)
+                    else:
+                        table.append(tomlkit.key(["params", key]), _toml_value(value))
+                        current = table.get("params")
+        if not len(table):
+            del doc["channels"][name]
+    if "channels" in doc and not len(doc["channels"]):
+        del doc["channels"]
+
+
+def _rebuilt(table: Any, replace: dict[str, dict[str, Any]]) -> Any:
+    """A channel's table with the sections in `replace` written anew as dotted keys (`params.x = …`), its other
+    keys as they were."""
+    out = tomlkit.table()
+    for key, item in list(table.items()):
+        if key in replace:
+            continue
+        value = _plain(item)
+        if isinstance(value, dict) and not isinstance(item, InlineTable):  # a dotted section (`ru.message = …`)
+            for sub_key, sub_value in value.items():
+                out.append(tomlkit.key([key, sub_key]), _toml_value(sub_value))
+        else:
+            out[key] = item
+    for section, values in replace.items():
+        for key, value in values.items():
+            out.append(tomlkit.key([section, key]), _toml_value(value))
     return out
 
 
@@ -297,18 +387,26 @@ def describe_edit(rule: Rule, edit: dict[str, Any]) -> dict[str, Any]:
     try:
         candidate = proposed_rule(rule, apply_edit(rule.raw, rule.spec.kind, edit, rule.path.name))
     except (EditError, RuleFileInvalid) as exc:
-        return {"text": None, "errors": [e.to_json() for e in exc.errors]}
+        return {"text": None, "errors": with_russian([e.to_json() for e in exc.errors])}
     return {"text": candidate.description, "errors": []}
 
 
 def check_edit(rule: Rule, book: Rulebook, edit: dict[str, Any]) -> dict[str, Any]:
-    """Apply an edit to the rule as loaded, in memory: {ok, errors, example_failures, diff, changed}."""
+    """Apply an edit to the rule as loaded, in memory: {ok, errors, example_failures, examples, saveable, diff,
+    changed}. `examples` says in Russian which of the rule's examples the edit affects (examples.py): those tied
+    to a threshold in seconds follow it (written into the file with the edit: see `diff`), and `saveable` is
+    false when one would break — `coach rules check` passes after every save allowed."""
     raw = rule.raw
     try:
         new = apply_edit(raw, rule.spec.kind, edit, rule.path.name)
         candidate = proposed_rule(rule, new)
+        checked = review(book, rule, candidate, new, proposed_rule)
     except (EditError, RuleFileInvalid) as exc:
-        return {"ok": False, "errors": [e.to_json() for e in exc.errors], "example_failures": [], "diff": "",
-                "changed": True}
-    return {"ok": True, "errors": [], "example_failures": example_failures(book, candidate),
-            "diff": diff(raw, new, rule.path.name), "changed": new != raw, "_bytes": new, "_rule": candidate}
+        return {"ok": False, "errors": with_russian([e.to_json() for e in exc.errors]), "example_failures": [],
+                "examples": [],
+                "saveable": False, "diff": "", "changed": True}
+    final = checked.rule or candidate
+    return {"ok": True, "errors": [], "example_failures": example_failures(book, final),
+            "examples": checked.entries, "saveable": checked.saveable,
+            "diff": diff(raw, checked.content, rule.path.name), "changed": checked.content != raw,
+            "_bytes": checked.content, "_rule": final}

@@ -1,19 +1,25 @@
-"""The form's hints in the page's language: a Russian line under every field of every rule kind.
+"""The form in the page's language: a Russian name for every field of every rule kind, and a Russian line
+under it.
 
-The kinds' pydantic models describe their fields in English (for docs/rules.md and the API); the supervisor's
-form is Russian, so its hints come from `hints_ru.toml`: `[common]` for the fields every kind's language
-sections have (message, suggestion), `[<kind>]` for the kind's own params and word lists.
-`tests/test_supervisor_hints.py` fails when a field has no hint, or a hint no field.
+The kinds' pydantic models name and describe their fields in English (for docs/rules.md and the API); the
+supervisor's form is Russian, so its hints come from `hints_ru.toml` — `[common]` for the fields every kind's
+language sections have (message, suggestion), `[<kind>]` for the kind's own params and word lists — and the
+fields' names from `labels_ru.toml` (a field means the same in every kind). `tests/test_supervisor_hints.py`
+fails when a field has no hint or no name, or a hint no field.
 """
 from __future__ import annotations
 
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import get_args
+
+from pydantic import BaseModel
 
 from ...checks import KINDS
 
 HINTS_FILE = Path(__file__).parent / "hints_ru.toml"
+LABELS_FILE = Path(__file__).parent / "labels_ru.toml"
 
 
 @cache
@@ -29,6 +35,41 @@ def hints(kind: str) -> dict[str, dict[str, str]]:
     own = {**table.get("common", {}), **table.get(kind, {})}
     return {"params": {f: own[f] for f in check.Params.model_fields if f in own},
             "lang": {f: own[f] for f in check.Lang.model_fields if f in own}}
+
+
+@cache
+def _labels() -> dict[str, str]:
+    with LABELS_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    """A model's fields, and the fields of the rows of its lists (a timer's steps: after, severity)."""
+    names = []
+    for name, info in model.model_fields.items():
+        names.append(name)
+        for arg in get_args(info.annotation) or (info.annotation,):
+            inner = get_args(arg)
+            for row in inner or (arg,):
+                if isinstance(row, type) and issubclass(row, BaseModel):
+                    names += _field_names(row)
+    return names
+
+
+def labels(kind: str) -> dict[str, str]:
+    """{field: its Russian name} for every field of a rule of this kind (rows of lists included)."""
+    check = KINDS[kind]
+    table = _labels()
+    return {f: table[f] for f in _field_names(check.Params) + _field_names(check.Lang) if f in table}
+
+
+def missing_labels() -> list[str]:
+    """`kind.field` for every field of every kind without a Russian name."""
+    out = []
+    for kind, check in KINDS.items():
+        given = labels(kind)
+        out += [f"{kind}.{f}" for f in _field_names(check.Params) + _field_names(check.Lang) if f not in given]
+    return out
 
 
 def missing() -> list[str]:

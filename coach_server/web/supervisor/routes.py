@@ -10,7 +10,8 @@ Page: `GET /supervisor` (plain HTML/CSS/JS in static/, no build step). API under
 - `PUT  rules/{id}`             save an edit (supervisor token): the file is rewritten (or, with the team's
                                 store, a new version is made), the rules reloaded and every connected extension
                                 re-checked at once; 409 when the rule changed since the edit's `base_digest`
-- `GET  versions?limit=&before=` the team store's rule-set versions, newest first, with per-file diffs
+- `GET  versions?limit=&before=` the rule-set versions, newest first, with per-file diffs (the team's store, or
+                                the versions of the rules directory kept beside the service's data)
 - `POST versions/{n}/rollback`  a new version with the files of version n (supervisor token)
 - `POST backtest`               current vs proposed rules on a corpus, rule by rule, with the changed examples
 - `POST corpora?name=…`         upload a JSONL corpus (docs/audit.md); `DELETE corpora/{id}` forgets it
@@ -55,6 +56,7 @@ from ...service.rulewatch import ReadOnlyRules
 from ...store import Store, StoreUnavailable
 from .backtest import BackTester, Corpus
 from .editing import EditError, apply_edit, check_edit, describe_edit, proposed_rule, rule_document
+from .russian import with_russian
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 64 << 20  # a JSONL export of tens of thousands of chats
@@ -116,7 +118,9 @@ async def state(request: web.Request) -> web.Response:
         "errors": [e.to_json() for e in coach.errors],
         "rules_dir": str(coach.rules_dir) if coach.rules_dir else None,
         "rules_source": request.app[RULES].status(),
-        "versioned": request.app[RULES].store is not None,
+        "versioned": request.app[RULES].versioned,
+        "versions_kind": ("store" if request.app[RULES].store is not None
+                          else "files" if request.app[RULES].versioned else None),
         "store": store.status() if store is not None else None,
         "recorded_conversations": recorded,
         "scenarios": len(scenarios.scenarios),
@@ -216,13 +220,11 @@ def _stale() -> HttpError:
                           "apply your change again", [ErrorDetail(field="base_digest", problem="stale")])
 
 
-# --- versions (the team's store) ---------------------------------------------------------------------------
-def _versioned(request: web.Request) -> Any:
-    store = request.app[RULES].store
-    if store is None:
-        raise HttpError(409, "rule versions are kept in the team's store: start the service with "
-                             "--store postgresql://… --rules-from-store")
-    return store
+# --- versions (the team's store, or the rules directory's own) ------------------------------------------------
+def _versioned(request: web.Request) -> None:
+    if not request.app[RULES].versioned:
+        raise HttpError(409, "no rule versions are kept here: the service follows a team node, or its rules "
+                             "were not loaded from a directory")
 
 
 def _int_param(value: str | None, name: str, default: int | None) -> int | None:
@@ -236,14 +238,19 @@ def _int_param(value: str | None, name: str, default: int | None) -> int | None:
 
 async def versions(request: web.Request) -> web.Response:
     local_or_token(request)
-    store = _versioned(request)
+    _versioned(request)
     limit = _int_param(request.query.get("limit"), "limit", 50) or 50
     before = _int_param(request.query.get("before"), "before", None)
     try:
-        items = await store.history(limit=min(limit, 200), before=before)
+        items = await request.app[RULES].history(limit=min(limit, 200), before=before)
     except StoreUnavailable as exc:
         raise HttpError(503, f"the rule store is unavailable: {exc}") from None
-    return json_response({"versions": items, "current": request.app[RULES].status()})
+    except OSError as exc:
+        raise HttpError(503, f"the rule versions cannot be read: {exc}") from None
+    current = request.app[RULES].status()
+    if request.app[RULES].store is None and items and before is None:
+        current["version"] = items[0]["version"]  # the directory: its newest version is what is in force
+    return json_response({"versions": items, "current": current})
 
 
 async def rollback(request: web.Request) -> web.Response:
@@ -415,7 +422,8 @@ async def backtest(request: web.Request) -> web.Response:
         except (EditError, RuleFileInvalid) as exc:
             errors.extend(e.to_json() for e in exc.errors)
     if errors:
-        return json_response({**error_body("the proposed rules are not valid"), "errors": errors}, status=422)
+        return json_response({**error_body("the proposed rules are not valid"), "errors": with_russian(errors)},
+                             status=422)
     corpus = await _corpus(request, body.get("corpus", "scenarios"))
     async with request.app[BACKTEST_LOCK]:
         result = await asyncio.to_thread(request.app[BACKTESTER].run, book, corpus, proposals)
@@ -482,6 +490,10 @@ async def stats(request: web.Request) -> web.Response:
     for entry in data["rules"]:
         entry["title"] = book.title(entry["rule"])
     data["store"] = store.status()
+    try:  # what the store holds in all, across restarts (the page's counter): not this process's writes
+        data["stored"] = await store.count_events()
+    except StoreUnavailable:
+        data["stored"] = None
     return json_response(data)
 
 

@@ -46,7 +46,7 @@ async def get_scenario(request: web.Request) -> web.Response:
         bad = [e.to_json() for e in found.errors if e.file == f"{scenario_id}.toml"]
         raise HttpError(404, f"no scenario {scenario_id!r}" + (" (the file has errors)" if bad else ""), bad)
     coach = request.app[COACH]
-    steps = play(coach, scenario)
+    steps = play(coach, scenario, ui_lang="ru")  # the trainer's page is Russian, whatever the chat's language
     used = {w["rule"] for s in steps for w in s.get("warnings", [])} | {r for s in steps for r in s.get("expect", [])}
     rules = {rid: {"title": r.spec.title, "description": r.description, "severity": r.spec.severity}
              for rid, r in coach.rulebook.rules.items() if rid in used}

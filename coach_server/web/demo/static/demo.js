@@ -1,4 +1,4 @@
-// Demo Desk: a small operator console that behaves like a vendor's. Several conversations, the open chat,
+// The demo console: a small operator console that behaves like a vendor's. Several conversations, the open chat,
 // a reply box that sends on Enter, per-chat drafts, and a "client writes" box so a trainer can play the
 // client. It knows nothing about the coach: the extension reads it through its adapter like any console.
 (() => {
@@ -31,7 +31,7 @@
       msg("operator", "Здравствуйте! Меня зовут Анна. Сейчас посмотрю ваш заказ.", 380),
       msg("client", "Где мой заказ? Уже неделю жду!!!", 95),
     ] },
-    { id: "c-1003", name: "John Carter", channel: "Website · en", messages: [
+    { id: "c-1003", name: "John Carter", channel: "Сайт · shop.example, клиент пишет по-английски", messages: [
       msg("bot", "Hi! An operator will join you shortly.", 12),
       msg("client", "Hi, do you ship to Germany?", 10),
     ] },
@@ -43,10 +43,31 @@
   const $ = (id) => document.getElementById(id);
   const list = $("dc-conv-list");
   const thread = $("dc-thread");
-  // the channel the trainer plays (?channel=messenger|social|email): the demo adapter reads it from here
+  // the channel the trainer plays (?channel=messenger|social|email): the demo adapter reads it from here, and the
+  // console says which norms the coach holds the operator to there (the service's /demo/api/norms)
   thread.dataset.channel = params.get("channel") || "";
+  showNorms(thread.dataset.channel);
   const messagesEl = $("dc-messages");
   const reply = $("dc-reply");
+
+  async function showNorms(channel) {
+    if (!channel) return;
+    try {
+      const res = await fetch(`/demo/api/norms?channel=${encodeURIComponent(channel)}`);
+      if (!res.ok) return;
+      const data = await res.json();
+      $("dc-norms-title").textContent = `Канал: ${data.name} — нормы коуча здесь другие (${data.rules.length})`;
+      $("dc-norms-list").replaceChildren(...data.rules.map((r) => {
+        const li = document.createElement("li");
+        li.dataset.rule = r.id;
+        const b = document.createElement("b");
+        b.textContent = r.title;
+        li.append(b, r.active ? ` — ${r.text}` : " — в этом канале не проверяется");
+        return li;
+      }));
+      $("dc-norms").hidden = false;
+    } catch { /* the console works without the service: the norms are a trainer's note */ }
+  }
 
   function hhmm(ms) {
     const d = new Date(ms);

@@ -44,7 +44,12 @@ const api = {
       if (raw) payload = body;
       else { h["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
     }
-    const res = await fetch(path, { method, headers: h, body: payload });
+    let res;
+    try {
+      res = await fetch(path, { method, headers: h, body: payload });
+    } catch {
+      return { status: 0, ok: false, data: null };  // the service does not answer: said as CoachRu.OFFLINE
+    }
     let data = null;
     try { data = await res.json(); } catch { data = null; }
     return { status: res.status, ok: res.ok, data };
@@ -62,36 +67,21 @@ function toast(text) {
   toast.timer = setTimeout(() => t.classList.remove("show"), 3500);
 }
 
-// --- labels (Russian names for the keys the rule kinds use; the schema's own title otherwise) -------------
-const LABELS = {
-  enabled: "Включено", severity: "Важность", title: "Название", description: "Описание",
-  show: "Показывать операторам", min_confidence: "Порог уверенности",
-  clock: "Что измеряют часы", steps: "Ступени", first_reply_steps: "Ступени до первого ответа", after: "Через, секунд",
-  new_client_message: "Клиент написал, пока оператор печатал", new_client_severity: "Важность этого случая",
-  max: "Пределы", sentences: "предложений", chars: "знаков", words: "Слова", questions: "вопросов",
-  message: "Сообщение оператору", messages: "Сообщения по мерам", suggestion: "Исправление",
-  lemmas: "Леммы (любая форма слова)", swap: "Замены (слово = замена)", mode: "Режим", max_words: "Не больше слов",
-  skip_after: "Не срабатывать после слов", skip_window: "Окно, слов", skip_quoted: "Не трогать текст в кавычках",
-  ignore_case: "Без учёта регистра", patterns: "Регулярные выражения", min_similarity: "Мин. сходство, %",
-  min_chars: "Мин. длина, знаков", min_given_words: "Сколько слов пользы до просьбы", min_draft_words: "Мин. слов в ответе",
-  min_words: "Мин. слов", min_letters: "Мин. букв", min_run: "Слов подряд", min_upset: "Признаков расстройства",
-  max_warnings: "Не больше замечаний", suggest: "Предлагать исправление", window: "Окно, слов",
-  require_greeting: "Требовать приветствие", require_name: "Требовать имя", recent_operator_messages: "Сообщений назад",
-  flag_when_neutral: "И при нейтральном тоне клиента", skip_questions: "Вопрос — не приказ",
-  acronyms: "Аббревиатуры", softeners: "Смягчающие слова", please: "Слово «пожалуйста»", verbs: "Глаголы",
-  holding: "Ответ-пауза", greetings: "Приветствия", synonyms: "Синонимы (группа на строку)",
-  typed_questions: "Вопрос → слова-ответы", yes_no_answers: "Да/нет-ответы", upset: "Признаки расстройства",
-  empathy: "Слова эмпатии", farewells: "Прощания", anything_else: "«Чем-то ещё помочь?»", client_done: "Клиент закончил",
-  misspellings: "Известные опечатки", ignore: "Не проверять слова", contact_lemmas: "Слова контакта",
-  message_first: "Сообщение до первого ответа", message_new: "Сообщение: клиент написал снова",
-  message_many: "Сообщение: несколько вопросов", message_open: "Сообщение: вопрос открыт",
-  message_greeting: "Сообщение: нет приветствия", message_name: "Сообщение: нет имени",
-  message_neutral: "Сообщение: тон клиента неясен", done_lemmas: "Клиент попрощался словами",
-  pointer_lemmas: "Слова-указатели на ссылку", informal_words: "Неформальные слова", formal_words: "Формальные слова",
-  rhetorical: "Риторические вопросы",
-};
+// --- labels: the fields' Russian names come with the rule (labels_ru.toml); these are the common ones ----------
+const LABELS = { enabled: "Включено", severity: "Важность", title: "Название", description: "Описание",
+  show: "Показывать операторам", min_confidence: "Порог уверенности" };
 const MEASURES = { sentences: "предложений", chars: "знаков", words: "слов", questions: "вопросов" };
-const label = (key, schema) => LABELS[key] || (schema && schema.title) || key;
+// the rule kinds (checks/*.py), as the header names them
+const KIND = { timer: "часы", lexicon: "список слов", metric: "мера длины", imperative: "просьба без «пожалуйста»",
+  introduction: "приветствие и имя", empathy: "эмпатия", formality: "тон обращения", language: "язык ответа",
+  links: "ссылки", question_coverage: "ответ на вопросы", repetition: "повтор шаблона", spelling: "опечатки",
+  caps: "заглавные буквы", closing: "прощание", contact_request: "просьба контакта", deferral: "«напишите позже»",
+  pattern: "шаблон текста" };
+// the choices the kinds' settings offer (a timer's clock, a word list's mode), said in Russian
+const CHOICES = { client_wait: "сколько клиент ждёт ответа", draft: "сколько оператор пишет ответ",
+  client_silence: "сколько молчит клиент", any: "любое слово из списка", whole: "весь ответ из этих слов" };
+// (the schema's own title is English: never shown; a field without a name shows its key, and fails a test)
+const label = (key) => state.rule?.labels?.[key] || LABELS[key] || MEASURES[key] || key;
 
 // --- the form, generated from JSON schema -----------------------------------------------------------------
 function resolve(schema, defs) {
@@ -120,7 +110,7 @@ function widget(schema, value, path, defs, fields, key) {
   if (s.enum) {
     const select = el("select", { "data-path": path, onchange: onInput },
       s.nullable ? el("option", { value: "" }, "—") : null,
-      s.enum.map((v) => el("option", { value: v }, (s.labels && s.labels[v]) || SEV[v] || v)));
+      s.enum.map((v) => el("option", { value: v }, (s.labels && s.labels[v]) || SEV[v] || CHOICES[v] || v)));
     select.value = value ?? "";
     return make(select, () => (select.value === "" && s.nullable ? null : select.value));
   }
@@ -172,7 +162,7 @@ function widget(schema, value, path, defs, fields, key) {
         return { name, w };
       });
       const box = el("div", { class: "subfields", "data-path": path },
-        subs.map(({ name, w }) => el("div", {}, el("label", {}, `${MEASURES[name] || label(name)} `, el("code", {}, name)), w.el)));
+        subs.map(({ name, w }) => el("div", { "data-key": name }, el("label", {}, MEASURES[name] || label(name)), w.el)));
       return make(box, () => {
         const out = {};
         for (const { name, w } of subs) {
@@ -254,7 +244,7 @@ function fieldRow(key, schema, value, path, defs, fields, hint) {
   const holder = el("div", { class: "field-control", "data-field": path }, w.el);
   const text = hint || s.description;
   return { w, nodes: [
-    el("div", { class: "field-label" }, el("b", {}, label(key, s)), el("code", {}, key),
+    el("div", { class: "field-label", "data-key": key }, el("b", {}, label(key, s)),
       text ? el("div", { class: "field-hint", "data-hint": key }, text) : null),
     holder] };
 }
@@ -279,7 +269,7 @@ function section(title, schema, values, prefix, fields, open = true, hints = {})
 // --- rule list and editor ----------------------------------------------------------------------------------
 async function loadState() {
   const { ok, data, status } = await api.call("GET", "/supervisor/api/state");
-  if (!ok) { $("#editor").innerHTML = ""; $("#editor").append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
+  if (!ok) { $("#editor").innerHTML = ""; $("#editor").append(el("div", { class: "notice err" }, CoachRu.error(status, data))); return; }
   state.info = data;
   state.rules = data.rules;
   if (api.token && !data.token_ok) {  // the token this tab kept is no longer this service's (a new one was made)
@@ -315,7 +305,7 @@ function renderSourceChip() {
   const src = state.info?.rules_source;
   if (!src) { chip.hidden = true; return; }
   chip.className = "chip " + (src.state === "online" ? "ok" : src.state === "offline" ? "bad" : "warn");
-  chip.lastElementChild.textContent = `правила: ${src.mode === "store" ? "" : SOURCE_MODE[src.mode]}${src.version ? `${src.mode === "store" ? "" : " · "}v${src.version}` : ""}${src.state === "offline" ? " · нет связи" : ""}`;
+  chip.lastElementChild.textContent = `правила: ${src.mode === "store" ? "" : SOURCE_MODE[src.mode]}${src.version ? `${src.mode === "store" ? "" : " · "}версия ${src.version}` : ""}${src.state === "offline" ? " · нет связи" : ""}`;
   chip.title = sourceText(src);
 }
 
@@ -323,8 +313,8 @@ function renderStoreChip() {
   const chip = $("#store-chip");
   const st = state.info?.store;
   chip.className = "chip " + (!st ? "warn" : st.connected ? "ok" : st.last_error ? "bad" : "warn");
-  chip.lastElementChild.textContent = !st ? "без хранилища" : `${st.kind === "sqlite" ? "SQLite" : "PostgreSQL"}${st.pending ? ` · в очереди ${st.pending}` : ""}${st.last_error ? " · недоступно" : ""}`;
-  chip.title = st ? `${st.location}${st.last_error ? "\n" + st.last_error : ""}` : "Сервис запущен без хранилища обратной связи";
+  chip.lastElementChild.textContent = !st ? "без хранилища" : `хранилище: ${st.kind === "sqlite" ? "файл" : "база команды"}${st.pending ? ` · в очереди ${st.pending}` : ""}${st.last_error ? " · недоступно" : ""}`;
+  chip.title = st ? `Хранилище обратной связи: ${st.location}${st.last_error ? " — сейчас недоступно" : ""}` : "Сервис запущен без хранилища обратной связи";
 }
 
 function renderToken() {
@@ -347,15 +337,15 @@ function renderRuleList() {
     ul.append(el("li", { class: `${r.enabled ? "" : "off"} ${state.rule?.id === r.id ? "active" : ""}`, "data-rule": r.id,
       onclick: () => openRule(r.id) },
       el("span", { class: "state", title: r.enabled ? "включено" : "выключено" }),
-      el("div", {}, el("div", { class: "name" }, r.title), el("div", { class: "id" }, r.id, r.stale ? " · ошибка в файле" : "")),
+      el("div", {}, el("div", { class: "name" }, r.title), r.stale ? el("div", { class: "id" }, "ошибка в файле") : null),
       el("span", { class: `sev ${r.severity}` }, SEV[r.severity])));
   }
 }
 
 async function openRule(id) {
   if (state.form && isDirty() && !confirm("Изменения в текущем правиле не сохранены. Открыть другое?")) return;
-  const { ok, data } = await api.call("GET", `/supervisor/api/rules/${encodeURIComponent(id)}`);
-  if (!ok) { toast(data?.error?.message || "Не удалось открыть правило"); return; }
+  const { ok, data, status } = await api.call("GET", `/supervisor/api/rules/${encodeURIComponent(id)}`);
+  if (!ok) { toast(CoachRu.error(status, data)); return; }
   state.rule = data;
   state.backtest = null;
   history.replaceState(null, "", `#rule=${id}`);
@@ -388,21 +378,24 @@ function renderEditor() {
   const hints = doc.hints || {};
   const params = section("Пороги и настройки", doc.schema.params, doc.values.params, "params", fields, true, hints.params);
   const ru = section("Русский: сообщения и списки слов", doc.schema.lang, doc.values.ru, "ru", fields, false, hints.lang);
-  const en = section("English: messages and word lists", doc.schema.lang, doc.values.en, "en", fields, false, hints.lang);
-  state.form = { fields, get: () => ({ ...base.get(), params: params.get(), ru: ru.get(), en: en.get() }) };
+  const en = section("Английский: сообщения и списки слов", doc.schema.lang, doc.values.en, "en", fields, false, hints.lang);
+  const channels = channelsCard(doc, fields, params);
+  state.form = { fields, get: () => ({ ...base.get(), params: params.get(), ru: ru.get(), en: en.get(),
+    channels: channels.get() }) };
   // beside the description as written, the same as it reads, for a description with placeholders
   fields["common.description"].el.closest(".field-control").append(el("div", { class: "field-hint desc-preview",
     id: "description-preview", hidden: !doc.description.includes("{") }, el("b", {}, "Так прочтут: "), el("span", {}, doc.description_text)));
   ed.append(
-    el("div", { class: "rule-head" }, el("div", { style: "flex:1" },
+    el("div", { class: "rule-head", "data-rule": doc.id }, el("div", { style: "flex:1" },
       el("h1", {}, doc.title),
       el("p", { class: "rule-desc", id: "rule-description", title: "Описание, как его прочтут: пороги — текущие" }, doc.description_text),
-      el("div", { class: "meta" }, el("code", {}, doc.id), el("span", { class: "badge" }, doc.kind), el("span", {}, doc.file),
-        el("span", {}, `примеров: ${doc.examples.invalid} + ${doc.examples.valid}`),
+      el("div", { class: "meta" }, el("span", { class: "badge", "data-kind": doc.kind }, KIND[doc.kind] || "правило"),
+        el("span", {}, `файл ${doc.file}`),
+        el("span", {}, `примеры: ${doc.examples.invalid} ${plural(doc.examples.invalid, "нарушение", "нарушения", "нарушений")}, ${doc.examples.valid} ${plural(doc.examples.valid, "допустимый", "допустимых", "допустимых")}`),
         doc.stale ? el("span", { class: "badge stale" }, "файл сломан — действует прошлая версия") : null,
         doc.placeholders.length ? el("span", {}, "подстановки в сообщениях: ", doc.placeholders.map((p) => `{${p}}`).join(" ")) : null))),
     el("div", { id: "edit-notices" }),
-    precisionCard(doc.precision), baseCard, params.card, ru.card, en.card, backtestCard());
+    precisionCard(doc.precision), baseCard, params.card, channels.card, ru.card, en.card, backtestCard());
   state.original = JSON.stringify(state.form.get());
   $("#actionbar").hidden = false;
   updateStatus();
@@ -441,6 +434,50 @@ function precisionCard(p) {
   return card;
 }
 
+// Norms per channel (docs/rules.md, Channels): a messenger is answered within minutes, a post within the hour, an
+// e-mail within a working day. For each channel other than a chat: whether the rule works there, and the settings
+// it has of its own there — each one «как в чате» (the value above) unless it is set for the channel.
+const CHANNEL_NAMES = { messenger: "Мессенджеры", social: "Соцсети", email: "Почта и обращения" };
+function channelsCard(doc, fields, params) {
+  const defs = doc.schema.params.$defs || {};
+  const props = doc.schema.params.properties || {};
+  const hints = doc.hints?.params || {};
+  const parts = {};
+  const card = el("details", { class: "card", id: "sec-channels", open: Object.values(doc.channels || {}).some((c) => Object.keys(c.params).length || c.enabled !== null) },
+    el("summary", {}, "Нормы по каналам: мессенджеры, соцсети, почта"),
+    el("p", { class: "hint" }, "В каждом канале правило работает с настройками чата, если здесь не задано своё значение. Отметьте настройку, чтобы задать её для канала."));
+  for (const [channel, info] of Object.entries(doc.channels || {})) {
+    const on = el("select", { "data-path": `channels.${channel}.enabled`, onchange: () => onFormChange() },
+      el("option", { value: "" }, "как в чате"), el("option", { value: "true" }, "включено"), el("option", { value: "false" }, "выключено"));
+    on.value = info.enabled === null ? "" : String(info.enabled);
+    const grid = el("div", { class: "fields" });
+    const own = {};
+    for (const [key, prop] of Object.entries(props)) {
+      const overridden = Object.prototype.hasOwnProperty.call(info.params, key);
+      const path = `channels.${channel}.params.${key}`;
+      const w = widget(prop, overridden ? info.params[key] : doc.values.params[key], path, defs, fields, key);
+      const box = el("input", { type: "checkbox", "data-own": path, onchange: () => { holder.classList.toggle("inherited", !box.checked); onFormChange(); } });
+      box.checked = overridden;
+      const holder = el("div", { class: `field-control${overridden ? "" : " inherited"}`, "data-field": path }, w.el);
+      own[key] = { box, w };
+      grid.append(el("div", { class: "field-label" }, el("b", {}, label(key)),
+        el("label", { class: "own" }, box, " своё значение для канала"),
+        hints[key] ? el("div", { class: "field-hint" }, hints[key]) : null), holder);
+    }
+    const reads = el("div", { class: "field-hint channel-reads", "data-channel": channel },
+      info.active ? `Так правило прочтут здесь: ${info.description_text}` : "В этом канале правило сейчас выключено.");
+    card.append(el("section", { class: "channel", "data-channel": channel },
+      el("h3", {}, CHANNEL_NAMES[channel] || channel), el("div", { class: "fields" },
+        el("div", { class: "field-label" }, el("b", {}, "Правило в этом канале")), el("div", { class: "field-control" }, on)),
+      grid, reads));
+    parts[channel] = { on, own };
+  }
+  return { card, get: () => Object.fromEntries(Object.entries(parts).map(([channel, { on, own }]) => [channel, {
+    enabled: on.value === "" ? null : on.value === "true",
+    params: Object.fromEntries(Object.entries(own).filter(([, o]) => o.box.checked).map(([k, o]) => [k, o.w.get()])),
+  }])) };
+}
+
 // The first number among the params, as a description placeholder: {steps[0].after}, {max.sentences}, {min_words}.
 function placeholderExample(params) {
   const walk = (value, path) => {
@@ -470,12 +507,27 @@ async function refreshDescription() {
   const preview = $("#description-preview");
   if (data.text !== null) { node.textContent = data.text; preview.lastChild.textContent = data.text; }
   preview.hidden = !String(state.form.fields["common.description"].get() || "").includes("{");
-  node.title = own.length ? own.map((e) => e.problem).join("\n")
+  node.title = own.length ? own.map((e) => e.problem_ru || e.problem).join("\n")
     : data.text === null ? "В полях ошибки: описание покажет новые пороги, когда их исправят" : "Описание, как его прочтут: пороги — текущие";
   const holder = state.form.fields["common.description"]?.el.closest(".field-control");
   holder?.querySelectorAll(".field-error").forEach((n) => n.remove());
   holder?.classList.toggle("invalid", own.length > 0);
-  for (const e of own) holder?.append(el("div", { class: "field-error" }, `description: ${e.problem}`));
+  for (const e of own) holder?.append(el("div", { class: "field-error" }, `${label("description")}: ${e.problem_ru || e.problem}`));
+}
+
+// Before any save: which of the rule's examples the change affects, in Russian, as the form changes; a change
+// that breaks one cannot be saved (the button says so).
+async function refreshExamples() {
+  if (!state.form || !isDirty()) { $("#edit-notices").innerHTML = ""; return; }
+  const id = state.rule.id;
+  const seq = (state.exSeq = (state.exSeq || 0) + 1);
+  const { ok, data } = await api.call("POST", `/supervisor/api/rules/${encodeURIComponent(id)}/check`, editPayload());
+  if (!ok || seq !== state.exSeq || state.rule?.id !== id || !data.ok) return;
+  renderCheck(data);
+  if (data.changed && !data.saveable) {
+    updateStatus("Сохранить нельзя: изменение ломает примеры правила (подробности — над формой)", "err");
+    $("#btn-save").disabled = true;
+  }
 }
 
 function editPayload() {
@@ -487,6 +539,8 @@ function onFormChange() {
   clearErrors();
   clearTimeout(state.descTimer);
   state.descTimer = setTimeout(refreshDescription, 250);
+  clearTimeout(state.exTimer);
+  state.exTimer = setTimeout(refreshExamples, 500);
   if (state.backtest) {  // a back-test is on screen: keep its numbers current
     clearTimeout(state.btTimer);
     state.btTimer = setTimeout(runBacktest, 600);
@@ -524,36 +578,68 @@ function showErrors(errors) {
     const holder = target && target.el.closest(".field-control");
     if (holder) {
       holder.classList.add("invalid");
-      holder.append(el("div", { class: "field-error" }, `${e.field}: ${e.problem}`));
+      holder.append(el("div", { class: "field-error" }, fieldSaid(e)));
       holder.closest("details")?.setAttribute("open", "");
     } else unplaced.push(e);
   }
   const notices = $("#edit-notices");
   notices.innerHTML = "";
   notices.append(el("div", { class: "notice err" }, `Правило не сохранено: ${errors.length} ${plural(errors.length, "ошибка", "ошибки", "ошибок")} (те же, что покажет coach rules check).`,
-    unplaced.length ? el("ul", {}, unplaced.map((e) => el("li", {}, `${e.file}: ${e.field}: ${e.problem}`))) : null));
+    unplaced.length ? el("ul", {}, unplaced.map((e) => el("li", {}, fieldSaid(e)))) : null));
   const first = document.querySelector(".invalid");
   if (first) first.scrollIntoView({ block: "center", behavior: "smooth" });
 }
 
-function plural(n, one, few, many) {
-  const m10 = n % 10, m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return one;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
-  return many;
+const { plural } = CoachRu;
+
+// What a change does to the rule's own examples (the service says it in Russian, examples.py): those tied to
+// a threshold in seconds follow it; one that would break stops the save (coach rules check must pass after it).
+function renderExamples(examples) {
+  const out = [];
+  const of = (status) => (examples || []).filter((e) => e.status === status);
+  const breaks = of("breaks"), follows = of("follows"), before = of("failed_before");
+  if (breaks.length) {
+    out.push(el("div", { class: "notice err", id: "examples-breaks" },
+      `Сохранить нельзя: ${breaks.length} ${plural(breaks.length, "пример", "примера", "примеров")} правила ${plural(breaks.length, "перестанет", "перестанут", "перестанут")} выполняться. Выберите другое значение или сначала исправьте ${plural(breaks.length, "пример", "примеры", "примеры")} в файле правила:`,
+      el("ul", {}, breaks.map((e) => el("li", {}, e.text)))));
+  }
+  if (follows.length) {
+    out.push(el("div", { class: "notice ok", id: "examples-follow" },
+      `${plural(follows.length, "Пример", "Примеры", "Примеры")} правила, ${plural(follows.length, "привязанный", "привязанные", "привязанные")} к порогу, ${plural(follows.length, "сдвинется", "сдвинутся", "сдвинутся")} вместе с ним (это видно в изменениях файла):`,
+      el("ul", {}, follows.map((e) => el("li", {}, e.text)))));
+  }
+  if (before.length) {
+    out.push(el("div", { class: "notice warn" }, "Уже сейчас не выполняются (сохранению не мешают):",
+      el("ul", {}, before.map((e) => el("li", {}, e.text)))));
+  }
+  return out;
+}
+
+/** A field's error for the supervisor: the field's Russian name (its row, for a row of a list) and the problem. */
+function fieldSaid(e) {
+  const parts = String(e.field || "").match(/[A-Za-z_]+|\[\d+\]/g) || [];
+  const names = parts.filter((p) => !p.startsWith("[") && !["params", "ru", "en", "common"].includes(p));
+  const row = parts.find((p) => p.startsWith("["));
+  const where = names.length ? label(names[names.length - 1]) : "правило";
+  return `${where}${row ? `, строка ${Number(row.slice(1, -1)) + 1}` : ""}: ${e.problem_ru || e.problem}`;
 }
 
 function renderCheck(data) {
   const notices = $("#edit-notices");
   notices.innerHTML = "";
-  if (data.example_failures && data.example_failures.length) {
-    notices.append(el("div", { class: "notice warn" },
-      `Собственные примеры правила перестанут выполняться (${data.example_failures.length}) — после сохранения обновите их в файле:`,
-      el("ul", {}, data.example_failures.map((f) => el("li", {}, `${f.kind}[${f.index}] (${f.lang}) «${f.draft || "—"}»: ${f.problem}`)))));
-  }
+  notices.append(...renderExamples(data.examples));
   if (data.diff) {
     notices.append(el("details", { class: "card" }, el("summary", {}, "Что изменится в файле"), diffView(data.diff)));
   }
+}
+
+/** A refused save (409), said for a supervisor: someone saved first, or the rules are changed elsewhere. */
+function saveConflict(data) {
+  if (data?.error?.details?.some((d) => d.field === "base_digest")) {
+    return "Не сохранено: правило успели изменить в другом месте (другой супервизор или правка файла). Откройте его заново и повторите изменение.";
+  }
+  if (state.info?.rules_source?.mode === "follow") return "Не сохранено: этот сервис берёт правила у узла команды — меняйте их там.";
+  return "Не сохранено: правила здесь нельзя изменить (они загружены не из папки).";
 }
 
 function diffView(text) {
@@ -566,11 +652,15 @@ function diffView(text) {
 }
 
 async function checkRule() {
-  const { ok, data } = await api.call("POST", `/supervisor/api/rules/${state.rule.id}/check`, editPayload());
-  if (!ok) { toast(data?.error?.message || "Ошибка проверки"); return false; }
+  const { ok, data, status } = await api.call("POST", `/supervisor/api/rules/${state.rule.id}/check`, editPayload());
+  if (!ok) { toast(CoachRu.error(status, data)); return false; }
   if (!data.ok) { showErrors(data.errors); updateStatus("Есть ошибки — исправьте отмеченные поля", "err"); return false; }
   clearErrors();
   renderCheck(data);
+  if (data.changed && !data.saveable) {
+    updateStatus("Сохранить нельзя: изменение ломает примеры правила (подробности — над формой)", "err");
+    return false;
+  }
   updateStatus(data.changed ? "Правило корректно — можно сохранять" : "Без изменений", data.changed ? "ok" : "");
   return true;
 }
@@ -578,17 +668,26 @@ async function checkRule() {
 async function saveRule() {
   if (!state.info?.token_ok) { openTokenDialog(() => saveRule()); return; }
   $("#btn-save").disabled = true;
+  updateStatus("Проверяю примеры правила…");
+  // the page saves only what keeps the rule's own examples valid: `coach rules check` passes after every save
+  const checked = await api.call("POST", `/supervisor/api/rules/${state.rule.id}/check`, editPayload());
+  if (checked.ok && checked.data.ok && checked.data.changed && !checked.data.saveable) {
+    clearErrors();
+    renderCheck(checked.data);
+    updateStatus("Не сохранено: изменение ломает примеры правила (подробности — над формой)", "err");
+    return;
+  }
   updateStatus("Сохраняю…");
   const { status, data } = await api.call("PUT", `/supervisor/api/rules/${state.rule.id}`, editPayload());
   if (status === 401) { state.info.token_ok = false; renderToken(); openTokenDialog(() => saveRule()); updateStatus(); return; }
-  if (status === 422) { showErrors(data.errors); updateStatus("Не сохранено: есть ошибки", "err"); return; }
-  if (status === 409) { updateStatus(data.error.message, "err"); return; }
-  if (status !== 200) { updateStatus(data?.error?.message || `Не сохранено (HTTP ${status})`, "err"); return; }
+  if (status === 422) { showErrors(data.errors || []); updateStatus("Не сохранено: есть ошибки", "err"); return; }
+  if (status === 409) { updateStatus(saveConflict(data), "err"); return; }
+  if (status === 503) { updateStatus("Не сохранено: хранилище правил команды недоступно. Попробуйте позже — ничего не потеряно.", "err"); return; }
+  if (status !== 200) { updateStatus(`Не сохранено: сервис ответил ошибкой (код ${status})`, "err"); return; }
   state.rule = data.rule;
-  const failures = data.example_failures;
   const keepBacktest = !!state.backtest;
   renderEditor();
-  renderCheck({ example_failures: failures, diff: data.diff });
+  renderCheck({ examples: data.examples, diff: data.diff });
   const mode = state.info?.rules_source?.mode;
   $("#edit-notices").prepend(el("div", { class: "notice ok" }, !data.saved ? "Изменений нет — файл не тронут."
     : mode === "store" ? `Сохранено: версия ${data.version} в хранилище команды. Правило действует сразу — на всех узлах и у всех подключённых расширений.`
@@ -606,16 +705,16 @@ function backtestCard() {
     el("option", { value: "scenarios" }, `Сценарии тренера (${info.scenarios ?? 0})`),
     el("option", { value: "recorded", disabled: !info.recorded_conversations },
       `Записанные разговоры (${info.recorded_conversations ?? 0})${info.store?.store_text ? "" : " — включите хранение текста"}`),
-    (info.corpora || []).map((c) => el("option", { value: c.id }, `${c.name} — ${fmt(c.chats)} чатов`)));
+    (info.corpora || []).map((c) => el("option", { value: c.id }, `${c.name} — ${fmt(c.chats)} ${plural(c.chats, "чат", "чата", "чатов")}`)));
   const last = state.lastCorpus;
   if (last && [...select.options].some((o) => o.value === last && !o.disabled)) select.value = last;
   return el("section", { class: "card", id: "backtest" },
-    el("h2", {}, "Back-test: что изменится, если сохранить"),
+    el("h2", {}, "Проверка на чатах: что изменится, если сохранить"),
     el("p", { class: "hint", style: "margin-top:-6px" }, "Каждое сообщение оператора из корпуса проверяется так, как если бы его печатали в тот момент, — с текущими и с предложенными настройками."),
     el("div", { class: "bt-controls" }, select,
-      el("button", { class: "btn", type: "button", onclick: () => $("#corpus-file").click() }, "Загрузить JSONL…"),
-      el("button", { class: "btn primary", type: "button", id: "bt-run", onclick: runBacktest }, "Запустить back-test")),
-    el("div", { id: "bt-result" }, state.backtest ? null : el("div", { class: "muted" }, "Измените порог и запустите back-test: здесь появятся числа по каждому правилу и примеры, которые изменятся.")));
+      el("button", { class: "btn", type: "button", onclick: () => $("#corpus-file").click() }, "Загрузить выгрузку чатов…"),
+      el("button", { class: "btn primary", type: "button", id: "bt-run", onclick: runBacktest }, "Проверить на чатах")),
+    el("div", { id: "bt-result" }, state.backtest ? null : el("div", { class: "muted" }, "Измените порог и запустите проверку: здесь появятся числа по каждому правилу и примеры сообщений, которые изменятся.")));
 }
 
 async function uploadCorpus(file) {
@@ -624,14 +723,14 @@ async function uploadCorpus(file) {
   const { status, data } = await api.call("POST", `/supervisor/api/corpora?name=${encodeURIComponent(file.name)}`, text,
     { raw: true, headers: { "Content-Type": "application/x-ndjson" } });
   if (status !== 201) {
-    toast(data?.error?.message || `Не удалось загрузить (HTTP ${status})`);
+    toast(CoachRu.error(status, data));
     return;
   }
   state.lastCorpus = data.id;
   await loadState();
   const card = $("#backtest");
   if (card) card.replaceWith(backtestCard());
-  toast(`Загружено: ${fmt(data.chats)} чатов, ${fmt(data.operator_messages)} сообщений оператора` + (data.bad_lines ? `, пропущено строк: ${data.bad_lines}` : ""));
+  toast(`Загружено: ${fmt(data.chats)} ${plural(data.chats, "чат", "чата", "чатов")}, ${fmt(data.operator_messages)} ${plural(data.operator_messages, "сообщение", "сообщения", "сообщений")} оператора` + (data.bad_lines ? `, пропущено строк: ${data.bad_lines}` : ""));
   if (data.bad_lines) {
     $("#bt-result").prepend(el("div", { class: "notice warn" }, `Строк пропущено: ${data.bad_lines}`,
       el("ul", {}, data.bad_line_examples.slice(0, 5).map((b) => el("li", {}, `строка ${b.line}: ${b.problem}`)))));
@@ -655,9 +754,9 @@ async function runBacktest() {
   if (seq !== state.btSeq) return;  // a newer run is under way
   btn.disabled = false;
   out.innerHTML = "";
-  if (status === 422) { showErrors(data.errors); out.append(el("div", { class: "notice err" }, "Back-test невозможен: в предложенном правиле ошибки.")); return; }
+  if (status === 422) { showErrors(data.errors); out.append(el("div", { class: "notice err" }, "Проверка на чатах невозможна: в предложенном правиле ошибки.")); return; }
   if (status === 401) { out.append(needToken("Записанные разговоры — это тексты клиентов: нужен токен руководителя.", runBacktest)); return; }
-  if (status !== 200) { out.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
+  if (status !== 200) { out.append(el("div", { class: "notice err" }, CoachRu.error(status, data))); return; }
   state.backtest = data;
   renderBacktest(data);
 }
@@ -719,7 +818,7 @@ function renderBacktest(d) {
     el("tbody", {}, d.rules.filter((r) => r.edited || r.current || r.proposed).map((r) => {
       const cls = r.delta > 0 ? "up" : r.delta < 0 ? "down" : "zero";
       return el("tr", { class: r.edited ? "edited" : "", "data-rule": r.rule },
-        el("td", {}, el("code", {}, r.rule), " ", el("span", { class: "muted" }, r.title)),
+        el("td", {}, r.title),
         el("td", { class: "n bt-current" }, fmt(r.current)),
         el("td", { class: "n bt-proposed" }, fmt(r.proposed)),
         el("td", { class: `n delta ${cls}` }, r.delta > 0 ? `+${fmt(r.delta)}` : fmt(r.delta)));
@@ -784,7 +883,7 @@ async function signIn(e) {
     if (!reply.status) fail("Сервис не отвечает — проверьте, что он запущен, и попробуйте снова.");
     else if (data?.token_status === "operator") fail("Это токен оператора: с ним расширение подключается к сервису, но правила менять нельзя. Нужен токен супервизора.");
     else if (reply.status === 200 || reply.status === 401 || reply.status === 403) fail("Токен не подошёл: у этого сервиса такого нет. Скопируйте его целиком из вывода coach token.");
-    else fail(data?.error?.message || `Сервис ответил ошибкой (HTTP ${reply.status}).`);
+    else fail(CoachRu.error(reply.status, data));
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
@@ -829,11 +928,12 @@ async function loadStats() {
     return;
   }
   if (status !== 200) {
-    body.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`));
+    body.append(el("div", { class: "notice err" }, CoachRu.error(status, data)));
     return;
   }
   renderStats(body, data, since, until);
-  renderSettings(data.store);
+  state.stored = data.stored;
+  renderSettings(data.store, data.stored);
 }
 
 // The numbers as the service counts them (store/base.py `summarize`): shown = dismissed + applied + left, at
@@ -881,7 +981,7 @@ function renderStats(body, data, since, until) {
       el("thead", {}, head),
       el("tbody", {}, rows.flatMap((r) => {
         const tr = el("tr", { "data-rule": r.rule },
-          el("td", {}, el("a", { href: `#rule=${r.rule}`, onclick: (e) => { e.preventDefault(); switchView("rules"); openRule(r.rule); } }, el("code", {}, r.rule)), " ", el("span", { class: "muted" }, r.title),
+          el("td", {}, el("a", { href: `#rule=${r.rule}`, onclick: (e) => { e.preventDefault(); switchView("rules"); openRule(r.rule); } }, r.title),
             r.often_dismissed ? el("div", {}, el("span", { class: "tag" }, "отклоняют чаще, чем в половине показов — стоит поправить")) : null),
           statCells(r));
         const detail = el("tr", { class: "detail" }, el("td", { colspan: 6 },
@@ -958,29 +1058,45 @@ function dayChart(days) {
     PARTS.map(([, color, name]) => el("span", {}, el("i", { style: `background:${color}` }), name))), svg);
 }
 
-function renderSettings(store) {
+// The store's counter says what it counts: the events it holds in all (a restart of the service changes nothing),
+// by what they are — a showing is one remark on screen, however long the operator typed under it.
+function renderSettings(store, stored) {
   const box = $("#store-text");
   if (!store) { $("#settings-card").hidden = true; return; }
   box.checked = !!store.store_text;
-  $("#store-info").textContent = `${store.kind === "sqlite" ? "SQLite" : "PostgreSQL"}: ${store.location} · записано событий: ${fmt(store.written)}${store.pending ? ` · в очереди: ${store.pending}` : ""}${store.last_error ? ` · недоступно: ${store.last_error}` : ""}`;
+  const where = store.kind === "sqlite" ? `файл ${store.location}` : `общая база команды ${store.location}`;
+  const parts = [`Хранилище: ${where}.`];
+  if (stored) {
+    const n = (k, one, few, many) => `${fmt(stored[k])} ${plural(stored[k], one, few, many)}`;
+    parts.push(stored.total
+      ? `В нём ${n("total", "событие", "события", "событий")}${stored.since ? ` с ${new Date(stored.since * 1000).toLocaleDateString("ru-RU")}` : ""}: `
+        + `${n("shown", "показ", "показа", "показов")} подсказок (подсказка на экране — один показ, сколько бы оператор ни печатал под ней), `
+        + `${n("dismissed", "отклонение", "отклонения", "отклонений")}, ${n("applied", "применение", "применения", "применений")}.`
+      : "Событий в нём пока нет.");
+  }
+  if (store.pending) parts.push(`Ждут записи: ${fmt(store.pending)}.`);
+  if (store.last_error) parts.push("Сейчас недоступно — события ждут в очереди и будут записаны, когда оно вернётся.");
+  $("#store-info").textContent = parts.join(" ");
 }
 
 async function setStoreText(on) {
   if (!state.info?.token_ok) { $("#store-text").checked = !on; openTokenDialog(() => { $("#store-text").checked = on; setStoreText(on); }); return; }
   const { status, data } = await api.call("PUT", "/supervisor/api/settings", { store_text: on });
-  if (status !== 200) { $("#store-text").checked = !on; toast(data?.error?.message || `HTTP ${status}`); return; }
+  if (status !== 200) { $("#store-text").checked = !on; toast(CoachRu.error(status, data)); return; }
   toast(on ? "Текст сообщений будет сохраняться (с маскировкой)" : "Текст сообщений больше не сохраняется");
-  renderSettings(data.store);
+  renderSettings(data.store, state.stored);
   loadState();
 }
 
-// --- history (the team store's versions) --------------------------------------------------------------------------
+// --- history (the team store's versions, or the rules directory's own) ---------------------------------------------
 const CHANGE = { added: "добавлен", removed: "удалён", modified: "изменён" };
+const AUTHOR = { supervisor: "супервизор", setup: "установка" };
 // summaries the service writes by itself (in English, as the CLI prints them); the page says them in Russian
 const AUTO_SUMMARY = /^(rollback to version \d+|no changes|(\S+ (added|removed|modified))(, \S+ (added|removed|modified))*|(\d+ files? (added|removed|modified))(, \d+ files? (added|removed|modified))*)$/;
 
 function versionSummary(v) {
   if (v.restores) return `восстанавливает версию ${v.restores}`;
+  if (v.summary === "changed in the files") return `изменено в файлах правил, не на этой странице: ${v.changes.map((c) => c.file).join(", ")}`;
   if (!AUTO_SUMMARY.test(v.summary)) return v.summary;
   if (v.changes.length > 3) return `файлов: ${v.changes.length}`;
   return v.changes.map((c) => `${c.file} ${CHANGE[c.change] || c.change}`).join(", ") || "без изменений";
@@ -997,13 +1113,16 @@ async function loadHistory(before) {
     more.hidden = true;
     list.append(el("div", { class: "notice warn", id: "history-none" }, src?.mode === "follow"
       ? "Этот сервис следует правилам узла команды: история версий и откат — на странице супервизора того узла."
-      : "История версий ведётся, когда правила команды хранятся в PostgreSQL: coach rules push --store postgresql://… загружает папку rules/ как версию, а узлы запускаются с coach serve --store postgresql://… --rules-from-store (docs/team.md)."));
+      : "Правила загружены не из папки: их версии здесь не ведутся."));
     return;
   }
+  if (state.info.versions_kind === "files") {
+    list.append(el("p", { class: "muted", id: "history-files" }, "Версии папки правил хранятся рядом с данными сервиса: каждое сохранение здесь — новая версия; правку файлов вручную страница записывает отдельной версией при следующем сохранении или открытии истории. Откат возвращает файлы выбранной версии и тоже становится новой версией."));
+  }
   const { status, data } = await api.call("GET", `/supervisor/api/versions?limit=20${before ? `&before=${before}` : ""}`);
-  if (status !== 200) { list.append(el("div", { class: "notice err" }, data?.error?.message || `HTTP ${status}`)); return; }
+  if (status !== 200) { list.append(el("div", { class: "notice err" }, status === 503 ? "Хранилище версий сейчас недоступно — попробуйте позже." : `Историю не удалось загрузить (код ${status}).`)); return; }
   const current = data.current.version;
-  if (!data.versions.length && !before) list.append(el("p", { class: "muted" }, "В хранилище ещё нет версий правил."));
+  if (!data.versions.length && !before) list.append(el("p", { class: "muted" }, "Версий правил ещё нет."));
   for (const v of data.versions) list.append(versionNode(v, current));
   more.hidden = data.versions.length < 20;
   more.onclick = () => loadHistory(data.versions[data.versions.length - 1].version);
@@ -1016,7 +1135,7 @@ function versionNode(v, current) {
       el("span", { class: "num" }, `Версия ${v.version}`),
       isCurrent ? el("span", { class: "badge" }, "действует") : null,
       el("span", { class: "muted" }, new Date(v.created_at * 1000).toLocaleString("ru-RU")),
-      el("span", {}, v.author),
+      el("span", {}, v.author ? AUTHOR[v.author] || v.author : "—"),
       el("span", { class: "muted" }, versionSummary(v)),
       el("span", { class: "spacer" }),
       isCurrent ? null : el("button", { class: "btn small", type: "button", onclick: () => rollbackTo(v.version) }, "Откатить к этой версии")));
@@ -1032,7 +1151,8 @@ async function rollbackTo(version) {
   if (!confirm(`Сделать действующими правила версии ${version}? Это будет новая версия; история сохранится.`)) return;
   const { status, data } = await api.call("POST", `/supervisor/api/versions/${version}/rollback`, {});
   if (status === 401) { state.info.token_ok = false; renderToken(); openTokenDialog(() => rollbackTo(version)); return; }
-  if (status !== 200) { toast(data?.error?.message || `HTTP ${status}`); return; }
+  if (status === 404) { toast(`Версии ${version} нет`); return; }
+  if (status !== 200) { toast(`Откат не выполнен: сервис ответил ошибкой (код ${status})`); return; }
   toast(data.changed ? `Версия ${data.version}: снова действуют правила версии ${version}` : "Эти правила уже действуют");
   const open = state.rule?.id;
   state.form = null;  // the open rule is reloaded as it is now (its digest changed)

@@ -23,9 +23,14 @@ const T = { allRules: {}, list: [], situation: null, loaded: {}, mode: "bad", ti
   turn: null };
 
 async function getJSON(path) {
-  const res = await fetch(path);
-  const data = await res.json();
-  if (!res.ok) throw new Error(data?.error?.message || `HTTP ${res.status}`);
+  let res;
+  try {
+    res = await fetch(path);
+  } catch {
+    throw new Error(CoachRu.OFFLINE);
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(CoachRu.error(res.status, data));
   return data;
 }
 
@@ -49,7 +54,7 @@ async function loadList() {
     box.append(el("div", { class: "situation", "data-situation": situation, onclick: () => openSituation(situation) },
       el("h3", {}, (v.bad || v.good).title),
       el("div", { class: "versions" }, v.bad ? el("span", { class: "pill bad" }, "плохо") : null,
-        v.good ? el("span", { class: "pill good" }, "хорошо") : null, el("span", { class: "pill lang" }, any.lang.toUpperCase()))));
+        v.good ? el("span", { class: "pill good" }, "хорошо") : null, el("span", { class: "pill lang" }, { ru: "рус.", en: "англ." }[any.lang] || any.lang))));
   }
   if (data.errors.length) box.append(el("div", { class: "notice err" }, "Файлы с ошибками:", el("ul", {}, data.errors.map((e) => el("li", {}, `${e.file}: ${e.field}: ${e.problem}`)))));
   const m = location.hash.match(/s=([\w-]+)/);
@@ -277,12 +282,17 @@ async function check(turn, final = false) {
   const now = turnClock(turn);
   const body = { draft, messages: turn.history, now, operator_name: turn.sc.operator,
     draft_started_at: turn.firstKey !== null ? turn.sc.start + turn.now + (turn.firstKey - turn.opened) / 1000 : null,
-    caret: final ? null : turn.ta.selectionEnd };
+    caret: final ? null : turn.ta.selectionEnd, ui_lang: "ru" };  // the trainer reads Russian, whatever the chat
   let data;
   try {
-    const res = await fetch("/v1/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...body, include_quiet: true }) });
-    data = await res.json();
-    if (!res.ok) throw new Error(data?.error?.message || `HTTP ${res.status}`);
+    let res;
+    try {
+      res = await fetch("/v1/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...body, include_quiet: true }) });
+    } catch {
+      throw new Error(CoachRu.OFFLINE);
+    }
+    data = await res.json().catch(() => null);
+    if (!res.ok) throw new Error(CoachRu.error(res.status, data));
   } catch (e) {
     turn.live.innerHTML = "";
     turn.live.append(el("div", { class: "notice err" }, `Проверка не удалась: ${e.message}`));
