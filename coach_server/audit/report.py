@@ -261,6 +261,6 @@ def render_html(report: dict[str, Any], *, source: str = "") -> str:
                      + "".join(f"<tr><td class=n>{b['line']}</td><td>сообщение {b['message']}: {_e(b['problem'])}</td></tr>"
                                for b in report["skipped"])
                      + "</tbody></table></section>")
-    parts.append(f"</main><footer>Operator Coach · {s['elapsed_s']:.2f} с · {s['chats_per_s']:.0f} чатов в секунду</footer>"
+    parts.append(f"</main><footer>Operator Coach · {s['elapsed_s']:.2f} с · {s['chats_per_s']:.0f} {plural(round(s['chats_per_s']), 'чат', 'чата', 'чатов')} в секунду</footer>"
                  "</body></html>")
     return "".join(parts)

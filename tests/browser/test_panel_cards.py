@@ -54,7 +54,7 @@ def test_a_click_on_an_underline_opens_its_card(browser, service, consoles, name
     wait_rule(page, "caps")
     wait_rule(page, "missing_please")
     page.wait_for_timeout(300)
-    word = page.evaluate(WORD_BOX, [spec["editor"], "ПРОЙДИТЕ"])
+    word = page.evaluate(WORD_BOX, [spec["editor"], "ПРОЙДИТЕ НА САЙТ"])
     assert word and word["overlap"], word  # shared words are marked apart
     assert not page.locator(CARD).is_visible()
 

@@ -25,6 +25,7 @@ from .conftest import EXTENSION, PANEL, open_console, plain_page, rules_copy
 # Proper names and what is typed as it is; nothing else in Latin letters on a Russian screen.
 # (and «e-mail», as Russian writes it; the keys as the keyboard names them)
 ALLOWED = {"Operator", "Coach", "SQLite", "PostgreSQL", "Chromium", "Chrome", "Chatwoot", "Mibew", "Messenger", "UTC",
+           "Rocket", "Chat", "Omnichannel", "Zammad", "Odoo", "Live",
            "JSON", "e-mail", "Enter", "Shift", "Alt", "Ctrl", "Esc", "Tab", "Backspace", "K"}
 # a command to type, a placeholder, a path, a file name, an address, a key combination
 TECHNICAL = re.compile(r"`[^`]*`|\bcoach [a-z]+(?: [a-z]+)*(?: --?[a-z-]+(?:[ =]\S+)?)*|make run|\{[^}]*\}|"
