@@ -155,7 +155,13 @@ def test_a_misspelt_greeting_is_not_greeted_twice(coach):
 
 
 def test_no_softener_in_capitals_and_please_before_just(coach):
-    assert _fix(coach, "missing_please", "ПРИШЛИТЕ ФОТО ЧЕКА", GREETED) is None
+    # the softener is not shouted: the verb is written in normal case, the rest is the capitals' own remark…
+    assert _fix(coach, "missing_please", "ПРИШЛИТЕ ФОТО ЧЕКА", GREETED) == "Пришлите, пожалуйста, ФОТО ЧЕКА"
+    # …and both remarks together make one fix
+    from tests.test_rule_precision import chat
+    both = coach.check({"draft": "ПРИШЛИТЕ ФОТО ЧЕКА", "messages": chat(*GREETED), "now": 1_750_000_000.0},
+                       only=["caps", "missing_please"]).warnings
+    assert {w.suggestion for w in both} == {"Пришлите, пожалуйста, фото чека"}
     assert _fix(coach, "missing_please", "Just reply to this message with the code.", GREETED_EN) == \
         "Please just reply to this message with the code."
 

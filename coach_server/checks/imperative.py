@@ -246,12 +246,15 @@ class ImperativeCheck(Check[Params, Lang]):
 
     # --- the fix ---------------------------------------------------------------------------------------
     def _fix(self, draft: TextFacts, start: int, end: int, verb: Word) -> tuple[int, str | None]:
-        """Where the fix starts and what it puts there. A verb in capitals gets none (a softener in capitals
-        shouts too, and the capitals have their own remark); "just"/"simply" before the verb take «please»
-        before them ("Just reply" → "Please just reply", not "Just please reply")."""
+        """Where the fix starts and what it puts there. A verb in capitals is written in normal case in the fix
+        (a softener in capitals shouts too: «ПРОЙДИТЕ, ПОЖАЛУЙСТА,» is no kinder); "just"/"simply" before the verb
+        take «please» before them ("Just reply" → "Please just reply", not "Just please reply")."""
         span = draft.text[start:end]
         if span.isupper() and len(span) > 1:
-            return start, None
+            lowered = span.lower()
+            if self._sentence_start(draft, verb) or all(t.kind != "word" for t in draft.tokens[:verb.index]):
+                lowered = lowered[:1].upper() + lowered[1:]
+            return start, self._suggest(draft, start, end, verb, lowered)
         prev = draft.word_at.get(verb.index - 1) if verb.index > 0 else None
         if prev is not None and not verb.is_cyrillic and prev.lower in _ADVERBS_BEFORE:
             adverb = draft.text[prev.token.start:prev.token.end]
@@ -261,11 +264,10 @@ class ImperativeCheck(Check[Params, Lang]):
             return prev.token.start, f"{please} {adverb} {span}"
         return start, self._suggest(draft, start, end, verb)
 
-    def _suggest(self, draft: TextFacts, start: int, end: int, verb: Word) -> str:
-        span = draft.text[start:end]
-        shouted = span.isupper() and len(span) > 1  # «ПРОЙДИТЕ» → «ПРОЙДИТЕ, ПОЖАЛУЙСТА,», "GO" → "PLEASE GO"
+    def _suggest(self, draft: TextFacts, start: int, end: int, verb: Word, span: str | None = None) -> str:
+        span = draft.text[start:end] if span is None else span
         if verb.is_cyrillic:
-            please = self.langs["ru"].please.upper() if shouted else self.langs["ru"].please
+            please = self.langs["ru"].please
             nxt = next((t for t in draft.tokens if t.start >= end), None)
             if nxt is not None and nxt.kind == "punct" and nxt.text not in "«(\"—–-":
                 return f"{span}, {please}"  # «Подождите, я проверю» → «Подождите, пожалуйста, я проверю»
@@ -273,8 +275,6 @@ class ImperativeCheck(Check[Params, Lang]):
                 return f"{span}, {please}"
             return f"{span}, {please},"
         please = self.langs["en"].please
-        if shouted:
-            return f"{please.upper()} {span}"
         at_start = all(t.kind != "word" for t in draft.tokens[:verb.index]) or self._sentence_start(draft, verb)
         if at_start:
             # "Go to…" → "Please go to…": the capital moves to «Please»; a name-like capital inside stays

@@ -488,7 +488,7 @@
       }
       this.mount();
       if (this.placement === "dock" && this.tracked) {
-        this.onListScroll(); // where the conversation is, before the new content moves it (see layout)
+        this.noteListPlace(); // where the conversation is, before the new content moves it (see layout)
         this.noted = true;
       }
       const refocus = this.focusedControl();
@@ -634,7 +634,7 @@
       // the conversation's distance from its bottom, as the operator sees it now: the measuring below resizes
       // the list (and may clamp its scroll); it is put back at the end
       const list = this.placement === "dock" ? this.tracked : null;
-      if (list && !this.noted) this.onListScroll();
+      if (list && !this.noted) this.noteListPlace();
       this.noted = false;
       this.wrap.style.minHeight = ""; // measured as it is; the hold while typing is put back in holdSize
       let budget = Infinity;
@@ -802,18 +802,34 @@
       this.tracked?.removeEventListener("scroll", this.onListScroll);
       this.tracked = s;
       if (!s) return;
-      this.onListScroll ??= () => {
+      // the scroll event of our own anchoring comes a frame later, when the list may have been resized again:
+      // read then, it would move the conversation up by the difference (it is not the operator's scroll)
+      this.onListScroll ??= (event) => {
         const t = this.tracked;
-        if (t) this.fromBottom = t.scrollHeight - t.scrollTop - t.clientHeight;
+        if (!t) return;
+        if (event && this.anchoredTop != null && Math.abs(t.scrollTop - this.anchoredTop) < 1) return;
+        this.anchoredTop = null;
+        this.fromBottom = t.scrollHeight - t.scrollTop - t.clientHeight;
       };
       this.onListScroll();
       s.addEventListener("scroll", this.onListScroll, { passive: true });
+    }
+
+    /**
+     * Reads where the conversation is, unless the panel is changing size: then the list has just been resized
+     * and not yet put back (the resize observer does that after this frame's layout), and the reading would
+     * move the conversation up by the difference, a little more on every frame of the animation.
+     */
+    noteListPlace() {
+      if (this.wrap.getAnimations().length) return;
+      this.onListScroll();
     }
 
     anchorConversation() {
       const s = this.placement === "dock" ? this.tracked : null;
       if (!s || this.fromBottom == null) return;
       s.scrollTop = s.scrollHeight - s.clientHeight - this.fromBottom;
+      this.anchoredTop = s.scrollTop;
     }
 
     // --- the card at an underlined spot ----------------------------------------------------------------------

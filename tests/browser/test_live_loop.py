@@ -106,7 +106,7 @@ def demo_chat_id(browser, conversation: str) -> str:
 
 # --- 1. the last word --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("ending,rule,word", [(", спс", "slang", "спс"), (", ждите", "missing_please", "ждите"),
-                                              (", ПРОВЕРЯЮ", "caps", "ПРОВЕРЯЮ")], ids=["slang", "please", "caps"])
+                                              (", УЖЕ ПРОВЕРЯЮ", "caps", "ПРОВЕРЯЮ")], ids=["slang", "please", "caps"])
 def test_the_last_word_is_judged_after_a_pause(browser, service, consoles, ending, rule, word):
     page, errors, spec = open_console(browser, service, consoles, "demo")
     page.click("li.dc-conv[data-id='c-1002']")  # Игорь waits for his order; Анна has greeted him already

@@ -10,7 +10,7 @@ from .conftest import PANEL, open_console, wait_no_rule, wait_rule
 CARD = "[data-coach-card]"
 # caps and missing_please on the same word (one fix for both: fixes.py); once it is applied, missing_please
 # goes on to «Напишите»
-OVERLAP = "ПРОЙДИТЕ на сайт и посмотрите условия. Напишите номер заказа. "
+OVERLAP = "ПРОЙДИТЕ НА САЙТ и посмотрите условия. Напишите номер заказа. "
 
 # the screen box of the first occurrence of `word` in the reply box: the mirror's mark over a textarea, a DOM
 # range in a rich editor

@@ -9,7 +9,7 @@ import pytest
 from .conftest import CONSOLES, PANEL, open_console, rules_in_panel
 
 # five remarks or more on every console: slang twice, caps, a missing «пожалуйста», …
-BUSY = "Спс, СРОЧНО пройдите на сайт и посмотрите условия, щас всё будет. "
+BUSY = "Спс, пройдите на сайт и посмотрите условия, ЭТО ОЧЕНЬ ВАЖНО, щас всё будет. "
 
 # Everything measured in one go, in the page: the coach's boxes and the console's.
 MEASURE = """([editorSel, newestSel]) => {

@@ -73,14 +73,14 @@ def test_the_demo_console_in_both_themes(browser, service, consoles, theme):
     page = browser.context.new_page()
     page.goto(f"{service.url}/demo?theme={theme}#chat=c-1002")
     page.click("#dc-reply")
-    page.keyboard.type("Спс, СРОЧНО пройдите на сайт.")
+    page.keyboard.type("Спс, ЭТО ВАЖНО: пройдите на сайт.")
     wait_rule(page, "slang")
     wait_rule(page, "slow_reply")  # the chip is coloured too
     assert page.get_attribute(PANEL, "data-theme") == theme
     dark_bg = luminance(page.evaluate(TEXTS)[0]["bg"]) < 0.2
     assert dark_bg == (theme == "dark")
     assert_readable(page)
-    open_card(page, "СРОЧНО")
+    open_card(page, "ВАЖНО")
     assert_readable(page)
     page.close()
 
