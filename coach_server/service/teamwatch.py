@@ -136,8 +136,15 @@ class TeamWatcher:
                 newer = await self.source.team_newer(None if first else self.current, 0.0 if first else
                                                      self.check_interval)
                 if newer is not None:
-                    self.install(newer)
-                    await asyncio.to_thread(self._save_snapshot, newer)
+                    # never between a verdict written on this node and its figures put in force (what moved would
+                    # be missing from the history), nor over figures newer than these (read before that verdict)
+                    async with self.write_lock:
+                        stale = newer.revision is not None and self.current.revision is not None \
+                            and newer.revision < self.current.revision
+                        if not stale:
+                            self.install(newer)
+                    if not stale:
+                        await asyncio.to_thread(self._save_snapshot, newer)
                 if self.state == "offline":
                     log.info("the team's figures from %s are back", self.source.location)
                 self.state, self.last_error, self.synced_at, first, delay = "online", None, time.time(), False, \
