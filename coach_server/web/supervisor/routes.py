@@ -56,7 +56,7 @@ from ...service.httpkit import (
     token_holder,
     token_ok,
 )
-from ...service.keys import COACH, RULES
+from ...service.keys import COACH, RULES, TEAM
 from ...service.rulewatch import ReadOnlyRules
 from ...store import Store, StoreUnavailable
 from . import judging
@@ -134,6 +134,7 @@ async def state(request: web.Request) -> web.Response:
         "token_ok": token_ok(request),
         "token_holder": holder.label if (holder := token_holder(request)) is not None and holder.supervisor else None,
         "token_status": _token_status(request),
+        "team": request.app[TEAM].status(),
     })
 
 
@@ -450,7 +451,7 @@ async def backtest(request: web.Request) -> web.Response:
                              status=422)
     corpus = await _corpus(request, body.get("corpus", "scenarios"))
     async with request.app[BACKTEST_LOCK]:
-        result = await asyncio.to_thread(request.app[BACKTESTER].run, book, corpus, proposals)
+        result = await asyncio.to_thread(request.app[BACKTESTER].run, book, corpus, proposals, coach.precision)
     return json_response(result)
 
 
