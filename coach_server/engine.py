@@ -31,7 +31,7 @@ from .models import (
     parse_request,
 )
 from .rulebook.loader import Rulebook, RuleError, default_rules_dir, load_rulebook, load_ruleset
-from .rulebook.precision import PrecisionTable, default_floor, load_precision
+from .rulebook.precision import TEAM_DECIDES, Basis, PrecisionTable, TeamCounts, default_floor, load_precision
 from .rulebook.ruleset import RuleSet
 from .text.analysis import (
     AnalysisBudget,
@@ -286,52 +286,66 @@ class Coach:
         own = rule.spec.min_confidence if rule is not None else None
         return self.min_confidence if own is None else own
 
+    def basis_of(self, rule_id: str, trigger: str, lang: str, table: PrecisionTable | None = None) -> Basis:
+        """What a warning of this rule, trigger and language rests on (the project's figure, or the team's)."""
+        rule = self.rulebook.rules.get(rule_id)
+        return (table or self.precision).basis(rule_id, trigger, lang,
+                                               pool_langs=rule is not None and rule.check.language_neutral)
+
+    def is_shown(self, rule_id: str, confidence: float | None) -> bool:
+        """Does a warning of this rule with this confidence reach operators? Its pin (`show`), else the floor."""
+        rule = self.rulebook.rules.get(rule_id)
+        show = rule.spec.show if rule is not None else "auto"
+        return show == "always" or (show == "auto" and (confidence or 0.0) >= self.floor_of(rule_id))
+
     def precision_of(self, rule_id: str) -> dict[str, Any]:
         """What is known of a rule's precision, for /v1/rules and the supervisor page: the sealed figures per
-        trigger and language, the confidence each warning gets, and whether it is shown by default."""
+        trigger and language, the team's verdicts, the confidence each warning gets, and whether it is shown
+        by default."""
         table = self.precision
         rule = self.rulebook.rules.get(rule_id)
         show = rule.spec.show if rule is not None else "auto"
         floor = self.floor_of(rule_id)
         whole = table.rule_count(rule_id)
+        team = table.team_count(rule_id)
         triggers = []
-        pool = rule is not None and rule.check.language_neutral
         for trigger in table.triggers(rule_id):
             for lang in ("ru", "en"):
-                basis = table.basis(rule_id, trigger, lang, pool_langs=pool)
-                confidence = basis.confidence
+                basis = self.basis_of(rule_id, trigger, lang)
+                confidence = _rounded(basis.confidence)
                 own = table.warnings.get((rule_id, trigger, lang))
                 triggers.append({
                     "trigger": trigger, "lang": lang, "labels": own.n if own else 0,
-                    "correct": own.correct if own else 0, "confidence": None if confidence is None else round(confidence, 3),
-                    "basis": basis.level, "basis_labels": basis.count.n,
-                    "shown": show == "always" or (show == "auto" and (confidence or 0.0) >= floor),
+                    "correct": own.correct if own else 0, "confidence": confidence,
+                    "basis": basis.level, "basis_labels": basis.count.n, "basis_correct": basis.count.correct,
+                    "team_labels": basis.team.n, "team_correct": basis.team.correct, "team_decides": TEAM_DECIDES,
+                    "prior_labels": basis.prior.n if basis.prior is not None else None,
+                    "prior_correct": basis.prior.correct if basis.prior is not None else None,
+                    "prior_basis": basis.prior_level or None,
+                    "shown": self.is_shown(rule_id, confidence),
                     "fix_offered": table.fix_offered(rule_id, trigger)})
-        main = table.basis(rule_id, "main", "ru") if not triggers else None
-        shown_any = any(t["shown"] for t in triggers) if triggers else (
-            show == "always" or (show == "auto" and ((main.confidence if main else None) or 0.0) >= floor))
+        main = self.basis_of(rule_id, "main", "ru") if not triggers else None
+        shown_any = any(t["shown"] for t in triggers) if triggers else self.is_shown(
+            rule_id, _rounded(main.confidence) if main else None)
         return {"labels": whole.n, "correct": whole.correct,
                 "precision": None if whole.precision is None else round(whole.precision, 3),
                 "low": None if whole.low is None else round(whole.low, 3),
+                "team": {"labels": team.n, "correct": team.correct,
+                         "precision": None if team.precision is None else round(team.precision, 3)},
                 "show": show, "min_confidence": floor, "shown": shown_any, "triggers": triggers,
                 "categories": table.categories.get(rule_id, {}),
                 "measured": table.measured, "source": table.source}
 
     def calibrate(self, warnings: list[Warning], lang: str, *, include_quiet: bool = False) -> tuple[list[Warning], int]:
-        """Each warning with its measured confidence; a fix kept only where fixes of its kind were measured
-        right (rulebook/precision.py); warnings under the floor quiet — left out, or kept marked `quiet` when
-        asked for. Returns the warnings and how many are quiet."""
+        """Each warning with its measured confidence (the team's figure where its verdicts decide); a fix kept
+        only where fixes of its kind were measured right (rulebook/precision.py); warnings under the floor
+        quiet — left out, or kept marked `quiet` when asked for. Returns the warnings and how many are quiet."""
         table = self.precision
-        rules = self.rulebook.rules
         out: list[Warning] = []
         quiet = 0
         for w in warnings:
-            rule = rules.get(w.rule)
-            confidence = table.confidence(w.rule, w.trigger, lang,
-                                          pool_langs=rule is not None and rule.check.language_neutral)
-            show = rule.spec.show if rule is not None else "auto"
-            floor = self.floor_of(w.rule)
-            is_quiet = show == "never" or (show == "auto" and (confidence or 0.0) < floor)
+            confidence = _rounded(self.basis_of(w.rule, w.trigger, lang, table).confidence)
+            is_quiet = not self.is_shown(w.rule, confidence)
             # a floor of 0 turns the calibration off: every warning shown with every fix its check proposes
             suggestion = w.suggestion if (w.suggestion is None or self.min_confidence <= 0.0
                                           or table.fix_offered(w.rule, w.trigger)) else None
@@ -342,6 +356,41 @@ class Coach:
             out.append(w.model_copy(update={"confidence": confidence, "quiet": is_quiet, "suggestion": suggestion}))
         return out, quiet
 
+    # --- the team's own verdicts ---------------------------------------------------------------------------
+    def use_team(self, team: TeamCounts) -> frozenset[str]:
+        """Put a team's verdicts in force (a table of its own, in one step); returns the rules whose figures
+        changed — what live chats re-check."""
+        before = self.precision
+        after = before.with_team(team.counts)
+        keys = set(before.team) | set(after.team)
+        self.precision = after
+        return frozenset(rule for rule, trigger in keys if before.team.get((rule, trigger)) != after.team.get((rule, trigger)))
+
+    def status_changes(self, before: PrecisionTable, after: PrecisionTable,
+                       rules: Iterable[str]) -> list[dict[str, Any]]:
+        """Which rule, trigger and language went from shown to quiet or back between two tables (the same rules
+        and floor): for the history of what operators see, with the figures that decided it."""
+        out: list[dict[str, Any]] = []
+        for rule_id in sorted(set(rules)):
+            rule = self.rulebook.rules.get(rule_id)
+            langs = ("*",) if rule is not None and rule.check.language_neutral else ("ru", "en")
+            triggers = sorted(set(before.triggers(rule_id)) | set(after.triggers(rule_id)))
+            for trigger in triggers:
+                for lang in langs:
+                    was, now = (self.basis_of(rule_id, trigger, "ru" if lang == "*" else lang, t)
+                                for t in (before, after))
+                    shown_now = self.is_shown(rule_id, _rounded(now.confidence))
+                    if self.is_shown(rule_id, _rounded(was.confidence)) == shown_now:
+                        continue
+                    out.append({"rule": rule_id, "trigger": trigger, "lang": lang, "shown": shown_now,
+                                "confidence": _rounded(now.confidence),
+                                "confidence_before": _rounded(was.confidence),
+                                "floor": self.floor_of(rule_id), "basis": now.level,
+                                "count": [now.count.correct, now.count.wrong],
+                                "team": [now.team.correct, now.team.wrong],
+                                "prior": [now.prior.correct, now.prior.wrong] if now.prior is not None else None,
+                                "team_decides": TEAM_DECIDES})
+        return out
 
     def _checks(self, channel: str, text_only: bool, only: Iterable[str] | None) -> list[tuple[str, AnyCheck]]:
         """(rule id, check) of the active rules (those in `only`, if given) that run in this channel and scope."""
@@ -405,6 +454,11 @@ class Coach:
         wait = next((w for w in warnings if w.clock == "client_wait"), None)
         timers = {**fresh.timers, "client_wait_severity": wait.severity if wait is not None else None}
         return Evaluation(result, min(dues) if dues else None, timers, fresh.slices, fresh.longest_slice_ms)
+
+
+def _rounded(confidence: float | None) -> float | None:
+    """A confidence as warnings carry it (and as the floor is compared with): three decimals."""
+    return None if confidence is None else round(confidence, 3)
 
 
 def one_remark_per_wait(warnings: list[Warning]) -> list[Warning]:

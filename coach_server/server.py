@@ -4,6 +4,7 @@
                     ├─ API routes (service/api.py) ── /healthz, /v1/check, /v1/rules, …
                     ├─ console adapters (service/adapters.py) ── /v1/adapters (--adapters DIR, or the team node's)
                     ├─ rule watcher (service/rulewatch.py) ── reloads rules/, tells the live hub
+                    ├─ team watcher (service/teamwatch.py) ── the team's verdicts → its figures, tells the live hub
                     └─ pages (web/demo, web/trainer, web/supervisor)
     feedback log ─── store (store/): events as they come, the chats' transcripts every 2 s (text storage on)
 
@@ -39,10 +40,11 @@ from .service.httpkit import (
     json_errors,
     quiet_malformed_requests,
 )
-from .service.keys import COACH, FEEDBACK, RULES, WORKER
+from .service.keys import COACH, FEEDBACK, RULES, TEAM, WORKER
 from .service.live import LiveHub
 from .service.memory import MemoryGuard
 from .service.rulewatch import CHECK_INTERVAL_S, RuleSource, RuleWatcher
+from .service.teamwatch import TeamNodeFigures, TeamWatcher
 from .service.token import TokenHolder
 from .store import Store
 from .web import common as web_common
@@ -76,6 +78,10 @@ class TeamWiring:
     adapter_source: TeamNode | None = None
     adapter_snapshot: Path | None = None
     rule_versions: Path | None = None  # rules from a directory: where its versions are kept (None: not kept)
+    # the team's own figures from a team node (--follow; else from the store, where the verdicts are), and where
+    # the last good ones are kept
+    team_figures: TeamNodeFigures | None = None
+    team_snapshot: Path | None = None
 
 
 def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackLog | None = None,
@@ -96,12 +102,18 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
                         check_interval=team.check_interval,
                         versions=LocalRuleVersions(team.rule_versions) if team.rule_versions is not None else None)
     rules.listeners.append(hub.rules_changed)  # every connected chat is re-checked with the new rules
+    # the team's verdicts: from the team node a follower follows, else from the store they are written to
+    teamwatch = TeamWatcher(coach, team.team_figures if team.team_figures is not None else store,
+                            snapshot=team.team_snapshot, check_interval=team.check_interval,
+                            mode="follow" if team.team_figures is not None else "store")
+    teamwatch.listeners.append(hub.rules_changed)  # a rule the verdicts silenced leaves the panels at once
     app[SUPERVISOR_TOKEN] = supervisor_token
     app[TOKEN_HOLDERS] = tuple(team.tokens)
     app[WORKER] = team.worker
     app[COACH] = coach
     app[FEEDBACK] = feedback
     app[RULES] = rules
+    app[TEAM] = teamwatch
     api.register(app, hub)
     shelf = AdapterShelf(team.adapters_dir, source=team.adapter_source, snapshot=team.adapter_snapshot,
                          interval=reload_interval, check_interval=team.check_interval)
@@ -112,6 +124,7 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
     trainer.register(app)
     supervisor.register(app, store)
     app.cleanup_ctx.append(in_background(rules.watch))
+    app.cleanup_ctx.append(in_background(teamwatch.watch))
     guard_memory = MemoryGuard(coach.shed_memory, shed_more=hub.shed_memory,  # the RSS stays bounded
                                allowance=lambda: hub.held_analysis / 2**20)
     app.cleanup_ctx.append(in_background(guard_memory.watch))
@@ -121,8 +134,11 @@ def build_app(coach: Coach, *, reload_interval: float = 1.0, feedback: FeedbackL
 
     app.on_shutdown.append(going_away)
     app.on_startup.append(rules.first_sync)  # a store's or team node's rules before the first request
+    app.on_startup.append(teamwatch.first_sync)
     app.on_shutdown.append(rules.closing)
+    app.on_shutdown.append(teamwatch.closing)
     app.on_cleanup.append(rules.close)
+    app.on_cleanup.append(teamwatch.close)
     if store is not None:
         attach_store(app, store, hub, feedback)
     return app

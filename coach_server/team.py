@@ -37,6 +37,7 @@ from .server import TeamWiring
 from .service.follow import TeamNode, check_follow_url
 from .service.guard import is_loopback_address
 from .service.rulewatch import CHECK_INTERVAL_S, RuleSource
+from .service.teamwatch import TeamNodeFigures
 from .service.token import TokenHolder
 from .store import StoreUnavailable, default_store_path
 from .store.rulesets import RuleSetStore
@@ -348,7 +349,11 @@ def team_wiring(args: argparse.Namespace, store: str | None, tokens: list[TokenH
                       adapter_source=adapter_source if isinstance(adapter_source, TeamNode) else None,
                       adapter_snapshot=snapshot.with_suffix(".adapters.json") if adapter_source and snapshot else None,
                       # a directory of rules keeps its versions beside the service's data (the page's «История»)
-                      rule_versions=versions_path(rules_dir) if source is None and rules_dir is not None else None)
+                      rule_versions=versions_path(rules_dir) if source is None and rules_dir is not None else None,
+                      # a follower takes the team's figures (its supervisors' verdicts) from the node as well
+                      team_figures=TeamNodeFigures(figures) if isinstance(figures := rules_source(args, store, tokens),
+                                                                          TeamNode) else None,
+                      team_snapshot=snapshot.with_suffix(".team.json") if args.follow and snapshot else None)
 
 
 def describe_source(args: argparse.Namespace, store: str | None) -> str | None:

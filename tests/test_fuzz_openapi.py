@@ -36,10 +36,10 @@ def api_schema(served):
 # driven here: one hypothesis test per operation and mode, drawing cases from the published description.
 OPERATIONS = [("GET", "/healthz"), ("POST", "/v1/check"), ("GET", "/v1/rules"), ("GET", "/v1/rules/set"),
               ("GET", "/v1/feedback/recent"), ("GET", "/v1/live"), ("GET", "/openapi.json"), ("GET", "/v1/adapters"),
-              ("PUT", "/v1/adapters/{adapter_id}"), ("DELETE", "/v1/adapters/{adapter_id}")]
+              ("PUT", "/v1/adapters/{adapter_id}"), ("DELETE", "/v1/adapters/{adapter_id}"), ("GET", "/v1/team/figures")]
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 WITH_INPUT = [("POST", "/v1/check"), ("GET", "/v1/rules/set"), ("GET", "/v1/live"), ("GET", "/v1/adapters"),
-              ("PUT", "/v1/adapters/{adapter_id}")]  # the others take no input
+              ("PUT", "/v1/adapters/{adapter_id}"), ("GET", "/v1/team/figures")]  # the others take no input
 
 
 def test_every_published_operation_is_fuzzed(served):

@@ -100,7 +100,7 @@ def test_migrates_a_version_1_file_and_keeps_its_rows(tmp_path):
     assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert stats["rules"][0]["dismissed"] == 2  # the old row survived the migration
     assert rows(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") == [
-        ("conversations",), ("events",), ("settings",)]
+        ("conversations",), ("events",), ("settings",), ("status_changes",), ("verdicts",)]
 
 
 def test_a_newer_schema_is_refused_not_damaged(tmp_path):

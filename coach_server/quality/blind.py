@@ -219,7 +219,8 @@ def _ago(seconds: float) -> str:
     return f"{seconds / 86_400:.0f} days"
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """A message as an item shows it: at most `limit` characters, a cut said so."""
     text = text.strip()
     return text if len(text) <= limit else text[:limit].rstrip() + " […]"
 
@@ -233,7 +234,7 @@ def conversation_before(chat: Chat, index: int) -> list[str]:
         lines.append(f"   ({len(earlier) - CONTEXT_MESSAGES} earlier messages not shown)")
     for m in earlier[-CONTEXT_MESSAGES:]:
         when = f", {_ago(at - m.ts)} before" if at is not None and m.ts is not None else ""
-        text = _clip(m.text, MESSAGE_CHARS).replace("\n", "\n      ")
+        text = clip(m.text, MESSAGE_CHARS).replace("\n", "\n      ")
         lines.append(f"   [{m.role}{when}]\n      {text}")
     return lines
 
@@ -242,7 +243,7 @@ def _marked(f: Finding) -> str:
     draft = f.draft
     if f.start is not None and f.end is not None and f.end > f.start:
         draft = draft[:f.start] + "⟦" + draft[f.start:f.end] + "⟧" + draft[f.end:]
-    return _clip(draft, DRAFT_CHARS)
+    return clip(draft, DRAFT_CHARS)
 
 
 @dataclass
@@ -323,7 +324,7 @@ def warning_item_text(f: Finding, chat: Chat, title: str) -> list[str]:
               f"- the warning the operator saw: {f.text}"]
     fixed = f.fixed
     lines.append("- proposed fix: none" if fixed is None else
-                 "- the message as the proposed fix would leave it:\n   " + _clip(fixed, DRAFT_CHARS).replace("\n", "\n   "))
+                 "- the message as the proposed fix would leave it:\n   " + clip(fixed, DRAFT_CHARS).replace("\n", "\n   "))
     return lines + [""]
 
 
@@ -331,7 +332,7 @@ def message_item_text(item_id: str, chat: Chat, index: int, channel: str) -> lis
     lines = [f"## item {item_id}", "", f"- channel: {CHANNEL_NAMES.get(channel, channel)}",
              "- conversation before the operator's message:"]
     lines += conversation_before(chat, index) or ["   (none: this is the first message)"]
-    lines += ["- the operator's message:", "   " + _clip(chat.messages[index].text, DRAFT_CHARS).replace("\n", "\n   "), ""]
+    lines += ["- the operator's message:", "   " + clip(chat.messages[index].text, DRAFT_CHARS).replace("\n", "\n   "), ""]
     return lines
 
 

@@ -173,26 +173,32 @@ def run_corpus(coach: Coach, path: Path, *, channel_map: dict[str, str] | None =
                 continue
             channel = channel_of(raw, chat, channel_map, default_channel)
             run.channels[chat_id] = channel
-            for moment in moments(chat, typing_cps=0):  # draft times only where the export records them
-                request = moment.request
-                request.lang = None  # detected, as in the extension
-                request.channel = channel  # type: ignore[assignment]
-                request.include_quiet = True
-                try:
-                    unfiltered = coach.evaluate(request, calibrated=False).result
-                    result = unfiltered.model_copy(update={"warnings": coach.calibrate(
-                        unfiltered.warnings, unfiltered.lang, include_quiet=True)[0]})
-                except RequestError as exc:
-                    run.bad_lines.append(f"line {number}, message {moment.index}: {exc.message}")
-                    continue
-                lang = chat.lang or result.lang
-                run.messages[(lang, channel)] += 1
-                client = next((m.text for m in reversed(request.messages) if m.role == "client"), "")
-                for w, w_raw in zip(result.warnings, unfiltered.warnings, strict=True):
-                    span = request.draft[w.start:w.end] if w.start is not None and w.end is not None else None
-                    run.findings.append(Finding(run.corpus, chat_id, moment.index, w.rule, lang, channel,
-                                                w.severity, w.message, span, w.start if span else None,
-                                                request.draft, client, trigger=w.trigger,
-                                                end=w.end if span else None, suggestion=w_raw.suggestion,
-                                                confidence=w.confidence, quiet=w.quiet))
+            chat_findings(coach, run, chat_id, chat, channel, where=f"line {number}, ")
     return run
+
+
+def chat_findings(coach: Coach, run: Run, chat_id: str, chat: Chat, channel: str, *, where: str = "") -> None:
+    """Every warning on every operator message of one chat, as it was sent, into `run` — quiet ones included
+    (each marked), with the fix its check proposed; a message the engine refuses goes to `run.bad_lines`."""
+    for moment in moments(chat, typing_cps=0):  # draft times only where the export records them
+        request = moment.request
+        request.lang = None  # detected, as in the extension
+        request.channel = channel  # type: ignore[assignment]
+        request.include_quiet = True
+        try:
+            unfiltered = coach.evaluate(request, calibrated=False).result
+            result = unfiltered.model_copy(update={"warnings": coach.calibrate(
+                unfiltered.warnings, unfiltered.lang, include_quiet=True)[0]})
+        except RequestError as exc:
+            run.bad_lines.append(f"{where}message {moment.index}: {exc.message}")
+            continue
+        lang = chat.lang or result.lang
+        run.messages[(lang, channel)] += 1
+        client = next((m.text for m in reversed(request.messages) if m.role == "client"), "")
+        for w, w_raw in zip(result.warnings, unfiltered.warnings, strict=True):
+            span = request.draft[w.start:w.end] if w.start is not None and w.end is not None else None
+            run.findings.append(Finding(run.corpus, chat_id, moment.index, w.rule, lang, channel,
+                                        w.severity, w.message, span, w.start if span else None,
+                                        request.draft, client, trigger=w.trigger,
+                                        end=w.end if span else None, suggestion=w_raw.suggestion,
+                                        confidence=w.confidence, quiet=w.quiet))

@@ -99,7 +99,8 @@ class LocalRuleVersions:
             if data is None:
                 continue
             out.append({"version": number, "created_at": data.get("created_at"), "author": data.get("author"),
-                        "summary": data.get("summary"), "restores": data.get("restores"),
+                        "summary": data.get("summary"), "reason": data.get("reason") or "",
+                        "restores": data.get("restores"),
                         "digest": data.get("digest"), "files": len(data.get("files") or {}),
                         "changes": data.get("changes") or []})
             if len(out) >= max(1, limit):
@@ -107,8 +108,9 @@ class LocalRuleVersions:
         return out
 
     def record(self, files: Mapping[str, bytes], *, author: str | None, summary: str | None = None,
-               restores: int | None = None) -> RuleSet | None:
-        """Make `files` the newest version; None when the newest version already holds exactly these files."""
+               restores: int | None = None, reason: str = "") -> RuleSet | None:
+        """Make `files` the newest version; None when the newest version already holds exactly these files.
+        `reason`: why, in the author's words."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with directory_lock(self.directory):
             head = self.head()
@@ -121,7 +123,7 @@ class LocalRuleVersions:
                            old_label=f"version {head}" if head else "empty", new_label=f"version {version}")
             made = RuleSet(dict(files), version, time.time(), _label(author))
             data = {**made.to_json(), "summary": summary or summarize_changes(diff), "restores": restores,
-                    "changes": diff}
+                    "reason": _CONTROL.sub(" ", reason).strip()[:500], "changes": diff}
             write_atomically(self.directory / f"{version:06d}.json",
                              json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
             return made

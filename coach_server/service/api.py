@@ -5,6 +5,7 @@
 - `GET /v1/live` — the WebSocket for live coaching (live.py);
 - `GET /v1/rules` — the loaded rules (with what each one's kind reads) and their errors;
 - `GET /v1/rules/set` — the files of the rules in force, for services that follow this one (long poll);
+- `GET /v1/team/figures` — the team's verdicts as counts per rule and trigger, for followers (long poll);
 - `GET /v1/feedback/recent` — the latest shown/dismissed/applied events (supervisor token);
 - `GET /openapi.json` — the OpenAPI 3.1 description of these routes.
 
@@ -23,7 +24,7 @@ from .. import __version__
 from ..models import RequestError
 from .follow import MAX_WAIT_S
 from .httpkit import HttpError, json_response, long_poll, read_json, require_token
-from .keys import COACH, FEEDBACK, RULES, WORKER
+from .keys import COACH, FEEDBACK, RULES, TEAM, WORKER
 from .live import LiveHub
 from .openapi import openapi_text
 from .rulewatch import MAX_WAITERS, TooManyWaiting
@@ -42,7 +43,8 @@ async def healthz(request: web.Request) -> web.Response:
         "rule_errors": [e.to_json() for e in coach.errors],
         "rules_source": request.app[RULES].status(),
         "precision": {"source": coach.precision.source, "measured": coach.precision.measured,
-                      "min_confidence": coach.min_confidence, "error": coach.precision_error},
+                      "min_confidence": coach.min_confidence, "error": coach.precision_error,
+                      "team": request.app[TEAM].status()},
         "process": _process(request.app),
     })
 
@@ -95,6 +97,21 @@ async def rule_set(request: web.Request) -> web.Response:
     return web.Response(body=body, headers=headers, content_type="application/json", charset="utf-8")
 
 
+async def team_figures(request: web.Request) -> web.Response:
+    """The team's figures in force here (its supervisors' agreed verdicts per rule and trigger, no text), for the
+    services that follow this one. `If-None-Match: "<digest>"` with `?wait=S` waits up to S seconds for them to
+    change, else answers 304."""
+    known, wait = long_poll(request, MAX_WAIT_S)
+    watcher = request.app[TEAM]
+    if known and wait > 0:
+        await watcher.changed_from(known, wait)
+    digest = watcher.current.digest
+    headers = {"ETag": f'"{digest}"'}
+    if known == digest:
+        return web.Response(status=304, headers=headers)
+    return json_response(watcher.current.to_json(), headers=headers)
+
+
 async def feedback_recent(request: web.Request) -> web.Response:
     require_token(request)  # what operators did, and who: for the supervisor, not for any local program
     return json_response({"events": [e.to_json() for e in request.app[FEEDBACK].recent]})
@@ -110,5 +127,6 @@ def register(app: web.Application, hub: LiveHub) -> None:
     app.router.add_get("/v1/live", hub.handle)
     app.router.add_get("/v1/rules", rules)
     app.router.add_get("/v1/rules/set", rule_set)
+    app.router.add_get("/v1/team/figures", team_figures)
     app.router.add_get("/v1/feedback/recent", feedback_recent)
     app.router.add_get("/openapi.json", openapi_json)

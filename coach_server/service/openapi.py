@@ -102,6 +102,19 @@ RULE_SET = {
     },
 }
 
+TEAM_FIGURES = {
+    "type": "object",
+    "required": ["format", "digest", "verdicts", "disagreed", "rules"],
+    "description": "the team's own figures: its supervisors' agreed verdicts per rule and trigger (docs/supervisor.md)",
+    "properties": {
+        "format": {"const": 1}, "digest": {"type": "string"}, "verdicts": {"type": "integer", "minimum": 0},
+        "disagreed": {"type": "integer", "minimum": 0}, "revision": {"type": ["integer", "null"]},
+        "rules": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {
+            "type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}},
+                  "description": "rule → trigger → [right, wrong]"},
+    },
+}
+
 RULES = {
     "type": "object",
     "required": ["rules", "errors"],
@@ -307,6 +320,22 @@ def _document() -> dict[str, Any]:
                     "304": {"description": "the rules are still those of If-None-Match"},
                     "400": _json(_ref("Error"), "wait out of range"),
                 })}},
+            "/v1/team/figures": {"get": {
+                "operationId": "teamFigures",
+                "summary": "the team's verdicts as counts per rule and trigger, for services that follow this one "
+                           "(docs/team.md)",
+                "parameters": [
+                    {"name": "wait", "in": "query", "required": False,
+                     "schema": {"type": "number", "minimum": 0, "maximum": 60},
+                     "description": "with If-None-Match: wait up to this many seconds for the figures to change"},
+                    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                     "description": "the digest the client has, quoted; unchanged → 304"},
+                ],
+                "responses": _guarded({
+                    "200": _json(_ref("TeamFigures"), "the counts; the ETag header is the quoted digest"),
+                    "304": {"description": "the figures are still those of If-None-Match"},
+                    "400": _json(_ref("Error"), "wait out of range"),
+                })}},
             "/v1/adapters": {"get": {
                 "operationId": "adapters",
                 "summary": "the console adapters this service serves: from --adapters DIR, or the team node's "
@@ -380,7 +409,7 @@ def _document() -> dict[str, Any]:
                                                "content": {"application/json": {"schema": {"type": "object"}}}}})}},
         },
         "components": {
-            "schemas": schemas | {"Health": HEALTH, "Rules": RULES, "RuleSet": RULE_SET,
+            "schemas": schemas | {"Health": HEALTH, "Rules": RULES, "RuleSet": RULE_SET, "TeamFigures": TEAM_FIGURES,
                                   "FeedbackRecent": FEEDBACK_RECENT, "Adapter": ADAPTER, "Adapters": ADAPTERS,
                                   "AdapterSaved": ADAPTER_SAVED},
             "responses": COMMON_RESPONSES,

@@ -80,10 +80,11 @@ class RuleSource(Protocol):
 class VersionStore(RuleSource, Protocol):
     """A source that keeps versions and takes writes (the PostgreSQL store)."""
 
-    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None: ...
+    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str,
+                        reason: str = "") -> RuleSet | None: ...
 
-    async def rollback(self, version: int, *, author: str,
-                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None: ...
+    async def rollback(self, version: int, *, author: str, check: Callable[[RuleSet], None] | None = None,
+                       reason: str = "") -> RuleSet | None: ...
 
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]: ...
 
@@ -116,13 +117,15 @@ class OffLoop:
     async def newer(self, current: RuleSet | None, wait: float) -> RuleSet | None:
         return await self._call(self.inner.newer(current, wait))
 
-    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None:
+    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str,
+                        reason: str = "") -> RuleSet | None:
         return await self._call(cast(VersionStore, self.inner).save_file(name, content, base_digest=base_digest,
-                                                                         author=author))
+                                                                         author=author, reason=reason))
 
-    async def rollback(self, version: int, *, author: str,
-                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None:
-        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author, check=check))
+    async def rollback(self, version: int, *, author: str, check: Callable[[RuleSet], None] | None = None,
+                       reason: str = "") -> RuleSet | None:
+        return await self._call(cast(VersionStore, self.inner).rollback(version, author=author, check=check,
+                                                                        reason=reason))
 
     async def history(self, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
         return await self._call(cast(VersionStore, self.inner).history(limit, before))
@@ -211,12 +214,14 @@ class RuleWatcher:
 
     @staticmethod
     def _record_directory(versions: LocalRuleVersions, directory: Path, author: str | None = None,
-                          summary: str | None = EDITED_IN_FILES, restores: int | None = None) -> RuleSet | None:
+                          summary: str | None = EDITED_IN_FILES, restores: int | None = None,
+                          reason: str = "") -> RuleSet | None:
         """The directory as it is now, as a version (None: the newest already holds it). The first one is the
         directory as found (its summary says which files); later ones not made here were made in the files."""
         if summary == EDITED_IN_FILES and versions.head() is None:
             summary = None
-        return versions.record(read_directory(directory).files, author=author, summary=summary, restores=restores)
+        return versions.record(read_directory(directory).files, author=author, summary=summary, restores=restores,
+                               reason=reason)
 
     # --- putting rules in force ------------------------------------------------------------------------
     def _changed_rules(self, update: RulesUpdate) -> None:
@@ -314,17 +319,19 @@ class RuleWatcher:
             return self._body
 
     # --- saving ------------------------------------------------------------------------------------------
-    async def save_file(self, rule: Rule, content: bytes, *, base_digest: str, author: str) -> RuleSet | None:
+    async def save_file(self, rule: Rule, content: bytes, *, base_digest: str, author: str,
+                        reason: str = "") -> RuleSet | None:
         """Make `content` the rule's file, if the file is still the one the edit was made from (`base_digest`),
         compared under the lock that writes — else StaleBase and nothing is written. Files: the file is
         rewritten and reloaded. Store: a new version (returned), in force here at once, on the other nodes
-        by their NOTIFY. Follow: ReadOnlyRules."""
+        by their NOTIFY. Follow: ReadOnlyRules. `reason`: why, for the history."""
         if self.mode == "follow":
             raise ReadOnlyRules(f"this service follows the team node {self.source.location if self.source else '?'}:"
                                 " its rules are changed there")
         store = self.store
         if store is not None:
-            saved = await store.save_file(rule.path.name, content, base_digest=base_digest, author=author)
+            saved = await store.save_file(rule.path.name, content, base_digest=base_digest, author=author,
+                                          reason=reason)
             if saved is not None:
                 await self._install_new(saved)
             return saved
@@ -336,13 +343,15 @@ class RuleWatcher:
             self._signature = directory_signature(rule.path.parent)
             await self.reload()
             if versions is not None:
-                return await asyncio.to_thread(self._record_directory, versions, rule.path.parent, author, None)
+                return await asyncio.to_thread(self._record_directory, versions, rule.path.parent, author, None, None,
+                                               reason)
         return None
 
-    async def rollback(self, version: int, *, author: str) -> RuleSet | None:
+    async def rollback(self, version: int, *, author: str, reason: str = "") -> RuleSet | None:
         store = self.store
         if store is not None:
-            restored = await store.rollback(version, author=author, check=check_version)  # checked as a push is
+            restored = await store.rollback(version, author=author, check=check_version,  # checked as a push is
+                                            reason=reason)
             if restored is not None:
                 await self._install_new(restored)
             return restored
@@ -357,7 +366,7 @@ class RuleWatcher:
             self._signature = directory_signature(directory)
             await self.reload()
             return await asyncio.to_thread(self._record_directory, versions, directory, author,
-                                           f"rollback to version {version}", version)
+                                           f"rollback to version {version}", version, reason)
 
     # --- watching ------------------------------------------------------------------------------------------
     async def watch(self) -> None:

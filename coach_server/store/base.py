@@ -25,6 +25,7 @@ from ..caching import SizedLRU
 from ..feedback import ACTIONS, FeedbackEvent
 from .mask import mask_personal
 from .spool import Spool
+from .verdicts import Verdicts
 
 log = logging.getLogger("coach.store")
 
@@ -92,9 +93,10 @@ def _mask_cached(text: str, cache: SizedLRU[str, str]) -> str:
     return found
 
 
-class Store:
-    """The store of what the coaching did: feedback events, recorded conversations (text storage on) and
-    store-wide settings. A concrete store (SQLite, PostgreSQL) provides the connection and the writer."""
+class Store(Verdicts):
+    """The store of what the coaching did: feedback events, recorded conversations (text storage on),
+    store-wide settings, and supervisors' verdicts on warnings (verdicts.py). A concrete store (SQLite,
+    PostgreSQL) provides the connection and the writer."""
 
     kind = "none"
 

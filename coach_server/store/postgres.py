@@ -30,6 +30,9 @@ from .base import (
     StoreUnavailable,
 )
 from .schema import POSTGRES_MIGRATIONS, SchemaTooNew
+from .verdicts import NOTIFY_CHANNEL, REVISION, Statement
+
+HEALTH_TIMEOUT_S = 2.0  # the listening connection's periodic one-row query (a frozen server: away after this)
 
 log = logging.getLogger("coach.store")
 
@@ -122,6 +125,9 @@ class PostgresStore(Store):
         self._wake_event: asyncio.Event | None = None
         self._stopping = False
         self._migrated = False
+        self._listener: asyncpg.Connection | None = None  # LISTENs for the team's verdicts (verdicts.py)
+        self._verdicts_notified = asyncio.Event()
+        self._listener_lost = False
 
     @property
     def location(self) -> str:
@@ -155,6 +161,7 @@ class PostgresStore(Store):
             self._task.cancel()
         self._task = None
         await self._drop_connection()
+        await self._drop_listener()
         self._close_spool()
         if self.pending:
             log.warning("feedback store %s closed with %d events not written (kept in its spool): %s",
@@ -245,6 +252,85 @@ class PostgresStore(Store):
             await self._drop_connection()
             return False
 
+    # --- supervisors' verdicts: written at once, announced with NOTIFY -----------------------------------------
+    async def _execute(self, statements: Sequence[Statement], *, notify: str | None = None) -> list[Row]:
+        con = await self._connect_for("write")
+        try:
+            rows: list[Row] = []
+            async with con.transaction():
+                for sql, params in statements:
+                    rows = [tuple(r) for r in await con.fetch(to_dollar_params(sql), *params)]
+                if notify is not None:
+                    await con.execute("SELECT pg_notify($1, '')", notify)
+            return rows
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot write {self.location}: {self.describe(exc)}") from None
+        finally:
+            await con.close()
+
+    async def _drop_listener(self) -> None:
+        con, self._listener = self._listener, None
+        if con is not None:
+            try:
+                await asyncio.wait_for(con.close(), 2)
+            except Exception:
+                con.terminate()
+
+    async def _listening(self) -> asyncpg.Connection:
+        con = self._listener
+        if con is not None and not con.is_closed() and not self._listener_lost:
+            return con
+        await self._drop_listener()
+        self._listener_lost = False
+        con = await self._connect_for("listen")
+
+        def notified(*_: Any) -> None:
+            self._verdicts_notified.set()
+
+        def lost(*_: Any) -> None:
+            self._listener_lost = True
+            self._verdicts_notified.set()
+
+        try:
+            await con.add_listener(NOTIFY_CHANNEL, notified)
+            con.add_termination_listener(lost)
+        except Exception as exc:
+            con.terminate()
+            raise StoreUnavailable(f"cannot listen on {self.location}: {self.describe(exc)}") from None
+        self._listener = con
+        return con
+
+    async def wait_verdicts(self, known: int | None, wait: float) -> int:
+        """The revision of the team's verdicts once it is not `known`: told at once by NOTIFY on a connection of
+        its own, which is also asked the number when `wait` s pass (how a lost connection is noticed)."""
+        try:
+            con = await self._listening()
+            self._verdicts_notified.clear()
+            revision = await _revision(con)
+            if revision != known:
+                return revision
+            try:
+                await asyncio.wait_for(self._verdicts_notified.wait(), wait)
+            except TimeoutError:
+                pass
+            if self._listener_lost:
+                raise StoreUnavailable(f"the connection to {self.location} was lost")
+            return await _revision(con, HEALTH_TIMEOUT_S)
+        except StoreUnavailable:
+            await self._drop_listener()
+            raise
+        except Exception as exc:
+            await self._drop_listener()
+            raise StoreUnavailable(f"{self.location}: {self.describe(exc)}") from None
+
+    async def _connect_for(self, what: str) -> asyncpg.Connection:
+        try:
+            return await self._connect()
+        except SchemaTooNew as exc:
+            raise StoreUnavailable(str(exc)) from None
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot reach {self.location} to {what}: {self.describe(exc)}") from None
+
     # --- reading ---------------------------------------------------------------------------------------
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
@@ -260,3 +346,8 @@ class PostgresStore(Store):
             raise StoreUnavailable(f"cannot read {self.location}: {self.describe(exc)}") from None
         finally:
             await con.close()
+
+
+async def _revision(con: asyncpg.Connection, timeout: float = 10.0) -> int:
+    value = await con.fetchval(REVISION, timeout=timeout)
+    return int(value) if value is not None else 0

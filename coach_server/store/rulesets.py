@@ -166,12 +166,12 @@ class RuleSetStore:
         """The newest `limit` versions (older than `before`), newest first, with their per-file diffs."""
         async def work(con: asyncpg.Connection) -> list[dict[str, Any]]:
             rows = await con.fetch(
-                "SELECT v.version, v.created_at, v.author, v.summary, v.restores, v.digest, v.changes, "
+                "SELECT v.version, v.created_at, v.author, v.summary, v.restores, v.digest, v.changes, v.reason, "
                 "(SELECT count(*) FROM rule_version_files f WHERE f.version = v.version) AS files "
                 "FROM rule_versions v WHERE v.version < $1 ORDER BY v.version DESC LIMIT $2",
                 before if before is not None else 1 << 62, max(1, min(int(limit), 1000)), timeout=QUERY_TIMEOUT_S)
             return [{"version": int(r["version"]), "created_at": float(r["created_at"]), "author": r["author"],
-                     "summary": r["summary"], "restores": r["restores"], "digest": r["digest"],
+                     "summary": r["summary"], "reason": r["reason"], "restores": r["restores"], "digest": r["digest"],
                      "files": int(r["files"]), "changes": json.loads(r["changes"])} for r in rows]
         result: list[dict[str, Any]] = await self._run(work)
         return result
@@ -189,7 +189,8 @@ class RuleSetStore:
             return files
         return await self._write(build, author=author, summary=summary, restores=restores)
 
-    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str) -> RuleSet | None:
+    async def save_file(self, name: str, content: bytes, *, base_digest: str, author: str,
+                        reason: str = "") -> RuleSet | None:
         """A supervisor's save: the newest version with one file replaced — if, under the write lock, that
         file is still the one the edit was made from (`base_digest`); else StaleBase. LookupError when the
         store holds no rule set; None when the file already has this content."""
@@ -199,10 +200,10 @@ class RuleSetStore:
             if current.digests.get(name) != base_digest:
                 raise StaleBase(name, f"changed since the edit was made from it (now in version {current.version})")
             return {**current.files, name: content}
-        return await self._write(build, author=author, summary=None)
+        return await self._write(build, author=author, summary=None, reason=reason)
 
-    async def rollback(self, version: int, *, author: str,
-                       check: Callable[[RuleSet], None] | None = None) -> RuleSet | None:
+    async def rollback(self, version: int, *, author: str, check: Callable[[RuleSet], None] | None = None,
+                       reason: str = "") -> RuleSet | None:
         """A new version with the files of `version` (LookupError when there is none); None when the newest
         version already holds them. `check` sees the files first and raises (UnusableVersion) to refuse them:
         a rollback is validated like a push."""
@@ -212,13 +213,15 @@ class RuleSetStore:
         if check is not None:
             check(target)
         return await self._write(lambda _current: target.files, author=author,
-                                 summary=f"rollback to version {version}", restores=version)
+                                 summary=f"rollback to version {version}", restores=version, reason=reason)
 
     async def _write(self, build: Callable[[RuleSet | None], Mapping[str, bytes]], *, author: str,
-                     summary: str | None, restores: int | None = None) -> RuleSet | None:
+                     summary: str | None, restores: int | None = None, reason: str = "") -> RuleSet | None:
         """The one way a version is made: under the write lock, `build(newest)` gives the new files (or
-        raises StaleBase/LookupError); they become version newest + 1, announced with NOTIFY on commit."""
+        raises StaleBase/LookupError); they become version newest + 1, announced with NOTIFY on commit.
+        `reason`: why, in the author's words (the history shows it)."""
         author = clean_label(author, MAX_AUTHOR_CHARS)
+        reason = _CONTROL.sub(" ", reason).strip()[:MAX_SUMMARY_CHARS]
 
         async def work(con: asyncpg.Connection) -> RuleSet | None:
             async with con.transaction():
@@ -237,9 +240,9 @@ class RuleSetStore:
                                       "ON CONFLICT (digest) DO NOTHING",
                                       [(wanted[name], raw) for name, raw in files.items()], timeout=QUERY_TIMEOUT_S)
                 created_at = float(await con.fetchval(
-                    "INSERT INTO rule_versions (version, created_at, author, summary, restores, digest, changes) "
-                    "VALUES ($1, extract(epoch from clock_timestamp()), $2, $3, $4, $5, $6) RETURNING created_at",
-                    version, author, text, restores, set_digest(wanted), json.dumps(diff, ensure_ascii=False),
+                    "INSERT INTO rule_versions (version, created_at, author, summary, restores, digest, changes, reason) "
+                    "VALUES ($1, extract(epoch from clock_timestamp()), $2, $3, $4, $5, $6, $7) RETURNING created_at",
+                    version, author, text, restores, set_digest(wanted), json.dumps(diff, ensure_ascii=False), reason,
                     timeout=QUERY_TIMEOUT_S))
                 await con.executemany("INSERT INTO rule_version_files (version, name, digest) VALUES ($1, $2, $3)",
                                       [(version, name, digest) for name, digest in wanted.items()],

@@ -11,6 +11,13 @@ can move from the default SQLite file to a shared PostgreSQL server without chan
 - `settings`: store-wide switches a supervisor sets (`store_text`), shared by every service on the store.
 - `events.eid` (version 3): each event's own id, unique — an event written from the spool after a kill
   (see spool.py) is stored once even if it had been written before.
+- `verdicts` (version 4): supervisors' verdicts on warnings («Проверка подсказок», docs/supervisor.md) — one per
+  warning and supervisor: the warning's item key, who, when, where it fired (corpus, chat, message), its rule,
+  trigger, language and channel, the flagged piece and a short quote of the message and of the client before it
+  (masked like recorded text), «верно»/«неверно», the category of error and the supervisor's reason. They are the
+  team's figures (rulebook/precision.py) and export to the labels format `coach quality` reads.
+- `status_changes` (version 4): each time the team's verdicts moved a rule's way of firing from shown to quiet or
+  back — when, which, who gave the verdict that did it, and why (the figures, as JSON).
 
 SQLite keeps the version in `PRAGMA user_version`; PostgreSQL in the one-row table `coach_schema`.
 Version N of the schema is the state after the first N migrations. Never edit a released migration:
@@ -26,6 +33,7 @@ that never holds rules never gets these tables.
   (the token holder's label, or the pusher's name), a one-line summary, the version it restores (a
   rollback), the set's digest, and per changed file the unified diff against the version before.
 - `rule_version_files`: which file names with which blobs make up each version.
+- `rule_versions.reason` (version 2): why the version was made, as its author said it (may be empty).
 """
 from __future__ import annotations
 
@@ -62,6 +70,41 @@ SQLITE_MIGRATIONS: list[list[str]] = [
         "ALTER TABLE events ADD COLUMN eid TEXT",
         "CREATE UNIQUE INDEX events_eid ON events (eid)",
     ],
+    # 4: supervisors' verdicts on warnings, and the changes of what operators see that they made
+    [
+        """CREATE TABLE verdicts (
+            id INTEGER PRIMARY KEY,
+            item TEXT NOT NULL,
+            supervisor TEXT NOT NULL,
+            ts REAL NOT NULL,
+            corpus TEXT NOT NULL,
+            chat TEXT NOT NULL,
+            message INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            span TEXT,
+            quote TEXT NOT NULL,
+            client TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('correct', 'wrong')),
+            category TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            UNIQUE (item, supervisor)
+        )""",
+        "CREATE INDEX verdicts_rule ON verdicts (rule, trigger)",
+        """CREATE TABLE status_changes (
+            id INTEGER PRIMARY KEY,
+            ts REAL NOT NULL,
+            rule TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            shown INTEGER NOT NULL,
+            author TEXT NOT NULL,
+            why TEXT NOT NULL
+        )""",
+        "CREATE INDEX status_changes_ts ON status_changes (ts)",
+    ],
 ]
 
 POSTGRES_MIGRATIONS: list[list[str]] = [
@@ -94,6 +137,40 @@ POSTGRES_MIGRATIONS: list[list[str]] = [
         "ALTER TABLE events ADD COLUMN eid TEXT",
         "CREATE UNIQUE INDEX events_eid ON events (eid)",
     ],
+    [
+        """CREATE TABLE verdicts (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            item TEXT NOT NULL,
+            supervisor TEXT NOT NULL,
+            ts DOUBLE PRECISION NOT NULL,
+            corpus TEXT NOT NULL,
+            chat TEXT NOT NULL,
+            message INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            span TEXT,
+            quote TEXT NOT NULL,
+            client TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('correct', 'wrong')),
+            category TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            UNIQUE (item, supervisor)
+        )""",
+        "CREATE INDEX verdicts_rule ON verdicts (rule, trigger)",
+        """CREATE TABLE status_changes (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            ts DOUBLE PRECISION NOT NULL,
+            rule TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            shown INTEGER NOT NULL,
+            author TEXT NOT NULL,
+            why TEXT NOT NULL
+        )""",
+        "CREATE INDEX status_changes_ts ON status_changes (ts)",
+    ],
 ]
 
 RULES_MIGRATIONS: list[list[str]] = [
@@ -114,6 +191,10 @@ RULES_MIGRATIONS: list[list[str]] = [
             digest TEXT NOT NULL REFERENCES rule_blobs (digest),
             PRIMARY KEY (version, name)
         )""",
+    ],
+    # 2: why a version was made, in the supervisor's words (a pin: «на наших чатах оно право»)
+    [
+        "ALTER TABLE rule_versions ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
     ],
 ]
 RULES_SCHEMA_VERSION = len(RULES_MIGRATIONS)

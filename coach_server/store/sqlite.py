@@ -31,6 +31,7 @@ from .base import (
     StoreUnavailable,
 )
 from .schema import SCHEMA_VERSION, SQLITE_MIGRATIONS, SchemaTooNew
+from .verdicts import Statement
 
 log = logging.getLogger("coach.store")
 
@@ -195,6 +196,36 @@ class SQLiteStore(Store):
     # --- reading ---------------------------------------------------------------------------------------
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await asyncio.to_thread(self._fetch_sync, sql, tuple(params))
+
+    async def _execute(self, statements: Sequence[Statement], *, notify: str | None = None) -> list[Row]:
+        """Statements in one transaction on a connection of their own, off the loop (a supervisor's verdict:
+        written when the answer says so). `notify` is for stores that can announce; here others poll."""
+        return await asyncio.to_thread(self._execute_sync, [(sql, tuple(params)) for sql, params in statements])
+
+    def _execute_sync(self, statements: list[tuple[str, Row]]) -> list[Row]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = connect(self.path, busy_timeout_ms=5000)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open {self.path}: {exc}") from None
+        try:
+            if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                migrate(con)
+            con.execute("BEGIN IMMEDIATE")
+            rows: list[Row] = []
+            try:
+                for sql, params in statements:
+                    rows = con.execute(sql, params).fetchall()
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            return rows
+        except (sqlite3.Error, SchemaTooNew) as exc:
+            raise StoreUnavailable(f"cannot write {self.path}: {exc}") from None
+        finally:
+            con.close()
 
     def _fetch_sync(self, sql: str, params: Row) -> list[Row]:
         if not self.path.exists():

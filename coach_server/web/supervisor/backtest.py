@@ -24,6 +24,7 @@ from ...corpus import BadLine, Chat, moments
 from ...engine import Coach
 from ...models import SEVERITIES, RequestError, Severity, Warning, worse
 from ...rulebook.loader import Rule, Rulebook
+from ...rulebook.precision import PrecisionTable
 from .editing import proposed_book
 
 MAX_EXAMPLES = 20
@@ -86,7 +87,7 @@ class BackTester:
 
     def __init__(self) -> None:
         self.corpora: OrderedDict[str, Corpus] = OrderedDict()
-        self._baselines: OrderedDict[tuple[str, str], list[Summary | None]] = OrderedDict()
+        self._baselines: OrderedDict[tuple[str, str, int], list[Summary | None]] = OrderedDict()
         self._coaches: dict[str, Coach] = {}
 
     def add(self, name: str, source: str, chats: Sequence[tuple[int | None, Chat]], bad_lines: list[BadLine] | None = None,
@@ -108,22 +109,27 @@ class BackTester:
         for key in [k for k in self._baselines if k[0] == corpus_id]:
             del self._baselines[key]
 
-    def _coach_for(self, book: Rulebook) -> Coach:
-        """A Coach of its own for back-tests (the live one's caches stay the operators')."""
+    def _coach_for(self, book: Rulebook, precision: PrecisionTable | None) -> Coach:
+        """A Coach of its own for back-tests (the live one's caches stay the operators'), with the figures in
+        force (the team's verdicts included: what operators would see)."""
         coach = self._coaches.get(book.digest)
         if coach is None or coach.rulebook is not book:
-            self._coaches = {book.digest: _counting(Coach(book))}
+            self._coaches = {book.digest: _counting(Coach(book, precision=precision))}
             coach = self._coaches[book.digest]
+        if precision is not None:
+            coach.precision = precision
         return coach
 
-    def run(self, book: Rulebook, corpus: Corpus, proposals: dict[str, Rule]) -> dict[str, Any]:
+    def run(self, book: Rulebook, corpus: Corpus, proposals: dict[str, Rule],
+            precision: PrecisionTable | None = None) -> dict[str, Any]:
         """Current vs proposed, rule by rule, over every operator message of `corpus` (CPU-bound: call it in a
-        worker thread)."""
+        worker thread). `precision`: the figures in force (default: the project's)."""
         started = time.perf_counter()
-        current = self._coach_for(book)
+        current = self._coach_for(book, precision)
         proposed = _counting(Coach(proposed_book(book, proposals), share_analysis_with=current))  # each text once
         edited = set(proposals)
-        key = (corpus.id, book.digest)
+        team = tuple(sorted(current.precision.team.items()))  # the team's figures change what is shown
+        key = (corpus.id, book.digest, hash(team))
         cached = self._baselines.get(key)
         fresh = cached is None
         baseline: list[Summary | None] = [] if cached is None else cached

@@ -29,6 +29,8 @@ from .hints import hints, labels
 from .russian import with_russian
 
 COMMON_FIELDS = ("enabled", "severity", "title", "description", "show", "min_confidence")
+# what an edit carries beside the file's values: the version it was made from, and why (for the history)
+EDIT_META = ("base_digest", "reason")
 SECTIONS = ("params", *LANGS)
 # the channels a rule may have norms of its own in (a chat's are the rule's own params: models.CHANNELS)
 OTHER_CHANNELS = tuple(c for c in CHANNELS if c != DEFAULT_CHANNEL)
@@ -188,7 +190,7 @@ def apply_edit(raw: bytes, kind_name: str, edit: dict[str, Any], file: str = "ru
         raise EditError([RuleError(file, "(syntax)", f"the file cannot be edited from the form: {exc}")]) from None
     if not isinstance(edit, dict):
         raise EditError([RuleError(file, "(edit)", "an edit is a JSON object")])
-    unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "channels", "base_digest")]
+    unknown = [k for k in edit if k not in (*COMMON_FIELDS, *SECTIONS, "channels", *EDIT_META)]
     if unknown:
         raise EditError([RuleError(file, k, "unknown field (check its spelling)") for k in unknown])
     problems = [RuleError(file, where, problem) for where, problem in _unwritable(edit)]

@@ -17,6 +17,11 @@ Page: `GET /supervisor` (plain HTML/CSS/JS in static/, no build step). API under
 - `POST corpora?name=…`         upload a JSONL corpus (docs/audit.md); `DELETE corpora/{id}` forgets it
 - `GET  stats?since=&until=`    per rule: shown / dismissed / applied over the period (the feedback store)
 - `PUT  settings`               `{"store_text": true|false}` (supervisor token)
+- `GET  judging/queue?corpus=`  «Проверка подсказок»: the warnings for this supervisor to judge (judging.py)
+- `PUT|DELETE judging/verdicts/{item}`  a verdict on one of them, or taking it back (undo)
+- `GET  judging/summary?corpus=`, `judging/export?corpus=&supervisor=`  agreement and figures; the labels file
+- `GET  rules/{id}/verdicts`    the team's verdicts behind a rule's figure, with the messages
+- `GET  status-changes`         what the team's verdicts changed in what operators see, with who and why
 
 Writes need the supervisor token (`Authorization: Bearer …` or `X-Coach-Token`); reads are answered only to
 this machine (or with the token).
@@ -51,9 +56,10 @@ from ...service.httpkit import (
     token_holder,
     token_ok,
 )
-from ...service.keys import COACH, RULES
+from ...service.keys import COACH, RULES, TEAM
 from ...service.rulewatch import ReadOnlyRules
 from ...store import Store, StoreUnavailable
+from . import judging
 from .backtest import BackTester, Corpus
 from .editing import EditError, apply_edit, check_edit, describe_edit, proposed_rule, rule_document
 from .russian import with_russian
@@ -128,6 +134,7 @@ async def state(request: web.Request) -> web.Response:
         "token_ok": token_ok(request),
         "token_holder": holder.label if (holder := token_holder(request)) is not None and holder.supervisor else None,
         "token_status": _token_status(request),
+        "team": request.app[TEAM].status(),
     })
 
 
@@ -184,6 +191,7 @@ async def save_rule(request: web.Request) -> web.Response:
                         [ErrorDetail(field="base_digest", problem=f"got {type(base).__name__}")])
     if base is not None and base != rule.digest:  # stale already here; the save compares again under its lock
         raise _stale()
+    reason = _reason(edit)
     result = await asyncio.to_thread(check_edit, rule, coach.rulebook, edit)
     result.pop("_rule", None)
     new: bytes | None = result.pop("_bytes", None)
@@ -194,7 +202,8 @@ async def save_rule(request: web.Request) -> web.Response:
         holder = token_holder(request)
         try:
             version = await watcher.save_file(rule, new, base_digest=base or rule.digest,
-                                              author=holder.label if holder is not None else "supervisor")
+                                              author=holder.label if holder is not None else "supervisor",
+                                              reason=reason)
         except StaleBase:
             raise _stale() from None
         except ReadOnlyRules as exc:
@@ -213,6 +222,20 @@ async def save_rule(request: web.Request) -> web.Response:
                           "version": version.version if version is not None else watcher.status()["version"],
                           "ruleset": coach.rulebook.loaded_files.digest,
                           "rule_errors": [e.to_json() for e in coach.errors]})
+
+
+MAX_REASON_CHARS = 500
+
+
+def _reason(body: dict[str, Any]) -> str:
+    """Why a save or a rollback is made, in the supervisor's words (the history shows it with who)."""
+    reason = body.get("reason", "")
+    if reason is None:
+        return ""
+    if not isinstance(reason, str) or len(reason) > MAX_REASON_CHARS:
+        raise HttpError(400, f"reason is text of at most {MAX_REASON_CHARS} characters",
+                        [ErrorDetail(field="reason", problem=f"got {type(reason).__name__}")])
+    return " ".join(reason.split())
 
 
 def _stale() -> HttpError:
@@ -260,8 +283,10 @@ async def rollback(request: web.Request) -> web.Response:
     target = _int_param(request.match_info["version"], "version", None)
     assert target is not None
     holder = token_holder(request)
+    body = await read_json(request) if request.can_read_body else {}
     try:
-        restored = await watcher.rollback(target, author=holder.label if holder is not None else "supervisor")
+        restored = await watcher.rollback(target, author=holder.label if holder is not None else "supervisor",
+                                          reason=_reason(body if isinstance(body, dict) else {}))
     except LookupError as exc:
         raise HttpError(404, str(exc)) from None
     except UnusableVersion as exc:
@@ -426,7 +451,7 @@ async def backtest(request: web.Request) -> web.Response:
                              status=422)
     corpus = await _corpus(request, body.get("corpus", "scenarios"))
     async with request.app[BACKTEST_LOCK]:
-        result = await asyncio.to_thread(request.app[BACKTESTER].run, book, corpus, proposals)
+        result = await asyncio.to_thread(request.app[BACKTESTER].run, book, corpus, proposals, coach.precision)
     return json_response(result)
 
 
@@ -511,11 +536,79 @@ async def settings(request: web.Request) -> web.Response:
     return json_response({"store": store.status()})
 
 
+# --- judging warnings («Проверка подсказок», judging.py) -----------------------------------------------------------
+async def _judging_corpus(request: web.Request) -> Corpus:
+    """The corpus a supervisor judges: the recorded conversations, or an uploaded export (not the trainer's
+    scenarios: the team's own chats are what its figures are about)."""
+    spec = request.query.get("corpus") or "recorded"
+    if spec != "recorded" and spec not in request.app[BACKTESTER].corpora:
+        raise HttpError(404, f"no corpus {spec[:40]!r}: upload one, or use \"recorded\"")
+    return await _corpus(request, spec)
+
+
+def _store(request: web.Request) -> Store:
+    store = request.app[STORE]
+    if store is None:
+        raise HttpError(409, "no feedback store: verdicts are kept in one (coach serve --store)")
+    return store
+
+
+async def judging_queue(request: web.Request) -> web.Response:
+    require_token(request)
+    store = judging._writable(request, request.app[STORE])
+    return await judging.queue(request, store, await _judging_corpus(request))
+
+
+async def judging_summary(request: web.Request) -> web.Response:
+    require_token(request)
+    return await judging.corpus_summary(request, _store(request), await _judging_corpus(request))
+
+
+async def judging_export(request: web.Request) -> web.Response:
+    require_token(request)
+    spec = request.query.get("corpus") or "recorded"
+    corpus = request.app[BACKTESTER].corpora.get(spec)
+    if spec != "recorded" and corpus is None:
+        raise HttpError(404, f"no corpus {spec[:40]!r}: upload one, or use \"recorded\"")
+    name = judging.corpus_name(corpus) if corpus is not None else judging.RECORDED
+    return await judging.export(request, _store(request), name)
+
+
+async def put_verdict(request: web.Request) -> web.Response:
+    return await judging.put_verdict(request, request.app[STORE])
+
+
+async def delete_verdict(request: web.Request) -> web.Response:
+    return await judging.delete_verdict(request, request.app[STORE])
+
+
+async def rule_verdicts(request: web.Request) -> web.Response:
+    rule = await _rule(request)
+    return await judging.rule_verdicts(request, request.app[STORE], rule.id)
+
+
+async def status_changes(request: web.Request) -> web.Response:
+    local_or_token(request)
+    store = request.app[STORE]
+    if store is None:
+        return json_response({"changes": []})
+    limit = _int_param(request.query.get("limit"), "limit", 50) or 50
+    before = _int_param(request.query.get("before"), "before", None)
+    try:
+        changes = await store.status_changes(min(limit, 200), before)
+    except StoreUnavailable as exc:
+        raise HttpError(503, f"the feedback store is unavailable: {exc}") from None
+    book = _coach(request).rulebook
+    return json_response({"changes": [{**c, "title": book.title(c["rule"])} for c in changes]})
+
+
 def register(app: web.Application, store: Store | None) -> None:
     app[STORE] = store
     app[BACKTESTER] = BackTester()
     app[BACKTEST_LOCK] = asyncio.Lock()
     app[UPLOAD_LOCK] = asyncio.Lock()
+    app[judging.JUDGING] = judging.Judging()
+    app[judging.JUDGING_LOCK] = asyncio.Lock()
     r = app.router
     r.add_get("/supervisor", page)
     r.add_static("/supervisor/static", STATIC)
@@ -531,3 +624,10 @@ def register(app: web.Application, store: Store | None) -> None:
     r.add_delete("/supervisor/api/corpora/{corpus_id}", delete_corpus)
     r.add_get("/supervisor/api/stats", stats)
     r.add_put("/supervisor/api/settings", settings)
+    r.add_get("/supervisor/api/judging/queue", judging_queue)
+    r.add_get("/supervisor/api/judging/summary", judging_summary)
+    r.add_get("/supervisor/api/judging/export", judging_export)
+    r.add_put("/supervisor/api/judging/verdicts/{item}", put_verdict)
+    r.add_delete("/supervisor/api/judging/verdicts/{item}", delete_verdict)
+    r.add_get("/supervisor/api/rules/{rule_id}/verdicts", rule_verdicts)
+    r.add_get("/supervisor/api/status-changes", status_changes)

@@ -17,6 +17,7 @@ const el = (tag, attrs = {}, ...children) => {
 };
 const fmt = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("ru-RU"));
 const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)}%`);
+const percent = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)} %`);
 const SEV = { error: "ошибка", warning: "предупреждение", info: "совет" };
 const SHOW = { auto: "по точности", always: "всегда", never: "никогда" };
 const CATEGORY_RU = { not_words: "приняло не слово за слово (аббревиатура, название, код, единица)",
@@ -348,7 +349,7 @@ async function openRule(id) {
   if (!ok) { toast(CoachRu.error(status, data)); return; }
   state.rule = data;
   state.backtest = null;
-  history.replaceState(null, "", `#rule=${id}`);
+  if ($("#view-rules").classList.contains("active")) history.replaceState(null, "", `#rule=${id}`);
   renderEditor();
   renderRuleList();
 }
@@ -399,39 +400,91 @@ function renderEditor() {
   state.original = JSON.stringify(state.form.get());
   $("#actionbar").hidden = false;
   updateStatus();
+  loadRuleVerdicts(doc.id);
+  loadStatusChanges(doc.id).then((changes) => {
+    const box = $("#rule-status-changes");
+    if (!box || state.rule?.id !== doc.id || !changes.length) return;
+    box.append(el("p", { class: "muted" }, "Как оценки команды меняли показ (последние):"), ...changes.slice(0, 5).map(statusChangeNode));
+  });
 }
 
 const isDirty = () => state.form && JSON.stringify(state.form.get()) !== state.original;
 
-// What is measured of the rule on real chats nobody tuned it on: blind double labels of the sealed part.
+// What is measured of the rule: blind double labels of the sealed part (the project's figure), and the team's own
+// verdicts on its chats, which update it (from 10 on a way of firing: the project's counts plus the team's). Why it
+// is shown or quiet, with the arithmetic; the verdicts behind it; the pin («всегда» / «никогда»), saved with why.
 function precisionCard(p) {
-  const card = el("section", { class: "card", id: "precision" }, el("h2", {}, "Точность на реальных чатах"));
-  if (!p || !p.labels) {
-    card.append(el("p", {}, "Точность правила ещё не измерена: оценок нет. ",
-      p && p.shown ? "Операторы его видят (так настроено)." : "Поэтому по умолчанию оно тихое: операторы его не видят, "
-        + "аудит и тренер — видят. Чтобы показывать его всё равно, выберите «всегда» в поле «Показывать операторам»."));
-    return card;
-  }
+  const card = el("section", { class: "card", id: "precision" }, el("h2", {}, "Точность: проект и ваша команда"));
   const pct = (v) => (v === null || v === undefined ? "—" : `${Math.round(v * 100)} %`);
-  card.append(el("p", {}, `Верных ${p.correct} из ${p.labels} оценённых подсказок (${pct(p.precision)}); с 95-процентной `
-    + `уверенностью не меньше ${pct(p.low)}. ${p.shown ? "Операторы видят его подсказки" : "По умолчанию правило тихое"}: `
-    + `порог — ${pct(p.min_confidence)}, показ — ${SHOW[p.show]}.`));
-  const rows = p.triggers.filter((t) => t.labels || t.basis_labels).map((t) => el("tr", {},
-    el("td", {}, TRIGGER_RU[t.trigger] || t.trigger), el("td", {}, t.lang === "ru" ? "русский" : "английский"),
-    el("td", { class: "num" }, `${t.correct} из ${t.labels}`), el("td", { class: "num" }, pct(t.confidence)),
-    el("td", {}, t.shown ? "показывается" : "тихо"), el("td", {}, t.fix_offered ? "предлагается" : "нет")));
+  if (!p) return card;
+  const team = p.team || { labels: 0, correct: 0 };
+  card.append(el("p", {}, p.labels
+    ? `Проект: верных ${p.correct} из ${p.labels} оценённых подсказок на чатах, на которых правило не настраивали (${pct(p.precision)}; с 95-процентной уверенностью не меньше ${pct(p.low)}). `
+    : "Проект точность этого правила ещё не измерял. ",
+  team.labels ? `Ваша команда: верных ${team.correct} из ${team.labels} (${pct(team.precision)}). ` : "Ваша команда это правило ещё не оценивала. ",
+  `${p.shown ? "Операторы видят его подсказки" : "По умолчанию правило тихое: операторы его не видят"} — порог ${pct(p.min_confidence)}, показ — ${SHOW[p.show]}.`));
+  const rows = p.triggers.filter((t) => t.labels || t.basis_labels || t.team_labels);
   if (rows.length) {
-    card.append(el("table", { class: "stats" }, el("thead", {}, el("tr", {},
-      el("th", {}, "Срабатывание"), el("th", {}, "Язык"), el("th", {}, "Верно"), el("th", {}, "Уверенность"),
-      el("th", {}, "Операторам"), el("th", {}, "Исправление"))), el("tbody", {}, rows)));
+    card.append(el("table", { class: "stats", id: "precision-table" }, el("thead", {}, el("tr", {},
+      el("th", {}, "Срабатывание"), el("th", {}, "Язык"), el("th", {}, "Проект"), el("th", {}, "Команда"), el("th", {}, "Уверенность"),
+      el("th", {}, "Операторам"), el("th", {}, "Исправление"))),
+    el("tbody", {}, rows.map((t) => el("tr", { "data-trigger": t.trigger, "data-lang": t.lang, "data-shown": String(t.shown) },
+      el("td", {}, TRIGGER_RU[t.trigger] || t.trigger), el("td", {}, t.lang === "ru" ? "русский" : "английский"),
+      el("td", { class: "num" }, t.labels ? `${t.correct} из ${t.labels}` : "—"),
+      el("td", { class: "num" }, t.team_labels ? `${t.team_correct} из ${t.team_labels}` : "—"),
+      el("td", { class: "num" }, pct(t.confidence)),
+      el("td", {}, t.shown ? "показывается" : "тихо"), el("td", {}, t.fix_offered ? "предлагается" : "нет"))))));
+    const why = rows.filter((t) => t.lang === "ru" || !rows.some((r) => r.trigger === t.trigger && r.lang === "ru")).map((t) => el("li", { "data-trigger": t.trigger }, triggerWhy(t, p)));
+    card.append(el("ul", { class: "precision-why", id: "precision-why" }, why));
   }
   const cats = Object.entries(p.categories || {});
   if (cats.length) {
-    card.append(el("p", {}, "Почему ошибалось: ", cats.map(([k, n]) => `${CATEGORY_RU[k] || k} — ${n}`).join("; "), "."));
+    card.append(el("p", {}, "Почему ошибалось в оценках проекта: ", cats.map(([k, n]) => `${CATEGORY_RU[k] || k} — ${n}`).join("; "), "."));
   }
-  card.append(el("p", { class: "muted" }, `Оценки: два независимых человека, которые не писали правило, читали каждую подсказку `
-    + `в её разговоре; считаются только совпавшие оценки. Измерено: ${p.measured || "—"}.`));
+  card.append(pinControls(p), el("div", { id: "rule-status-changes" }), el("div", { id: "rule-verdicts" }));
+  card.append(el("p", { class: "muted" }, `Оценки проекта: два независимых человека, которые не писали правило, читали каждую подсказку в её разговоре; `
+    + `считаются только совпавшие оценки. Измерено: ${p.measured || "—"}. Оценки команды — во вкладке «Проверка подсказок»; `
+    + "отклонения операторов в расчёт не входят: они лишь ставят правило выше в очереди на проверку."));
   return card;
+}
+
+// Why a way of firing is shown or quiet, with the arithmetic: the Wilson lower bound of the counts that decide.
+function triggerWhy(t, p) {
+  const name = `«${TRIGGER_RU[t.trigger] || t.trigger}»`;
+  const floor = percent(p.min_confidence);
+  const pin = p.show !== "auto" ? ` Но показ закреплён: ${SHOW[p.show]}.` : "";
+  if (t.basis === "team") {
+    const prior = t.prior_labels ? `${t.prior_correct} верных из ${t.prior_labels} у проекта` : "у проекта оценок нет";
+    return `${name}: ${prior} + ${t.team_correct} из ${t.team_labels} у команды = ${t.basis_correct} из ${t.basis_labels}; `
+      + `нижняя граница ${percent(t.confidence)} ${t.confidence >= p.min_confidence ? "не ниже" : "ниже"} порога ${floor} → ${t.confidence >= p.min_confidence ? "показывается" : "тихо"}.${pin}`;
+  }
+  const teamNote = t.team_labels ? ` Оценок команды ${t.team_labels} — решать они начнут с ${t.team_decides}.` : "";
+  if (t.basis === "unmeasured") return `${name}: оценок нет — тихо.${teamNote}${pin}`;
+  return `${name}: по оценкам проекта ${t.basis_correct} верных из ${t.basis_labels}; нижняя граница ${percent(t.confidence)} `
+    + `${(t.confidence || 0) >= p.min_confidence ? "не ниже" : "ниже"} порога ${floor} → ${(t.confidence || 0) >= p.min_confidence ? "показывается" : "тихо"}.${teamNote}${pin}`;
+}
+
+// A supervisor's pin: the rule file's `show`, saved like any save (a version, with who) and with why.
+function pinControls(p) {
+  const reason = el("input", { type: "text", id: "pin-reason", maxlength: 500, placeholder: "Почему (попадёт в историю)", autocomplete: "off" });
+  const button = (show, text) => el("button", { class: `btn small${p.show === show ? " active" : ""}`, type: "button", "data-show": show,
+    disabled: p.show === show, onclick: () => pinRule(show, reason.value) }, text);
+  return el("div", { class: "pin", id: "pin" }, el("b", {}, "Закрепить: "),
+    button("always", "показывать всегда"), button("never", "не показывать"), button("auto", "по точности"), reason);
+}
+
+async function pinRule(show, reason) {
+  if (!state.info?.token_ok) { openTokenDialog(() => pinRule(show, reason)); return; }
+  if (isDirty() && !confirm("В форме есть несохранённые изменения — закрепление сохранит только показ. Продолжить?")) return;
+  const id = state.rule.id;
+  const { status, data } = await api.call("PUT", `/supervisor/api/rules/${encodeURIComponent(id)}`,
+    { show, reason: (reason || "").trim(), base_digest: state.rule.digest });
+  if (status === 409) { toast(saveConflict(data)); return; }
+  if (status !== 200) { toast(CoachRu.error(status, data)); return; }
+  state.rule = data.rule;
+  renderEditor();
+  toast(show === "always" ? "Закреплено: операторы видят правило всегда" : show === "never" ? "Закреплено: правило тихое" : "Снова по точности");
+  await loadState();
 }
 
 // Norms per channel (docs/rules.md, Channels): a messenger is answered within minutes, a post within the hour, an
@@ -678,13 +731,18 @@ async function saveRule() {
     return;
   }
   updateStatus("Сохраняю…");
-  const { status, data } = await api.call("PUT", `/supervisor/api/rules/${state.rule.id}`, editPayload());
+  const reason = $("#save-reason").value.trim();
+  const { status, data } = await api.call("PUT", `/supervisor/api/rules/${state.rule.id}`, { ...editPayload(), reason });
   if (status === 401) { state.info.token_ok = false; renderToken(); openTokenDialog(() => saveRule()); updateStatus(); return; }
   if (status === 422) { showErrors(data.errors || []); updateStatus("Не сохранено: есть ошибки", "err"); return; }
   if (status === 409) { updateStatus(saveConflict(data), "err"); return; }
   if (status === 503) { updateStatus("Не сохранено: хранилище правил команды недоступно. Попробуйте позже — ничего не потеряно.", "err"); return; }
   if (status !== 200) { updateStatus(`Не сохранено: сервис ответил ошибкой (код ${status})`, "err"); return; }
   state.rule = data.rule;
+  $("#save-reason").value = "";
+  // a check of the edit still on its way describes the form before the save: it must not clear what the save says
+  clearTimeout(state.exTimer);
+  state.exSeq = (state.exSeq || 0) + 1;
   const keepBacktest = !!state.backtest;
   renderEditor();
   renderCheck({ examples: data.examples, diff: data.diff });
@@ -712,7 +770,7 @@ function backtestCard() {
     el("h2", {}, "Проверка на чатах: что изменится, если сохранить"),
     el("p", { class: "hint", style: "margin-top:-6px" }, "Каждое сообщение оператора из корпуса проверяется так, как если бы его печатали в тот момент, — с текущими и с предложенными настройками."),
     el("div", { class: "bt-controls" }, select,
-      el("button", { class: "btn", type: "button", onclick: () => $("#corpus-file").click() }, "Загрузить выгрузку чатов…"),
+      el("button", { class: "btn", type: "button", onclick: () => { state.uploadFor = "backtest"; $("#corpus-file").click(); } }, "Загрузить выгрузку чатов…"),
       el("button", { class: "btn primary", type: "button", id: "bt-run", onclick: runBacktest }, "Проверить на чатах")),
     el("div", { id: "bt-result" }, state.backtest ? null : el("div", { class: "muted" }, "Измените порог и запустите проверку: здесь появятся числа по каждому правилу и примеры сообщений, которые изменятся.")));
 }
@@ -728,6 +786,13 @@ async function uploadCorpus(file) {
   }
   state.lastCorpus = data.id;
   await loadState();
+  if (state.uploadFor === "judging") {  // uploaded from «Проверка подсказок»: that is where it is judged
+    state.uploadFor = null;
+    judge.corpus = data.id;
+    renderJudgeSetup();
+    toast(`Загружено: ${fmt(data.chats)} ${plural(data.chats, "чат", "чата", "чатов")} — нажмите «Начать проверку»`);
+    return;
+  }
   const card = $("#backtest");
   if (card) card.replaceWith(backtestCard());
   toast(`Загружено: ${fmt(data.chats)} ${plural(data.chats, "чат", "чата", "чатов")}, ${fmt(data.operator_messages)} ${plural(data.operator_messages, "сообщение", "сообщения", "сообщений")} оператора` + (data.bad_lines ? `, пропущено строк: ${data.bad_lines}` : ""));
@@ -1126,6 +1191,14 @@ async function loadHistory(before) {
   for (const v of data.versions) list.append(versionNode(v, current));
   more.hidden = data.versions.length < 20;
   more.onclick = () => loadHistory(data.versions[data.versions.length - 1].version);
+  if (!before) renderStatusHistory();
+}
+
+async function renderStatusHistory() {
+  const box = $("#status-list");
+  const changes = await loadStatusChanges(null);
+  box.innerHTML = "";
+  box.append(...(changes.length ? changes.map(statusChangeNode) : [el("p", { class: "muted", id: "status-none" }, "Оценки команды пока ничего не меняли: каждое правило показывается или молчит по оценкам проекта и своим настройкам.")]));
 }
 
 function versionNode(v, current) {
@@ -1137,6 +1210,7 @@ function versionNode(v, current) {
       el("span", { class: "muted" }, new Date(v.created_at * 1000).toLocaleString("ru-RU")),
       el("span", {}, v.author ? AUTHOR[v.author] || v.author : "—"),
       el("span", { class: "muted" }, versionSummary(v)),
+      v.reason ? el("span", { class: "reason" }, `почему: «${v.reason}»`) : null,
       el("span", { class: "spacer" }),
       isCurrent ? null : el("button", { class: "btn small", type: "button", onclick: () => rollbackTo(v.version) }, "Откатить к этой версии")));
   if (v.changes.length) {
@@ -1160,12 +1234,339 @@ async function rollbackTo(version) {
   if (open) openRule(open);
 }
 
+// --- judging warnings («Проверка подсказок») ----------------------------------------------------------------------
+// One warning at a time in its conversation; «верно» / «неверно» with a reason, from the keyboard; undo. What one
+// supervisor judged is not shown to another (their verdicts are kept apart); their agreement is said below.
+const CATEGORY_SHORT = { not_words: "не слово: аббревиатура, название, код, единица", exempt: "описание правила это разрешает",
+  already_done: "оператор уже это сделал", misread: "правило не так поняло разговор", channel: "в этом канале так можно",
+  harmless: "формально да, но придирка", other: "другое" };
+const ROLE_RU = { client: "Клиент", operator: "Оператор", bot: "Бот", system: "Система" };
+const LANG_RU = { ru: "русский", en: "английский", "*": "оба языка" };
+const CHANNEL_RU = { chat: "чат на сайте", messenger: "мессенджер", social: "соцсети", email: "почта" };
+const judge = { queue: null, pos: 0, undo: [], busy: false, wrongOpen: false, category: null };
+
+function renderJudgeSetup() {
+  const select = $("#judge-corpus");
+  const info = state.info || {};
+  const keep = select.value;
+  select.innerHTML = "";
+  select.append(el("option", { value: "recorded", disabled: !info.recorded_conversations },
+    `Записанные разговоры (${fmt(info.recorded_conversations ?? 0)})${info.store?.store_text ? "" : " — включите хранение текста"}`),
+  ...(info.corpora || []).map((c) => el("option", { value: c.id }, `${c.name} — ${fmt(c.chats)} ${plural(c.chats, "чат", "чата", "чатов")}`)));
+  // who is judging: the name of the token's holder signs every verdict (one token per supervisor keeps two apart)
+  const who = info.token_ok ? info.token_holder : null;
+  $("#judge-who").textContent = !who ? "Оценки подписываются именем того, чей токен: войдите с токеном супервизора."
+    : who === "supervisor" ? "Оценивает: супервизор с общим токеном. Чтобы оценки двух супервизоров считались отдельно и их согласие было видно, "
+      + "выдайте каждому свой токен: coach token --add ИМЯ."
+    : `Оценивает: ${who} — оценки подписаны этим именем; другой супервизор со своим токеном оценит те же подсказки отдельно.`;
+  const wanted = judge.corpus || keep || state.lastCorpus;
+  if (wanted && [...select.options].some((o) => o.value === wanted && !o.disabled)) select.value = wanted;
+  else select.value = ([...select.options].find((o) => !o.disabled) || select.options[0]).value;
+}
+
+async function openJudging() {
+  await loadState();
+  renderJudgeSetup();
+  const body = $("#judge-body");
+  if (state.info?.team?.mode === "follow") {
+    body.innerHTML = "";
+    body.append(el("div", { class: "notice warn", id: "judge-follow" }, "Этот сервис берёт правила и оценки у узла команды: проверяйте подсказки на странице супервизора того узла."));
+    return;
+  }
+  if (!state.info?.store) {
+    body.innerHTML = "";
+    body.append(el("div", { class: "notice warn" }, "У сервиса нет хранилища: оценкам негде храниться. Запустите его без --store none."));
+    return;
+  }
+  if (!judge.queue) {
+    body.innerHTML = "";
+    body.append(el("p", { class: "muted", id: "judge-empty" }, "Выберите чаты и нажмите «Начать проверку»."));
+  }
+}
+
+async function startJudging() {
+  if (!state.info?.token_ok) { openTokenDialog(startJudging); return; }
+  const corpus = $("#judge-corpus").value;
+  const perRule = Math.max(1, Math.min(200, Number($("#judge-per-rule").value) || 20));
+  const body = $("#judge-body");
+  body.innerHTML = "";
+  body.append(el("div", { class: "muted" }, el("span", { class: "spinner" }), " проверяю чаты и набираю подсказки…"));
+  const { status, data } = await api.call("GET", `/supervisor/api/judging/queue?corpus=${encodeURIComponent(corpus)}&per_rule=${perRule}`);
+  body.innerHTML = "";
+  if (status === 401) { body.append(needToken("Оценки подписываются именем того, кто вошёл: нужен токен супервизора.", startJudging)); return; }
+  if (status !== 200) { body.append(el("div", { class: "notice err" }, CoachRu.error(status, data))); return; }
+  judge.queue = data;
+  judge.corpus = data.corpus.id;
+  judge.pos = data.items.findIndex((i) => !i.mine);
+  if (judge.pos < 0) judge.pos = data.items.length;
+  judge.undo = [];
+  renderJudgeItem();
+  loadJudgeSummary();
+}
+
+function judgeCounts() {
+  const items = judge.queue?.items || [];
+  return { total: items.length, mine: items.filter((i) => i.mine).length };
+}
+
+function markedDraft(item) {
+  const node = el("div", { class: "draft judge-draft" });
+  if (item.start !== null && item.end !== null && item.end > item.start) {
+    node.append(item.draft.slice(0, item.start), el("mark", { class: item.severity }, item.draft.slice(item.start, item.end)), item.draft.slice(item.end));
+  } else node.append(item.draft);
+  return node;
+}
+
+function statusLine(item) {
+  const conf = item.confidence === null ? "не измерена" : percent(item.confidence);
+  return item.shown ? `Сейчас операторы видят это замечание (уверенность ${conf}).` : `Сейчас это замечание тихое: операторы его не видят (уверенность ${conf}).`;
+}
+
+function renderJudgeItem() {
+  const body = $("#judge-body");
+  body.innerHTML = "";
+  judge.wrongOpen = false;
+  judge.category = null;
+  const items = judge.queue.items;
+  const { total, mine } = judgeCounts();
+  const progress = el("div", { class: "judge-progress", id: "judge-progress" },
+    el("div", { class: "bar" }, el("i", { style: `width:${total ? Math.round((mine / total) * 100) : 0}%` })),
+    el("span", {}, `Оценено вами: ${fmt(mine)} из ${fmt(total)} ${plural(total, "подсказки", "подсказок", "подсказок")} в очереди`));
+  body.append(progress);
+  if (judge.pos >= items.length) {
+    body.append(el("div", { class: "notice ok", id: "judge-done" }, total
+      ? "Очередь пройдена. Итоги и согласие — ниже; чтобы оценить ещё, увеличьте число подсказок на правило и начните снова."
+      : "В этих чатах правила не сработали ни разу — оценивать нечего."),
+    el("div", { class: "judge-buttons" }, el("button", { class: "btn", type: "button", id: "judge-undo", disabled: !judge.undo.length, onclick: undoVerdict }, "Отменить последнюю оценку (Я)")));
+    return;
+  }
+  const item = items[judge.pos];
+  const d = item.dismissals;
+  const card = el("section", { class: "card judge-card", id: "judge-card", "data-item": item.item, "data-rule": item.rule, "data-trigger": item.trigger },
+    el("div", { class: "judge-head" },
+      el("span", { class: "num" }, `${judge.pos + 1} из ${fmt(items.length)}`),
+      el("h2", {}, item.title),
+      el("span", { class: "badge" }, `срабатывание: ${TRIGGER_RU[item.trigger] || item.trigger}`),
+      el("span", { class: "badge" }, LANG_RU[item.lang] || item.lang),
+      el("span", { class: "badge" }, CHANNEL_RU[item.channel] || item.channel),
+      item.second_opinion ? el("span", { class: "badge second", title: "Другой супервизор уже оценил эту подсказку; его оценку не показываем, чтобы оценки были независимыми" }, "вторая оценка") : null,
+      item.mine ? el("span", { class: `badge ${item.mine.verdict === "correct" ? "ok" : "bad"}` }, `ваша оценка: ${item.mine.verdict === "correct" ? "верно" : "неверно"}`) : null),
+    el("p", { class: "muted judge-status" }, statusLine(item),
+      d && d.shown ? ` Операторы отклоняют ${percent(d.rate)} показов этого правила (${fmt(d.dismissed)} из ${fmt(d.shown)} за 30 дней)${d.often ? " — поэтому оно в начале очереди" : ""}.` : ""),
+    el("div", { class: "judge-conv" },
+      item.earlier ? el("div", { class: "muted" }, `…ещё ${fmt(item.earlier)} ${plural(item.earlier, "сообщение", "сообщения", "сообщений")} раньше`) : null,
+      item.context.map((m) => el("div", { class: `msg ${m.role}` }, el("span", { class: "who" }, ROLE_RU[m.role] || m.role), el("div", { class: "bubble" }, m.text))),
+      el("div", { class: "msg operator judged" }, el("span", { class: "who" }, "Оператор — это сообщение"), markedDraft(item))),
+    el("div", { class: "judge-warning" }, el("span", { class: `sev ${item.severity}` }, SEV[item.severity]), " ", el("b", {}, item.text),
+      item.suggestion !== null && item.suggestion !== undefined ? el("div", { class: "muted" }, "Исправление: ", el("span", { class: "fix" }, item.suggestion || "(убрать)")) : null),
+    el("p", { class: "hint" }, "Оценивайте само замечание: верно ли правило указало на это сообщение, по его описанию и в этом канале?"),
+    el("div", { class: "judge-buttons" },
+      el("button", { class: "btn ok", type: "button", id: "judge-right", onclick: () => giveVerdict("correct") }, "Верно (В)"),
+      el("button", { class: "btn bad", type: "button", id: "judge-wrong", onclick: openWrong }, "Неверно (Н)"),
+      el("button", { class: "btn", type: "button", id: "judge-skip", onclick: skipItem }, "Пропустить (Пробел)"),
+      el("button", { class: "btn", type: "button", id: "judge-undo", disabled: !judge.undo.length, onclick: undoVerdict }, "Отменить последнюю оценку (Я)")),
+    el("div", { class: "judge-why", id: "judge-why", hidden: true },
+      el("div", { class: "muted" }, "Почему неверно? Цифра — причина, затем Enter (можно дописать своими словами):"),
+      el("div", { class: "judge-cats" }, judge.queue.categories.map((c, i) => el("button", { class: "btn small cat", type: "button", "data-category": c, onclick: () => pickCategory(c) }, `${i + 1}. ${CATEGORY_SHORT[c] || CATEGORY_RU[c] || c}`))),
+      el("div", { class: "judge-reason" },
+        el("input", { type: "text", id: "judge-reason", maxlength: 500, placeholder: "Своими словами (необязательно)", autocomplete: "off" }),
+        el("button", { class: "btn primary", type: "button", id: "judge-save-wrong", onclick: () => giveVerdict("wrong") }, "Сохранить (Enter)"))));
+  body.append(card);
+}
+
+function openWrong() {
+  judge.wrongOpen = true;
+  $("#judge-why").hidden = false;
+  $("#judge-wrong").classList.add("active");
+}
+
+function pickCategory(category) {
+  judge.category = category;
+  document.querySelectorAll("#judge-why .cat").forEach((b) => b.classList.toggle("active", b.dataset.category === category));
+  $("#judge-reason").focus();
+}
+
+function skipItem() {
+  if (!judge.queue || judge.pos >= judge.queue.items.length) return;
+  judge.pos += 1;
+  renderJudgeItem();
+}
+
+async function giveVerdict(verdict) {
+  if (judge.busy || !judge.queue || judge.pos >= judge.queue.items.length) return;
+  const item = judge.queue.items[judge.pos];
+  const body = { corpus: judge.corpus, verdict };
+  if (verdict === "wrong") {
+    body.category = judge.category || "other";
+    body.reason = ($("#judge-reason")?.value || "").trim();
+  }
+  judge.busy = true;
+  const { status, data } = await api.call("PUT", `/supervisor/api/judging/verdicts/${item.item}`, body);
+  judge.busy = false;
+  if (status === 401) { state.info.token_ok = false; renderToken(); openTokenDialog(() => giveVerdict(verdict)); return; }
+  if (status !== 200) { toast(status === 409 ? "Очередь устарела (сервис перезапущен или загружены другие чаты): начните проверку заново." : CoachRu.error(status, data)); return; }
+  judge.undo.push({ pos: judge.pos, item: item.item, previous: item.mine });
+  item.mine = { verdict, category: body.category || "", reason: body.reason || "" };
+  sayStatusChanges(data.status_changes);
+  judge.pos += 1;
+  renderJudgeItem();
+  scheduleJudgeSummary();
+}
+
+async function undoVerdict() {
+  const last = judge.undo.pop();
+  if (!last || judge.busy) { if (last) judge.undo.push(last); return; }
+  const item = judge.queue.items[last.pos];
+  judge.busy = true;
+  const reply = last.previous
+    ? await api.call("PUT", `/supervisor/api/judging/verdicts/${last.item}`, { corpus: judge.corpus, ...last.previous, category: last.previous.category || undefined })
+    : await api.call("DELETE", `/supervisor/api/judging/verdicts/${last.item}`);
+  judge.busy = false;
+  if (reply.status !== 200) { judge.undo.push(last); toast(CoachRu.error(reply.status, reply.data)); return; }
+  item.mine = last.previous;
+  judge.pos = last.pos;
+  sayStatusChanges(reply.data.status_changes);
+  toast("Оценка отменена");
+  renderJudgeItem();
+  scheduleJudgeSummary();
+}
+
+// A verdict that moved a way of firing between shown and quiet is said at once, with the arithmetic.
+function changeText(c, title) {
+  const what = `«${TRIGGER_RU[c.trigger] || c.trigger}» правила «${title || c.title || c.rule}» (${LANG_RU[c.lang] || c.lang})`;
+  const conf = c.confidence === null ? "не измерена" : percent(c.confidence);
+  const figures = c.basis === "team"
+    ? `проект ${c.prior ? `${c.prior[0]} верных из ${c.prior[0] + c.prior[1]}` : "не измерял"} + команда ${c.team[0]} из ${c.team[0] + c.team[1]} = ${c.count[0]} из ${c.count[0] + c.count[1]}`
+    : `оценок команды ${c.team[0] + c.team[1]} — меньше ${c.team_decides}, решают оценки проекта: ${c.count[0]} из ${c.count[0] + c.count[1]}`;
+  return `${c.shown ? "Теперь показывается" : "Теперь тихое"}: ${what}. ${figures}; нижняя граница ${conf} ${c.shown ? "не ниже" : "ниже"} порога ${percent(c.floor)}.`;
+}
+
+function sayStatusChanges(changes) {
+  if (!changes || !changes.length) return;
+  const title = state.rules.find((r) => r.id === changes[0].rule)?.title;
+  const box = el("div", { class: `notice ${changes[0].shown ? "ok" : "warn"}`, id: "judge-moved" }, changes.map((c) => el("div", {}, changeText(c, title))));
+  $("#judge-moved")?.remove();
+  $("#judge-summary").before(box);
+  toast(changes[0].shown ? "Замечание снова показывается операторам" : "Замечание стало тихим: операторы его больше не видят");
+}
+
+function scheduleJudgeSummary() {
+  clearTimeout(judge.summaryTimer);
+  judge.summaryTimer = setTimeout(loadJudgeSummary, 700);
+}
+
+async function loadJudgeSummary() {
+  if (!judge.corpus) return;
+  const box = $("#judge-summary");
+  const { status, data } = await api.call("GET", `/supervisor/api/judging/summary?corpus=${encodeURIComponent(judge.corpus)}`);
+  if (status !== 200) return;
+  box.innerHTML = "";
+  const card = el("section", { class: "card", id: "judge-agreement" }, el("h2", {}, "Итоги по этим чатам"));
+  card.append(el("p", {}, data.supervisors.length
+    ? `Оценили: ${data.supervisors.map((s) => `${holderName(s.name)} — ${fmt(s.judged)}`).join(", ")}. Совпавших оценок (или оценка одного): ${fmt(data.agreed)}; разошлись: ${fmt(data.disagreed)} — они не считаются.`
+    : "Оценок пока нет."));
+  if (data.pairs.length) {
+    card.append(el("ul", { class: "judge-pairs" }, data.pairs.map((p) => el("li", { "data-pair": p.supervisors.join("+") },
+      `${holderName(p.supervisors[0])} и ${holderName(p.supervisors[1])}: оценили одни и те же ${fmt(p.items)}, совпало ${fmt(p.agreed)} (${percent(p.agreed / p.items)}); `,
+      el("b", { class: "kappa" }, `каппа Коэна ${p.kappa === null ? "—" : p.kappa.toFixed(2).replace(".", ",")}`),
+      " — 1 значит полное согласие, 0 — не больше случайного."))));
+  } else if (data.supervisors.length === 1) {
+    card.append(el("p", { class: "muted" }, "Согласие покажется, когда те же подсказки оценит второй супервизор: у него они будут первыми в очереди."));
+  }
+  if (data.figures.length) {
+    card.append(el("table", { class: "data", id: "judge-figures" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Правило"), el("th", {}, "Язык"), el("th", { class: "n" }, "Верно"), el("th", { class: "n" }, "Неверно"), el("th", { class: "n" }, "Точность"), el("th", { class: "n" }, "Не ниже (95 %)"))),
+      el("tbody", {}, data.figures.map((f) => el("tr", { "data-rule": f.rule, "data-lang": f.lang },
+        el("td", {}, state.rules.find((r) => r.id === f.rule)?.title || f.rule), el("td", {}, LANG_RU[f.lang] || f.lang),
+        el("td", { class: "n" }, fmt(f.correct)), el("td", { class: "n" }, fmt(f.wrong)), el("td", { class: "n" }, percent(f.precision)), el("td", { class: "n" }, percent(f.precision_low)))))));
+  }
+  card.append(el("div", { class: "bt-controls" },
+    el("button", { class: "btn", type: "button", id: "judge-export", onclick: () => exportLabels(false) }, "Выгрузить оценки команды"),
+    el("button", { class: "btn", type: "button", id: "judge-export-mine", onclick: () => exportLabels(true) }, "Выгрузить только мои"),
+    el("span", { class: "muted" }, "Файл разметки: команда coach quality report с ним по этим же чатам покажет те же числа.")));
+  box.append(card);
+}
+
+async function exportLabels(mine) {
+  const who = mine ? `&supervisor=${encodeURIComponent(judge.queue?.supervisor || "")}` : "";
+  const res = await fetch(`/supervisor/api/judging/export?corpus=${encodeURIComponent(judge.corpus)}${who}`, { headers: { Authorization: `Bearer ${api.token}` } });
+  if (!res.ok) { toast(CoachRu.error(res.status, null)); return; }
+  const blob = await res.blob();
+  const name = (res.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || "labels.jsonl";
+  const a = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  toast("Файл оценок сохранён");
+}
+
+function judgingKeys(e) {
+  if (!$("#view-judging").classList.contains("active") || !judge.queue || $("#token-dialog").open) return;
+  if (e.altKey || e.metaKey) return;
+  const key = (e.key || "").toLowerCase();
+  const inReason = document.activeElement?.id === "judge-reason";
+  if (judge.wrongOpen) {
+    if (key === "enter") { e.preventDefault(); giveVerdict("wrong"); return; }
+    if (key === "escape") { e.preventDefault(); judge.wrongOpen = false; $("#judge-why").hidden = true; $("#judge-wrong").classList.remove("active"); return; }
+    if (!inReason && /^[1-9]$/.test(key)) {
+      const c = judge.queue.categories[Number(key) - 1];
+      if (c) { e.preventDefault(); pickCategory(c); }
+      return;
+    }
+    if (inReason) return;
+  }
+  if (document.activeElement && ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)) return;
+  if (e.ctrlKey && e.code !== "KeyZ") return;
+  // the keys where В, Н and Я are on a Russian keyboard (D, Y, Z on a Latin one): either layout works
+  const code = e.code || "";
+  if (key === "в" || code === "KeyD" || key === "1") { e.preventDefault(); giveVerdict("correct"); }
+  else if (key === "н" || code === "KeyY" || key === "2") { e.preventDefault(); openWrong(); }
+  else if (key === " " || key === "arrowright") { e.preventDefault(); skipItem(); }
+  else if (key === "я" || code === "KeyZ" || key === "backspace") { e.preventDefault(); undoVerdict(); }
+}
+
+// The verdicts behind a rule's figure, with the messages (the token: they are what clients and operators wrote).
+async function loadRuleVerdicts(ruleId) {
+  const box = $("#rule-verdicts");
+  if (!box) return;
+  const { status, data } = await api.call("GET", `/supervisor/api/rules/${encodeURIComponent(ruleId)}/verdicts`);
+  if (state.rule?.id !== ruleId) return;
+  box.innerHTML = "";
+  if (status === 401) { box.append(el("p", { class: "muted" }, "Оценки команды с текстами сообщений видны после входа с токеном супервизора.")); return; }
+  if (status !== 200 || !data.items.length) { box.append(el("p", { class: "muted" }, "Команда ещё не оценивала это правило: откройте «Проверка подсказок».")); return; }
+  box.append(el("details", { open: data.items.length <= 12 }, el("summary", {}, `Оценки команды: ${fmt(data.items.length)} ${plural(data.items.length, "подсказка", "подсказки", "подсказок")}`),
+    data.items.map((x) => el("div", { class: `ex ${x.verdicts.every((v) => v.verdict === "wrong") ? "new" : x.verdicts.every((v) => v.verdict === "correct") ? "gone" : "chg"}`, "data-item": x.item },
+      x.client ? el("div", { class: "ctx" }, `Клиент: «${x.client}»`) : null,
+      el("div", { class: "draft" }, x.quote),
+      el("div", { class: "ctx" }, `срабатывание: ${TRIGGER_RU[x.trigger] || x.trigger} · ${LANG_RU[x.lang] || x.lang}${x.agreed ? "" : " · оценки разошлись — не считается"}`),
+      x.verdicts.map((v) => el("div", { class: "w" }, `${holderName(v.supervisor)}: ${v.verdict === "correct" ? "верно" : "неверно"}`
+        + (v.category ? ` — ${CATEGORY_SHORT[v.category] || v.category}` : "") + (v.reason ? `: «${v.reason}»` : "")))))));
+}
+
+// The history of what operators see that the team's verdicts changed: when, who, why (the figures).
+async function loadStatusChanges(ruleId) {
+  const { status, data } = await api.call("GET", "/supervisor/api/status-changes?limit=50");
+  if (status !== 200) return [];
+  return ruleId ? data.changes.filter((c) => c.rule === ruleId) : data.changes;
+}
+
+function statusChangeNode(c) {
+  return el("div", { class: `version status-change ${c.shown ? "shown" : "quiet"}`, "data-rule": c.rule, "data-trigger": c.trigger },
+    el("div", { class: "version-head" },
+      el("span", { class: "muted" }, new Date(c.ts * 1000).toLocaleString("ru-RU")),
+      el("span", {}, holderName(c.author)),
+      el("span", {}, changeText(c, c.title))));
+}
+
 // --- views and wiring -------------------------------------------------------------------------------------------
 function switchView(name) {
+  if (name !== "rules") history.replaceState(null, "", `#${name}`);
+  else if (state.rule) history.replaceState(null, "", `#rule=${state.rule.id}`);
   document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.view === name));
   document.querySelectorAll(".view").forEach((v) => v.classList.toggle("active", v.id === `view-${name}`));
   if (name === "stats") loadStats();
   if (name === "history") loadHistory();
+  if (name === "judging") openJudging();
 }
 
 document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => switchView(b.dataset.view)));
@@ -1195,11 +1596,15 @@ $("#apply-range").addEventListener("click", () => {
   loadStats();
 });
 $("#store-text").addEventListener("change", (e) => setStoreText(e.target.checked));
+$("#judge-start").addEventListener("click", startJudging);
+$("#judge-upload").addEventListener("click", () => { state.uploadFor = "judging"; $("#corpus-file").click(); });
+document.addEventListener("keydown", judgingKeys);
 window.addEventListener("hashchange", () => {
   const m = location.hash.match(/rule=([a-z0-9_]+)/);
   if (m && m[1] !== state.rule?.id) { switchView("rules"); openRule(m[1]); }
   else if (location.hash.includes("stats")) switchView("stats");
   else if (location.hash.includes("history")) switchView("history");
+  else if (location.hash.includes("judging")) switchView("judging");
 });
 window.addEventListener("beforeunload", (e) => { if (isDirty()) { e.preventDefault(); e.returnValue = ""; } });
 
@@ -1210,4 +1615,5 @@ window.addEventListener("beforeunload", (e) => { if (isDirty()) { e.preventDefau
   if (first) openRule(first);
   if (location.hash.includes("stats")) switchView("stats");
   if (location.hash.includes("history")) switchView("history");
+  if (location.hash.includes("judging")) switchView("judging");
 })();
