@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -36,10 +37,29 @@ def coach():
     return Coach.load(RULES, min_confidence=0.0)
 
 
+# Below the kernel's ephemeral range (32768–60999 here): a port the kernel hands out for bind(0) or an
+# outgoing connection — in this process or in the test process beside it — is never one of these.
+_PORTS = range(20000, 32768)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free now, picked at random below the ephemeral range (see Server.start for the rest)."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port in 20000–32767")
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class Server:
@@ -48,6 +68,7 @@ class Server:
     def __init__(self, rules_dir: Path, *extra: str, port: int | None = None, ssl_context=None):
         self.rules_dir = rules_dir
         self.extra = extra
+        self.own_port = port is None  # a port it picked may be picked again, if another process took it first
         self.port = port or free_port()
         self.ssl_context = ssl_context  # HTTPS (--tls-cert): how this client checks the service's certificate
         self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
@@ -70,10 +91,23 @@ class Server:
                 raise RuntimeError(f"coach serve exited: {self.log.read_text()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1, context=self.ssl_context) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
+                    answered = json.loads(r.read()).get("process", {}).get("pid") if r.status == 200 else None
+            except (OSError, ValueError):
                 time.sleep(0.05)
+                continue
+            if answered is None:
+                time.sleep(0.05)
+                continue
+            if answered == self.proc.pid or _ppid(answered) == self.proc.pid:
+                return
+            # another test process's server on this port (it took the port between the pick and our bind)
+            self.stop()
+            if not self.own_port:
+                raise RuntimeError(f"port {self.port} is another server's (pid {answered})")
+            self.port = free_port()
+            self.url = f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{self.port}"
+            self.start()
+            return
         self.stop()
         raise RuntimeError("coach serve did not become healthy: " + self.log.read_text())
 
