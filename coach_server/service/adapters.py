@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +29,7 @@ from ..models import ErrorDetail
 from ..rulebook.ruleset import write_atomically
 from .follow import MAX_WAIT_S, FollowError, TeamNode
 from .httpkit import HttpError, json_response, long_poll, read_json, require_token
+from .longpoll import Changes
 
 log = logging.getLogger("coach.adapters")
 
@@ -180,8 +180,7 @@ class AdapterShelf:
         self.current = AdapterSet.of([])
         self.state: Literal["online", "offline", "starting"] = "starting" if source is not None else "online"
         self.last_error: str | None = None
-        self._changed = asyncio.Event()
-        self._closing = False
+        self._changes = Changes()  # followers' long polls wait on it
         self._signature: tuple[object, ...] | None = None
         if directory is not None:
             self.reload()
@@ -197,8 +196,7 @@ class AdapterShelf:
             if new.digest != self.current.digest:
                 log.info("%d console adapters in force", len(new.adapters))
             self.current = new
-            self._changed.set()
-            self._changed = asyncio.Event()
+            self._changes.announce()
 
     def reload(self) -> None:
         if self.directory is not None:
@@ -207,15 +205,7 @@ class AdapterShelf:
 
     async def changed_from(self, digest: str, timeout: float) -> None:
         """Return when the set in force is no longer `digest` (or after `timeout` s, or on shutdown)."""
-        deadline = time.monotonic() + timeout
-        while self.current.digest == digest and not self._closing:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            try:
-                await asyncio.wait_for(self._changed.wait(), left)
-            except TimeoutError:
-                return
+        await self._changes.wait_while(lambda: self.current.digest, digest, timeout)
 
     # --- keeping current -------------------------------------------------------------------------------------
     async def watch(self) -> None:
@@ -233,7 +223,7 @@ class AdapterShelf:
             self._install(kept)
         delay = RETRY_MIN_S
         first = True
-        while not self._closing:
+        while not self._changes.closing:
             try:
                 known = None if first else self.current.digest
                 data = await source.get_json("/v1/adapters", known, 0.0 if first else self.check_interval)
@@ -270,8 +260,7 @@ class AdapterShelf:
 
     async def closing(self, app: web.Application) -> None:
         """`on_shutdown`: long-polling followers are answered at once."""
-        self._closing = True
-        self._changed.set()
+        self._changes.close()
 
     # --- publishing ------------------------------------------------------------------------------------------
     def writable(self) -> Path:

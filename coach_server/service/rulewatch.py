@@ -43,6 +43,7 @@ from ..rulebook.ruleset import (
     write_directory,
 )
 from ..rulebook.versions import LocalRuleVersions, directory_lock
+from .longpoll import Changes
 
 log = logging.getLogger("coach.rules")
 T = TypeVar("T")
@@ -170,13 +171,11 @@ class RuleWatcher:
         self.last_error: str | None = None
         self.offline_since: float | None = None
         self.synced_at: float | None = None  # when the source last answered
-        self._changed = asyncio.Event()
+        self._changes = Changes()  # followers' long polls wait on it
         self._first_done = asyncio.Event()
-        self._closing = False
         self._save_lock = asyncio.Lock()
         self._build_lock = asyncio.Lock()
         self.waiting = 0  # followers' long polls waiting for a change
-        self._woken: dict[int, int] = {}  # how many waiters the latest change has released so far
         self._body: tuple[str, bytes] | None = None
         self._body_lock = asyncio.Lock()
         self._signature: tuple[object, ...] | None = None  # files: the directory as last looked at
@@ -231,8 +230,7 @@ class RuleWatcher:
             log.info("rules reloaded: %d active", len(self.coach.rulebook.active))
             for listener in self.listeners:
                 listener(update.changed)
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self._changes.announce()
 
     async def _build(self, make: Callable[[Rulebook], Rulebook], *, from_source: bool = False) -> RulesUpdate:
         """A new rule book made by `make` from the one in force, built off the event loop (reading, parsing
@@ -287,22 +285,10 @@ class RuleWatcher:
         time (WAKE_PER_S), so that a thousand followers' answers do not hold the event loop at once."""
         if self.waiting >= MAX_WAITERS:
             raise TooManyWaiting(self.waiting)
-        deadline = time.monotonic() + timeout
         self.waiting += 1
         try:
-            while self.coach.rulebook.loaded_files.digest == digest and not self._closing:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return
-                changed = self._changed
-                try:
-                    await asyncio.wait_for(changed.wait(), left)
-                except TimeoutError:
-                    return
-                if not self._closing:
-                    turn = self._woken.get(id(changed), 0)
-                    self._woken = {id(changed): turn + 1}
-                    await asyncio.sleep(turn / WAKE_PER_S)
+            await self._changes.wait_while(lambda: self.coach.rulebook.loaded_files.digest, digest, timeout,
+                                           per_s=WAKE_PER_S)
         finally:
             self.waiting -= 1
 
@@ -428,7 +414,7 @@ class RuleWatcher:
 
     async def _follow(self, source: RuleSource) -> None:
         delay = RETRY_MIN_S
-        while not self._closing:
+        while not self._changes.closing:
             started = time.monotonic()
             try:
                 # the first look does not wait for news: the service is starting (see first_sync)
@@ -479,8 +465,7 @@ class RuleWatcher:
 
     async def closing(self, app: web.Application) -> None:
         """`on_shutdown`: long-polling followers are answered at once; the source's connections closed."""
-        self._closing = True
-        self._changed.set()
+        self._changes.close()
 
     async def close(self, app: web.Application) -> None:
         """`on_cleanup`: the source's connections closed."""

@@ -28,6 +28,7 @@ from ..engine import Coach
 from ..rulebook.precision import PrecisionTable, TeamCounts
 from ..rulebook.ruleset import write_atomically
 from .follow import FollowError, TeamNode
+from .longpoll import Changes
 
 log = logging.getLogger("coach.team")
 
@@ -88,8 +89,7 @@ class TeamWatcher:
         self.last_error: str | None = None
         self.synced_at: float | None = None
         self.write_lock = asyncio.Lock()  # a verdict written here and its figures put in force, one at a time
-        self._changed = asyncio.Event()
-        self._closing = False
+        self._changes = Changes()  # followers' long polls wait on it
         self._first_done = asyncio.Event()
 
     # --- putting figures in force ------------------------------------------------------------------------------
@@ -106,21 +106,12 @@ class TeamWatcher:
             for listener in self.listeners:
                 listener(changed)
         if digest_changed:
-            self._changed.set()
-            self._changed = asyncio.Event()
+            self._changes.announce()
         return before, changed
 
     async def changed_from(self, digest: str, timeout: float) -> None:
         """Return when the figures in force are no longer `digest` (or after `timeout` s, or on shutdown)."""
-        deadline = time.monotonic() + timeout
-        while self.current.digest == digest and not self._closing:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            try:
-                await asyncio.wait_for(self._changed.wait(), left)
-            except TimeoutError:
-                return
+        await self._changes.wait_while(lambda: self.current.digest, digest, timeout)
 
     # --- following the source ------------------------------------------------------------------------------------
     async def watch(self) -> None:
@@ -131,7 +122,7 @@ class TeamWatcher:
             self.install(kept)
         delay = RETRY_MIN_S
         first = True
-        while not self._closing:
+        while not self._changes.closing:
             try:
                 newer = await self.source.team_newer(None if first else self.current, 0.0 if first else
                                                      self.check_interval)
@@ -192,8 +183,7 @@ class TeamWatcher:
 
     async def closing(self, app: web.Application) -> None:
         """`on_shutdown`: long-polling followers are answered at once."""
-        self._closing = True
-        self._changed.set()
+        self._changes.close()
 
     async def close(self, app: web.Application) -> None:
         """`on_cleanup`: a team node's connection closed (a store closes with the service)."""
