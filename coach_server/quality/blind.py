@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..corpus import BadLine, Chat
 from ..models import CHANNELS, validation_details
+from ..rulebook.ruleset import write_atomically
 from .findings import Finding, read_chats
 from .split import part_of
 
@@ -136,14 +135,7 @@ def load_misses(path: Path) -> list[SealedMiss]:
 def _write_lines(path: Path, rows: Iterable[SealedVerdict] | Iterable[SealedMiss]) -> None:
     text = "".join(json.dumps(r.model_dump(), ensure_ascii=False) + "\n" for r in rows)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text.encode("utf-8"))
 
 
 def save_verdicts(path: Path, verdicts: list[SealedVerdict]) -> None:

@@ -14,14 +14,13 @@ warning (corpus, chat, message, rule, flagged text), so a label outlives changes
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..models import CHANNELS, validation_details
+from ..rulebook.ruleset import write_atomically
 from .findings import Finding, place_of, shorten
 
 Verdict = Literal["correct", "wrong"]
@@ -89,11 +88,4 @@ def save_labels(path: Path, labels: dict[str, Label]) -> None:
     ordered = sorted(labels.values(), key=lambda lb: (lb.rule, lb.lang, lb.corpus, lb.chat_id, lb.message, lb.id))
     text = "".join(json.dumps(lb.model_dump(), ensure_ascii=False) + "\n" for lb in ordered)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text.encode("utf-8"))

@@ -177,6 +177,19 @@ def _run(args: argparse.Namespace) -> tuple[Coach, SealedRun] | int:
     return coach, sealed_run(coach, corpus, channel_map, args.name)
 
 
+def _run_with_verdicts(args: argparse.Namespace) -> tuple[Coach, SealedRun, list[SealedVerdict]] | int:
+    """The sealed run and the verdicts of --verdicts; an exit code (2, the reason printed) when either fails."""
+    loaded = _run(args)
+    if isinstance(loaded, int):
+        return loaded
+    try:
+        verdicts = load_verdicts(args.verdicts)
+    except BlindError as exc:
+        print(f"coach quality: {exc}", file=sys.stderr)
+        return 2
+    return (*loaded, verdicts)
+
+
 def rule_briefs(coach: Coach) -> list[RuleBrief]:
     return [RuleBrief(r.id, r.spec.title, {c: r.description_in(c) for c in CHANNELS})
             for r in sorted(coach.rulebook.active, key=lambda r: r.id)]
@@ -326,15 +339,10 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_blind_export(args: argparse.Namespace) -> int:
-    loaded = _run(args)
+    loaded = _run_with_verdicts(args)
     if isinstance(loaded, int):
         return loaded
-    coach, run = loaded
-    try:
-        verdicts = load_verdicts(args.verdicts)
-    except BlindError as exc:
-        print(f"coach quality: {exc}", file=sys.stderr)
-        return 2
+    coach, run, verdicts = loaded
     if _inside_project(args.out):
         print("coach quality: --out must be outside the project: sealed messages never enter it", file=sys.stderr)
         return 2
@@ -516,12 +524,11 @@ def report(run: SealedRun, verdicts: list[SealedVerdict], misses: list[SealedMis
 
 
 def cmd_sealed(args: argparse.Namespace) -> int:
-    loaded = _run(args)
+    loaded = _run_with_verdicts(args)
     if isinstance(loaded, int):
         return loaded
-    coach, run = loaded
+    coach, run, verdicts = loaded
     try:
-        verdicts = load_verdicts(args.verdicts)
         misses = load_misses(args.misses)
     except BlindError as exc:
         print(f"coach quality: {exc}", file=sys.stderr)
@@ -562,15 +569,10 @@ def cmd_sealed(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    loaded = _run(args)
+    loaded = _run_with_verdicts(args)
     if isinstance(loaded, int):
         return loaded
-    _, run = loaded
-    try:
-        verdicts = load_verdicts(args.verdicts)
-    except BlindError as exc:
-        print(f"coach quality: {exc}", file=sys.stderr)
-        return 2
+    _, run, verdicts = loaded
     table = precision_table(figures(run, verdicts), f"blind double labels on the sealed part of {Path(args.corpus).stem}")
     args.out.write_text(json.dumps(table.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     measured = sorted({r for (r, _, _) in table.warnings})
