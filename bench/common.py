@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+# the quiet floor as the one running the benchmark set it (read before any benchmark imports the tests' fixtures)
+_FLOOR = os.environ.get("COACH_MIN_CONFIDENCE")
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_750_000_000.0
 
@@ -148,7 +150,12 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         self.tmp = Path(tempfile.mkdtemp(prefix="coach-bench-"))
         extra = tuple(arg.replace("{tmp}", str(self.tmp)) for arg in extra)
-        env = dict(os.environ, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.tmp / "token"),
+        # the service as shipped (its own default floor) unless the one running the benchmark set one:
+        # tests/conftest.py, which some benchmarks import for their fixtures, sets the test suite's 0
+        base = {k: v for k, v in os.environ.items() if k != "COACH_MIN_CONFIDENCE"}
+        if _FLOOR is not None:
+            base["COACH_MIN_CONFIDENCE"] = _FLOOR
+        env = dict(base, PYTHONUNBUFFERED="1", COACH_TOKEN_FILE=str(self.tmp / "token"),
                    XDG_DATA_HOME=str(self.tmp / "data"), **(env or {}))
         args = [sys.executable, "-m", "coach_server", "serve", "--port", str(self.port), "--reload-interval", "0",
                 *extra]
