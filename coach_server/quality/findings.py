@@ -12,9 +12,10 @@ import hashlib
 import json
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from random import Random
 from typing import Any
 
 from ..corpus import BadLine, Chat, moments, parse_chat
@@ -202,3 +203,25 @@ def chat_findings(coach: Coach, run: Run, chat_id: str, chat: Chat, channel: str
                                         request.draft, client, trigger=w.trigger,
                                         end=w.end if span else None, suggestion=w_raw.suggestion,
                                         confidence=w.confidence, quiet=w.quiet))
+
+
+def draw_in_turn(pools: dict[tuple[str, str], dict[Any, list[Finding]]], have: dict[tuple[str, str], int],
+                 per_rule: int, rng: Random,
+                 order: Callable[[dict[Any, list[Finding]]], Sequence[Hashable]] = sorted) -> list[Finding]:
+    """A stratified draw: for each (rule, language) up to `per_rule` less what it `have`s already, the strata of
+    its pool (channels, or triggers and channels) taken in turn in `order`, each shuffled by `rng` from a
+    stable order (the same seed draws the same sample)."""
+    picked: list[Finding] = []
+    for group in sorted(pools):
+        need = per_rule - have[group]
+        strata = pools[group]
+        for items in strata.values():
+            items.sort(key=lambda f: f.key)
+            rng.shuffle(items)
+        keys = order(strata)
+        while need > 0 and any(strata[k] for k in keys):
+            for k in keys:
+                if need > 0 and strata[k]:
+                    picked.append(strata[k].pop())
+                    need -= 1
+    return picked

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..models import CHANNELS
-from .findings import Finding, Run
+from .findings import Finding, Run, draw_in_turn
 from .labels import Label
 
 SameRule = Callable[[str, str, str], bool]  # (rule, channel judged in, channel checked in) → verdict holds?
@@ -143,17 +143,4 @@ def draw_sample(run: Run, labels: dict[str, Label], per_rule: int, *, seed: int 
             have[(f.rule, f.lang)] += 1
         else:
             groups[(f.rule, f.lang)][f.channel].append(f)
-    picked: list[Finding] = []
-    for group in sorted(groups):
-        need = per_rule - have[group]
-        by_channel = groups[group]
-        for items in by_channel.values():
-            items.sort(key=lambda f: f.key)
-            rng.shuffle(items)
-        order = [c for c in CHANNELS if c in by_channel]
-        while need > 0 and any(by_channel[c] for c in order):
-            for channel in order:
-                if need > 0 and by_channel[channel]:
-                    picked.append(by_channel[channel].pop())
-                    need -= 1
-    return picked
+    return draw_in_turn(groups, have, per_rule, rng, lambda by_channel: [c for c in CHANNELS if c in by_channel])

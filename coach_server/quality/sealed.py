@@ -49,7 +49,7 @@ from .blind import (
     write_miss_export,
     write_warning_export,
 )
-from .findings import Finding, load_channel_map, run_corpus
+from .findings import Finding, draw_in_turn, load_channel_map, run_corpus
 from .split import part_of
 
 DEFAULT_VERDICTS = Path("quality/sealed.jsonl")
@@ -370,19 +370,7 @@ def draw_fresh(findings: list[Finding], judged: set[str], per_rule: int, *, seed
             have[(f.rule, f.lang)] += 1
         else:
             pools[(f.rule, f.lang)][(f.trigger, f.channel)].append(f)
-    picked: list[Finding] = []
-    for group in sorted(pools):
-        need = per_rule - have[group]
-        strata = pools[group]
-        for items in strata.values():
-            items.sort(key=lambda f: f.key)
-            rng.shuffle(items)
-        order = sorted(strata)
-        while need > 0 and any(strata[s] for s in order):
-            for s in order:
-                if need > 0 and strata[s]:
-                    picked.append(strata[s].pop())
-                    need -= 1
+    picked = draw_in_turn(pools, have, per_rule, rng)
     rng.shuffle(picked)
     return picked
 
