@@ -60,15 +60,27 @@ function note(message) {
 }
 
 // --- settings -------------------------------------------------------------------------------------------
-async function loadSettings() {
-  if (!settings) {
-    const local = await chrome.storage.local.get(Object.keys(DEFAULTS));
-    // the policy as this browser session last read it: Chromium's first read of managed storage takes seconds
-    // (the policy is loaded then), and nothing may wait for that — it is read again below, in the background
-    managed = (await chrome.storage.session.get({ managedSeen: {} })).managedSeen;
-    settings = { ...DEFAULTS, ...local, ...managedSettings(local) };
-    if (!managedRead) managedRead = rereadManaged().catch((e) => note(e.message));
+// One read of the settings per worker, shared by every caller: two reads in flight could finish in either
+// order, and an older one landing last would undo a change `storage.onChanged` had already applied.
+let settingsRead = null;
+
+function loadSettings() {
+  if (!settingsRead) {
+    settingsRead = readSettings().catch((e) => {
+      settingsRead = null; // the next caller tries again
+      throw e;
+    });
   }
+  return settingsRead;
+}
+
+async function readSettings() {
+  const local = await chrome.storage.local.get(Object.keys(DEFAULTS));
+  // the policy as this browser session last read it: Chromium's first read of managed storage takes seconds
+  // (the policy is loaded then), and nothing may wait for that — it is read again below, in the background
+  managed = (await chrome.storage.session.get({ managedSeen: {} })).managedSeen;
+  settings = { ...DEFAULTS, ...local, ...managedSettings(local) };
+  if (!managedRead) managedRead = rereadManaged().catch((e) => note(e.message));
   return settings;
 }
 
@@ -870,4 +882,5 @@ loadSettings().catch((e) => note(e.message));
 globalThis.coachChats = () => Object.fromEntries([...chats].map(([id, c]) => [id, { ...c.state,
   tabs: [...c.ports].map((p) => ports.get(p)?.tabId), warnings: c.warnings.map((w) => w.rule) }]));
 globalThis.coachDiagnostics = () => ({ ...diagnostics, state: wsState, ports: ports.size, chats: chats.size,
-  service: serviceInfo, chatIds: [...chats.keys()] });
+  service: serviceInfo, chatIds: [...chats.keys()], serviceUrl: settings?.serviceUrl ?? null,
+  uiLang: settings?.uiLang ?? null, managedKeys: Object.keys(managed) });

@@ -162,11 +162,12 @@ def _worker_pids(server: Server) -> set[int]:
 
 
 def _alive(pid: int) -> bool:
+    # (reaped between the two looks: /proc has no entry any more)
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
 
 
 def test_a_worker_that_dies_is_started_again_and_none_outlives_the_parent(workers):

@@ -153,7 +153,9 @@ class Browser:
         self.extension_id = self.worker.url.split("/")[2]
         self.worker.evaluate("([url, lang]) => chrome.storage.local.set({serviceUrl: url, uiLang: lang})",
                              [service_url, ui_lang])
-        self.wait_worker(lambda w: True)
+        # the worker has taken both (a policy's serviceUrl wins over the operator's, test_managed.py)
+        self.wait_worker(lambda d: d.get("uiLang") == ui_lang and (
+            d.get("serviceUrl") == service_url or "serviceUrl" in d.get("managedKeys", [])))
 
     def refresh_worker(self):
         """The current service worker (Chromium may have stopped and restarted it)."""
@@ -299,3 +301,24 @@ def browser(playwright_instance, service, tmp_path_factory):
 
 def json_dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# --- what a failed test leaves for whoever reads the report (CI shows only the output) -------------------------
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        try:
+            if isinstance(value, Browser):
+                state = value.diagnostics()
+                stored = value.refresh_worker().evaluate("chrome.storage.local.get(['serviceUrl', 'uiLang'])")
+                report.sections.append((f"extension ({name})", json_dumps({**state, "stored": stored})))
+            elif isinstance(value, Server):
+                alive = value.proc.poll() is None
+                tail = value.log.read_text(encoding="utf-8", errors="replace")[-3000:] if value.log.exists() else ""
+                report.sections.append((f"service ({name}) {value.url}, running: {alive}", tail))
+        except Exception as exc:  # the report must not fail the run
+            report.sections.append((f"{name}: no diagnostics", repr(exc)))
