@@ -49,13 +49,14 @@ lint: setup
 
 # Browser tests run in their own pytest process (Playwright's sync API and asyncio-based tests do not
 # share one process well), beside the others: they mostly wait on Chromium, the others on the CPU, so the
-# others run in two workers (pytest-xdist; a module's tests stay in one worker, with its module fixtures).
+# others run in two workers (pytest-xdist; a module's tests stay in one worker, with its module fixtures),
+# niced: the browser tests time a live page (a remark within seconds), the others only need the CPU.
 # Each one's output is printed whole when both are done.
 test: setup system-packages lint
 	@mkdir -p .test-logs; \
 	if [ -d tests/browser ]; then $(BIN)/python -m pytest -q tests/browser > .test-logs/browser.txt 2>&1 & \
 	  browser=$$!; fi; \
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests --ignore=tests/browser > .test-logs/service.txt 2>&1; service=$$?; \
+	nice -n 10 $(BIN)/python -m pytest -q -n 2 --dist loadfile tests --ignore=tests/browser > .test-logs/service.txt 2>&1; service=$$?; \
 	browser_rc=0; if [ -n "$$browser" ]; then wait $$browser; browser_rc=$$?; fi; \
 	echo "== tests (engine, service, store, CLI)"; cat .test-logs/service.txt; \
 	if [ -n "$$browser" ]; then echo "== browser tests (Chromium, the extension and the pages)"; \
