@@ -50,6 +50,17 @@ def test_concurrent_saves_across_worker_processes_one_wins(workers):
     _lost_update_rounds(workers, 4)
 
 
+def test_after_a_save_every_worker_shows_the_saved_rule(workers):
+    """Either worker may answer the page that opens the rule next: none answers from the rules before the
+    save, not even while its watcher is still reloading them (a stale base would refuse the next save)."""
+    for n in range(3):
+        edit = one_sentence_edit(workers, 30 + n)
+        assert sup_api.call(workers, "PUT", "/supervisor/api/rules/too_long", edit, token=workers.token)[0] == 200
+        seen = {sup_api.call(workers, "GET", "/supervisor/api/rules/too_long")[1]["values"]["params"]["max"][
+            "sentences"] for _ in range(40)}
+        assert seen == {30 + n}
+
+
 def test_a_stale_base_is_refused_even_when_the_edit_changes_nothing_new(server):
     edit = one_sentence_edit(server)
     assert sup_api.call(server, "PUT", "/supervisor/api/rules/too_long", edit, token=server.token)[0] == 200

@@ -179,6 +179,10 @@ class RuleWatcher:
         self._body: tuple[str, bytes] | None = None
         self._body_lock = asyncio.Lock()
         self._signature: tuple[object, ...] | None = None  # files: the directory as last looked at
+        # held from a look at the directory to the end of the reload it calls for: a look meanwhile (the
+        # supervisor's page, before it reads a rule) waits for the rules that reload puts in force, rather than
+        # seeing the new signature and answering from the rules before it
+        self._look_lock = asyncio.Lock()
 
     @property
     def mode(self) -> Mode:
@@ -326,8 +330,7 @@ class RuleWatcher:
             if versions is not None:  # what was there before (an edit by hand is a version of its own)
                 await asyncio.to_thread(self._record_directory, versions, rule.path.parent)
             await asyncio.to_thread(_write_if_base, rule.path, content, base_digest)
-            self._signature = directory_signature(rule.path.parent)
-            await self.reload()
+            await self._reload_as_written(rule.path.parent)
             if versions is not None:
                 return await asyncio.to_thread(self._record_directory, versions, rule.path.parent, author, None, None,
                                                reason)
@@ -349,8 +352,7 @@ class RuleWatcher:
             await asyncio.to_thread(check_version, target)  # what it restores must load, as a push must
             await asyncio.to_thread(self._record_directory, versions, directory)
             await asyncio.to_thread(_write_directory_locked, target, directory)
-            self._signature = directory_signature(directory)
-            await self.reload()
+            await self._reload_as_written(directory)
             return await asyncio.to_thread(self._record_directory, versions, directory, author,
                                            f"rollback to version {version}", version, reason)
 
@@ -384,12 +386,19 @@ class RuleWatcher:
         directory = self.coach.rules_dir
         if self.source is not None or directory is None:
             return
-        current = directory_signature(directory)
-        if current != self._signature:
-            first = self._signature is None
-            self._signature = current
-            if not first:
-                await self.reload()
+        async with self._look_lock:
+            current = directory_signature(directory)
+            if current != self._signature:
+                first = self._signature is None
+                self._signature = current
+                if not first:
+                    await self.reload()
+
+    async def _reload_as_written(self, directory: Path) -> None:
+        """After this process wrote the directory: its rules in force, and the watcher not to reload them again."""
+        async with self._look_lock:
+            self._signature = directory_signature(directory)
+            await self.reload()
 
     async def start_from_snapshot(self) -> None:
         """Before the source answers: the last good version kept on disk, if there is one for this source."""
