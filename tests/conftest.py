@@ -179,3 +179,20 @@ def server(rules_copy):
     srv = Server(rules_copy)
     yield srv
     srv.stop()
+
+
+# --- what a failed test leaves for whoever reads the report: CI shows only the output, not the services' logs
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        if isinstance(value, Server):
+            try:
+                alive = value.proc.poll() is None
+                tail = value.log.read_text(encoding="utf-8", errors="replace")[-4000:] if value.log.exists() else ""
+                report.sections.append((f"service ({name}) {value.url}, running: {alive}", tail))
+            except Exception as exc:  # the report must not fail the run
+                report.sections.append((f"{name}: no log", repr(exc)))

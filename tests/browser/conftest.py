@@ -303,7 +303,8 @@ def json_dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-# --- what a failed test leaves for whoever reads the report (CI shows only the output) -------------------------
+# --- what a failed test leaves for whoever reads the report (CI shows only the output; the services' logs are
+# added by tests/conftest.py) -----------------------------------------------------------------------------------
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -316,9 +317,5 @@ def pytest_runtest_makereport(item, call):
                 state = value.diagnostics()
                 stored = value.refresh_worker().evaluate("chrome.storage.local.get(['serviceUrl', 'uiLang'])")
                 report.sections.append((f"extension ({name})", json_dumps({**state, "stored": stored})))
-            elif isinstance(value, Server):
-                alive = value.proc.poll() is None
-                tail = value.log.read_text(encoding="utf-8", errors="replace")[-3000:] if value.log.exists() else ""
-                report.sections.append((f"service ({name}) {value.url}, running: {alive}", tail))
         except Exception as exc:  # the report must not fail the run
             report.sections.append((f"{name}: no diagnostics", repr(exc)))
