@@ -13,16 +13,20 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import morph
 from .analysis import TextFacts
 from .tokens import WORD, tokenize
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One item of a list. Tuples of strings all through (no set, no list): the collector stops tracking them
+    after its first look, so a list of 100,000 words a supervisor installs does not lengthen every later
+    collection (a full one walked such a list for ~60 ms with the event loop held)."""
+
     raw: str  # as written in the rule file
-    parts: tuple[frozenset[str], ...]  # accepted keys for each word of the phrase
+    parts: tuple[tuple[str, ...], ...]  # accepted keys for each word of the phrase
     by_lemma: bool
     order: int  # its place in the list: of two as long matching at one place, the first listed is found
 
@@ -51,24 +55,27 @@ _SCAN_MESSAGE_TOKENS = 64
 
 class Lexicon:
     def __init__(self, words: Iterable[str] = (), lemmas: Iterable[str] = ()):
-        self._by_form: dict[str, list[Entry]] = {}
-        self._by_lemma: dict[str, list[Entry]] = {}
+        by_form: dict[str, list[Entry]] = {}
+        by_lemma: dict[str, list[Entry]] = {}
         self.entries: list[Entry] = []
         self.serial = next(_serials)  # what a text's memo of matches knows this list by
         self.longest = 0  # words in its longest phrase
+        parts: tuple[tuple[str, ...], ...]
         for raw in words:
-            parts = tuple(frozenset({w}) for w in _words_of(raw))
-            self._add(Entry(raw, parts, False, len(self.entries)))
+            parts = tuple((w,) for w in _words_of(raw))
+            self._add(Entry(raw, parts, False, len(self.entries)), by_form)
         for raw in lemmas:
-            parts = tuple(morph.lemma_set(w) | {w} for w in _words_of(raw))
-            self._add(Entry(raw, parts, True, len(self.entries)))
+            parts = tuple(tuple(sorted(morph.lemma_set(w) | {w})) for w in _words_of(raw))
+            self._add(Entry(raw, parts, True, len(self.entries)), by_lemma)
+        # (tuples, not lists: see Entry)
+        self._by_form: dict[str, tuple[Entry, ...]] = {k: tuple(v) for k, v in by_form.items()}
+        self._by_lemma: dict[str, tuple[Entry, ...]] = {k: tuple(v) for k, v in by_lemma.items()}
 
-    def _add(self, entry: Entry) -> None:
+    def _add(self, entry: Entry, index: dict[str, list[Entry]]) -> None:
         if not entry.parts:
             return
         self.entries.append(entry)
         self.longest = max(self.longest, len(entry.parts))
-        index = self._by_lemma if entry.by_lemma else self._by_form
         for key in entry.parts[0]:
             index.setdefault(key, []).append(entry)
 
@@ -157,7 +164,7 @@ class Lexicon:
                     if word is None:
                         break
                     keys = parts[k]
-                    if word.lower not in keys and (not entry.by_lemma or keys.isdisjoint(word.info.lemmas)):
+                    if word.lower not in keys and (not entry.by_lemma or word.info.lemmas.isdisjoint(keys)):
                         break
                 else:
                     best = Match(entry, i, i + n - 1, tokens[i].start, tokens[i + n - 1].end)
