@@ -147,3 +147,32 @@ def test_rule_change_is_pushed_to_connected_clients(server):
             assert "slang" in rules_in(pushed)
             await ws.close()
     run(scenario())
+
+
+def test_a_ping_waits_for_the_check_in_progress_then_a_forget_leaves_no_update_unanswered(server):
+    """A ping is a barrier: its pong comes after the answers owed for the frames before it, the one being checked
+    right now included — a long new draft is checked in slices, and the ping and a `forget` arrive meanwhile."""
+    import random
+
+    rng = random.Random(7)
+    letters = "абвгдежзиклмнопрстуфхцчшщэюя"
+    draft = " ".join("".join(rng.choice(letters) for _ in range(rng.randint(4, 9))) for _ in range(2_500))
+
+    async def scenario():
+        async with aiohttp.ClientSession() as s:
+            ws = await _connect(s, server)
+            await ws.send_json({"type": "update", "chat_id": "long", "seq": 1, "draft": draft[:19_000],
+                                "messages": [{"role": "client", "text": "Что с заказом?", "ts": time.time() - 5}]})
+            await asyncio.sleep(0.05)  # the check has begun: thousands of new words take many slices
+            await ws.send_json({"type": "forget", "chat_id": "long"})
+            await ws.send_json({"type": "ping"})
+            kinds = []
+            while not kinds or kinds[-1] != "pong":
+                msg = await asyncio.wait_for(ws.receive(), 30)
+                frame = json.loads(msg.data)
+                kinds.append(frame["type"])
+                if frame["type"] == "warnings":
+                    assert frame["ref"] == 1
+            assert kinds == ["warnings", "pong"], kinds
+            await ws.close()
+    run(scenario())

@@ -391,6 +391,7 @@ class LiveSession:
         # newest update (its `ref`) also answers the ones before it, which the client has already left.
         self._owed: OrderedDict[str, tuple[str, int | None]] = OrderedDict()
         self._wake = asyncio.Event()
+        self._answering = False  # a chat taken from `_owed` is being checked (in slices: frames come meanwhile)
         self._worker = asyncio.ensure_future(self._work())
         self._worker.add_done_callback(_log_task_error)
 
@@ -470,7 +471,11 @@ class LiveSession:
                     continue
                 chat = self.chats.get(chat_id)
                 if chat is not None:
-                    await self.send_warnings(chat, reason, ref)
+                    self._answering = True
+                    try:
+                        await self.send_warnings(chat, reason, ref)
+                    finally:
+                        self._answering = False
                 await asyncio.sleep(0)  # readers and other connections run between checks
 
     def _schedule(self, chat: ChatState, due: float | None) -> None:
@@ -513,7 +518,9 @@ class LiveSession:
         await handler(data)
 
     async def _ping(self, data: dict[str, Any]) -> None:
-        if self._owed:  # answer after the warnings still owed for the frames before it: a ping is a barrier
+        # answer after the warnings still owed for the frames before it — the one being checked now included:
+        # a ping is a barrier
+        if self._owed or self._answering:
             self._owed[_Pong()] = ("pong", None)  # type: ignore[index]
             self._wake.set()
         else:
