@@ -171,7 +171,7 @@ class RuleWatcher:
         self.last_error: str | None = None
         self.offline_since: float | None = None
         self.synced_at: float | None = None  # when the source last answered
-        self._changes = Changes()  # followers' long polls wait on it
+        self._changes = Changes(per_s=WAKE_PER_S)  # followers' long polls wait on it
         self._first_done = asyncio.Event()
         self._save_lock = asyncio.Lock()
         self._build_lock = asyncio.Lock()
@@ -291,8 +291,7 @@ class RuleWatcher:
             raise TooManyWaiting(self.waiting)
         self.waiting += 1
         try:
-            await self._changes.wait_while(lambda: self.coach.rulebook.loaded_files.digest, digest, timeout,
-                                           per_s=WAKE_PER_S)
+            await self._changes.wait_while(lambda: self.coach.rulebook.loaded_files.digest, digest, timeout)
         finally:
             self.waiting -= 1
 
