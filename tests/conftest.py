@@ -115,6 +115,11 @@ class Server:
     def token(self) -> str:
         return self.token_file.read_text(encoding="utf-8").strip()
 
+    def failure_report(self, name: str) -> tuple[str, str]:
+        """For a failed test's report: whether it runs, and the tail of its log."""
+        tail = self.log.read_text(encoding="utf-8", errors="replace")[-4000:] if self.log.exists() else ""
+        return f"service ({name}) {self.url}, running: {self.proc.poll() is None}", tail
+
     def get(self, path: str, *, token: bool = True) -> tuple[int, dict]:
         """GET as the supervisor (with the token: what it may read needs it) unless `token=False`."""
         # (a service started with a --token-file of its own has no token file here: it is asked without)
@@ -181,7 +186,9 @@ def server(rules_copy):
     srv.stop()
 
 
-# --- what a failed test leaves for whoever reads the report: CI shows only the output, not the services' logs
+# --- what a failed test leaves for whoever reads the report: CI shows only the output, not the services' logs or
+# the extension's state. A fixture's value that has `failure_report(name)` (Server here, the browser tests'
+# Browser) says what it knows; the report must not fail the run.
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -189,10 +196,10 @@ def pytest_runtest_makereport(item, call):
     if report.when != "call" or not report.failed:
         return
     for name, value in getattr(item, "funcargs", {}).items():
-        if isinstance(value, Server):
-            try:
-                alive = value.proc.poll() is None
-                tail = value.log.read_text(encoding="utf-8", errors="replace")[-4000:] if value.log.exists() else ""
-                report.sections.append((f"service ({name}) {value.url}, running: {alive}", tail))
-            except Exception as exc:  # the report must not fail the run
-                report.sections.append((f"{name}: no log", repr(exc)))
+        describe = getattr(value, "failure_report", None)
+        if describe is None:
+            continue
+        try:
+            report.sections.append(describe(name))
+        except Exception as exc:
+            report.sections.append((f"{name}: nothing to report", repr(exc)))

@@ -12,7 +12,8 @@ from collections.abc import Callable
 WAKE_BATCH = 50
 
 
-def _time_up(waiter: asyncio.Future[None]) -> None:
+def _wake(waiter: asyncio.Future[None]) -> None:
+    """Let one waiter go (released by a change, by shutdown, or at its timeout; once)."""
     if not waiter.done():
         waiter.set_result(None)
 
@@ -58,7 +59,7 @@ class Changes:
         pause = WAKE_BATCH / self.per_s if self.per_s else 0.0
         while waiters:
             for _ in range(min(WAKE_BATCH, len(waiters))):
-                _time_up(waiters.popleft())
+                _wake(waiters.popleft())
             if waiters:
                 await asyncio.sleep(pause)
 
@@ -67,7 +68,7 @@ class Changes:
         self.closing = True
         waiters, self._waiters = self._waiters, deque()
         for waiter in waiters:
-            _time_up(waiter)
+            _wake(waiter)
 
     async def wait_while(self, current: Callable[[], str], digest: str, timeout: float) -> None:
         """Return when `current()` is no longer `digest` (or after `timeout` s, or on shutdown)."""
@@ -79,7 +80,7 @@ class Changes:
                 return
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.append(waiter)
-            timer = loop.call_later(left, _time_up, waiter)
+            timer = loop.call_later(left, _wake, waiter)
             try:
                 await waiter
             finally:

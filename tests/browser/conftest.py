@@ -183,6 +183,11 @@ class Browser:
             time.sleep(0.05)
         raise AssertionError(f"worker never reached the expected state: {last}")
 
+    def failure_report(self, name: str) -> tuple[str, str]:
+        """For a failed test's report (tests/conftest.py): the worker's state, the settings it uses and stores."""
+        stored = self.refresh_worker().evaluate("chrome.storage.local.get(['serviceUrl', 'uiLang'])")
+        return f"extension ({name})", json_dumps({**self.diagnostics(), "stored": stored})
+
     def close(self) -> None:
         self.context.close()
 
@@ -302,20 +307,3 @@ def browser(playwright_instance, service, tmp_path_factory):
 def json_dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
-
-# --- what a failed test leaves for whoever reads the report (CI shows only the output; the services' logs are
-# added by tests/conftest.py) -----------------------------------------------------------------------------------
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.when != "call" or not report.failed:
-        return
-    for name, value in getattr(item, "funcargs", {}).items():
-        try:
-            if isinstance(value, Browser):
-                state = value.diagnostics()
-                stored = value.refresh_worker().evaluate("chrome.storage.local.get(['serviceUrl', 'uiLang'])")
-                report.sections.append((f"extension ({name})", json_dumps({**state, "stored": stored})))
-        except Exception as exc:  # the report must not fail the run
-            report.sections.append((f"{name}: no diagnostics", repr(exc)))
