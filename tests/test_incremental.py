@@ -26,7 +26,10 @@ def coach() -> Coach:
 
 def fresh(coach: Coach, request: CheckRequest) -> list[dict[str, object]]:
     """The warnings of a coach that has seen nothing (the same rules, no cache, no memory)."""
-    return [w.model_dump() for w in Coach(coach.rulebook).evaluate(request).result.warnings]
+    new = Coach(coach.rulebook)
+    warnings = [w.model_dump() for w in new.evaluate(request).result.warnings]
+    assert not new.rule_failures, f"rules crashed on {request.draft!r}: {new.rule_failures}"
+    return warnings
 
 
 def keystrokes(text: str, rng: random.Random) -> Iterator[tuple[str, int]]:
@@ -62,6 +65,7 @@ def assert_incremental_is_fresh(coach: Coach, base: CheckRequest, draft: str, se
         assert live == fresh(coach, request), f"draft {typed!r} (caret {caret})"
         shared = [w.model_dump() for w in coach.evaluate(request).result.warnings]  # the shared caches (HTTP)
         assert shared == live, f"draft {typed!r} (caret {caret}), shared caches"
+    assert not coach.rule_failures, f"rules crashed while {draft!r} was typed: {coach.rule_failures}"
 
 
 def test_trainer_scenarios_typed(coach: Coach) -> None:
@@ -169,3 +173,29 @@ def test_word_lists_find_in_a_revised_draft_what_they_find_afresh(coach: Coach) 
                 want = [(m.first, m.last, m.entry.raw) for m in lexicon.find(fresh_facts, first, last)]
                 assert got == want, (text[:i], first, last)
         previous = facts
+
+
+def test_a_rules_verdict_on_a_sentence_is_kept_while_the_next_one_is_typed() -> None:
+    """`TextFacts.judged`: a finished sentence is judged once while the operator types the next; the sentence
+    being typed, and one edited, are judged again — and a verdict is never carried to another rule's key."""
+    judged: list[str] = []
+
+    def verdicts(facts: TextFacts, key: str = "rule") -> list[str]:
+        def judge(s):  # noqa: ANN001, ANN202
+            judged.append(facts.sentence_text(s))
+            return facts.sentence_text(s).upper()
+        return [facts.judged(key, s, lambda s=s: judge(s)) for s in facts.sentences]
+
+    text = "Здравствуйте, Мария! Меня зовут Анна, я помогу. Заказ уже у курьера. Привезём завтра"
+    start = text.index("завтра")  # (a sentence's end is known once the next sentence's first word is)
+    facts = TextFacts(text[:start])
+    verdicts(facts)
+    for i in range(start + 1, len(text) + 1):
+        facts = revise(facts, text[:i])
+        assert verdicts(facts) == [s.upper() for s in (facts.sentence_text(s) for s in facts.sentences)]
+    assert [judged.count(s) for s in ("Здравствуйте, Мария!", "Заказ уже у курьера.")] == [1, 1]
+    assert verdicts(facts, "other rule") and judged.count("Здравствуйте, Мария!") == 2
+    edited = revise(facts, text.replace("курьера", "курьеров"))
+    judged.clear()
+    verdicts(edited)
+    assert judged == ["Заказ уже у курьеров.", "Привезём завтра"]  # the sentences before the edit are kept

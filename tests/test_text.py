@@ -53,3 +53,24 @@ def test_language():
 def test_morphology_cached_per_form():
     a, b = TextFacts("посмотрите"), TextFacts("Посмотрите условия")
     assert a.words[0].info is b.words[0].info
+
+
+def test_machine_lines_are_found_by_each_of_their_signs():
+    """Every sign of a log, code or data line is found — each strong one alone, two weak ones together — on
+    the first line and on a later one, while prose with the same punctuation is not: the quick character
+    tests in front of the patterns must never hide a sign."""
+    from coach_server.text.language import machine_spans
+
+    strong = ["[2024-01-01 12:00] boot", "2024-01-01T10:00 started", "12:00:00 start", "{ нет", "<div>", "#include <stdio.h>",
+              "$ ls -la", ">>> print", "at foo.bar( line", "a => b", "x -> y", "A::B", "текст </b>", "{ 'k'",
+              "'k': 1", "foo();", "  \u00a0[x", "\u0663\u0663\u0663\u0663-01-01 10:00 x"]
+    weak_pairs = ["путь /api/v1/x и user_name", "вызов getUser и key=value", "error.robot_token.not_found [0]",
+                  "в 10:11:12 файл app.py", "line 5 в app.py", "код 0x1F, key=v", "f() { и a=b"]
+    prose = ["Здравствуйте: заказ уже в пути.", "Ответ: «да», а доставка — завтра (в пятницу).",
+             "Hello: the order is on its way, isn't it?"]
+    for line in strong + weak_pairs:
+        assert machine_spans(line) == [(0, len(line))], line
+        text = "Первая строка прозы.\n" + line
+        assert machine_spans(text) == [(21, len(text))], line
+    for line in prose:
+        assert machine_spans(line) == [], line

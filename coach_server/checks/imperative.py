@@ -112,7 +112,8 @@ class ImperativeCheck(Check[Params, Lang]):
                 line_end = draft.text.find("\n", marker.start())
                 items.append((marker.start(), len(draft.text) if line_end < 0 else line_end))
             excused |= {w.index for w in draft.words if any(a <= w.token.start < b for a, b in items)}
-        for i, tok in enumerate(draft.tokens[:-1]):  # "Visit https://…": a verb straight before a link points to it
+        for i, tok in enumerate(draft.tokens[:-1] if draft.links else ()):
+            # "Visit https://…": a verb straight before a link points to it
             if tok.kind == "word" and tok.lower in self.pointer_verbs and draft.tokens[i + 1].kind == "url":
                 excused.add(i)
         for m in self.pointer_purposes.find(draft):  # "Visit … for more info": every go/visit there points
@@ -127,9 +128,13 @@ class ImperativeCheck(Check[Params, Lang]):
                 continue
             if any(sentence.first <= i < sentence.last for i in softened + offered):
                 continue
-            words = draft.sentence_words(sentence)
             please_before = any(i < sentence.first for i in softened)
-            order = self._first_order(draft, sentence, words, excused, invited, please_before)
+            first, last = sentence.first, sentence.last
+            # what the sentence's verdict depends on besides its own words (see TextFacts.judged)
+            key = (self.serial, frozenset(i for i in excused if first <= i < last),
+                   frozenset(i for i in invited if first <= i < last), please_before)
+            order = draft.judged(key, sentence, lambda s=sentence, pb=please_before: self._first_order(
+                draft, s, draft.sentence_words(s), excused, invited, pb))
             if order is None:
                 continue
             start, end, verb = order

@@ -150,7 +150,9 @@ class MetricCheck(Check[Params, Lang]):
     def _measure(self, draft: TextFacts, measure: str, limit: int) -> tuple[int, int | None]:
         """(value, where the part over the limit starts)."""
         if measure == "sentences":
-            sentences = [s for s in draft.sentences if not self._is_formula(draft, s)]
+            key = (self.serial, "formula")
+            sentences = [s for s in draft.sentences
+                         if not draft.judged(key, s, lambda s=s: self._is_formula(draft, s))]
             return len(sentences), sentences[limit].start if len(sentences) > limit else None
         if measure == "chars":
             text = draft.text.strip()

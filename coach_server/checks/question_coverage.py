@@ -295,21 +295,35 @@ class QuestionCoverageCheck(Check[Params, Lang]):
     def _reply(self, ctx: Context) -> Reply:
         draft = ctx.draft
         openers = draft.sentence_openers
+        typing = ctx.typing_span
         lemmas: set[str] = set()
+        negative = False
+        key = (self.serial, "reply")
         for sentence in draft.sentences:
-            words = draft.sentence_words(sentence)
-            # a name in «Меня зовут Анна», "Hello, Mark here" is no topic; "Spanish captions" is
-            introducing = any(not self.greeting_lemmas.isdisjoint(w.info.keys) for w in words)
-            lemmas.update(w.info.lemma for w in words
-                          if is_topic_word(w) and not ctx.typing(w.token.start, w.token.end)
-                          and not (w.token.text[:1].isupper() and w.index not in openers
-                                   and (w.info.name or (introducing and w.token.script == "lat"))))
-        negative = any(w.lower in self.negations or w.lower.endswith("n't") for w in draft.words)
+            if typing is not None and sentence.start <= typing[1] and sentence.end >= typing[0]:
+                found, no = self._reply_topics(draft, sentence, openers, typing)  # the word being typed left out
+            else:
+                found, no = draft.judged(key, sentence, lambda s=sentence: self._reply_topics(draft, s, openers))
+            lemmas.update(found)
+            negative = negative or no
         topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)
         link_only = bool(draft.links) and len(topics - self.link_words) <= 2
         return Reply(topics, negative, self.unknown.contains(draft),
                      any(draft.word_at[i].lower in self.yes_no for i in openers), link_only, _answer_numbers(draft),
                      draft.lemmas)
+
+    def _reply_topics(self, draft: TextFacts, sentence: Sentence, openers: frozenset[int],
+                         typing: tuple[int, int] | None = None) -> tuple[frozenset[str], bool]:
+        """The topic lemmas of one sentence of the draft (not the word being typed), and whether it says no."""
+        words = draft.sentence_words(sentence)
+        # a name in «Меня зовут Анна», "Hello, Mark here" is no topic; "Spanish captions" is
+        introducing = any(not self.greeting_lemmas.isdisjoint(w.info.keys) for w in words)
+        lemmas = frozenset(w.info.lemma for w in words
+                           if is_topic_word(w)
+                           and not (typing is not None and w.token.start <= typing[1] and w.token.end >= typing[0])
+                           and not (w.token.text[:1].isupper() and w.index not in openers
+                                    and (w.info.name or (introducing and w.token.script == "lat"))))
+        return lemmas, any(w.lower in self.negations or w.lower.endswith("n't") for w in words)
 
     def _answers(self, ctx: Context, answers: Lexicon) -> bool:
         """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""

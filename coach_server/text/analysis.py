@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -53,6 +53,7 @@ from .vocab import (
 )
 
 T = TypeVar("T")
+_UNJUDGED = object()  # (a verdict may be None)
 
 
 class AnalysisPending(BaseException):
@@ -211,6 +212,8 @@ class TextFacts:
         self.text = text
         self._sentence_words: dict[tuple[int, int], list[Word]] = {}
         self._is_question: dict[tuple[int, int], bool] = {}
+        # what a rule judged of one sentence, by (the rule's key, first token, last token): see `judged`
+        self._judged: dict[tuple[Hashable, int, int], Any] = {}
         # A draft's memo of what each word list found in it (`Lexicon.find`), and the previous draft's with
         # the number of leading tokens the two have alike: a draft typed a keystroke at a time looks again
         # only at what changed.
@@ -260,6 +263,7 @@ class TextFacts:
         if kept:
             self._sentence_words = {k: v for k, v in reuse._sentence_words.items() if k[1] <= restart}
             self._is_question = {k: v for k, v in reuse._is_question.items() if k[1] <= restart}
+            self._judged = {k: v for k, v in reuse._judged.items() if k[2] <= restart}
 
     # --- structure -----------------------------------------------------------------------------------
     @cached_property
@@ -286,6 +290,18 @@ class TextFacts:
             words = self._sentence_words[key] = [word_at[i] for i in range(sentence.first, sentence.last)
                                                  if i in word_at]
         return words
+
+    def judged(self, key: Hashable, sentence: Sentence, judge: Callable[[], T]) -> T:
+        """`judge()`, a rule's verdict on one sentence, remembered with the sentence: a draft revised a
+        keystroke at a time (`revise`) keeps it for each finished sentence it keeps, so a rule judges only the
+        sentence being typed. `judge` may read only the sentence's own tokens and words and those before it
+        (what a kept sentence keeps) — never the words after it, nor the caret; `key` names the rule (its
+        `serial`: a rule reloaded judges afresh) and whatever else the verdict depends on."""
+        memo_key = (key, sentence.first, sentence.last)
+        found = self._judged.get(memo_key, _UNJUDGED)
+        if found is _UNJUDGED:
+            found = self._judged[memo_key] = judge()
+        return found
 
     def sentence_text(self, sentence: Sentence) -> str:
         return self.text[sentence.start:sentence.end]

@@ -15,7 +15,7 @@ A text with less than `MIN_WORDS` of evidence has no language of its own: the ch
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -92,12 +92,32 @@ _SIGNALS = (
 )
 
 
+# what each weak sign cannot match without (a line of Russian prose with a colon is read once, in C, per sign
+# instead of by eight patterns): (the line, has it a Latin letter) → may the sign be there
+_SIGNAL_NEEDS: tuple[Callable[[str, bool], bool], ...] = (
+    lambda line, latin: "/" in line,
+    lambda line, latin: latin,
+    lambda line, latin: "_" in line,
+    lambda line, latin: latin and "." in line,
+    lambda line, latin: "=" in line,
+    lambda line, latin: "[" in line or "{" in line,
+    lambda line, latin: latin or ":" in line,
+    lambda line, latin: latin and "." in line,
+)
+_LATIN = re.compile(r"[a-zA-Z]")
 # without one of these characters a line has none of the signs above (most lines: decided in C)
 _ANY_SIGN = re.compile(r"[\[\]{}<>=_/\\;:$]|[a-z][A-Z]|\w\.\w")
 # what an exported chat hides («__email__», "__phone__", "__name__») and @handles are no code in a sentence
 _NOT_CODE = re.compile(r"\b__[a-z]+__\b|@\w+")
 _PROSE_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
 _PROSE_LINE_WORDS = 15  # a line of prose this long needs a third weak sign to be taken for code
+
+
+def _may_be_strong(line: str) -> bool:
+    """Has the line a character each of `_STRONG`'s signs needs (decided in C for most lines of prose)?"""
+    head = line.lstrip()[:1]
+    return (head in "{[<#$>a" or head.isdecimal() or "=>" in line or "->" in line or "::" in line or "<" in line
+            or "{" in line or ")" in line or (":" in line and ('"' in line or "'" in line)))
 
 
 def machine_spans(text: str) -> list[tuple[int, int]]:
@@ -107,16 +127,18 @@ def machine_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if not _ANY_SIGN.search(text):
         return spans
+    one_line = "\n" not in text
     for m in _LINE_RE.finditer(text):
         line = m.group()
-        if not _ANY_SIGN.search(line):
+        if not one_line and not _ANY_SIGN.search(line):
             continue
-        if _STRONG.search(line):
+        if _may_be_strong(line) and _STRONG.search(line):
             spans.append((m.start(), m.end()))
             continue
-        bare = _NOT_CODE.sub(" ", line)
-        needed = 3 if len(_PROSE_WORD.findall(bare)) >= _PROSE_LINE_WORDS else 2
-        if sum(1 for p in _SIGNALS if p.search(bare)) >= needed:
+        bare = _NOT_CODE.sub(" ", line) if "@" in line or "__" in line else line
+        latin = _LATIN.search(bare) is not None
+        signs = sum(1 for p, needs in zip(_SIGNALS, _SIGNAL_NEEDS) if needs(bare, latin) and p.search(bare))
+        if signs >= 3 or (signs == 2 and len(_PROSE_WORD.findall(bare)) < _PROSE_LINE_WORDS):
             spans.append((m.start(), m.end()))
     return spans
 
