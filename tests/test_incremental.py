@@ -17,6 +17,7 @@ from coach_server.models import CheckRequest, Message
 from coach_server.rulebook.examples import example_request
 from coach_server.scenarios import load_scenarios
 from coach_server.text.analysis import DraftCache, TextFacts, revise
+from coach_server.text.tokens import Sentence
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +182,7 @@ def test_a_rules_verdict_on_a_sentence_is_kept_while_the_next_one_is_typed() -> 
     judged: list[str] = []
 
     def verdicts(facts: TextFacts, key: str = "rule") -> list[str]:
-        def judge(s):  # noqa: ANN001, ANN202
+        def judge(s: Sentence) -> str:
             judged.append(facts.sentence_text(s))
             return facts.sentence_text(s).upper()
         return [facts.judged(key, s, lambda s=s: judge(s)) for s in facts.sentences]
