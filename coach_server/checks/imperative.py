@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 
 from pydantic import Field
 
@@ -133,8 +134,8 @@ class ImperativeCheck(Check[Params, Lang]):
             # what the sentence's verdict depends on besides its own words (see TextFacts.judged)
             key = (self.serial, frozenset(i for i in excused if first <= i < last),
                    frozenset(i for i in invited if first <= i < last), please_before)
-            order = draft.judged(key, sentence, lambda s=sentence, pb=please_before: self._first_order(
-                draft, s, draft.sentence_words(s), excused, invited, pb))
+            order = draft.judged(key, sentence, partial(self._first_order, draft, sentence,
+                                                        draft.sentence_words(sentence), excused, invited, please_before))
             if order is None:
                 continue
             start, end, verb = order

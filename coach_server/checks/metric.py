@@ -6,6 +6,7 @@ limits; the first measure over its limit is reported, the span covering the part
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -152,7 +153,7 @@ class MetricCheck(Check[Params, Lang]):
         if measure == "sentences":
             key = (self.serial, "formula")
             sentences = [s for s in draft.sentences
-                         if not draft.judged(key, s, lambda s=s: self._is_formula(draft, s))]
+                         if not draft.judged(key, s, partial(self._is_formula, draft, s))]
             return len(sentences), sentences[limit].start if len(sentences) > limit else None
         if measure == "chars":
             text = draft.text.strip()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from pydantic import Field
 
@@ -303,7 +304,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             if typing is not None and sentence.start <= typing[1] and sentence.end >= typing[0]:
                 found, no = self._reply_topics(draft, sentence, openers, typing)  # the word being typed left out
             else:
-                found, no = draft.judged(key, sentence, lambda s=sentence: self._reply_topics(draft, s, openers))
+                found, no = draft.judged(key, sentence, partial(self._reply_topics, draft, sentence, openers))
             lemmas.update(found)
             negative = negative or no
         topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)

@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import _lru_cache_wrapper, cached_property
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ..caching import SizedLRU
 from . import language, morph
@@ -301,7 +301,7 @@ class TextFacts:
         found = self._judged.get(memo_key, _UNJUDGED)
         if found is _UNJUDGED:
             found = self._judged[memo_key] = judge()
-        return found
+        return cast(T, found)
 
     def sentence_text(self, sentence: Sentence) -> str:
         return self.text[sentence.start:sentence.end]
