@@ -63,7 +63,7 @@ def test_machine_lines_are_found_by_each_of_their_signs():
 
     strong = ["[2024-01-01 12:00] boot", "2024-01-01T10:00 started", "12:00:00 start", "{ нет", "<div>", "#include <stdio.h>",
               "$ ls -la", ">>> print", "at foo.bar( line", "a => b", "x -> y", "A::B", "текст </b>", "{ 'k'",
-              "'k': 1", "foo();", "  \u00a0[x", "\u0663\u0663\u0663\u0663-01-01 10:00 x"]
+              "'k': 1", "foo();", "  \u00a0[x", "\u0663\u0663\u0663\u0663-01-01 10:00 x", ": в 12:30:05 — ошибка \u0431\u0430\u0437\u044b, ключ=1 [0]"]
     weak_pairs = ["путь /api/v1/x и user_name", "вызов getUser и key=value", "error.robot_token.not_found [0]",
                   "в 10:11:12 файл app.py", "line 5 в app.py", "код 0x1F, key=v", "f() { и a=b"]
     prose = ["Здравствуйте: заказ уже в пути.", "Ответ: «да», а доставка — завтра (в пятницу).",

@@ -366,7 +366,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             return
         if self.holding.contains(draft) or self.redirects.contains(draft) or self.asks_back.contains(draft):
             return
-        if _PART.search(draft.text):
+        if "/" in draft.text and _PART.search(draft.text):
             return  # "1/2": the answer is split over several messages
         if draft.links:
             return  # a link may answer: what it holds, the check cannot read

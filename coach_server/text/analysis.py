@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import _lru_cache_wrapper, cached_property
+from functools import _lru_cache_wrapper, cached_property, partial
 from itertools import islice
 from typing import Any, TypeVar, cast
 
@@ -451,10 +451,23 @@ class TextFacts:
         """Words of prose in Russian, English and other languages (see `text.language`): words in pasted
         logs and code and in quotation marks are not counted (unless nothing else is left)."""
         skip = self.machine_spans + self.quoted_ranges
-        found = language.evidence(self.text, self.words, self.sentence_openers, skip)
+        found = self._evidence(skip)
         if found.total == 0 and self.quoted_ranges:
-            found = language.evidence(self.text, self.words, self.sentence_openers, self.machine_spans)
+            found = self._evidence(self.machine_spans)
         return found
+
+    def _evidence(self, skip: list[tuple[int, int]]) -> language.Evidence:
+        """The evidence of the words outside `skip`. A draft's is tallied by sentence, and a finished
+        sentence keeps its tally (`judged`, with the ranges that may reach into it) — unless the ranges are
+        many: a text of thousands of quotations is tallied at once (never ranges × sentences)."""
+        if self.finds is None or len(skip) > _FEW_RANGES:
+            return language.evidence(self.text, self.words, self.sentence_openers, skip)
+        parts = []
+        for s in self.sentences:
+            inside = tuple(r for r in skip if r[0] <= s.end and r[1] >= s.start)
+            parts.append(self.judged(("language tally", inside), s, partial(
+                language.tally, self.text, self.sentence_words(s), self.sentence_openers, inside)))
+        return language.weigh(language.Tally.of(parts))
 
     @cached_property
     def language(self) -> str | None:
@@ -611,6 +624,7 @@ def _revised(previous: TextFacts, text: str, shared: int) -> TextFacts:
 
 
 MIN_REUSE_CHARS = 40  # a shorter shared start is not worth looking for sentences in
+_FEW_RANGES = 8  # a draft with more skipped ranges (quotations, lines of code) has its language tallied at once
 
 
 def _token_end(token: Token) -> int:

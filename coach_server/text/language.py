@@ -15,7 +15,7 @@ A text with less than `MIN_WORDS` of evidence has no language of its own: the ch
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -92,18 +92,6 @@ _SIGNALS = (
 )
 
 
-# what each weak sign cannot match without (a line of Russian prose with a colon is read once, in C, per sign
-# instead of by eight patterns): (the line, has it a Latin letter) → may the sign be there
-_SIGNAL_NEEDS: tuple[Callable[[str, bool], bool], ...] = (
-    lambda line, latin: "/" in line,
-    lambda line, latin: latin,
-    lambda line, latin: "_" in line,
-    lambda line, latin: latin and "." in line,
-    lambda line, latin: "=" in line,
-    lambda line, latin: "[" in line or "{" in line,
-    lambda line, latin: latin or ":" in line,
-    lambda line, latin: latin and "." in line,
-)
 _LATIN = re.compile(r"[a-zA-Z]")
 # without one of these characters a line has none of the signs above (most lines: decided in C)
 _ANY_SIGN = re.compile(r"[\[\]{}<>=_/\\;:$]|[a-z][A-Z]|\w\.\w")
@@ -111,6 +99,31 @@ _ANY_SIGN = re.compile(r"[\[\]{}<>=_/\\;:$]|[a-z][A-Z]|\w\.\w")
 _NOT_CODE = re.compile(r"\b__[a-z]+__\b|@\w+")
 _PROSE_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
 _PROSE_LINE_WORDS = 15  # a line of prose this long needs a third weak sign to be taken for code
+
+
+def _weak_signs(line: str) -> int:
+    """How many of `_SIGNALS` the line shows. A sign's pattern runs only where the line has the characters
+    it cannot match without (tested in C: a line of Russian prose with a colon is not read by eight
+    patterns)."""
+    latin = _LATIN.search(line) is not None
+    dotted = latin and "." in line
+    may = ("/" in line, latin, "_" in line, dotted, "=" in line, "[" in line or "{" in line,
+           latin or _may_be_time(line), dotted)
+    signs = 0
+    for pattern, possible in zip(_SIGNALS, may):
+        if possible and pattern.search(line):
+            signs += 1
+    return signs
+
+
+def _may_be_time(line: str) -> bool:
+    """A digit before a colon: what «12:30:05» needs (the sign's other forms need a Latin letter)."""
+    at = line.find(":")
+    while at >= 0:
+        if at and line[at - 1].isdecimal():
+            return True
+        at = line.find(":", at + 1)
+    return False
 
 
 def _may_be_strong(line: str) -> bool:
@@ -136,8 +149,7 @@ def machine_spans(text: str) -> list[tuple[int, int]]:
             spans.append((m.start(), m.end()))
             continue
         bare = _NOT_CODE.sub(" ", line) if "@" in line or "__" in line else line
-        latin = _LATIN.search(bare) is not None
-        signs = sum(1 for p, needs in zip(_SIGNALS, _SIGNAL_NEEDS) if needs(bare, latin) and p.search(bare))
+        signs = _weak_signs(bare)
         if signs >= 3 or (signs == 2 and len(_PROSE_WORD.findall(bare)) < _PROSE_LINE_WORDS):
             spans.append((m.start(), m.end()))
     return spans
@@ -179,14 +191,50 @@ def is_english_word(lower: str) -> bool:
 
 
 # --- the evidence ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What the words of a piece of text show of its language, before it is weighed (`weigh`): tallies of
+    consecutive pieces add up to the tally of the whole (a draft's finished sentences keep theirs)."""
+
+    ru: float = 0.0
+    other: float = 0.0
+    other_cyrillic: int = 0
+    function_words: int = 0
+    brands: int = 0
+    plain: tuple[str, ...] = ()
+    prose: tuple[str, ...] = ()  # the Latin words that are not names, in order (what lingua reads)
+
+    @staticmethod
+    def of(parts: Iterable[Tally]) -> Tally:
+        ru = other = 0.0
+        other_cyrillic = function_words = brands = 0
+        plain: list[str] = []
+        prose: list[str] = []
+        for t in parts:
+            ru += t.ru
+            other += t.other
+            other_cyrillic += t.other_cyrillic
+            function_words += t.function_words
+            brands += t.brands
+            plain += t.plain
+            prose += t.prose
+        return Tally(ru, other, other_cyrillic, function_words, brands, tuple(plain), tuple(prose))
+
+
 def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int],
              skip: Sequence[tuple[int, int]]) -> Evidence:
     """The language evidence of a text's words, leaving out those that start inside the `skip` ranges."""
+    return weigh(tally(text, words, sentence_openers, skip))
+
+
+def tally(text: str, words: Iterable[_Word], sentence_openers: frozenset[int],
+          skip: Sequence[tuple[int, int]]) -> Tally:
+    """The tally of these words of `text`, leaving out those that start inside the `skip` ranges."""
     ru = other = 0.0
     other_cyrillic = 0
     function_words = brands = 0
     plain: list[str] = []
-    prose: list[str] = []  # the Latin words that are not names, in order (what lingua reads)
+    prose: list[str] = []
     skipped = SpanIndex(skip) if skip else None
     for w in words:
         tok = w.token
@@ -215,6 +263,13 @@ def evidence(text: str, words: Iterable[_Word], sentence_openers: frozenset[int]
                 other_cyrillic += 1  # «є», «ї»: Cyrillic letters Russian lacks
             else:
                 other += max(1.0, len(tok.text) / 2)  # Japanese, Chinese … write words without spaces
+    return Tally(ru, other, other_cyrillic, function_words, brands, tuple(plain), tuple(prose))
+
+
+def weigh(t: Tally) -> Evidence:
+    """The evidence a tally gives: what the counts say, with lingua's word where they are unclear."""
+    ru, other, other_cyrillic, function_words, brands = t.ru, t.other, t.other_cyrillic, t.function_words, t.brands
+    plain, prose = t.plain, t.prose
     if other_cyrillic:
         if other_cyrillic >= 2 and other_cyrillic * 5 >= ru + other_cyrillic:
             ru, other = 0.0, other + ru + other_cyrillic  # Ukrainian, Kazakh …: «все», «але» are theirs too
