@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from .conversation import NOT_ANALYSED, Conversation, analysed_from
 from .models import Message
-from .text.analysis import AnalysisPending, DraftCache, FactsCache, TextFacts, revise
+from .text.analysis import JUDGED_BYTES, AnalysisPending, DraftCache, FactsCache, TextFacts, revise
 
 _PER_MESSAGE = 400  # bytes a turn and its message's place in the lists cost besides the analysis
 
@@ -27,9 +27,11 @@ _PER_MESSAGE = 400  # bytes a turn and its message's place in the lists cost bes
 def held_size(facts: TextFacts) -> int:
     """Bytes an analysed text keeps alive in a chat's memory, estimated (measured with tracemalloc on live
     chats, with what the rules ask computed): ~110 a token, ~250 a word with its indexes, the text's
-    characters (a word's strings are shared by its tokens, its morphology by the word cache, both bounded
-    on their own — unlike `facts_size`, which counts them, for a cache of texts from anyone)."""
-    return 600 + 4 * len(facts.text) + 110 * len(facts.tokens) + 250 * len(facts.words)
+    characters, the rules' verdicts on its sentences (a word's strings are shared by its tokens, its
+    morphology by the word cache, both bounded on their own — unlike `facts_size`, which counts them, for a
+    cache of texts from anyone)."""
+    return (600 + 4 * len(facts.text) + 110 * len(facts.tokens) + 250 * len(facts.words)
+            + JUDGED_BYTES * facts.judged_count)
 
 
 class ChatMemory:

@@ -303,6 +303,11 @@ class TextFacts:
             found = self._judged[memo_key] = judge()
         return cast(T, found)
 
+    @property
+    def judged_count(self) -> int:
+        """How many sentence verdicts the text holds (`judged`; each ~JUDGED_BYTES, counted by the caches)."""
+        return len(self._judged)
+
     def sentence_text(self, sentence: Sentence) -> str:
         return self.text[sentence.start:sentence.end]
 
@@ -537,11 +542,19 @@ def is_topic_word(w: Word) -> bool:
     return w.lower not in EN_STOP_WORDS and len(w.lower) > 1
 
 
+JUDGED_BYTES = 420  # a sentence verdict with its key (measured with tracemalloc on a 120-sentence draft)
+JUDGED_PER_SENTENCE = 4  # verdicts the rules keep per sentence of a draft (the language tally and three rules')
+
+
 def facts_size(text: str, facts: TextFacts) -> int:
     """Bytes an analysed text holds, estimated (measured with tracemalloc on Russian, English and hostile
     texts, with the facts rules ask for computed): its text and lower-case copies, ~200 bytes a token,
-    ~800 a word with its morphology, lemma lists and indexes."""
-    return 1_000 + 4 * len(text) + 200 * len(facts.tokens) + 800 * len(facts.words)
+    ~800 a word with its morphology, lemma lists and indexes; a draft's sentences, the rules' verdicts on them
+    (counted when the draft is cached, before the rules have judged: as many as the rules keep per sentence)."""
+    size = 1_000 + 4 * len(text) + 200 * len(facts.tokens) + 800 * len(facts.words)
+    if facts.finds is not None:  # a draft
+        size += JUDGED_BYTES * max(facts.judged_count, JUDGED_PER_SENTENCE * len(facts.sentences))
+    return size
 
 
 class FactsCache:
