@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -64,3 +64,29 @@ class SizedLRU(Generic[K, V]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
+
+
+class cached_property(Generic[V]):  # (named as the functools one it stands in for)
+    """`functools.cached_property` without its lock: Python 3.11's takes an RLock on every first read, and
+    a keystroke makes a dozen first reads of a new draft's facts (3.12 dropped the lock too). Two threads
+    reading at once may both compute: the facts cached this way are pure, so either answer is the answer."""
+
+    def __init__(self, func: Callable[[Any], V]):
+        self.func = func
+        self.attrname = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attrname = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[V]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> V: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> V | cached_property[V]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.attrname] = self.func(instance)
+        return value

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, TypeVar
 
-from .caching import SizedLRU
+from .caching import SizedLRU, cached_property
 from .models import Message
 from .text.analysis import AnalysisPending, FactsCache, TextFacts, facts_size
 from .text.language import EN, NO_EVIDENCE, OTHER, RU, Evidence

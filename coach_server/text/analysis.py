@@ -18,11 +18,11 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import _lru_cache_wrapper, cached_property, partial
+from functools import _lru_cache_wrapper, partial
 from itertools import islice
 from typing import Any, TypeVar, cast
 
-from ..caching import SizedLRU
+from ..caching import SizedLRU, cached_property
 from . import language, morph
 from .morph import WordInfo
 from .spans import SpanIndex
