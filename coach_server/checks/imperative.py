@@ -33,7 +33,7 @@ from .base import Check, Context, LangSection, Settings
 
 _ADVERBS_BEFORE = frozenset({"just", "simply", "quickly"})  # "please" goes before them, not between
 # the items of a numbered or bulleted list ("1. Restart…", "2) Open…", "- Tap…", "Step 2:"): steps of an instruction
-_LIST_MARKER = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}[.)]|[-•*–—]|(?:step|шаг) \d{1,2}:?)(?=\s+\S)", re.IGNORECASE)
+_LIST_MARKER = re.compile(r"(?<!\S)(?:\d{1,2}[.)]|[-•*–—]|(?:step|шаг) \d{1,2}:?)(?=\s+\S)", re.IGNORECASE)
 _NUMBERED = re.compile(r"\d[.)]")
 
 

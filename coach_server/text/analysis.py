@@ -212,8 +212,9 @@ class TextFacts:
         self.text = text
         self._sentence_words: dict[tuple[int, int], list[Word]] = {}
         self._is_question: dict[tuple[int, int], bool] = {}
-        # what a rule judged of one sentence, by (the rule's key, first token, last token): see `judged`
-        self._judged: dict[tuple[Hashable, int, int], Any] = {}
+        # what the rules judged of each sentence, by (first token, last token), then by the rule's key: see
+        # `judged` (a revision takes over a kept sentence's verdicts, and what it adds holds for both)
+        self._judged: dict[tuple[int, int], dict[Hashable, Any]] = {}
         # A draft's memo of what each word list found in it (`Lexicon.find`), and the previous draft's with
         # the number of leading tokens the two have alike: a draft typed a keystroke at a time looks again
         # only at what changed.
@@ -224,20 +225,27 @@ class TextFacts:
         if reuse is not None and keep:
             boundary = reuse.tokens[keep - 1].end
             self.tokens: list[Token] = reuse.tokens[:keep] + tokenize(text, boundary)
-            self.words: list[Word] = [w for w in reuse.words if w.index < keep]
+            kept = bisect_left(reuse.words, keep, key=_word_index)  # (words are in token order)
+            self.words: list[Word] = reuse.words[:kept]
+            self.word_at: dict[int, Word] = reuse.word_at.copy()  # token index → Word
+            for w in reuse.words[kept:]:
+                del self.word_at[w.index]
             first = keep
         else:
             self.tokens = _tokens(text)
             self.words = []
+            self.word_at = {}
             first = 0
         tokens = self.tokens
         words = self.words
+        word_at = self.word_at
         info = word_info
         for i in range(first, len(tokens)):
             tok = tokens[i]
             if tok.kind == WORD and tok.end - tok.start <= MAX_WORD_CHARS:  # a longer run is no word to judge
-                words.append(Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr"))
-        self.word_at: dict[int, Word] = {w.index: w for w in words}  # token index → Word
+                word = Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr")
+                words.append(word)
+                word_at[i] = word
         if reuse is not None and keep:
             self._carry_sentences(reuse, keep)
             if reuse.finds is not None:
@@ -263,7 +271,7 @@ class TextFacts:
         if kept:
             self._sentence_words = {k: v for k, v in reuse._sentence_words.items() if k[1] <= restart}
             self._is_question = {k: v for k, v in reuse._is_question.items() if k[1] <= restart}
-            self._judged = {k: v for k, v in reuse._judged.items() if k[2] <= restart}
+            self._judged = {k: v for k, v in reuse._judged.items() if k[1] <= restart}
 
     # --- structure -----------------------------------------------------------------------------------
     @cached_property
@@ -294,19 +302,23 @@ class TextFacts:
     def judged(self, key: Hashable, sentence: Sentence, judge: Callable[[], T]) -> T:
         """`judge()`, a rule's verdict on one sentence, remembered with the sentence: a draft revised a
         keystroke at a time (`revise`) keeps it for each finished sentence it keeps, so a rule judges only the
-        sentence being typed. `judge` may read only the sentence's own tokens and words and those before it
-        (what a kept sentence keeps) — never the words after it, nor the caret; `key` names the rule (its
-        `serial`: a rule reloaded judges afresh) and whatever else the verdict depends on."""
-        memo_key = (key, sentence.first, sentence.last)
-        found = self._judged.get(memo_key, _UNJUDGED)
+        sentence being typed. `judge` may read only the sentence's own tokens and words, those before it and
+        the one token right after it (what a kept sentence keeps: `_carry_sentences`) — never the words
+        further on, nor the caret; `key` names the rule (its `serial`: a rule reloaded judges afresh) and
+        whatever else the verdict depends on."""
+        place = (sentence.first, sentence.last)
+        verdicts = self._judged.get(place)
+        if verdicts is None:
+            verdicts = self._judged[place] = {}
+        found = verdicts.get(key, _UNJUDGED)
         if found is _UNJUDGED:
-            found = self._judged[memo_key] = judge()
+            found = verdicts[key] = judge()
         return cast(T, found)
 
     @property
     def judged_count(self) -> int:
         """How many sentence verdicts the text holds (`judged`; each ~JUDGED_BYTES, counted by the caches)."""
-        return len(self._judged)
+        return sum(len(verdicts) for verdicts in self._judged.values())
 
     def sentence_text(self, sentence: Sentence) -> str:
         return self.text[sentence.start:sentence.end]
@@ -642,6 +654,10 @@ _FEW_RANGES = 8  # a draft with more skipped ranges (quotations, lines of code) 
 
 def _token_end(token: Token) -> int:
     return token.end
+
+
+def _word_index(word: Word) -> int:
+    return word.index
 
 
 class DraftCache(FactsCache):
