@@ -476,7 +476,10 @@ class LiveSession:
                         await self.send_warnings(chat, reason, ref)
                     finally:
                         self._answering = False
-                await asyncio.sleep(0)  # readers and other connections run between checks
+                # readers and other connections run between checks (after the last, the wait above lets them:
+                # a turn of the loop less per keystroke)
+                if self._owed:
+                    await asyncio.sleep(0)
 
     def _schedule(self, chat: ChatState, due: float | None) -> None:
         if due is None or self.closed:
