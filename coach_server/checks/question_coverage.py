@@ -296,13 +296,12 @@ class QuestionCoverageCheck(Check[Params, Lang]):
     def _reply(self, ctx: Context) -> Reply:
         draft = ctx.draft
         openers = draft.sentence_openers
-        typing = ctx.typing_span
         lemmas: set[str] = set()
         negative = False
         key = (self.serial, "reply")
         for sentence in draft.sentences:
-            if typing is not None and sentence.start <= typing[1] and sentence.end >= typing[0]:
-                found, no = self._reply_topics(draft, sentence, openers, typing)  # the word being typed left out
+            if ctx.typing(sentence.start, sentence.end):
+                found, no = self._reply_topics(draft, sentence, openers, ctx)  # the word being typed left out
             else:
                 found, no = draft.judged(key, sentence, partial(self._reply_topics, draft, sentence, openers))
             lemmas.update(found)
@@ -314,14 +313,15 @@ class QuestionCoverageCheck(Check[Params, Lang]):
                      draft.lemmas)
 
     def _reply_topics(self, draft: TextFacts, sentence: Sentence, openers: frozenset[int],
-                         typing: tuple[int, int] | None = None) -> tuple[frozenset[str], bool]:
-        """The topic lemmas of one sentence of the draft (not the word being typed), and whether it says no."""
+                      ctx: Context | None = None) -> tuple[frozenset[str], bool]:
+        """The topic lemmas of one sentence of the draft, and whether it says no; with `ctx`, the word being
+        typed left out (without, the verdict reads nothing but the sentence: `TextFacts.judged` keeps it)."""
         words = draft.sentence_words(sentence)
         # a name in «Меня зовут Анна», "Hello, Mark here" is no topic; "Spanish captions" is
         introducing = any(not self.greeting_lemmas.isdisjoint(w.info.keys) for w in words)
         lemmas = frozenset(w.info.lemma for w in words
                            if is_topic_word(w)
-                           and not (typing is not None and w.token.start <= typing[1] and w.token.end >= typing[0])
+                           and not (ctx is not None and ctx.typing(w.token.start, w.token.end))
                            and not (w.token.text[:1].isupper() and w.index not in openers
                                     and (w.info.name or (introducing and w.token.script == "lat"))))
         return lemmas, any(w.lower in self.negations or w.lower.endswith("n't") for w in words)
