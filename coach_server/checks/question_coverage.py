@@ -136,12 +136,19 @@ class Reply:
     yes_no: bool  # a sentence opening with «да», «нет», "yes"…
     link_only: bool  # links and courtesy around them: no statement of its own answers anything
     numbers: bool  # a number that can answer «сколько», «когда» — not an order or article number
-    lemmas: frozenset[str]  # every word's lemmas, for a yes or no said by echoing the question's verb
+    facts: TextFacts  # the draft
+
+    @property
+    def lemmas(self) -> frozenset[str]:
+        """Every word's lemmas, for a yes or no said by echoing the question's verb (asked of few drafts)."""
+        return self.facts.lemmas
 
 
 def _answer_numbers(draft: TextFacts) -> bool:
     """A number that can answer «сколько стоит», "how long": a price, a count, a time — not an identifier
     («заказ № 1234567», "order #58213", an article number), which answers nothing."""
+    if not draft.number_count:
+        return False
     tokens = draft.tokens
     for i, tok in enumerate(tokens):
         if tok.kind != "number":
@@ -297,25 +304,25 @@ class QuestionCoverageCheck(Check[Params, Lang]):
         draft = ctx.draft
         openers = draft.sentence_openers
         lemmas: set[str] = set()
-        negative = False
+        negative = yes_no = False
         key = (self.serial, "reply")
         for sentence in draft.sentences:
             if ctx.typing(sentence.start, sentence.end):
-                found, no = self._reply_topics(draft, sentence, openers, ctx)  # the word being typed left out
+                found, no, yes = self._reply_topics(draft, sentence, openers, ctx)  # the word being typed left out
             else:
-                found, no = draft.judged(key, sentence, partial(self._reply_topics, draft, sentence, openers))
+                found, no, yes = draft.judged(key, sentence, partial(self._reply_topics, draft, sentence, openers))
             lemmas.update(found)
             negative = negative or no
+            yes_no = yes_no or yes
         topics = self._topics(frozenset(lemmas) - self.greeting_lemmas)
         link_only = bool(draft.links) and len(topics - self.link_words) <= 2
-        return Reply(topics, negative, self.unknown.contains(draft),
-                     any(draft.word_at[i].lower in self.yes_no for i in openers), link_only, _answer_numbers(draft),
-                     draft.lemmas)
+        return Reply(topics, negative, self.unknown.contains(draft), yes_no, link_only, _answer_numbers(draft), draft)
 
     def _reply_topics(self, draft: TextFacts, sentence: Sentence, openers: frozenset[int],
-                      ctx: Context | None = None) -> tuple[frozenset[str], bool]:
-        """The topic lemmas of one sentence of the draft, and whether it says no; with `ctx`, the word being
-        typed left out (without, the verdict reads nothing but the sentence: `TextFacts.judged` keeps it)."""
+                      ctx: Context | None = None) -> tuple[frozenset[str], bool, bool]:
+        """The topic lemmas of one sentence of the draft, whether it says no, and whether it opens with a
+        yes or a no; with `ctx`, the word being typed left out of the topics (without, the verdict reads
+        nothing but the sentence: `TextFacts.judged` keeps it)."""
         words = draft.sentence_words(sentence)
         # a name in «Меня зовут Анна», "Hello, Mark here" is no topic; "Spanish captions" is
         introducing = any(not self.greeting_lemmas.isdisjoint(w.info.keys) for w in words)
@@ -324,7 +331,8 @@ class QuestionCoverageCheck(Check[Params, Lang]):
                            and not (ctx is not None and ctx.typing(w.token.start, w.token.end))
                            and not (w.token.text[:1].isupper() and w.index not in openers
                                     and (w.info.name or (introducing and w.token.script == "lat"))))
-        return lemmas, any(w.lower in self.negations or w.lower.endswith("n't") for w in words)
+        return (lemmas, any(w.lower in self.negations or w.lower.endswith("n't") for w in words),
+                bool(words) and words[0].lower in self.yes_no)
 
     def _answers(self, ctx: Context, answers: Lexicon) -> bool:
         """Does the draft hold one of these answer words outside a greeting («Добрый день» is no «когда»)?"""
@@ -351,7 +359,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if ctx.request.caret is not None and (
-                draft.word_count + sum(1 for t in draft.tokens if t.kind == "number") < self.params.min_draft_words):
+                draft.word_count + draft.number_count < self.params.min_draft_words):
             return  # still being typed
         open_questions = ctx.conv.open_questions
         if not open_questions:

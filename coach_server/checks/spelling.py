@@ -15,6 +15,7 @@ town), the operator's name, and the word still being typed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from pydantic import Field
 
@@ -23,7 +24,7 @@ from ..text.analysis import TextFacts, Word, within_budget
 from ..text.corrections import EN_MIN_LETTERS, english_correction, is_russian_word, russian_correction
 from ..text.frequency import preload as preload_frequencies
 from ..text.frequency import zipf
-from ..text.tokens import MAX_WORD_CHARS, script_of
+from ..text.tokens import MAX_WORD_CHARS, Sentence, script_of
 from ..text.translit import fix_lookalikes
 from ..text.translit import preload as preload_borrowings
 from .base import Check, Context, LangSection, Settings
@@ -129,17 +130,24 @@ class SpellingCheck(Check[Params, Lang]):
             return None  # English: a capital makes a name, a brand or an acronym
         return within_budget(english_correction, form, "corrections")
 
+    def _suspects(self, draft: TextFacts, sentence: Sentence) -> tuple[Word, ...]:
+        """The words of a sentence that may be typos, or are listed misspellings."""
+        listed = self.misspelled_forms
+        return tuple(w for w in draft.sentence_words(sentence) if self._suspect(w) or w.lower in listed)
+
     def run(self, ctx: Context) -> Iterator[Warning]:
         draft = ctx.draft
         if not draft.words:
             return
-        listed = draft.forms & self.misspelled_forms
-        suspects = [w for w in draft.words if self._suspect(w) or (listed and w.lower in listed)]
+        listed = self.misspelled_forms
+        # a sentence's suspects stay with it (TextFacts.judged): a keystroke looks at the one being typed
+        key = (self.serial, "suspects")
+        suspects = [w for s in draft.sentences for w in draft.judged(key, s, partial(self._suspects, draft, s))]
         if not suspects:
             return  # the usual case
         if any(w.token.script == "lat" for w in suspects) and not (self.params.english and draft.lang == "en"):
             # English words are judged in English drafts only (in Russian text they are names and terms)
-            suspects = [w for w in suspects if w.token.script != "lat" or (listed and w.lower in listed)]
+            suspects = [w for w in suspects if w.token.script != "lat" or w.lower in listed]
         chat_words = self._chat_words(ctx)
         name = (ctx.request.operator_name or "").lower().split()
         count = 0

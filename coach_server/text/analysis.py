@@ -222,6 +222,7 @@ class TextFacts:
         self.finds: dict[Any, list[Any]] | None = None
         self.carried_finds: tuple[dict[Any, list[Any]], int] | None = None
         self._positions_from: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+        specials: list[Token] | None = None
         if reuse is not None and keep:
             boundary = reuse.tokens[keep - 1].end
             self.tokens: list[Token] = reuse.tokens[:keep] + tokenize(text, boundary)
@@ -231,6 +232,9 @@ class TextFacts:
             for w in reuse.words[kept:]:
                 del self.word_at[w.index]
             first = keep
+            known = reuse.__dict__.get("specials")
+            if known is not None:  # (tokens do not overlap: the kept ones end by the boundary, no other does)
+                specials = [t for t in known if t.end <= boundary]
         else:
             self.tokens = _tokens(text)
             self.words = []
@@ -242,10 +246,16 @@ class TextFacts:
         info = word_info
         for i in range(first, len(tokens)):
             tok = tokens[i]
-            if tok.kind == WORD and tok.end - tok.start <= MAX_WORD_CHARS:  # a longer run is no word to judge
-                word = Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr")
-                words.append(word)
-                word_at[i] = word
+            kind = tok.kind
+            if kind == WORD:
+                if tok.end - tok.start <= MAX_WORD_CHARS:  # a longer run is no word to judge
+                    word = Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr")
+                    words.append(word)
+                    word_at[i] = word
+            elif specials is not None and (kind in _SPECIAL_KINDS or tok.text in _QUOTE_MARKS):
+                specials.append(tok)
+        if specials is not None:
+            self.__dict__["specials"] = specials
         if reuse is not None and keep:
             self._carry_sentences(reuse, keep)
             if reuse.finds is not None:
@@ -324,17 +334,29 @@ class TextFacts:
         return self.text[sentence.start:sentence.end]
 
     @cached_property
+    def specials(self) -> list[Token]:
+        """The tokens neither word nor ordinary punctuation — links, e-mails, phones, numbers, code — and the
+        quotation marks, in order: what the questions below read, without walking every token of a draft on
+        each keystroke (a revised draft takes over the kept part's: see `__init__`)."""
+        return [t for t in self.tokens if t.kind in _SPECIAL_KINDS or t.text in _QUOTE_MARKS]
+
+    @cached_property
     def links(self) -> list[Token]:
-        return [t for t in self.tokens if t.kind == URL]
+        return [t for t in self.specials if t.kind == URL]
 
     @cached_property
     def contacts(self) -> list[Token]:
         """Phone numbers and e-mail addresses written in the text."""
-        return [t for t in self.tokens if t.kind in (PHONE, EMAIL)]
+        return [t for t in self.specials if t.kind in (PHONE, EMAIL)]
 
     @cached_property
     def has_number(self) -> bool:
-        return any(t.kind in (NUMBER, PHONE) for t in self.tokens)
+        return any(t.kind in (NUMBER, PHONE) for t in self.specials)
+
+    @cached_property
+    def number_count(self) -> int:
+        """How many numbers (not phones, not dates' digits apart) the text holds."""
+        return sum(1 for t in self.specials if t.kind == NUMBER)
 
     @property
     def word_count(self) -> int:
@@ -342,11 +364,13 @@ class TextFacts:
 
     def word_touching(self, offset: int) -> Token | None:
         """The word token that contains or ends at a character offset (the word under the caret)."""
-        for tok in self.tokens:
-            if tok.start <= offset <= tok.end and tok.kind == WORD:
-                return tok
-            if tok.start > offset:
-                break
+        tokens = self.tokens
+        i = bisect_left(tokens, offset, key=_token_end)  # the first token ending at or after the offset
+        for k in (i, i + 1):  # (it, or the one starting where it ends)
+            if k < len(tokens):
+                tok = tokens[k]
+                if tok.start <= offset <= tok.end and tok.kind == WORD:
+                    return tok
         return None
 
     @cached_property
@@ -355,7 +379,7 @@ class TextFacts:
         ranges: list[tuple[int, int]] = []
         opened: int | None = None
         straight: int | None = None
-        for tok in self.tokens:
+        for tok in self.specials:
             if tok.text in "«“„":
                 opened = tok.end
             elif tok.text in "»”" and opened is not None:
@@ -455,7 +479,7 @@ class TextFacts:
         """Lines of logs, code or data (a pasted error, JSON): not prose in any language. Links, e-mails and
         code spans are blanked out first: a link's path is not a sign of code in the sentence around it."""
         text = self.text
-        blanks = [t for t in self.tokens if t.kind in (URL, EMAIL, CODE)]
+        blanks = [t for t in self.specials if t.kind in (URL, EMAIL, CODE)]
         if blanks:
             chars = list(text)
             for t in blanks:
@@ -648,6 +672,8 @@ def _revised(previous: TextFacts, text: str, shared: int) -> TextFacts:
     return TextFacts(text, reuse=previous, keep=keep)
 
 
+_SPECIAL_KINDS = frozenset({URL, EMAIL, PHONE, CODE, NUMBER})
+_QUOTE_MARKS = frozenset("«“„»”\"")
 MIN_REUSE_CHARS = 40  # a shorter shared start is not worth looking for sentences in
 _FEW_RANGES = 8  # a draft with more skipped ranges (quotations, lines of code) has its language tallied at once
 

@@ -116,7 +116,11 @@ class Lexicon:
 
     def _find(self, facts: TextFacts, first: int, last: int) -> list[Match]:
         starts: dict[int, list[Entry]] = {}
-        if last - first <= (_SCAN_TOKENS if facts.finds is not None else _SCAN_MESSAGE_TOKENS):
+        draft = facts.finds is not None
+        # a range inside a draft (a sentence) is scanned too while the draft has no indexes yet: building
+        # them for the whole draft costs more than reading the range (a revised draft is new every keystroke)
+        if last - first <= _SCAN_TOKENS or (last - first <= _SCAN_MESSAGE_TOKENS and (
+                not draft or (last < len(facts.tokens) and "lemma_positions" not in facts.__dict__))):
             word_at = facts.word_at
             by_form, by_lemma = self._by_form, self._by_lemma
             for i in range(first, last):
@@ -134,7 +138,7 @@ class Lexicon:
         else:
             # a draft's indexes from `first` to its end (its new part, after a revision); else the whole
             # text's (a range inside a long text must not build indexes of all that follows it)
-            indexes = facts.positions(first if facts.finds is not None and last == len(facts.tokens) else 0)
+            indexes = facts.positions(first if draft and last == len(facts.tokens) else 0)
             for index, positions in zip((self._by_form, self._by_lemma), indexes):
                 if not index:
                     continue
