@@ -176,6 +176,43 @@ def test_word_lists_find_in_a_revised_draft_what_they_find_afresh(coach: Coach) 
         previous = facts
 
 
+def test_overlapping_phrases_are_found_in_a_revised_draft_as_afresh_after_any_edit() -> None:
+    """Phrases that share words and overlap, in a draft edited anywhere (typed, deleted, changed in the
+    middle): a revision looks again only from where a phrase could reach what changed, and finds what a fresh
+    analysis finds."""
+    import random
+
+    from coach_server.text.lexicon import Lexicon
+
+    lexicons = [Lexicon(words=["мы", "мы вам", "вам перезвоним", "мы вам перезвоним завтра", "завтра утром",
+                               "утром", "ок"]),
+                Lexicon(words=["вам перезвоним завтра утром", "перезвоним"], lemmas=["перезвонить вам", "утро"]),
+                Lexicon(lemmas=["мы", "завтра"])]
+    vocabulary = ["мы", "вам", "перезвоним", "завтра", "утром", "ок", "да"]
+    rng = random.Random(5)
+    for _ in range(60):
+        words = [rng.choice(vocabulary) for _ in range(rng.randrange(4, 16))]
+        facts = TextFacts(" ".join(words))
+        facts.finds = {}
+        for _ in range(25):
+            k = rng.randrange(len(words) + 1)
+            edit = rng.random()
+            if edit < 0.4 or len(words) < 3:
+                words.insert(k, rng.choice(vocabulary))
+            elif edit < 0.7:
+                del words[min(k, len(words) - 1)]
+            else:
+                words[min(k, len(words) - 1)] = rng.choice(vocabulary)
+            text = " ".join(words) + rng.choice(["", " ", ".", " у"])
+            facts = revise(facts, text)
+            fresh = TextFacts(text)
+            for lexicon in lexicons:
+                for first in (0, 2):
+                    got = [(m.first, m.last, m.entry.raw) for m in lexicon.find(facts, first)]
+                    want = [(m.first, m.last, m.entry.raw) for m in lexicon.find(fresh, first)]
+                    assert got == want, (text, first)
+
+
 def test_a_rules_verdict_on_a_sentence_is_kept_while_the_next_one_is_typed() -> None:
     """`TextFacts.judged`: a finished sentence is judged once while the operator types the next; the sentence
     being typed, and one edited, are judged again — and a verdict is never carried to another rule's key."""

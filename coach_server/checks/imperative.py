@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import partial
 
 from pydantic import Field
 
@@ -144,8 +143,8 @@ class ImperativeCheck(Check[Params, Lang]):
             # what the sentence's verdict depends on besides its own words (see TextFacts.judged)
             key = (self.serial, frozenset(i for i in excused if first <= i < last),
                    frozenset(i for i in invited if first <= i < last), please_before)
-            order = draft.judged(key, sentence, partial(self._first_order, draft, sentence,
-                                                        draft.sentence_words(sentence), excused, invited, please_before))
+            order = draft.judged(key, sentence, self._first_order, draft, sentence, draft.sentence_words(sentence),
+                                 excused, invited, please_before)
             if order is None:
                 continue
             start, end, verb = order

@@ -6,7 +6,6 @@ limits; the first measure over its limit is reported, the span covering the part
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -151,9 +150,11 @@ class MetricCheck(Check[Params, Lang]):
     def _measure(self, draft: TextFacts, measure: str, limit: int) -> tuple[int, int | None]:
         """(value, where the part over the limit starts)."""
         if measure == "sentences":
+            if len(draft.sentences) <= limit:
+                return len(draft.sentences), None  # within the limit whatever they say (none judged)
             key = (self.serial, "formula")
             sentences = [s for s in draft.sentences
-                         if not draft.judged(key, s, partial(self._is_formula, draft, s))]
+                         if not draft.judged(key, s, self._is_formula, draft, s)]
             return len(sentences), sentences[limit].start if len(sentences) > limit else None
         if measure == "chars":
             text = draft.text.strip()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 
 from pydantic import Field
 
@@ -310,7 +309,7 @@ class QuestionCoverageCheck(Check[Params, Lang]):
             if ctx.typing(sentence.start, sentence.end):
                 found, no, yes = self._reply_topics(draft, sentence, openers, ctx)  # the word being typed left out
             else:
-                found, no, yes = draft.judged(key, sentence, partial(self._reply_topics, draft, sentence, openers))
+                found, no, yes = draft.judged(key, sentence, self._reply_topics, draft, sentence, openers)
             lemmas.update(found)
             negative = negative or no
             yes_no = yes_no or yes

@@ -15,7 +15,6 @@ town), the operator's name, and the word still being typed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 
 from pydantic import Field
 
@@ -142,7 +141,7 @@ class SpellingCheck(Check[Params, Lang]):
         listed = self.misspelled_forms
         # a sentence's suspects stay with it (TextFacts.judged): a keystroke looks at the one being typed
         key = (self.serial, "suspects")
-        suspects = [w for s in draft.sentences for w in draft.judged(key, s, partial(self._suspects, draft, s))]
+        suspects = [w for s in draft.sentences for w in draft.judged(key, s, self._suspects, draft, s)]
         if not suspects:
             return  # the usual case
         if any(w.token.script == "lat" for w in suspects) and not (self.params.english and draft.lang == "en"):

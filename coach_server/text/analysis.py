@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import _lru_cache_wrapper, partial
+from functools import _lru_cache_wrapper
 from itertools import islice
 from typing import Any, TypeVar, cast
 
@@ -219,8 +219,8 @@ class TextFacts:
         # the number of leading tokens the two have alike: a draft typed a keystroke at a time looks again
         # only at what changed.
         # (None for a chat message: it is searched once, and its memo would only hold memory.)
-        self.finds: dict[Any, list[Any]] | None = None
-        self.carried_finds: tuple[dict[Any, list[Any]], int] | None = None
+        self.finds: dict[Any, Any] | None = None
+        self.carried_finds: tuple[dict[Any, Any], int] | None = None
         self._positions_from: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
         specials: list[Token] | None = None
         if reuse is not None and keep:
@@ -309,8 +309,8 @@ class TextFacts:
                                                  if i in word_at]
         return words
 
-    def judged(self, key: Hashable, sentence: Sentence, judge: Callable[[], T]) -> T:
-        """`judge()`, a rule's verdict on one sentence, remembered with the sentence: a draft revised a
+    def judged(self, key: Hashable, sentence: Sentence, judge: Callable[..., T], *args: Any) -> T:
+        """`judge(*args)`, a rule's verdict on one sentence, remembered with the sentence: a draft revised a
         keystroke at a time (`revise`) keeps it for each finished sentence it keeps, so a rule judges only the
         sentence being typed. `judge` may read only the sentence's own tokens and words, those before it and
         the one token right after it (what a kept sentence keeps: `_carry_sentences`) — never the words
@@ -322,7 +322,7 @@ class TextFacts:
             verdicts = self._judged[place] = {}
         found = verdicts.get(key, _UNJUDGED)
         if found is _UNJUDGED:
-            found = verdicts[key] = judge()
+            found = verdicts[key] = judge(*args)
         return cast(T, found)
 
     @property
@@ -440,6 +440,10 @@ class TextFacts:
             found = self._positions_from[first] = (self._form_positions(words), self._lemma_positions(words))
         return found
 
+    def has_positions(self, first: int = 0) -> bool:
+        """Are `positions(first)` built already?"""
+        return "lemma_positions" in self.__dict__ if first == 0 else first in self._positions_from
+
     def _word_index(self, token: int) -> int:
         """The index in `words` of the first word at or after token index `token`."""
         words = self.words
@@ -505,10 +509,12 @@ class TextFacts:
             return language.evidence(self.text, self.words, self.sentence_openers, skip)
         parts = []
         for s in self.sentences:
-            inside = tuple(r for r in skip if r[0] <= s.end and r[1] >= s.start)
-            parts.append(self.judged(("language tally", inside), s, partial(
-                language.tally, self.text, self.sentence_words(s), self.sentence_openers, inside)))
+            inside = tuple(r for r in skip if r[0] <= s.end and r[1] >= s.start) if skip else ()
+            parts.append(self.judged(("language tally", inside), s, self._tally, s, inside))
         return language.weigh(language.Tally.of(parts))
+
+    def _tally(self, sentence: Sentence, skip: tuple[tuple[int, int], ...]) -> language.Tally:
+        return language.tally(self.text, self.sentence_words(sentence), self.sentence_openers, skip)
 
     @cached_property
     def language(self) -> str | None:

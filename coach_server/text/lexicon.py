@@ -11,6 +11,7 @@ changed — less the list's longest phrase, which could reach it — and looks o
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -53,6 +54,12 @@ _SCAN_TOKENS = 12
 _SCAN_MESSAGE_TOKENS = 64
 
 
+# What a list found in a draft, remembered by the draft (a revision of it starts from there): the matches, and
+# (token index, last token reachable) of each place tried where entries of several words start, in order.
+# (Plain tuples: built on every keystroke by each list.)
+_Found = tuple[list[Match], list[tuple[int, int]]]
+
+
 class Lexicon:
     def __init__(self, words: Iterable[str] = (), lemmas: Iterable[str] = ()):
         by_form: dict[str, list[Entry]] = {}
@@ -93,34 +100,63 @@ class Lexicon:
         """`find`'s matches — a draft's remembered list itself, not a copy: not to be changed."""
         memo = facts.finds
         if memo is None:  # a chat message: searched once
-            return self._find(facts, first, len(facts.tokens) if last is None else last)
+            return self._find(facts, first, len(facts.tokens) if last is None else last, None)
         key = (self.serial, first, last)
-        found = memo.get(key)
+        found: _Found | None = memo.get(key)
         if found is None:
             end = len(facts.tokens) if last is None else last
             carried = facts.carried_finds
             before = carried[0].get(key) if carried is not None else None
             if before is None or carried is None:
-                found = self._find(facts, first, end)
-            elif last is None and first < carried[1]:  # to the end of a revised draft: what was found where
-                # no phrase reaches the first token that changed holds, the rest is looked at again
-                since = max(first, carried[1] - self.longest + 1)
-                kept = [m for m in before if m.first < since]
-                found = kept + self._find(facts, max(since, kept[-1].last + 1) if kept else since, end)
+                reach: list[tuple[int, int]] = []
+                found = (self._find(facts, first, end, reach), reach)
+            elif last is None and first < carried[1]:  # to the end of a revised draft: see `_revised_matches`
+                found = self._revised_matches(facts, first, end, before, carried[1])
             elif last is not None and last <= carried[1]:  # a range of tokens that did not change: as found
                 found = before
             else:
-                found = self._find(facts, first, end)
+                reach = []
+                found = (self._find(facts, first, end, reach), reach)
             memo[key] = found
-        return found
+        return found[0]
 
-    def _find(self, facts: TextFacts, first: int, last: int) -> list[Match]:
+    def _revised_matches(self, facts: TextFacts, first: int, end: int, before: _Found, alike: int) -> _Found:
+        """The matches from token `first` to the end of a revised draft whose first `alike` tokens are those
+        of the draft `before` was found in. What was found holds up to the first place where an entry could
+        reach a token that changed (`before`'s reach: the places where entries of several words may start,
+        and the last token each could reach); from there on the words are looked at again."""
+        old_matches, old_reach = before
+        since = alike
+        if old_reach and old_reach[-1][0] > alike - self.longest:  # a place near enough to reach the change
+            k = bisect_left(old_reach, (alike - self.longest + 1, -1))
+            while k < len(old_reach) and old_reach[k][0] < alike:
+                if old_reach[k][1] >= alike:
+                    since = old_reach[k][0]  # (sorted: the first such place is the earliest)
+                    break
+                k += 1
+        if since < first:
+            since = first
+        # (a match kept ends before `alike`: its start would otherwise be a place that reaches it)
+        kept = [m for m in old_matches if m.first < since] if old_matches else []
+        rescan = kept[-1].last + 1 if kept and kept[-1].last >= since else since
+        if old_reach and old_reach[-1][0] >= rescan:
+            old_reach = old_reach[:bisect_left(old_reach, (rescan, -1))]
+        more: list[tuple[int, int]] = []
+        found = self._find(facts, rescan, end, more)
+        return (kept + found if kept else found), (old_reach + more if more else old_reach)
+
+    def _find(self, facts: TextFacts, first: int, last: int, reach: list[tuple[int, int]] | None) -> list[Match]:
+        """The matches among tokens [first, last); with `reach`, the places tried where entries of several
+        words start, and the last token each could reach, are added to it."""
         starts: dict[int, list[Entry]] = {}
         draft = facts.finds is not None
-        # a range inside a draft (a sentence) is scanned too while the draft has no indexes yet: building
-        # them for the whole draft costs more than reading the range (a revised draft is new every keystroke)
-        if last - first <= _SCAN_TOKENS or (last - first <= _SCAN_MESSAGE_TOKENS and (
-                not draft or (last < len(facts.tokens) and "lemma_positions" not in facts.__dict__))):
+        # a draft's indexes from `first` to its end (its new part, after a revision); else the whole text's (a
+        # range inside a long text must not build indexes of all that follows it). A range of a draft is
+        # scanned too while those indexes are not built: building them costs more than reading the range, and
+        # a revised draft is new every keystroke.
+        at = first if draft and last == len(facts.tokens) else 0
+        if last - first <= _SCAN_TOKENS or (last - first <= _SCAN_MESSAGE_TOKENS
+                                            and (not draft or not facts.has_positions(at))):
             word_at = facts.word_at
             by_form, by_lemma = self._by_form, self._by_lemma
             for i in range(first, last):
@@ -136,9 +172,7 @@ class Lexicon:
                         if entries:
                             starts.setdefault(i, []).extend(entries)
         else:
-            # a draft's indexes from `first` to its end (its new part, after a revision); else the whole
-            # text's (a range inside a long text must not build indexes of all that follows it)
-            indexes = facts.positions(first if draft and last == len(facts.tokens) else 0)
+            indexes = facts.positions(at)
             for index, positions in zip((self._by_form, self._by_lemma), indexes):
                 if not index:
                     continue
@@ -154,12 +188,15 @@ class Lexicon:
         taken_until = -1
         for i in sorted(starts):
             if i <= taken_until:
-                continue
+                continue  # (inside a match: its start's reach covers it)
             best: Match | None = None
             best_len = 0
+            longest = 1
             for entry in starts[i]:
                 parts = entry.parts
                 n = len(parts)
+                if n > longest:
+                    longest = n
                 if i + n > last or n < best_len or (best is not None and n == best_len
                                                     and entry.order >= best.entry.order):
                     continue
@@ -173,6 +210,8 @@ class Lexicon:
                 else:
                     best = Match(entry, i, i + n - 1, tokens[i].start, tokens[i + n - 1].end)
                     best_len = n
+            if reach is not None and longest > 1:
+                reach.append((i, i + longest - 1))
             if best is not None:
                 out.append(best)
                 taken_until = best.last
