@@ -267,7 +267,14 @@ class TextFacts:
     def _carry_sentences(self, reuse: TextFacts, keep: int) -> None:
         """Take over `reuse`'s sentences that end before the first token not shared (with the words and the
         question verdicts found for them): splitting decides a sentence's end by the tokens up to the one
-        after it (`split_sentences`), so those are the same; the rest is split from there."""
+        after it (`split_sentences`), so those are the same; the rest is split from there. When the tokens are
+        all the same (a space typed after a word), so is everything: every sentence and every verdict."""
+        if keep == len(self.tokens) == len(reuse.tokens):
+            self.__dict__["sentences"] = reuse.sentences
+            self._sentence_words = dict(reuse._sentence_words)
+            self._is_question = dict(reuse._is_question)
+            self._judged = dict(reuse._judged)
+            return
         shared = keep
         if keep < len(self.tokens) and keep < len(reuse.tokens) and self.tokens[keep] == reuse.tokens[keep]:
             shared += 1  # the token after the kept ones is the same too: the last kept sentence's end is known

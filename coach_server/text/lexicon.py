@@ -101,6 +101,8 @@ class Lexicon:
         memo = facts.finds
         if memo is None:  # a chat message: searched once
             return self._find(facts, first, len(facts.tokens) if last is None else last, None)
+        if last is not None and last >= len(facts.tokens):
+            last = None  # to the end (the sentence being typed): found from what the previous draft found
         key = (self.serial, first, last)
         found: _Found | None = memo.get(key)
         if found is None:
