@@ -101,17 +101,38 @@ _PROSE_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
 _PROSE_LINE_WORDS = 15  # a line of prose this long needs a third weak sign to be taken for code
 
 
+# For each of `_SIGNALS`, a pattern every match of it contains, found fast (a literal first: Python's regex
+# engine jumps to it) — or None, where a cheaper test stands in (see `_weak_signs`)
+_SIGNAL_GUARDS = (
+    re.compile(r"/[\w.-]+/"),
+    re.compile(r"[a-z][A-Z]"),
+    None,  # "_" in the line
+    re.compile(r"\.[a-zA-Z]\w*\.[a-zA-Z]"),
+    None,  # "=" in the line
+    None,  # "[" or "{" in the line
+    re.compile(r"\d"),  # a time, "line 12", "0x1f": each has a digit
+    re.compile(r"\.(?:php|js|py|json|xml|html|css|log|txt|java|rb|go|ts)\b"),
+)
+
+
 def _weak_signs(line: str) -> int:
-    """How many of `_SIGNALS` the line shows. A sign's pattern runs only where the line has the characters
-    it cannot match without (tested in C: a line of Russian prose with a colon is not read by eight
-    patterns)."""
+    """How many of `_SIGNALS` the line shows, counted up to 3 (what `machine_spans` tells apart: 3 or more,
+    2, fewer). A sign's pattern runs only where the line has what it cannot match without (tested in C
+    first: a line of prose with a colon is not read by eight patterns), and not at all once the signs left
+    cannot make two."""
     latin = _LATIN.search(line) is not None
     dotted = latin and "." in line
-    may = ("/" in line, latin, "_" in line, dotted, "=" in line, "[" in line or "{" in line,
-           latin or _may_be_time(line), dotted)
+    may = ["/" in line, latin, "_" in line, dotted, "=" in line, "[" in line or "{" in line,
+           latin or _may_be_time(line), dotted]
+    left = sum(may)
     signs = 0
-    for pattern, possible in zip(_SIGNALS, may):
-        if possible and pattern.search(line):
+    for pattern, guard, possible in zip(_SIGNALS, _SIGNAL_GUARDS, may):
+        if signs >= 3 or signs + left < 2:
+            break
+        if not possible:
+            continue
+        left -= 1
+        if (guard is None or guard.search(line)) and pattern.search(line):
             signs += 1
     return signs
 
