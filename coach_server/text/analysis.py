@@ -424,6 +424,16 @@ class TextFacts:
         return frozenset(out)
 
     @cached_property
+    def word_keys(self) -> frozenset[str]:
+        """Every word's lower-case form and morphological keys: all a word list looks a first word up by (a
+        draft typed anew is searched by some twenty lists at once, most of which it has nothing of)."""
+        out: set[str] = set()
+        for w in self.words:
+            out.add(w.lower)
+            out.update(w.info.keys)
+        return frozenset(out)
+
+    @cached_property
     def forms(self) -> frozenset[str]:
         return frozenset(w.lower for w in self.words)
 

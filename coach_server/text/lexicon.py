@@ -77,6 +77,7 @@ class Lexicon:
         # (tuples, not lists: see Entry)
         self._by_form: dict[str, tuple[Entry, ...]] = {k: tuple(v) for k, v in by_form.items()}
         self._by_lemma: dict[str, tuple[Entry, ...]] = {k: tuple(v) for k, v in by_lemma.items()}
+        self._start_keys = frozenset(by_form) | frozenset(by_lemma)  # what a first word may be
 
     def _add(self, entry: Entry, index: dict[str, list[Entry]]) -> None:
         if not entry.parts:
@@ -152,6 +153,8 @@ class Lexicon:
         words start, and the last token each could reach, are added to it."""
         starts: dict[int, list[Entry]] = {}
         draft = facts.finds is not None
+        if draft and first == 0 and last == len(facts.tokens) and self._start_keys.isdisjoint(facts.word_keys):
+            return []  # a whole draft none of whose words can begin an entry (one set test in C)
         # a draft's indexes from `first` to its end (its new part, after a revision); else the whole text's (a
         # range inside a long text must not build indexes of all that follows it). A range of a draft is
         # scanned too while those indexes are not built: building them costs more than reading the range, and
