@@ -697,7 +697,7 @@ def _revised(previous: TextFacts, text: str, shared: int) -> TextFacts:
 
 _SPECIAL_KINDS = frozenset({URL, EMAIL, PHONE, CODE, NUMBER})
 _QUOTE_MARKS = frozenset("«“„»”\"")
-MIN_REUSE_CHARS = 40  # a shorter shared start is not worth looking for sentences in
+MIN_REUSE_CHARS = 2  # (what a revision carries — words, finds, verdicts — is worth it from the first word on)
 _FEW_RANGES = 8  # a draft with more skipped ranges (quotations, lines of code) has its language tallied at once
 
 
