@@ -252,7 +252,7 @@ class TextFacts:
                     word = Word(i, tok, info(tok.lower, tok.script), tok.lower, tok.script == "cyr")
                     words.append(word)
                     word_at[i] = word
-            elif specials is not None and (kind in _SPECIAL_KINDS or tok.text in _QUOTE_MARKS):
+            elif specials is not None and _is_special(tok):
                 specials.append(tok)
         if specials is not None:
             self.__dict__["specials"] = specials
@@ -345,7 +345,7 @@ class TextFacts:
         """The tokens neither word nor ordinary punctuation — links, e-mails, phones, numbers, code — and the
         quotation marks, in order: what the questions below read, without walking every token of a draft on
         each keystroke (a revised draft takes over the kept part's: see `__init__`)."""
-        return [t for t in self.tokens if t.kind in _SPECIAL_KINDS or t.text in _QUOTE_MARKS]
+        return [t for t in self.tokens if _is_special(t)]
 
     @cached_property
     def links(self) -> list[Token]:
@@ -697,6 +697,12 @@ def _revised(previous: TextFacts, text: str, shared: int) -> TextFacts:
 
 _SPECIAL_KINDS = frozenset({URL, EMAIL, PHONE, CODE, NUMBER})
 _QUOTE_MARKS = frozenset("«“„»”\"")
+
+
+def _is_special(token: Token) -> bool:
+    """Is this token one of `TextFacts.specials`?"""
+    return token.kind in _SPECIAL_KINDS or token.text in _QUOTE_MARKS
+
 MIN_REUSE_CHARS = 2  # (what a revision carries — words, finds, verdicts — is worth it from the first word on)
 _FEW_RANGES = 8  # a draft with more skipped ranges (quotations, lines of code) has its language tallied at once
 

@@ -122,8 +122,8 @@ def _weak_signs(line: str) -> int:
     cannot make two."""
     latin = _LATIN.search(line) is not None
     dotted = latin and "." in line
-    may = ["/" in line, latin, "_" in line, dotted, "=" in line, "[" in line or "{" in line,
-           latin or _may_be_time(line), dotted]
+    may = ("/" in line, latin, "_" in line, dotted, "=" in line, "[" in line or "{" in line,
+           latin or _may_be_time(line), dotted)
     left = sum(may)
     signs = 0
     for pattern, guard, possible in zip(_SIGNALS, _SIGNAL_GUARDS, may):

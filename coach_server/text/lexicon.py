@@ -5,8 +5,9 @@ A rule file lists words the way a person writes them: `words` match those exact 
 consecutive words. Matching is one pass over the words with a dictionary lookup per word.
 
 A draft revised a keystroke at a time (`analysis.revise`) remembers what each list found in it (in the
-whole of it, or in a range of tokens): the next revision keeps what was found before the first token that
-changed — less the list's longest phrase, which could reach it — and looks only at the words after that.
+whole of it, or in a range of tokens), and where entries of several words could start and how far each could
+reach: the next revision keeps what was found before the first place that could reach a token that changed,
+and looks only at the words from there.
 """
 from __future__ import annotations
 
