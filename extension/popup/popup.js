@@ -37,9 +37,17 @@ function showRulesSource(src) {
   value.title = `${src.location}${src.last_error ? `\n${src.last_error}` : ""}`;
 }
 
+// What the popup shows now ({tab, status}); the switch's change in flight, during which a refresh leaves the
+// switch alone (it would show the old state while Chromium asks for the site's access); the last change that
+// failed, said until the next one.
+let current = null;
+let changing = false;
+let failure = "";
+
 async function refresh() {
   const tab = await activeTab();
   const status = await chrome.runtime.sendMessage({ type: "status", tabId: tab?.id, url: tab?.url });
+  if (changing) return current;
   const online = status.state === "online";
   $("state").dataset.state = status.state;
   $("state-text").textContent = online ? "на связи" : "офлайн";
@@ -56,28 +64,37 @@ async function refresh() {
   $("site-row").classList.toggle("disabled", !status.web || status.siteManaged);
   $("site-row").title = status.siteManaged ? "Сайт включён администратором" : "";
   $("grant").hidden = !(status.siteManaged && !status.granted);
+  // what a click acts on is what the switch shows now, not the status of an earlier refresh
+  current = { tab, status };
   const hint = $("hint");
-  hint.hidden = online;
-  hint.textContent = online ? "" : `Сервис не отвечает по адресу ${status.serviceUrl}. Запустите «coach serve» — подсказки вернутся сами.`;
+  hint.hidden = online && !failure;
+  hint.textContent = online ? failure : `Сервис не отвечает по адресу ${status.serviceUrl}. Запустите «coach serve» — подсказки вернутся сами.`;
   showRulesSource(online ? await rulesSource(status.serviceUrl) : null);
   return { tab, status };
 }
 
-let current = null;
-
 $("site-toggle").addEventListener("change", async (e) => {
   const enabled = e.target.checked;
   const { tab, status } = current;
-  if (enabled && !status.loopback) {
-    // asked in the click itself: Chromium grants host permissions only to a user gesture
-    const granted = await chrome.permissions.request({ origins: [originPattern(status.origin)] });
-    if (!granted) {
-      e.target.checked = false;
-      return;
+  changing = true;
+  failure = "";
+  try {
+    if (enabled && !status.loopback) {
+      // asked in the click itself: Chromium grants host permissions only to a user gesture
+      const granted = await chrome.permissions.request({ origins: [originPattern(status.origin)] });
+      if (!granted) {
+        e.target.checked = false;
+        return;
+      }
     }
+    const r = await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled, tabId: tab.id });
+    if (r && r.error) throw new Error(r.error);
+  } catch (err) {
+    failure = `Не удалось ${enabled ? "включить" : "выключить"} подсказки на этом сайте: ${err.message}`;
+  } finally {
+    changing = false;
   }
-  await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled, tabId: tab.id });
-  current = await refresh();
+  await refresh();
 });
 
 $("grant").addEventListener("click", async () => {
@@ -86,7 +103,7 @@ $("grant").addEventListener("click", async () => {
   if (await chrome.permissions.request({ origins: [originPattern(status.origin)] })) {
     await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled: true, tabId: tab.id });
   }
-  current = await refresh();
+  await refresh();
 });
 
 // The supervisor's point-and-click adapter (content/picker.js) in this tab; the popup closes so the page can be
@@ -107,5 +124,5 @@ $("options").addEventListener("click", (e) => {
   chrome.runtime.openOptionsPage();
 });
 
-refresh().then((r) => { current = r; });
-setInterval(async () => { current = await refresh(); }, 1000);
+refresh();
+setInterval(() => { if (!changing) refresh(); }, 1000);

@@ -54,48 +54,67 @@ def open_popup(browser, tab_id: int):
     return popup
 
 
-def test_enabling_a_site_through_the_permission_request(site_browser, service, consoles):
-    b = site_browser
-    port = consoles.url.rsplit(":", 1)[1]
-    origin = f"http://{SITE}:{port}"
-    pattern = f"http://{SITE}/*"
+def chromium_site_access(browser, pattern: str, *, granted: bool) -> None:
+    """What an operator does in chrome://extensions → the extension → Site access: add the site or remove it."""
+    extensions = browser.context.new_page()
+    extensions.goto("chrome://extensions")
+    call = "addHostPermission" if granted else "removeHostPermission"
+    extensions.evaluate(f"([id, p]) => chrome.developerPrivate.{call}(id, p)", [browser.extension_id, pattern])
+    extensions.close()
+
+
+def wait_registered(browser, pattern: str, wanted: bool) -> None:
+    """The worker (re)registers the site's script when the switch's message, or Chromium's news of the
+    site's access, reaches it."""
+    deadline = time.time() + 5
+    while (pattern in registered(browser)) != wanted and time.time() < deadline:
+        time.sleep(0.05)
+    assert (pattern in registered(browser)) == wanted, registered(browser)
+
+
+def open_console_on_site(b, origin: str):
+    """The Mibew console on a site of its own, in a new tab; its page and its tab's id (the extension may not
+    read that tab's address yet: the new tab is the one it did not know)."""
     tabs = set(b.refresh_worker().evaluate("chrome.tabs.query({}).then(ts => ts.map(t => t.id))"))
     page = b.context.new_page()
-    page.goto(origin + "/operator/chat/7/31337")  # the Mibew console, on a site of its own
-    # its tab (the extension may not read that tab's address yet: the new tab is the one it did not know)
+    page.goto(origin + "/operator/chat/7/31337")
     [tab] = set(b.refresh_worker().evaluate("chrome.tabs.query({}).then(ts => ts.map(t => t.id))")) - tabs
-    page.click("#message-input")
-    page.keyboard.type("Пройдите на сайт")
-    time.sleep(0.6)
-    assert page.locator(PANEL).count() == 0  # not enabled: the coach is not even in the page
-    assert not has_access(b, pattern)
+    return page, tab
 
-    # before the toolbar was clicked the extension may not even read the site's address: no switch
+
+def switch_site_on(b, page, tab: int, origin: str, pattern: str):
+    """The operator's way: the toolbar click on the console's tab, then the popup's switch, Chromium's prompt
+    answered beforehand in chrome://extensions (the permission is not active until the extension asks)."""
     popup = open_popup(b, tab)
-    assert popup.is_disabled("#site-toggle")
-    # the toolbar click (on the console's tab, in front): now the popup knows the site and offers the switch
+    assert popup.is_disabled("#site-toggle")  # before the toolbar click the extension may not read the address
     page.bring_to_front()
     click_toolbar(b, page.url)
     popup.wait_for_selector("#site-toggle:not([disabled])")
-
-    # the answer to Chromium's prompt, given beforehand the other way Chromium offers (chrome://extensions →
-    # Site access → add the site); the permission is not active until the extension asks for it
-    extensions = b.context.new_page()
-    extensions.goto("chrome://extensions")
-    extensions.evaluate("([id, p]) => chrome.developerPrivate.addHostPermission(id, p)", [b.extension_id, pattern])
-    extensions.close()
+    chromium_site_access(b, pattern, granted=True)
     assert not has_access(b, pattern)
 
     assert popup.inner_text("#site") == origin
     assert not popup.is_checked("#site-toggle")
     popup.click("#site-toggle")  # a real click: chrome.permissions.request runs in it
     popup.wait_for_function("() => document.getElementById('site-toggle').checked")
+    wait_registered(b, pattern, True)
     assert has_access(b, pattern)
-    # the switch shows the click at once; the worker registers the site's script when its message arrives
-    deadline = time.time() + 5
-    while pattern not in registered(b) and time.time() < deadline:
-        time.sleep(0.05)
-    assert pattern in registered(b)
+    return popup
+
+
+def test_enabling_a_site_through_the_permission_request(site_browser, service, consoles):
+    b = site_browser
+    port = consoles.url.rsplit(":", 1)[1]
+    origin = f"http://{SITE}:{port}"
+    pattern = f"http://{SITE}/*"
+    page, tab = open_console_on_site(b, origin)
+    page.click("#message-input")
+    page.keyboard.type("Пройдите на сайт")
+    time.sleep(0.6)
+    assert page.locator(PANEL).count() == 0  # not enabled: the coach is not even in the page
+    assert not has_access(b, pattern)
+
+    popup = switch_site_on(b, page, tab, origin, pattern)
 
     # injected into the open tab at once
     page.wait_for_selector(PANEL, state="attached", timeout=5000)
@@ -121,12 +140,40 @@ def test_enabling_a_site_through_the_permission_request(site_browser, service, c
     row = options.locator("#sites li", has_text=origin)
     row.locator("button").click()
     row.wait_for(state="detached")
-    deadline = time.time() + 5
-    while (has_access(b, pattern) or pattern in registered(b)) and time.time() < deadline:
-        time.sleep(0.1)
+    wait_registered(b, pattern, False)
     assert not has_access(b, pattern)
-    assert pattern not in registered(b)
     options.close()
+    page.close()
+    assert b.diagnostics()["errors"] == 0, b.diagnostics()
+    assert b.worker_errors == []
+
+
+def test_site_access_taken_away_in_chromium_settings(site_browser, service, consoles):
+    """Site access removed in chrome://extensions (not through the coach): the site's script goes with it, and
+    the next visit has no panel; the site stays switched on, so access given back there brings the panel back."""
+    b = site_browser
+    port = consoles.url.rsplit(":", 1)[1]
+    origin = f"http://{SITE}:{port}"
+    pattern = f"http://{SITE}/*"
+    page, tab = open_console_on_site(b, origin)
+    popup = switch_site_on(b, page, tab, origin, pattern)
+    popup.close()
+    page.wait_for_selector(PANEL, state="attached", timeout=5000)
+
+    chromium_site_access(b, pattern, granted=False)
+    wait_registered(b, pattern, False)
+    page.reload()
+    page.click("#message-input")
+    page.keyboard.type("Пройдите в отделение")
+    time.sleep(0.6)
+    assert page.locator(PANEL).count() == 0
+
+    chromium_site_access(b, pattern, granted=True)
+    wait_registered(b, pattern, True)
+    page.reload()
+    page.click("#message-input")
+    page.keyboard.type("Пройдите в отделение")
+    wait_rule(page, "missing_please")
     page.close()
     assert b.diagnostics()["errors"] == 0, b.diagnostics()
     assert b.worker_errors == []
