@@ -359,11 +359,17 @@ async function registerSiteScripts() {
     const pattern = originPattern(origin);
     if (pattern && await chrome.permissions.contains({ origins: [pattern] })) wanted.push(pattern);
   }
-  const existing = await chrome.scripting.getRegisteredContentScripts({ ids: [SITES_SCRIPT_ID] });
-  if (existing.length) await chrome.scripting.unregisterContentScripts({ ids: [SITES_SCRIPT_ID] });
-  if (wanted.length) {
-    await chrome.scripting.registerContentScripts([{ id: SITES_SCRIPT_ID, matches: wanted, js: CONTENT_FILES,
-      runAt: "document_idle", allFrames: false, persistAcrossSessions: true }]);
+  const [existing] = await chrome.scripting.getRegisteredContentScripts({ ids: [SITES_SCRIPT_ID] });
+  // changed in place, never unregistered and registered again: a page loading in between would miss the script
+  if (!wanted.length) {
+    if (existing) await chrome.scripting.unregisterContentScripts({ ids: [SITES_SCRIPT_ID] });
+    return;
+  }
+  const script = { id: SITES_SCRIPT_ID, matches: wanted, js: CONTENT_FILES, runAt: "document_idle", allFrames: false,
+    persistAcrossSessions: true };
+  if (!existing) await chrome.scripting.registerContentScripts([script]);
+  else if (JSON.stringify([existing.matches, existing.js]) !== JSON.stringify([wanted, CONTENT_FILES])) {
+    await chrome.scripting.updateContentScripts([script]); // other sites, or the extension's files after an update
   }
 }
 

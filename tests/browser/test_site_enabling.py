@@ -67,9 +67,9 @@ def wait_registered(browser, pattern: str, wanted: bool) -> None:
     """The worker (re)registers the site's script when the switch's message, or Chromium's news of the
     site's access, reaches it."""
     deadline = time.time() + 5
-    while (pattern in registered(browser)) != wanted and time.time() < deadline:
+    while (pattern in (now := registered(browser))) != wanted and time.time() < deadline:
         time.sleep(0.05)
-    assert (pattern in registered(browser)) == wanted, registered(browser)
+    assert (pattern in now) == wanted, now
 
 
 def open_console_on_site(b, origin: str):
