@@ -73,19 +73,17 @@ async function refresh() {
   return { tab, status };
 }
 
-$("site-toggle").addEventListener("change", async (e) => {
-  const enabled = e.target.checked;
-  const { tab, status } = current;
+/**
+ * Switch the coach on or off for this tab's site (the switch, or «Дать доступ» for a site the policy enables):
+ * Chromium is asked for the site's access in the click itself (it grants host permissions only to a user
+ * gesture); the once-a-second refresh waits meanwhile; a failure is said under the switch until the next try.
+ */
+async function setSite(enabled, { tab, status }) {
   changing = true;
   failure = "";
   try {
-    if (enabled && !status.loopback) {
-      // asked in the click itself: Chromium grants host permissions only to a user gesture
-      const granted = await chrome.permissions.request({ origins: [originPattern(status.origin)] });
-      if (!granted) {
-        e.target.checked = false;
-        return;
-      }
+    if (enabled && !status.loopback && !await chrome.permissions.request({ origins: [originPattern(status.origin)] })) {
+      return; // the operator said no: the switch shows the site as it is
     }
     const r = await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled, tabId: tab.id });
     if (r && r.error) throw new Error(r.error);
@@ -93,18 +91,12 @@ $("site-toggle").addEventListener("change", async (e) => {
     failure = `Не удалось ${enabled ? "включить" : "выключить"} подсказки на этом сайте: ${err.message}`;
   } finally {
     changing = false;
+    await refresh();
   }
-  await refresh();
-});
+}
 
-$("grant").addEventListener("click", async () => {
-  const { tab, status } = current;
-  // asked in the click itself: Chromium grants host permissions only to a user gesture
-  if (await chrome.permissions.request({ origins: [originPattern(status.origin)] })) {
-    await chrome.runtime.sendMessage({ type: "set-site", origin: status.origin, enabled: true, tabId: tab.id });
-  }
-  await refresh();
-});
+$("site-toggle").addEventListener("change", (e) => setSite(e.target.checked, current));
+$("grant").addEventListener("click", () => setSite(true, current));
 
 // The supervisor's point-and-click adapter (content/picker.js) in this tab; the popup closes so the page can be
 // clicked.
