@@ -373,13 +373,14 @@ async function registerSiteScripts() {
   }
 }
 
-chrome.runtime.onInstalled.addListener(() => syncSiteScripts().catch((e) => note(e.message)));
+const resyncSiteScripts = () => syncSiteScripts().catch((e) => note(e.message));
+chrome.runtime.onInstalled.addListener(resyncSiteScripts);
+chrome.runtime.onStartup.addListener(resyncSiteScripts);
 // A site's access reaches this worker on its own schedule: the popup's chrome.permissions.request can resolve
 // before the worker's chrome.permissions.contains sees the grant, and the operator can also grant or take it
 // back in Chromium's own settings. Each change syncs again, so the site's script follows the access it has.
-chrome.permissions.onAdded.addListener(() => syncSiteScripts().catch((e) => note(e.message)));
-chrome.permissions.onRemoved.addListener(() => syncSiteScripts().catch((e) => note(e.message)));
-chrome.runtime.onStartup.addListener(() => syncSiteScripts().catch((e) => note(e.message)));
+chrome.permissions.onAdded.addListener(resyncSiteScripts);
+chrome.permissions.onRemoved.addListener(resyncSiteScripts);
 
 // --- the socket -----------------------------------------------------------------------------------------------
 function ensureSocket() {

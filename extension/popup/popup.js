@@ -70,7 +70,7 @@ async function refresh() {
   hint.hidden = online && !failure;
   hint.textContent = online ? failure : `Сервис не отвечает по адресу ${status.serviceUrl}. Запустите «coach serve» — подсказки вернутся сами.`;
   showRulesSource(online ? await rulesSource(status.serviceUrl) : null);
-  return { tab, status };
+  return current;
 }
 
 /**

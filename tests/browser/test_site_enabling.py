@@ -72,13 +72,22 @@ def wait_registered(browser, pattern: str, wanted: bool) -> None:
     assert (pattern in now) == wanted, now
 
 
+def site_of(consoles) -> tuple[str, str]:
+    """The consoles' server under the site's name: its origin, and the match pattern Chromium grants for it."""
+    return f"http://{SITE}:{consoles.url.rsplit(':', 1)[1]}", f"http://{SITE}/*"
+
+
+def tab_ids(browser) -> set[int]:
+    return set(browser.refresh_worker().evaluate("chrome.tabs.query({}).then(ts => ts.map(t => t.id))"))
+
+
 def open_console_on_site(b, origin: str):
     """The Mibew console on a site of its own, in a new tab; its page and its tab's id (the extension may not
     read that tab's address yet: the new tab is the one it did not know)."""
-    tabs = set(b.refresh_worker().evaluate("chrome.tabs.query({}).then(ts => ts.map(t => t.id))"))
+    before = tab_ids(b)
     page = b.context.new_page()
     page.goto(origin + "/operator/chat/7/31337")
-    [tab] = set(b.refresh_worker().evaluate("chrome.tabs.query({}).then(ts => ts.map(t => t.id))")) - tabs
+    [tab] = tab_ids(b) - before
     return page, tab
 
 
@@ -104,9 +113,7 @@ def switch_site_on(b, page, tab: int, origin: str, pattern: str):
 
 def test_enabling_a_site_through_the_permission_request(site_browser, service, consoles):
     b = site_browser
-    port = consoles.url.rsplit(":", 1)[1]
-    origin = f"http://{SITE}:{port}"
-    pattern = f"http://{SITE}/*"
+    origin, pattern = site_of(consoles)
     page, tab = open_console_on_site(b, origin)
     page.click("#message-input")
     page.keyboard.type("Пройдите на сайт")
@@ -152,9 +159,7 @@ def test_site_access_taken_away_in_chromium_settings(site_browser, service, cons
     """Site access removed in chrome://extensions (not through the coach): the site's script goes with it, and
     the next visit has no panel; the site stays switched on, so access given back there brings the panel back."""
     b = site_browser
-    port = consoles.url.rsplit(":", 1)[1]
-    origin = f"http://{SITE}:{port}"
-    pattern = f"http://{SITE}/*"
+    origin, pattern = site_of(consoles)
     page, tab = open_console_on_site(b, origin)
     popup = switch_site_on(b, page, tab, origin, pattern)
     popup.close()
