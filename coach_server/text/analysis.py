@@ -703,6 +703,7 @@ def _is_special(token: Token) -> bool:
     """Is this token one of `TextFacts.specials`?"""
     return token.kind in _SPECIAL_KINDS or token.text in _QUOTE_MARKS
 
+
 MIN_REUSE_CHARS = 2  # (what a revision carries — words, finds, verdicts — is worth it from the first word on)
 _FEW_RANGES = 8  # a draft with more skipped ranges (quotations, lines of code) has its language tallied at once
 
