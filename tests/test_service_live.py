@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 
@@ -76,6 +77,46 @@ def test_timer_push_without_new_input(server):
             assert pushed["reason"] == "timer"
             slow = next(w for w in pushed["warnings"] if w["rule"] == "slow_reply")
             assert slow["severity"] == "warning"
+            await ws.close()
+    run(scenario())
+
+
+def test_timer_push_comes_once_and_on_time_after_keystrokes(server):
+    """Keystrokes keep the timer the chat already has (its threshold did not move): when the operator pauses,
+    the push still comes as the client's wait reaches a minute, once; a reply that ends the wait takes the
+    timer away."""
+    async def scenario():
+        async with aiohttp.ClientSession() as s:
+            ws = await _connect(s, server)
+            now = time.time()
+            history = [{"role": "operator", "text": "Здравствуйте! Меня зовут Анна.", "ts": now - 120},
+                       {"role": "client", "text": "Где мой заказ?", "ts": now - 58}]
+            await ws.send_json({"type": "update", "chat_id": "K", "seq": 0, "draft": "", "messages": history})
+            [first] = await _frames(ws)
+            assert "slow_reply" not in rules_in(first)
+            due = first["next_check_at"]
+            assert due == now - 58 + 60
+            draft = "Проверяю ваш заказ"
+            for i in range(1, 11):  # a second of typing, then a pause across the threshold
+                await ws.send_json({"type": "update", "chat_id": "K", "seq": i, "draft": draft[:i], "caret": i})
+                await asyncio.sleep(0.1)
+            answers = await _frames(ws, count=10)
+            assert [f["ref"] for f in answers][-1] == 10 and all(f["reason"] == "update" for f in answers)
+            assert all(f["next_check_at"] == due and "slow_reply" not in rules_in(f) for f in answers)
+            [pushed] = await _frames(ws, timeout=4)
+            arrived = time.time()
+            assert pushed["reason"] == "timer" and "slow_reply" in rules_in(pushed)
+            assert due <= arrived < due + 1.0
+            with contextlib.suppress(TimeoutError):  # once: no second push for the same threshold
+                again = await _frames(ws, timeout=1.0)
+                raise AssertionError(f"a second push: {again}")
+            # the operator answers: nothing is pending, so no timer of the wait is left to fire
+            await ws.send_json({"type": "update", "chat_id": "K", "seq": 11, "append": True, "draft": "",
+                                "messages": [{"role": "operator", "text": "Заказ приедет завтра.",
+                                              "ts": time.time()}]})
+            [answered] = await _frames(ws)
+            assert answered["timers"]["client_waiting_since"] is None
+            assert "slow_reply" not in rules_in(answered)
             await ws.close()
     run(scenario())
 

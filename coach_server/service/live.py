@@ -179,6 +179,7 @@ class ChatState:
         self.chars = 0  # characters of message text held (see MAX_CHAT_CHARS)
         self.touched = 0  # when it was last updated, in the hub's order of updates
         self.timer: asyncio.TimerHandle | None = None
+        self.timer_for: tuple[float, float] | None = None  # (due, clock_offset) the timer was set for
         self.changes = 0  # how often an update changed this chat's state
         # the last evaluation and the state it was made for; the rules changed since (re-check only those)
         self.last: tuple[int, Evaluation] | None = None
@@ -212,6 +213,7 @@ class ChatState:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+            self.timer_for = None
 
 
 def _text_key(text: str) -> bytes:
@@ -407,7 +409,6 @@ class LiveSession:
     # --- evaluating ---------------------------------------------------------------------------------
     async def send_warnings(self, chat: ChatState, reason: str, ref: int | None = None) -> None:
         """Check the chat in its current state and send its warnings (less those the operator dismissed)."""
-        chat.cancel_timer()
         coach = self.hub.coach
         last = chat.last
         try:
@@ -424,6 +425,7 @@ class LiveSession:
                 chat.rules_changed = set()
             chat.last = (chat.changes, evaluation)
         except RequestError as exc:
+            chat.cancel_timer()
             await self.send(_error("bad_update", exc.message, exc.details, chat_id=chat.chat_id, ref=ref))
             return
         finally:
@@ -482,11 +484,23 @@ class LiveSession:
                     await asyncio.sleep(0)
 
     def _schedule(self, chat: ChatState, due: float | None) -> None:
+        """Owe the chat a check when its next timer threshold is crossed (`due`, the chat's clock). A timer
+        already set for that very moment is kept: while the operator types, the threshold stays where it
+        was, and a keystroke need not cancel a timer and set the same one again."""
         if due is None or self.closed:
+            chat.cancel_timer()
             return
+        wanted = (due, chat.clock_offset)
+        if chat.timer is not None and chat.timer_for == wanted:
+            return
+        chat.cancel_timer()
         delay = max(0.0, due - chat.now()) + TIMER_SLACK_S
-        loop = asyncio.get_running_loop()
-        chat.timer = loop.call_later(delay, lambda: self.owe(chat, "timer"))
+        chat.timer = asyncio.get_running_loop().call_later(delay, self._timer_fired, chat)
+        chat.timer_for = wanted
+
+    def _timer_fired(self, chat: ChatState) -> None:
+        chat.timer = chat.timer_for = None
+        self.owe(chat, "timer")
 
     def recheck_all(self, reason: str) -> None:
         for chat in list(self.chats.values()):
