@@ -61,6 +61,28 @@ def test_update_and_draft_only_update(server):
     run(scenario())
 
 
+def test_the_live_socket_declines_the_compression_chromium_offers(server):
+    """Chromium offers permessage-deflate on every WebSocket, in these words; the service's handshake answers
+    without it, so neither side deflates a frame or keeps zlib state per connection."""
+    async def scenario():
+        host, port = server.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write((f"GET /v1/live HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).decode("latin-1").lower()
+        writer.close()
+        assert head.startswith("http/1.1 101"), head
+        assert "sec-websocket-extensions" not in head, head
+        async with aiohttp.ClientSession() as s:  # a client that asks for it, as the load benchmark's do
+            ws = await s.ws_connect(server.url.replace("http", "ws") + "/v1/live", compress=15)
+            assert ws.compress == 0
+            assert json.loads((await ws.receive()).data)["type"] == "hello"
+            await ws.close()
+    run(scenario())
+
+
 def test_timer_push_without_new_input(server):
     async def scenario():
         async with aiohttp.ClientSession() as s:

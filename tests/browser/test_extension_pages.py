@@ -56,6 +56,21 @@ def test_popup_shows_state_adapter_and_count(browser, service, consoles):
     console.close()
 
 
+def test_chromiums_socket_to_the_service_is_not_compressed(browser, service):
+    """Chromium offers permessage-deflate on every WebSocket; the service declines it, so the extension's socket
+    (this browser's network stack, the extension's origin) carries frames as they are."""
+    page = extension_page(browser, "options/options.html")
+    url = service.url.replace("http", "ws", 1) + "/v1/live"
+    got = page.evaluate("""url => new Promise((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.onmessage = (e) => { resolve({extensions: socket.extensions, type: JSON.parse(e.data).type});
+                                    socket.close(); };
+        socket.onerror = () => reject(new Error("no connection to " + url));
+    })""", url)
+    assert got == {"extensions": "", "type": "hello"}
+    page.close()
+
+
 def test_options_service_url_and_a_supervisors_adapter(browser, service, consoles):
     options = extension_page(browser, "options/options.html")
     deadline = time.time() + 5
