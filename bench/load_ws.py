@@ -4,8 +4,9 @@
 
 Starts its own `coach serve` on a free loopback port (pinned to core 0 when there are two cores; this
 process, the clients, runs on core 1), or uses `--url` — which must be a loopback address. Each client
-opens `/v1/live`, sends its chat (its own 20 messages), then types: a draft-only update every 1/rate
-seconds on average (jittered), the draft growing a character at a time; when the draft is complete it
+opens `/v1/live` (offering permessage-deflate, as Chromium does), sends its chat (its own 20 messages), then
+types: a draft-only update every 1/rate seconds on average (jittered) — the draft, the caret and when the
+draft was begun, the fields the extension sends — the draft growing a character at a time; when it is complete it
 is "sent" (appended as the operator's message) and a new one begins. Every update is timed until its
 warnings arrive. Bounded: at most 1,000 clients and 600 s, plus a 10 s grace for the last answers.
 
@@ -132,6 +133,7 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
             await send({"type": "update", "chat_id": chat_id, "draft": "", "now": now, "operator_name": "Анна",
                         "messages": chat(lang, 20, now=now, tag=f" #{n}")})
             typed = 0
+            started = time.time()
             sent_messages = 0
             while time.perf_counter() < stop_at and not ws.closed:
                 await asyncio.sleep(rng.expovariate(rate))
@@ -144,7 +146,11 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
                     typed = 0
                     continue
                 draft = template[:typed]
-                await send({"type": "update", "chat_id": chat_id, "draft": draft, "caret": len(draft)})
+                if typed == 1:
+                    started = time.time()
+                # what the extension sends on every keystroke (extension/background.js, flushDrafts)
+                await send({"type": "update", "chat_id": chat_id, "draft": draft, "caret": len(draft),
+                            "draft_started_at": started})
             grace = time.perf_counter() + GRACE_S
             while pending and time.perf_counter() < grace and not ws.closed:
                 await asyncio.sleep(0.05)
