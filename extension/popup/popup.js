@@ -38,8 +38,8 @@ function showRulesSource(src) {
 }
 
 // What the popup shows now ({tab, status}); the switch's change in flight, during which a refresh leaves the
-// switch alone (it would show the old state while Chromium asks for the site's access); the last change that
-// failed, said until the next one.
+// switch alone (it would show the old state while Chromium asks for the site's access); the last change or
+// «Настроить эту консоль» that failed, said until the next try.
 let current = null;
 let changing = false;
 let failure = "";
@@ -102,10 +102,12 @@ $("grant").addEventListener("click", () => setSite(true, current));
 // clicked.
 $("picker").addEventListener("click", async () => {
   const { tab } = current || (await refresh());
+  failure = "";
   const r = await chrome.runtime.sendMessage({ type: "picker", tabId: tab.id });
   if (r && r.error) {
-    $("hint").hidden = false;
-    $("hint").textContent = `Не удалось открыть настройку на этой странице: ${r.error}`;
+    // said under the switch until the next try, like a failed switch (the refresh keeps it)
+    failure = `Не удалось открыть настройку на этой странице: ${r.error}`;
+    await refresh();
     return;
   }
   window.close();

@@ -2,8 +2,13 @@
 adapter — data, no code) and the toolbar badge, in the real extension."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.conftest import free_port
 
 from .conftest import PANEL, Browser, wait_rule
 
@@ -68,6 +73,29 @@ def test_chromiums_socket_to_the_service_is_not_compressed(browser, service):
         socket.onerror = () => reject(new Error("no connection to " + url));
     })""", url)
     assert got == {"extensions": "", "type": "hello"}
+    page.close()
+
+
+def test_a_picker_that_cannot_open_says_why_and_keeps_saying_it(browser, service):
+    """«Настроить эту консоль» on a page the extension may not script — here the browser's own error page for a
+    console that did not load: the popup says why under the switch, and its once-a-second refresh keeps it."""
+    url = f"http://127.0.0.1:{free_port()}/operator/chat/1/1"  # nothing listens there
+    page = browser.context.new_page()
+    with contextlib.suppress(PlaywrightError):
+        page.goto(url)
+    probe = extension_page(browser, "options/options.html")
+    tab = console_tab_id(probe, url)
+    probe.close()
+    popup = extension_page(browser, f"popup/popup.html?tab={tab}")
+    popup.wait_for_selector('#state[data-state="online"]')
+    popup.wait_for_selector("#picker:not([disabled])")
+    popup.click("#picker")
+    popup.wait_for_selector("#hint:not([hidden])")
+    said = popup.inner_text("#hint")
+    assert said.startswith("Не удалось открыть настройку на этой странице: "), said
+    time.sleep(2.5)  # two refreshes later: still said
+    assert popup.is_visible("#hint") and popup.inner_text("#hint") == said
+    popup.close()
     page.close()
 
 
