@@ -128,7 +128,7 @@ def test_timer_push_comes_once_and_on_time_after_keystrokes(server):
             [pushed] = await _frames(ws, timeout=4)
             arrived = time.time()
             assert pushed["reason"] == "timer" and "slow_reply" in rules_in(pushed)
-            assert due <= arrived < due + 1.0
+            assert due <= arrived < due + 2.0  # (slack for a busy machine: a lost timer never pushes)
             with contextlib.suppress(TimeoutError):  # once: no second push for the same threshold
                 again = await _frames(ws, timeout=1.0)
                 raise AssertionError(f"a second push: {again}")
