@@ -122,8 +122,10 @@ def test_timer_push_comes_once_and_on_time_after_keystrokes(server):
             for i in range(1, 11):  # a second of typing, then a pause across the threshold
                 await ws.send_json({"type": "update", "chat_id": "K", "seq": i, "draft": draft[:i], "caret": i})
                 await asyncio.sleep(0.1)
-            answers = await _frames(ws, count=10)
-            assert [f["ref"] for f in answers][-1] == 10 and all(f["reason"] == "update" for f in answers)
+            answers: list[dict] = []  # (a busy service may answer several keystrokes at once: the last ref)
+            while not answers or answers[-1]["ref"] != 10:
+                answers += await _frames(ws)
+            assert all(f["reason"] == "update" for f in answers)
             assert all(f["next_check_at"] == due and "slow_reply" not in rules_in(f) for f in answers)
             [pushed] = await _frames(ws, timeout=4)
             arrived = time.time()
