@@ -124,13 +124,24 @@ def bench_engine(checks: int) -> dict:
             for i in range(2 * len(r) // 3, len(r) + 1):
                 coach.evaluate(parse_request(typed(r[:i]), coach.chats), memory=memory)
         live = _timed(lambda r, memory=memory: coach.evaluate(r, memory=memory), validated)
+        # the same with every rule run: what a supervisor's view (include_quiet) pays, or a team that pins
+        # every rule on — by default a rule that can show nothing at the floor does not run
+        every = ChatMemory()
+        for r in typing_variants(base, 3, skip=100 + n):
+            for i in range(2 * len(r) // 3, len(r) + 1):
+                coach.evaluate(parse_request({**typed(r[:i]), "include_quiet": True}, coach.chats), memory=every)
+        live_every = _timed(lambda r, memory=every: coach.evaluate(r, memory=memory),
+                            [r.model_copy(update={"include_quiet": True}) for r in validated])
         # the live path: the chat validated once, each keystroke a prevalidated request
         typing_pre = _timed(coach.evaluate, [parse_request(typed(d + " ", len(d))) for d in drafts])
         same = {"draft": base, "messages": messages, "now": NOW, "operator_name": operator}
         repeat = _timed(coach.check, [same] * min(n, 1000))
         result = coach.check(same)
         out[name] = {"draft_chars": len(base), "chat_messages": chat_size, "keystrokes_check_dict": keystrokes,
-                     "keystrokes_live": live,
+                     "keystrokes_live": live, "keystrokes_live_every_rule": live_every,
+                     "rules_run": sum(rule.check.timed or coach.may_show(rule.id, lang)
+                                      for rule in coach.rulebook.active),
+                     "rules_active": len(coach.rulebook.active),
                      "typing_check_dict": typing_dict,
                      "typing_evaluate_prevalidated": typing_pre, "repeat_check_dict": repeat,
                      "warnings": [w.rule for w in result.warnings],
@@ -195,6 +206,7 @@ def main() -> int:
     for name in CASES:
         e = engine[name]
         for key, label in (("keystrokes_live", "keystrokes, live (chat memory)"),
+                           ("keystrokes_live_every_rule", "  …every rule run (quiet too)"),
                            ("keystrokes_check_dict", "keystrokes, check(dict)"),
                            ("typing_check_dict", "typos, check(dict)"),
                            ("typing_evaluate_prevalidated", "typos, evaluate(prevalidated)"),
@@ -202,6 +214,8 @@ def main() -> int:
             s = e[key]
             print(f"{name:<9} {label:<30} {s['median_ms']:>10.3f} {s['p99_ms']:>8.3f} {s['max_ms']:>8.2f} {s['n']:>6}")
     print(f"RSS after the warm runs: {engine['rss_mb']:.0f} MB (peak {engine['peak_rss_mb']:.0f} MB)")
+    print("rules run by default (the others can show nothing at the floor; include_quiet runs them): "
+          + ", ".join(f"{name} {engine[name]['rules_run']} of {engine[name]['rules_active']}" for name in CASES))
     if engine["rule_failures_by_rule"]:
         print(f"NOTE: rules crashed during the run (skipped by the engine, so those checks did less): "
               f"{engine['rule_failures_by_rule']}")

@@ -55,6 +55,9 @@ RULES_SLICE_S = 0.02
 # The key under which a conversation remembers a rule's answer (with the check's serial and the language),
 # for a rule that read nothing but the conversation: it is the same whatever the draft.
 _ANSWER = "answer"
+# A trigger no labeller named: what a warning fired that way is measured by (the rule's figure in its language,
+# else the rule's own) — see PrecisionTable.basis
+_UNJUDGED_TRIGGER = "\x00unjudged"
 
 
 @dataclass
@@ -122,6 +125,10 @@ class Coach:
         self.rule_failures: dict[str, int] = {}
         # the checks that run for all rules in a channel and scope, for the rulebook they were made from
         self._check_lists: tuple[Rulebook, dict[tuple[str, bool], list[tuple[str, AnyCheck]]]] | None = None
+        # …and of those, the ones that may show a warning in a language, for the rules, figures and floor they
+        # were worked out from (see `may_show`)
+        self._shown_lists: tuple[tuple[object, ...], dict[tuple[str, bool, str], list[tuple[str, AnyCheck]]]] \
+            | None = None
         # Offered fixes are checked to bring no remark of another rule (fixes.py). Who only counts the remarks —
         # an audit, a back-test — may skip that: it changes no remark, only which fixes are offered.
         self.verify_fixes = True
@@ -217,8 +224,13 @@ class Coach:
                 word = draft.word_touching(req.caret)
                 if word is not None:
                     ctx.typing_span = (word.start, word.end)
-            checks = self._checks(ctx.channel, req.scope == "text", only)
-            key = (id(draft), id(conv), id(self.rulebook), lang, ctx.channel, ctx.typing_span, len(checks))
+            # what nobody is shown is not worked out: without include_quiet, a rule none of whose warnings could
+            # reach the floor in the draft's language does not run (what is shown is the same either way)
+            judged = text_lang or lang  # what was judged is in the draft's language: its figures apply
+            checks = self._checks(ctx.channel, req.scope == "text", only,
+                                  shown_in=judged if calibrated and not req.include_quiet else None)
+            key = (id(draft), id(conv), id(self.rulebook), id(self.precision), lang, judged, ctx.channel,
+                   ctx.typing_span, len(checks))
             first = 0
             warnings: list[Warning] = []
             next_change: float | None = None
@@ -248,12 +260,11 @@ class Coach:
                     log.exception("rule %s failed; skipped for this check", rule_id)
                 if (progress is not None and budget is not None and budget.rules_may_wait and i + 1 < len(checks)
                         and time.perf_counter() - started > RULES_SLICE_S):
-                    progress.keep(key, (draft, conv, self.rulebook), i + 1, warnings, next_change)
+                    progress.keep(key, (draft, conv, self.rulebook, self.precision), i + 1, warnings, next_change)
                     raise RulesPending()  # the other rules in the next slice
         warnings = one_remark_per_wait(warnings)
         warnings.sort(key=_sort_key)
         quiet = 0
-        judged = text_lang or lang  # what was judged is in the draft's language: its figures apply
         if calibrated:
             warnings, quiet = self.calibrate(warnings, judged, include_quiet=req.include_quiet)
         if any(w.suggestion is not None for w in warnings):
@@ -392,8 +403,40 @@ class Coach:
                                 "team_decides": TEAM_DECIDES})
         return out
 
-    def _checks(self, channel: str, text_only: bool, only: Iterable[str] | None) -> list[tuple[str, AnyCheck]]:
-        """(rule id, check) of the active rules (those in `only`, if given) that run in this channel and scope."""
+    def _checks(self, channel: str, text_only: bool, only: Iterable[str] | None,
+                shown_in: str | None = None) -> list[tuple[str, AnyCheck]]:
+        """(rule id, check) of the active rules (those in `only`, if given) that run in this channel and scope;
+        with `shown_in` (a language), only those that may show a warning in it (`may_show`)."""
+        if shown_in is None:
+            return self._all_checks(channel, text_only, only)
+        if only is not None:
+            return self._shown_checks(channel, text_only, only, shown_in)
+        source = (self.rulebook, self.precision, self.min_confidence)
+        kept = self._shown_lists
+        if kept is None or kept[0][0] is not source[0] or kept[0][1] is not source[1] or kept[0][2] != source[2]:
+            kept = self._shown_lists = (source, {})
+        found = kept[1].get((channel, text_only, shown_in))
+        if found is None:
+            found = kept[1][(channel, text_only, shown_in)] = self._shown_checks(channel, text_only, None, shown_in)
+        return found
+
+    def _shown_checks(self, channel: str, text_only: bool, only: Iterable[str] | None,
+                      lang: str) -> list[tuple[str, AnyCheck]]:
+        # a timed rule always runs: which clock's remark is kept (`one_remark_per_wait`) and when the chat is
+        # looked at again read every clock, shown or not
+        return [(rule_id, check) for rule_id, check in self._all_checks(channel, text_only, only)
+                if check.timed or self.may_show(rule_id, lang)]
+
+    def may_show(self, rule_id: str, lang: str) -> bool:
+        """May a warning of this rule, in this language, be shown: is it pinned, or does one of the ways it fires
+        — each trigger anyone judged, and any other, which has the rule's own figure — reach its floor? A rule
+        that may not shows nothing whatever it finds (`calibrate` leaves every warning of it out)."""
+        table = self.precision
+        triggers = [*table.triggers(rule_id), _UNJUDGED_TRIGGER]
+        return any(self.is_shown(rule_id, _rounded(self.basis_of(rule_id, trigger, lang, table).confidence))
+                   for trigger in triggers)
+
+    def _all_checks(self, channel: str, text_only: bool, only: Iterable[str] | None) -> list[tuple[str, AnyCheck]]:
         book = self.rulebook
         if only is None:
             if self._check_lists is None or self._check_lists[0] is not book:
