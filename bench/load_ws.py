@@ -58,6 +58,7 @@ class Stats:
         self.timer_pushes = 0
         self.rule_pushes = 0
         self.rulesets: list[tuple[int, float, str]] = []  # (client, when, digest): each new rule set a client saw
+        self.client_lag: list[tuple[float, float]] = []  # (when, how late): the clients' own event loop
         self.unanswered = 0
         self.started = 0.0
 
@@ -181,12 +182,45 @@ async def run(url: str | list[str], clients: int, seconds: float, rate: float, s
             rss_series.append((time.perf_counter() - start, sample_rss()))
             await asyncio.sleep(5)
 
+    async def lag() -> None:
+        # this process's own event-loop lag: an answer that arrives while the clients' loop is busy is timed
+        # late, so a round trip includes it — printed beside the round trips, to tell the two apart
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            after = time.perf_counter()
+            stats.client_lag.append((after, after - before - 0.005))
+
     sampling = asyncio.ensure_future(sampler())
+    lagging = asyncio.ensure_future(lag())
     await asyncio.wait(tasks, timeout=seconds + GRACE_S + 30)
     sampling.cancel()
+    lagging.cancel()
     for t in tasks:
         t.cancel()
     return stats, rss_series
+
+
+def _gc_pauses(base: str) -> dict | None:
+    """The service's garbage-collector record (`/healthz` process.gc), or None from a service without one."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=30) as r:
+            return json.loads(r.read()).get("process", {}).get("gc")
+    except (OSError, ValueError):
+        return None
+
+
+def _gc_during(before: dict | None, after: dict | None) -> dict | None:
+    """Collections per generation between two records: how many, their time in all, and the longest of the
+    whole life so far (a pause is not split by the reading)."""
+    if not before or not after:
+        return None
+    return {"thresholds": after.get("thresholds"),
+            **{g: {"collections": after[g]["collections"] - before[g]["collections"],
+                   "total_ms": round(after[g]["total_ms"] - before[g]["total_ms"], 1),
+                   "longest_ms": after[g]["longest_ms"]} for g in ("gen0", "gen1", "gen2")}}
 
 
 def _post(url: str, body: dict) -> dict | None:
@@ -222,11 +256,13 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
             service.post("/v1/check", {"draft": fit(RU_DRAFT_TEXT, 300), "messages": chat("ru", 20)})
             service.post("/v1/check", {"draft": fit(EN_DRAFT_TEXT, 300), "messages": chat("en", 20)})
         rss_before = sample_rss()
+        gc_before = _gc_pauses(base)
         ws_url = base.replace("http", "ws", 1) + "/v1/live"
         spy = _py_spy(pid, seconds) if profile and pid else None
         started = time.perf_counter()
         stats, series = asyncio.run(run(ws_url, clients, seconds, rate, sample_rss))
         took = time.perf_counter() - started
+        gc_run = _gc_during(gc_before, _gc_pauses(base))
         samples = spy.finish() if spy is not None else None
         time.sleep(2)
         rss_after = sample_rss()
@@ -240,6 +276,10 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
     windows: dict[int, list[float]] = {}
     for at, ms in zip(stats.when, lat_ms):
         windows.setdefault(int((at - stats.started) // 10) * 10, []).append(ms)
+    lag_windows: dict[int, list[float]] = {}
+    for at, late in stats.client_lag:
+        lag_windows.setdefault(int((at - stats.started) // 10) * 10, []).append(late * 1e3)
+    lag_ms = [late * 1e3 for _, late in stats.client_lag]
     errors = sum(stats.error_frames.values()) + stats.connect_failures + stats.dropped + stats.unanswered
     return {
         "clients": clients, "seconds": seconds, "rate_per_client": rate, "pinned": pid is not None and url is None,
@@ -256,7 +296,10 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
         "keystroke_windows": {f"{w}-{w + 10}s": {"n": len(v), "p50_ms": round(percentile(v, 0.5), 2),
                                                  "p99_ms": round(percentile(v, 0.99), 1)}
                               for w, v in sorted(windows.items())},
+        "client_lag_p99_ms": round(percentile(lag_ms, 0.99), 1), "client_lag_max_ms": round(max(lag_ms or [0]), 1),
+        "client_lag_windows": {f"{w}-{w + 10}s": round(percentile(v, 0.99), 1) for w, v in sorted(lag_windows.items())},
         "still_serving": healthy is not None and "warnings" in healthy,
+        "service_gc": gc_run,
         **({"profile": samples} if samples is not None else {}),
     }
 
@@ -343,6 +386,15 @@ def main() -> int:
           f"max {r['max_ms']:.1f} ms over {r['keystrokes']}")
     print("keystroke round trip per 10 s: " + "; ".join(
         f"{w} p50 {v['p50_ms']} p99 {v['p99_ms']}" for w, v in r["keystroke_windows"].items()))
+    print(f"the clients' own event-loop lag (included in the round trips above): p99 {r['client_lag_p99_ms']} ms, "
+          f"max {r['client_lag_max_ms']} ms; p99 per 10 s: "
+          + "; ".join(f"{w} {v}" for w, v in r["client_lag_windows"].items()))
+    if r.get("service_gc"):
+        g = r["service_gc"]
+        print("the service's garbage collector during the run (it holds the event loop; thresholds "
+              f"{tuple(g['thresholds'] or ())}): " + "; ".join(
+                  f"{k} {g[k]['collections']} collections, {g[k]['total_ms']} ms in all, longest {g[k]['longest_ms']} ms"
+                  for k in ("gen0", "gen1", "gen2")))
     print(f"full-state / sent-message updates: p50 {r['full_p50_ms']:.2f} ms, p99 {r['full_p99_ms']:.2f} ms "
           f"over {r['full_state_updates']}; all updates p99 {r['all_p99_ms']:.2f} ms")
     print(f"errors: {r['errors']} (error frames {r['error_frames'] or 0}, connect failures {r['connect_failures']}, "

@@ -17,6 +17,22 @@ def test_healthz(server):
     assert body["rule_errors"] == []
 
 
+def test_healthz_says_how_long_the_garbage_collector_held_the_service(server):
+    before = server.get("/healthz")[1]["process"]["gc"]
+    assert set(before) == {"thresholds", "gen0", "gen1", "gen2"} and len(before["thresholds"]) == 3
+    # chats the service has not seen: their analysed messages stay in its caches, so young collections come
+    for n in range(60):
+        status, _ = server.post("/v1/check", {"draft": f"Здравствуйте! Проверяю заказ {n}.", "now": NOW, "messages": [
+            {"role": "client", "text": f"Где мой заказ номер {n}-{k}? Жду уже {k} дней, никто не отвечает.",
+             "ts": NOW - 100 + k} for k in range(12)]})
+        assert status == 200
+    after = server.get("/healthz")[1]["process"]["gc"]
+    assert after["gen0"]["collections"] > before["gen0"]["collections"]
+    for g in ("gen0", "gen1", "gen2"):
+        assert after[g]["collections"] >= before[g]["collections"]
+        assert 0 <= after[g]["longest_ms"] <= after[g]["total_ms"] or after[g]["collections"] == 0
+
+
 def test_check_returns_warnings(server):
     status, body = server.post("/v1/check", {
         "draft": "Пройдите на сайт и посмотрите условия", "now": NOW, "chat_id": "c1", "operator_name": "Анна",

@@ -17,12 +17,14 @@ from __future__ import annotations
 import logging
 import os
 import random
+from typing import Any
 
 from aiohttp import web
 
 from .. import __version__
 from ..models import RequestError
 from .follow import MAX_WAIT_S
+from .gcpauses import PAUSES
 from .httpkit import HttpError, json_response, long_poll, read_json, require_token
 from .keys import COACH, FEEDBACK, RULES, TEAM, WORKER
 from .live import LiveHub
@@ -49,9 +51,9 @@ async def healthz(request: web.Request) -> web.Response:
     })
 
 
-def _process(app: web.Application) -> dict[str, int]:
+def _process(app: web.Application) -> dict[str, Any]:
     worker, workers = app.get(WORKER, (0, 1))
-    return {"pid": os.getpid(), "worker": worker, "workers": workers}
+    return {"pid": os.getpid(), "worker": worker, "workers": workers, "gc": PAUSES.summary()}
 
 
 async def check(request: web.Request) -> web.Response:

@@ -54,6 +54,10 @@ RULE_ERROR = {
     "properties": {"file": {"type": "string"}, "field": {"type": ["string", "null"]}, "problem": {"type": "string"}},
 }
 
+_GC_GENERATION = {"type": "object", "required": ["collections", "total_ms", "longest_ms"], "properties": {
+    "collections": {"type": "integer", "minimum": 0}, "total_ms": {"type": "number", "minimum": 0},
+    "longest_ms": {"type": "number", "minimum": 0}}}
+
 HEALTH = {
     "type": "object",
     "required": ["status", "version", "rules", "rule_errors"],
@@ -87,7 +91,11 @@ HEALTH = {
             }},
         "process": {"type": "object", "required": ["pid", "worker", "workers"], "properties": {
             "pid": {"type": "integer"}, "worker": {"type": "integer", "minimum": 0},
-            "workers": {"type": "integer", "minimum": 1}}},
+            "workers": {"type": "integer", "minimum": 1},
+            "gc": {"type": "object", "description": "the garbage collector's pauses in this process since it "
+                   "began serving, per generation (additive)",
+                   "properties": {"thresholds": {"type": "array", "items": {"type": "integer"}},
+                                  **{f"gen{g}": _GC_GENERATION for g in range(3)}}}}},
     },
 }
 
