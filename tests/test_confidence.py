@@ -15,6 +15,7 @@ import pytest
 
 from coach_server import Coach
 from coach_server.chatmemory import ChatMemory
+from coach_server.models import parse_request
 from coach_server.rulebook.examples import example_request
 from coach_server.rulebook.precision import (
     DEFAULT_FLOOR,
@@ -254,3 +255,26 @@ def test_not_running_what_cannot_be_shown_changes_nothing_shown(floor):
     skipped = sum(not coach.may_show(rule_id, lang) for rule_id in coach.rulebook.rules for lang in ("ru", "en"))
     assert skipped and shown  # the comparison saw both: rules left out and warnings shown
     assert not coach.rule_failures and not full.rule_failures
+
+
+def test_a_pin_put_in_force_on_a_live_chat_reruns_only_that_rule_and_shows_what_a_fresh_check_does(tmp_path):
+    """The live service re-checks a chat with the changed rules only (`reevaluate`): a rule pinned on runs
+    there although it ran for no keystroke before, and pinned off again, its warnings leave."""
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES, rules_dir)
+    coach = Coach.load(rules_dir, min_confidence=DEFAULT_FLOOR)
+    request = parse_request(CARDS, coach.chats)  # (validated once, as the live service does)
+    before = coach.evaluate(request)
+    assert "unanswered_question" not in rules(before.result)
+    path = rules_dir / "unanswered_question.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('severity = "warning"', 'severity = "warning"\nshow = "always"', 1), encoding="utf-8")
+    update = coach.update_rules()
+    assert update.errors == [] and update.changed == {"unanswered_question"}
+    pinned = coach.reevaluate(request, before, update.changed)
+    assert rules(pinned.result) == rules(coach.evaluate(request).result)
+    assert "unanswered_question" in rules(pinned.result)
+    path.write_text(text, encoding="utf-8")
+    update = coach.update_rules()
+    unpinned = coach.reevaluate(request, pinned, update.changed)
+    assert rules(unpinned.result) == rules(before.result)
