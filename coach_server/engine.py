@@ -123,12 +123,10 @@ class Coach:
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
         self.fix_drafts = DraftCache(size=16)  # drafts with a fix applied (fixes.compose), apart from the typed
         self.rule_failures: dict[str, int] = {}
-        # the checks that run for all rules in a channel and scope, for the rulebook they were made from
-        self._check_lists: tuple[Rulebook, dict[tuple[str, bool], list[tuple[str, AnyCheck]]]] | None = None
-        # …and of those, the ones that may show a warning in a language, for the rules, figures and floor they
-        # were worked out from (see `may_show`)
-        self._shown_lists: tuple[tuple[object, ...], dict[tuple[str, bool, str], list[tuple[str, AnyCheck]]]] \
-            | None = None
+        # the checks that run in a channel and scope (and, where a language is named, only those that may show a
+        # warning in it: see `may_show`), for the rules, the measured figures and the floor they came from
+        self._check_lists: tuple[tuple[Rulebook, PrecisionTable, float],
+                                 dict[tuple[str, bool, str | None], list[tuple[str, AnyCheck]]]] | None = None
         # Offered fixes are checked to bring no remark of another rule (fixes.py). Who only counts the remarks —
         # an audit, a back-test — may skip that: it changes no remark, only which fixes are offered.
         self.verify_fixes = True
@@ -406,26 +404,27 @@ class Coach:
     def _checks(self, channel: str, text_only: bool, only: Iterable[str] | None,
                 shown_in: str | None = None) -> list[tuple[str, AnyCheck]]:
         """(rule id, check) of the active rules (those in `only`, if given) that run in this channel and scope;
-        with `shown_in` (a language), only those that may show a warning in it (`may_show`)."""
-        if shown_in is None:
-            return self._all_checks(channel, text_only, only)
+        with `shown_in` (a language), only those that may show a warning in it (`may_show`) — and every timed
+        rule: which clock's remark is kept (`one_remark_per_wait`) and when the chat is looked at again read
+        every clock, shown or not."""
         if only is not None:
-            return self._shown_checks(channel, text_only, only, shown_in)
-        source = (self.rulebook, self.precision, self.min_confidence)
-        kept = self._shown_lists
-        if kept is None or kept[0][0] is not source[0] or kept[0][1] is not source[1] or kept[0][2] != source[2]:
-            kept = self._shown_lists = (source, {})
+            return self._select(channel, text_only, set(only), shown_in)
+        kept = self._check_lists
+        if (kept is None or kept[0][0] is not self.rulebook or kept[0][1] is not self.precision
+                or kept[0][2] != self.min_confidence):
+            kept = self._check_lists = ((self.rulebook, self.precision, self.min_confidence), {})
         found = kept[1].get((channel, text_only, shown_in))
         if found is None:
-            found = kept[1][(channel, text_only, shown_in)] = self._shown_checks(channel, text_only, None, shown_in)
+            found = kept[1][(channel, text_only, shown_in)] = self._select(channel, text_only, None, shown_in)
         return found
 
-    def _shown_checks(self, channel: str, text_only: bool, only: Iterable[str] | None,
-                      lang: str) -> list[tuple[str, AnyCheck]]:
-        # a timed rule always runs: which clock's remark is kept (`one_remark_per_wait`) and when the chat is
-        # looked at again read every clock, shown or not
-        return [(rule_id, check) for rule_id, check in self._all_checks(channel, text_only, only)
-                if check.timed or self.may_show(rule_id, lang)]
+    def _select(self, channel: str, text_only: bool, wanted: set[str] | None,
+                shown_in: str | None) -> list[tuple[str, AnyCheck]]:
+        return [(rule.id, check) for rule in self.rulebook.active
+                if (wanted is None or rule.id in wanted)
+                and (check := rule.check.for_channel(channel)) is not None
+                and not (text_only and check.needs_conversation)
+                and (shown_in is None or check.timed or self.may_show(rule.id, shown_in))]
 
     def may_show(self, rule_id: str, lang: str) -> bool:
         """May a warning of this rule, in this language, be shown: is it pinned, or does one of the ways it fires
@@ -435,23 +434,6 @@ class Coach:
         triggers = [*table.triggers(rule_id), _UNJUDGED_TRIGGER]
         return any(self.is_shown(rule_id, _rounded(self.basis_of(rule_id, trigger, lang, table).confidence))
                    for trigger in triggers)
-
-    def _all_checks(self, channel: str, text_only: bool, only: Iterable[str] | None) -> list[tuple[str, AnyCheck]]:
-        book = self.rulebook
-        if only is None:
-            if self._check_lists is None or self._check_lists[0] is not book:
-                self._check_lists = (book, {})
-            found = self._check_lists[1].get((channel, text_only))
-            if found is not None:
-                return found
-        wanted = set(only) if only is not None else None
-        checks = [(rule.id, check) for rule in book.active
-                  if (wanted is None or rule.id in wanted)
-                  and (check := rule.check.for_channel(channel)) is not None
-                  and not (text_only and check.needs_conversation)]
-        if only is None and self._check_lists is not None:
-            self._check_lists[1][(channel, text_only)] = checks
-        return checks
 
     def _recheck(self, ctx: Context, checks: list[tuple[str, AnyCheck]], text: str,
                  only: Iterable[str] | None) -> list[Warning]:
