@@ -27,6 +27,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -201,6 +202,14 @@ async def run(url: str | list[str], clients: int, seconds: float, rate: float, s
     return stats, rss_series
 
 
+def _by_10_s(started: float, timed: Iterable[tuple[float, float]]) -> dict[int, list[float]]:
+    """(when, value) pairs by the 10-second window of the run they fall in (its first second → the values)."""
+    windows: dict[int, list[float]] = {}
+    for at, value in timed:
+        windows.setdefault(int((at - started) // 10) * 10, []).append(value)
+    return windows
+
+
 def _gc_pauses(base: str) -> dict | None:
     """The service's garbage-collector record (`/healthz` process.gc), or None from a service without one."""
     import urllib.request
@@ -273,13 +282,9 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
             service.stop()
     lat_ms = [x * 1e3 for x in stats.latencies]
     full_ms = [x * 1e3 for x in stats.full_latencies]
-    windows: dict[int, list[float]] = {}
-    for at, ms in zip(stats.when, lat_ms):
-        windows.setdefault(int((at - stats.started) // 10) * 10, []).append(ms)
-    lag_windows: dict[int, list[float]] = {}
-    for at, late in stats.client_lag:
-        lag_windows.setdefault(int((at - stats.started) // 10) * 10, []).append(late * 1e3)
+    windows = _by_10_s(stats.started, zip(stats.when, lat_ms))
     lag_ms = [late * 1e3 for _, late in stats.client_lag]
+    lag_windows = _by_10_s(stats.started, ((at, late * 1e3) for at, late in stats.client_lag))
     errors = sum(stats.error_frames.values()) + stats.connect_failures + stats.dropped + stats.unanswered
     return {
         "clients": clients, "seconds": seconds, "rate_per_client": rate, "pinned": pid is not None and url is None,

@@ -34,7 +34,7 @@ class GcPauses:
             return
         took = time.perf_counter() - self._started
         self._started = None
-        generation = min(max(int(info.get("generation", 0)), 0), 2)
+        generation = info["generation"]
         self.count[generation] += 1
         self.total_s[generation] += took
         if took > self.longest_s[generation]:
