@@ -42,7 +42,11 @@ def test_a_keystroke_is_read_as_the_full_validation_reads_it(data):
         assert fast is None, data  # refused in full: never let through by the fast path
         return
     if fast is None:
-        assert "lang" in data or "chat_id" not in data, data  # only what is not a keystroke goes the long way
+        # only what is not a keystroke goes the long way — or a whole number written as a float where an
+        # integer is meant («"seq": 0.0»): the full validation reads it as the integer, the fast reading takes
+        # JSON's integers only (the extension sends no other) and leaves the rest to it
+        whole_floats = [k for k in ("seq", "caret") if type(data.get(k)) is float]
+        assert "lang" in data or "chat_id" not in data or whole_floats, data
         return
     for name in FIELDS:
         assert getattr(fast, name) == getattr(full, name), (name, data)
