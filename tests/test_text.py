@@ -1,6 +1,9 @@
 """Text analysis: offsets survive everything chat text throws at them; sentences; language."""
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from coach_server.text.analysis import TextFacts
 from coach_server.text.tokens import tokenize
 
@@ -74,3 +77,16 @@ def test_machine_lines_are_found_by_each_of_their_signs():
         assert machine_spans(text) == [(21, len(text))], line
     for line in prose:
         assert machine_spans(line) == [], line
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["aZzA.._ яЯ1é,\n", "[]{}<>=_/\\;:$ a.", "aAzZ. 1_я"]).flatmap(
+    lambda alphabet: st.text(alphabet=alphabet, max_size=30)))
+def test_the_quick_sign_test_finds_what_the_one_pattern_did(text):
+    """`_any_sign` — three patterns, each found by what it starts with — says what the single alternation it
+    stands for said, on any text of the characters the signs are made of."""
+    import re
+
+    from coach_server.text.language import _any_sign
+
+    assert _any_sign(text) == (re.search(r"[\[\]{}<>=_/\\;:$]|[a-z][A-Z]|\w\.\w", text) is not None)

@@ -379,7 +379,8 @@ class LiveHub:
         return ws
 
 
-_encode = json.JSONEncoder(ensure_ascii=False).encode  # (json.dumps with an option builds an encoder per call)
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # (json.dumps with an option builds
+# an encoder per call; an answer is a tree of fresh dicts and lists, never a cycle: no need to look for one)
 
 
 def _error(code: str, message: str, details: list[ErrorDetail] | None = None, **extra: Any) -> dict[str, Any]:

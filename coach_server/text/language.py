@@ -93,8 +93,19 @@ _SIGNALS = (
 
 
 _LATIN = re.compile(r"[a-zA-Z]")
-# without one of these characters a line has none of the signs above (most lines: decided in C)
-_ANY_SIGN = re.compile(r"[\[\]{}<>=_/\\;:$]|[a-z][A-Z]|\w\.\w")
+# without one of these a line has none of the signs above (most lines: decided in C). Three patterns, not one
+# alternation: each is searched by what it starts with (a character set, a literal «.»), where the alternation
+# tried all three at every character (~3 µs for a 300-character draft, on every keystroke; now ~0.5)
+_SIGN_CHARS = re.compile(r"[\[\]{}<>=_/\\;:$]")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_DOTTED = re.compile(r"\.(?<=\w\.)(?=\w)")  # (a word character on each side of a dot)
+
+
+def _any_sign(text: str) -> bool:
+    return (_SIGN_CHARS.search(text) is not None or ("." in text and _DOTTED.search(text) is not None)
+            or _CAMEL.search(text) is not None)
+
+
 # what an exported chat hides («__email__», "__phone__", "__name__») and @handles are no code in a sentence
 _NOT_CODE = re.compile(r"\b__[a-z]+__\b|@\w+")
 _PROSE_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
@@ -159,12 +170,12 @@ def machine_spans(text: str) -> list[tuple[int, int]]:
     sign (a leading timestamp or bracket, «=>», «::», a JSON key, a trailing «);») or two weaker ones (a
     path, a camelCase or snake_case name, key=value, a time of day, a file name …)."""
     spans: list[tuple[int, int]] = []
-    if not _ANY_SIGN.search(text):
+    if not _any_sign(text):
         return spans
     one_line = "\n" not in text
     for m in _LINE_RE.finditer(text):
         line = m.group()
-        if not one_line and not _ANY_SIGN.search(line):
+        if not one_line and not _any_sign(line):
             continue
         if _may_be_strong(line) and _STRONG.search(line):
             spans.append((m.start(), m.end()))
