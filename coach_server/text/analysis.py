@@ -82,7 +82,7 @@ class AnalysisBudget:
 _budget: ContextVar[AnalysisBudget | None] = ContextVar("analysis_budget", default=None)
 
 
-class analysis_budget:  # noqa: N801 (used as a function: `with analysis_budget(budget):`)
+class analysis_budget:  # (named as the function it replaced: `with analysis_budget(budget):`)
     """Analyse within `budget` in this context (None: without limit, as the command-line tools do). A class,
     not a generator: it is entered on every check (a keystroke), and a generator's context costs ~3 times as
     much."""
