@@ -27,13 +27,13 @@ import os
 import random
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import EN_DRAFT_TEXT, RU_DRAFT_TEXT, Service, chat, fit, percentile, rss_mb
+from bench.common import EN_DRAFT_TEXT, RU_DRAFT_TEXT, Service, chat, cpu_seconds, fit, percentile, rss_mb
 
 MAX_CLIENTS = 1000
 MAX_SECONDS = 600
@@ -60,6 +60,10 @@ class Stats:
         self.rule_pushes = 0
         self.rulesets: list[tuple[int, float, str]] = []  # (client, when, digest): each new rule set a client saw
         self.client_lag: list[tuple[float, float]] = []  # (when, how late): the clients' own event loop
+        self.engine_ms: list[float] = []  # each answer's `took_ms`: the engine's own time for that update
+        # the service's CPU seconds (user, system) and the updates answered, once typing is under way and at
+        # its end: (perf_counter, (user, system), answered) each
+        self.cpu_window: list[tuple[float, tuple[float, float], int]] = []
         self.unanswered = 0
         self.started = 0.0
 
@@ -97,6 +101,8 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
                     kind = frame.get("type")
                     if kind == "warnings":
                         ref = frame.get("ref")
+                        if frame.get("reason") == "update" and isinstance(frame.get("took_ms"), (int, float)):
+                            stats.engine_ms.append(frame["took_ms"])
                         if frame.get("ruleset") not in (None, ruleset):
                             ruleset = frame["ruleset"]
                             stats.rulesets.append((n, time.perf_counter(), ruleset))
@@ -166,8 +172,10 @@ async def client(n: int, url: str, stop_at: float, rate: float, stats: Stats, rn
         stats.unanswered += len(pending)
 
 
-async def run(url: str | list[str], clients: int, seconds: float, rate: float, sample_rss) -> tuple[Stats, list]:
-    """`clients` typing operators for `seconds`; with several URLs, client n uses url[n % len(url)]."""
+async def run(url: str | list[str], clients: int, seconds: float, rate: float, sample_rss,
+              cpu: Callable[[], tuple[float, float]] | None = None) -> tuple[Stats, list]:
+    """`clients` typing operators for `seconds`; with several URLs, client n uses url[n % len(url)]. `cpu`:
+    the service's CPU seconds so far (user, system), read once typing is under way and again at its end."""
     urls = url if isinstance(url, list) else [url]
     stats = Stats()
     rss_series: list[tuple[float, float]] = []
@@ -192,11 +200,20 @@ async def run(url: str | list[str], clients: int, seconds: float, rate: float, s
             after = time.perf_counter()
             stats.client_lag.append((after, after - before - 0.005))
 
+    async def cpu_window() -> None:
+        # from a third of the run (at most 10 s: every chat sent and checked in full, typing steady) to its end
+        for at in (start + min(10.0, seconds / 3), stop_at):
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            if cpu is not None:
+                stats.cpu_window.append((time.perf_counter(), cpu(), stats.answered))
+
     sampling = asyncio.ensure_future(sampler())
     lagging = asyncio.ensure_future(lag())
+    windowing = asyncio.ensure_future(cpu_window())
     await asyncio.wait(tasks, timeout=seconds + GRACE_S + 30)
     sampling.cancel()
     lagging.cancel()
+    windowing.cancel()
     for t in tasks:
         t.cancel()
     return stats, rss_series
@@ -208,6 +225,18 @@ def _by_10_s(started: float, timed: Iterable[tuple[float, float]]) -> dict[int, 
     for at, value in timed:
         windows.setdefault(int((at - started) // 10) * 10, []).append(value)
     return windows
+
+
+def _cpu_per_update(stats: Stats) -> dict | None:
+    """The service's CPU time per update answered while typing was steady (µs, user and system), and how
+    busy that kept its core (1.0: all of it)."""
+    if len(stats.cpu_window) < 2:
+        return None
+    (t0, (u0, s0), n0), (t1, (u1, s1), n1) = stats.cpu_window[0], stats.cpu_window[-1]
+    if n1 <= n0 or t1 <= t0:
+        return None
+    return {"user_us": round((u1 - u0) / (n1 - n0) * 1e6), "system_us": round((s1 - s0) / (n1 - n0) * 1e6),
+            "busy": round((u1 - u0 + s1 - s0) / (t1 - t0), 2), "updates": n1 - n0, "seconds": round(t1 - t0, 1)}
 
 
 def _gc_pauses(base: str) -> dict | None:
@@ -269,7 +298,8 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
         ws_url = base.replace("http", "ws", 1) + "/v1/live"
         spy = _py_spy(pid, seconds) if profile and pid else None
         started = time.perf_counter()
-        stats, series = asyncio.run(run(ws_url, clients, seconds, rate, sample_rss))
+        stats, series = asyncio.run(run(ws_url, clients, seconds, rate, sample_rss,
+                                        (lambda: cpu_seconds(pid)) if pid else None))
         took = time.perf_counter() - started
         gc_run = _gc_during(gc_before, _gc_pauses(base))
         samples = spy.finish() if spy is not None else None
@@ -305,6 +335,9 @@ def measure(clients: int, seconds: float, rate: float, url: str | None, pid: int
         "client_lag_windows": {f"{w}-{w + 10}s": round(percentile(v, 0.99), 1) for w, v in sorted(lag_windows.items())},
         "still_serving": healthy is not None and "warnings" in healthy,
         "service_gc": gc_run,
+        "service_cpu": _cpu_per_update(stats),
+        "engine_ms_per_update": {"mean": round(sum(stats.engine_ms) / len(stats.engine_ms), 3),
+                                 "p50": round(percentile(stats.engine_ms, 0.5), 3)} if stats.engine_ms else None,
         **({"profile": samples} if samples is not None else {}),
     }
 
@@ -400,6 +433,14 @@ def main() -> int:
               f"{tuple(g['thresholds'] or ())}): " + "; ".join(
                   f"{k} {g[k]['collections']} collections, {g[k]['total_ms']} ms in all, longest {g[k]['longest_ms']} ms"
                   for k in ("gen0", "gen1", "gen2")))
+    if r.get("service_cpu"):
+        c = r["service_cpu"]
+        engine = r.get("engine_ms_per_update")
+        print(f"the service's CPU per update answered while typing ({c['seconds']:g} s, {c['updates']} updates): "
+              f"{c['user_us'] + c['system_us']} µs ({c['user_us']} user, {c['system_us']} system), its core "
+              f"{c['busy']:.0%} busy"
+              + (f"; of which the engine (each answer's took_ms) mean {engine['mean'] * 1000:.0f} µs, median "
+                 f"{engine['p50'] * 1000:.0f} µs" if engine else ""))
     print(f"full-state / sent-message updates: p50 {r['full_p50_ms']:.2f} ms, p99 {r['full_p99_ms']:.2f} ms "
           f"over {r['full_state_updates']}; all updates p99 {r['all_p99_ms']:.2f} ms")
     print(f"errors: {r['errors']} (error frames {r['error_frames'] or 0}, connect failures {r['connect_failures']}, "
