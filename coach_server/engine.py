@@ -88,6 +88,17 @@ class Evaluation:
     longest_slice_ms: float | None = None  # …and the longest of them
 
 
+class _Derived:
+    """What follows from one rule set, one table of figures and one floor (`Coach._derived_now`)."""
+
+    __slots__ = ("check_lists", "floor", "precision", "rulebook", "verdicts")
+
+    def __init__(self, rulebook: Rulebook, precision: PrecisionTable, floor: float):
+        self.rulebook, self.precision, self.floor = rulebook, precision, floor
+        self.check_lists: dict[tuple[str, bool, str | None], list[tuple[str, AnyCheck]]] = {}
+        self.verdicts: dict[tuple[str, str, str], tuple[float | None, bool, bool]] = {}  # (confidence, shown, fix)
+
+
 class RulesUpdate(NamedTuple):
     """What re-reading the rules directory did."""
 
@@ -123,10 +134,10 @@ class Coach:
         self.drafts = DraftCache()  # the latest drafts: a new one reuses the sentences it shares
         self.fix_drafts = DraftCache(size=16)  # drafts with a fix applied (fixes.compose), apart from the typed
         self.rule_failures: dict[str, int] = {}
-        # the checks that run in a channel and scope (and, where a language is named, only those that may show a
-        # warning in it: see `may_show`), for the rules, the measured figures and the floor they came from
-        self._check_lists: tuple[tuple[Rulebook, PrecisionTable, float],
-                                 dict[tuple[str, bool, str | None], list[tuple[str, AnyCheck]]]] | None = None
+        # What follows from the rules, the measured figures and the floor, for as long as those stay: the checks
+        # that run in a channel and scope (and, where a language is named, only those that may show a warning
+        # in it: see `may_show`); and per rule, trigger and language what `calibrate` gives every such warning
+        self._derived: _Derived | None = None
         # Offered fixes are checked to bring no remark of another rule (fixes.py). Who only counts the remarks —
         # an audit, a back-test — may skip that: it changes no remark, only which fixes are offered.
         self.verify_fixes = True
@@ -349,15 +360,14 @@ class Coach:
         """Each warning with its measured confidence (the team's figure where its verdicts decide); a fix kept
         only where fixes of its kind were measured right (rulebook/precision.py); warnings under the floor
         quiet — left out, or kept marked `quiet` when asked for. Returns the warnings and how many are quiet."""
-        table = self.precision
         out: list[Warning] = []
         quiet = 0
         for w in warnings:
-            confidence = _rounded(self.basis_of(w.rule, w.trigger, lang, table).confidence)
-            is_quiet = not self.is_shown(w.rule, confidence)
+            confidence, shown, fix_offered = self._verdict(w.rule, w.trigger, lang)
+            is_quiet = not shown
             # a floor of 0 turns the calibration off: every warning shown with every fix its check proposes
             suggestion = w.suggestion if (w.suggestion is None or self.min_confidence <= 0.0
-                                          or table.fix_offered(w.rule, w.trigger)) else None
+                                          or fix_offered) else None
             if is_quiet:
                 quiet += 1
                 if not include_quiet:
@@ -409,13 +419,31 @@ class Coach:
         every clock, shown or not."""
         if only is not None:
             return self._select(channel, text_only, set(only), shown_in)
-        kept = self._check_lists
-        if (kept is None or kept[0][0] is not self.rulebook or kept[0][1] is not self.precision
-                or kept[0][2] != self.min_confidence):
-            kept = self._check_lists = ((self.rulebook, self.precision, self.min_confidence), {})
-        found = kept[1].get((channel, text_only, shown_in))
+        lists = self._derived_now().check_lists
+        found = lists.get((channel, text_only, shown_in))
         if found is None:
-            found = kept[1][(channel, text_only, shown_in)] = self._select(channel, text_only, None, shown_in)
+            found = lists[(channel, text_only, shown_in)] = self._select(channel, text_only, None, shown_in)
+        return found
+
+    def _derived_now(self) -> _Derived:
+        """What follows from the rules, the figures and the floor in force (worked out anew when one changes)."""
+        kept = self._derived
+        if (kept is None or kept.rulebook is not self.rulebook or kept.precision is not self.precision
+                or kept.floor != self.min_confidence):
+            kept = self._derived = _Derived(self.rulebook, self.precision, self.min_confidence)
+        return kept
+
+    def _verdict(self, rule_id: str, trigger: str, lang: str) -> tuple[float | None, bool, bool]:
+        """What `calibrate` gives a warning of this rule, trigger and language: (its confidence, is it shown,
+        is its fix offered) — worked out once for the figures in force, not for every warning of every
+        keystroke (a client kept waiting while the operator types brings a timer's remark on each)."""
+        memo = self._derived_now().verdicts
+        key = (rule_id, trigger, lang)
+        found = memo.get(key)
+        if found is None:
+            table = self.precision
+            confidence = _rounded(self.basis_of(rule_id, trigger, lang, table).confidence)
+            found = memo[key] = (confidence, self.is_shown(rule_id, confidence), table.fix_offered(rule_id, trigger))
         return found
 
     def _select(self, channel: str, text_only: bool, wanted: set[str] | None,

@@ -104,6 +104,9 @@ class CheckRequest(BaseModel):
     include_quiet: bool = False
 
 
+Clock = Literal["client_wait", "draft", "client_silence"]  # the clocks a timer rule reads
+
+
 class Warning(BaseModel):
     rule: str
     severity: Severity
@@ -113,7 +116,7 @@ class Warning(BaseModel):
     suggestion: str | None = None
     # Timer warnings only (null otherwise): which clock, when it started (Unix s), and the message with
     # its `{wait}` placeholder unrendered, so a client can re-word it as the clock runs.
-    clock: Literal["client_wait", "draft", "client_silence"] | None = None
+    clock: Clock | None = None
     since: float | None = None
     template: str | None = None
     # Which path of the rule's check fired (its precision is measured per trigger), how often warnings of

@@ -14,12 +14,11 @@ left in), so a client can keep its wording true second by second between the ser
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
 
 from pydantic import Field, model_validator
 
 from ..conversation import OPERATOR
-from ..models import Severity, Warning
+from ..models import Clock, Severity, Warning
 from ..text.lexicon import Lexicon
 from .base import Check, Context, LangSection, Settings, format_duration, render
 
@@ -30,7 +29,7 @@ class Step(Settings):
 
 
 class Params(Settings):
-    clock: Literal["client_wait", "draft", "client_silence"]
+    clock: Clock
     steps: list[Step] = Field(min_length=1)
     first_reply_steps: list[Step] = Field(default_factory=list, description="client_wait before the first reply")
     new_client_message: bool = Field(default=False, description="draft: warn when the client wrote meanwhile")
