@@ -139,8 +139,7 @@ def bench_engine(checks: int) -> dict:
         result = coach.check(same)
         out[name] = {"draft_chars": len(base), "chat_messages": chat_size, "keystrokes_check_dict": keystrokes,
                      "keystrokes_live": live, "keystrokes_live_every_rule": live_every,
-                     "rules_run": sum(rule.check.timed or coach.may_show(rule.id, lang)
-                                      for rule in coach.rulebook.active),
+                     "rules_run": len(coach.rules_run(lang)),
                      "rules_active": len(coach.rulebook.active),
                      "typing_check_dict": typing_dict,
                      "typing_evaluate_prevalidated": typing_pre, "repeat_check_dict": repeat,

@@ -446,6 +446,11 @@ class Coach:
             found = memo[key] = (confidence, self.is_shown(rule_id, confidence), table.fix_offered(rule_id, trigger))
         return found
 
+    def rules_run(self, lang: str, channel: str = DEFAULT_CHANNEL) -> list[str]:
+        """The rules a check of a draft in this language runs by default in this channel (without
+        `include_quiet`): the timed ones and those that may show a warning in it."""
+        return [rule_id for rule_id, _ in self._checks(channel, False, None, shown_in=lang)]
+
     def _select(self, channel: str, text_only: bool, wanted: set[str] | None,
                 shown_in: str | None) -> list[tuple[str, AnyCheck]]:
         return [(rule.id, check) for rule in self.rulebook.active
@@ -458,10 +463,8 @@ class Coach:
         """May a warning of this rule, in this language, be shown: is it pinned, or does one of the ways it fires
         — each trigger anyone judged, and any other, which has the rule's own figure — reach its floor? A rule
         that may not shows nothing whatever it finds (`calibrate` leaves every warning of it out)."""
-        table = self.precision
-        triggers = [*table.triggers(rule_id), _UNJUDGED_TRIGGER]
-        return any(self.is_shown(rule_id, _rounded(self.basis_of(rule_id, trigger, lang, table).confidence))
-                   for trigger in triggers)
+        triggers = [*self.precision.triggers(rule_id), _UNJUDGED_TRIGGER]
+        return any(self._verdict(rule_id, trigger, lang)[1] for trigger in triggers)
 
     def _recheck(self, ctx: Context, checks: list[tuple[str, AnyCheck]], text: str,
                  only: Iterable[str] | None) -> list[Warning]:

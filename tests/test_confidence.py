@@ -197,6 +197,7 @@ def test_a_rule_that_can_show_nothing_does_not_run_unless_its_warnings_are_asked
     coach = Coach.load(rules_dir, min_confidence=DEFAULT_FLOOR)
     coach.precision = PrecisionTable(warnings={("missing_please", "main", "ru"): Count(30, 0),
                                                ("unanswered_question", "brush_off", "ru"): Count(5, 5)})
+    assert "missing_please" in coach.rules_run("ru") and "unanswered_question" not in coach.rules_run("ru")
     with _Spy(coach, "unanswered_question") as spy:
         assert rules(coach.check(CARDS)) == ["missing_please"] and spy.runs == 0
         every = coach.check({**CARDS, "include_quiet": True})
@@ -205,7 +206,7 @@ def test_a_rule_that_can_show_nothing_does_not_run_unless_its_warnings_are_asked
         assert "unanswered_question" in rules(coach.check(CARDS, calibrated=False)) and spy.runs > before
     # the team's verdicts lift it over the floor: it runs, and what it finds is shown
     coach.use_team(TeamCounts({("unanswered_question", "brush_off"): Count(60, 0)}))
-    assert coach.may_show("unanswered_question", "ru")
+    assert coach.may_show("unanswered_question", "ru") and "unanswered_question" in coach.rules_run("ru")
     with _Spy(coach, "unanswered_question") as spy:
         assert "unanswered_question" in rules(coach.check(CARDS)) and spy.runs >= 1
     # a supervisor's pin, and a floor of 0, run it too
