@@ -200,20 +200,20 @@ async def run(url: str | list[str], clients: int, seconds: float, rate: float, s
             after = time.perf_counter()
             stats.client_lag.append((after, after - before - 0.005))
 
-    async def cpu_window() -> None:
+    async def cpu_window(cpu: Callable[[], tuple[float, float]]) -> None:
         # from a third of the run (at most 10 s: every chat sent and checked in full, typing steady) to its end
         for at in (start + min(10.0, seconds / 3), stop_at):
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            if cpu is not None:
-                stats.cpu_window.append((time.perf_counter(), cpu(), stats.answered))
+            stats.cpu_window.append((time.perf_counter(), cpu(), stats.answered))
 
     sampling = asyncio.ensure_future(sampler())
     lagging = asyncio.ensure_future(lag())
-    windowing = asyncio.ensure_future(cpu_window())
+    windowing = asyncio.ensure_future(cpu_window(cpu)) if cpu is not None else None
     await asyncio.wait(tasks, timeout=seconds + GRACE_S + 30)
     sampling.cancel()
     lagging.cancel()
-    windowing.cancel()
+    if windowing is not None:
+        windowing.cancel()
     for t in tasks:
         t.cancel()
     return stats, rss_series
